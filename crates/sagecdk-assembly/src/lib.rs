@@ -1,0 +1,321 @@
+//! The AWS CDK cloud assembly format, shared by the synthesizer that writes it and the CLI and
+//! deploy engine that read it.
+//!
+//! * [`json`]: JSON text exactly as the AWS CDK writes it (`JSON.stringify` rules).
+//! * [`manifest`] and [`assets`]: typed `manifest.json` and `<stack>.assets.json` documents.
+//! * [`CloudAssembly`]: reads an assembly directory (written by sagecdk or by the AWS CDK).
+//! * [`StagingDir`]: writes an assembly next to its final place and swaps it in only when complete,
+//!   so a failed synthesis never leaves a half-written assembly behind.
+
+pub mod assets;
+pub mod json;
+pub mod manifest;
+
+use manifest::{ArtifactManifest, AssemblyManifest, STACK_ARTIFACT, StackProperties};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Errors reading or writing a cloud assembly.
+#[derive(Debug, thiserror::Error)]
+pub enum AssemblyError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file is not valid JSON of the expected shape.
+    #[error("{path}: invalid cloud assembly file: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// A stack artifact lists a dependency that does not exist or forms a cycle.
+    #[error("invalid stack dependencies in {path}: {message}")]
+    Dependencies {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AssemblyError + '_ {
+    move |source| AssemblyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A cloud assembly directory loaded from disk.
+#[derive(Debug, Clone)]
+pub struct CloudAssembly {
+    dir: PathBuf,
+    manifest: AssemblyManifest,
+}
+
+/// A stack artifact of a [`CloudAssembly`].
+#[derive(Debug, Clone)]
+pub struct StackArtifact {
+    /// Artifact id (the stack's construct id for top-level stacks).
+    pub id: String,
+    /// Construct path shown to users.
+    pub display_name: String,
+    /// `aws://account/region` (with `unknown-account` / `unknown-region` when agnostic).
+    pub environment: String,
+    /// Synthesizer properties.
+    pub properties: StackProperties,
+    /// Ids of the stacks this one depends on.
+    pub stack_dependencies: Vec<String>,
+    /// Ids of other (asset manifest) artifacts this one depends on.
+    pub other_dependencies: Vec<String>,
+    /// Absolute path of the template file.
+    pub template_path: PathBuf,
+}
+
+impl StackArtifact {
+    /// The CloudFormation stack name.
+    pub fn stack_name(&self) -> &str {
+        self.properties.stack_name.as_deref().unwrap_or(&self.id)
+    }
+
+    /// Reads and parses the template.
+    pub fn template(&self) -> Result<serde_json::Value, AssemblyError> {
+        read_json(&self.template_path)
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, AssemblyError> {
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    serde_json::from_str(&text).map_err(|source| AssemblyError::Json {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl CloudAssembly {
+    /// Reads `manifest.json` from `dir`.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, AssemblyError> {
+        let dir = dir.as_ref().to_path_buf();
+        let manifest = read_json(&dir.join("manifest.json"))?;
+        Ok(Self { dir, manifest })
+    }
+
+    /// The assembly directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The parsed manifest.
+    pub fn manifest(&self) -> &AssemblyManifest {
+        &self.manifest
+    }
+
+    /// Reads a JSON file of the assembly (e.g. an asset manifest) by its relative name.
+    pub fn read_file<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, AssemblyError> {
+        read_json(&self.dir.join(name))
+    }
+
+    /// All stack artifacts, ordered so that every stack comes after the stacks it depends on
+    /// (manifest order otherwise).
+    pub fn stacks(&self) -> Result<Vec<StackArtifact>, AssemblyError> {
+        let manifest_path = self.dir.join("manifest.json");
+        let mut stacks = Vec::new();
+        for (id, artifact) in &self.manifest.artifacts {
+            if artifact.artifact_type == STACK_ARTIFACT {
+                stacks.push(self.stack_artifact(id, artifact)?);
+            }
+        }
+        let ids: HashSet<&str> = stacks.iter().map(|s| s.id.as_str()).collect();
+        for s in &stacks {
+            if let Some(missing) = s.stack_dependencies.iter().find(|d| !ids.contains(d.as_str())) {
+                return Err(AssemblyError::Dependencies {
+                    path: manifest_path,
+                    message: format!("stack '{}' depends on unknown artifact '{missing}'", s.id),
+                });
+            }
+        }
+        topo_sort(stacks).map_err(|message| AssemblyError::Dependencies {
+            path: manifest_path,
+            message,
+        })
+    }
+
+    fn stack_artifact(
+        &self,
+        id: &str,
+        artifact: &ArtifactManifest,
+    ) -> Result<StackArtifact, AssemblyError> {
+        let properties = artifact
+            .stack_properties()
+            .map_err(|source| AssemblyError::Json {
+                path: self.dir.join("manifest.json"),
+                source,
+            })?;
+        let (stack_dependencies, other_dependencies) = artifact
+            .dependencies
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .partition(|d| {
+                self.manifest
+                    .artifacts
+                    .get(d)
+                    .is_some_and(|a| a.artifact_type == STACK_ARTIFACT)
+            });
+        Ok(StackArtifact {
+            id: id.to_string(),
+            display_name: artifact.display_name.clone().unwrap_or_else(|| id.to_string()),
+            environment: artifact
+                .environment
+                .clone()
+                .unwrap_or_else(|| "aws://unknown-account/unknown-region".to_string()),
+            template_path: self.dir.join(&properties.template_file),
+            properties,
+            stack_dependencies,
+            other_dependencies,
+        })
+    }
+}
+
+/// Orders stacks after their dependencies, keeping the input order where free.
+fn topo_sort(mut pending: Vec<StackArtifact>) -> Result<Vec<StackArtifact>, String> {
+    let mut done: HashSet<String> = HashSet::new();
+    let mut out = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let Some(pos) = pending
+            .iter()
+            .position(|s| s.stack_dependencies.iter().all(|d| done.contains(d)))
+        else {
+            let names: Vec<&str> = pending.iter().map(|s| s.id.as_str()).collect();
+            return Err(format!("dependency cycle among stacks {}", names.join(", ")));
+        };
+        let s = pending.remove(pos);
+        done.insert(s.id.clone());
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// A directory being written next to its final location; [`StagingDir::commit`] swaps it in.
+///
+/// Dropping an uncommitted `StagingDir` removes it, leaving any previous assembly untouched.
+#[derive(Debug)]
+pub struct StagingDir {
+    final_dir: PathBuf,
+    tmp_dir: PathBuf,
+    committed: bool,
+}
+
+impl StagingDir {
+    /// Creates an empty sibling directory of `final_dir` to write into.
+    pub fn create(final_dir: impl AsRef<Path>) -> Result<Self, AssemblyError> {
+        let final_dir = absolute(final_dir.as_ref());
+        let parent = final_dir
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+        let tmp_dir = sibling(&final_dir, "staging");
+        std::fs::create_dir(&tmp_dir).map_err(io_err(&tmp_dir))?;
+        Ok(Self {
+            final_dir,
+            tmp_dir,
+            committed: false,
+        })
+    }
+
+    /// Where to write the new assembly's files.
+    pub fn path(&self) -> &Path {
+        &self.tmp_dir
+    }
+
+    /// The directory the assembly will occupy after [`commit`](Self::commit).
+    pub fn final_path(&self) -> &Path {
+        &self.final_dir
+    }
+
+    /// Writes one file (relative name) into the staging directory.
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), AssemblyError> {
+        let path = self.tmp_dir.join(name);
+        std::fs::write(&path, contents).map_err(io_err(&path))
+    }
+
+    /// Replaces the final directory with the staged one.
+    pub fn commit(mut self) -> Result<(), AssemblyError> {
+        let old = sibling(&self.final_dir, "old");
+        let had_old = match std::fs::rename(&self.final_dir, &old) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(io_err(&self.final_dir)(e)),
+        };
+        if let Err(e) = std::fs::rename(&self.tmp_dir, &self.final_dir) {
+            if had_old {
+                // Put the previous assembly back so nothing is lost.
+                let _ = std::fs::rename(&old, &self.final_dir);
+            }
+            return Err(io_err(&self.final_dir)(e));
+        }
+        self.committed = true;
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagingDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp_dir);
+        }
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn sibling(dir: &Path, what: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "cdk.out".to_string());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.with_file_name(format!(".{name}.{what}-{}-{n}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_dir_swaps_in_and_cleans_up() {
+        let root = std::env::temp_dir().join(format!("sagecdk-staging-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let out = root.join("cdk.out");
+        std::fs::create_dir_all(&out).expect("mkdir");
+        std::fs::write(out.join("old.txt"), "old").expect("write");
+
+        // An abandoned staging dir leaves the old assembly alone.
+        let staging = StagingDir::create(&out).expect("stage");
+        staging.write("new.txt", b"new").expect("write");
+        drop(staging);
+        assert!(out.join("old.txt").exists());
+        assert_eq!(std::fs::read_dir(&root).expect("ls").count(), 1);
+
+        let staging = StagingDir::create(&out).expect("stage");
+        staging.write("new.txt", b"new").expect("write");
+        staging.commit().expect("commit");
+        assert!(!out.join("old.txt").exists());
+        assert_eq!(std::fs::read_to_string(out.join("new.txt")).expect("read"), "new");
+        assert_eq!(std::fs::read_dir(&root).expect("ls").count(), 1);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

@@ -1,0 +1,1 @@
+//! sagecdk CLI
