@@ -1,0 +1,66 @@
+//! Synthesis errors: every problem found, each with the construct path it concerns.
+
+use std::fmt;
+
+/// One problem, located at a construct path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Construct path (`Stack/Construct/Resource`); empty for the app itself.
+    pub path: String,
+    /// What is wrong, naming the rule broken.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() { "App" } else { &self.path };
+        write!(f, "[{path}] {}", self.message)
+    }
+}
+
+/// A list of diagnostics, displayed one per line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why synthesis failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// The construct tree is invalid; all problems found are listed.
+    #[error("synthesis failed with {count} error(s):\n{0}", count = .0.0.len())]
+    Invalid(Diagnostics),
+    /// The cloud assembly could not be written (the previous one is left intact).
+    #[error("could not write the cloud assembly: {0}")]
+    Write(#[from] sagecdk_assembly::AssemblyError),
+}
+
+impl SynthError {
+    /// The diagnostics of an [`SynthError::Invalid`] error (empty otherwise).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            SynthError::Invalid(d) => &d.0,
+            SynthError::Write(_) => &[],
+        }
+    }
+}

@@ -1,0 +1,1021 @@
+//! The synthesis pipeline: aspects → dependencies and cross-stack references → validation →
+//! templates → asset manifests, `manifest.json`, `tree.json` and metadata.
+//!
+//! Everything is computed in memory first; only a fully valid app produces an [`Assembly`],
+//! and [`Assembly::write`] swaps the new directory in only once it is complete.
+
+use crate::aspects::invoke_aspects;
+use crate::collate::locale_compare;
+use crate::element::{CfnOutput, CfnParameter, CfnParameterProps, CfnRule, ElementKind, RenderInputs, render_element};
+use crate::error::{Diagnostic, Diagnostics, SynthError};
+use crate::logical_id::{make_unique_id, make_unique_resource_name};
+use crate::resolve::{CrossRef, Mode, Plan, ResolveContext};
+use crate::stack::{StackData, env_string};
+use crate::synthesizer::{FileAssetPackaging, LOOKUP_ROLE_BOOTSTRAP_VERSION, REQUIRED_BOOTSTRAP_VERSION};
+use crate::tree::{
+    Arena, Construct, ERROR_METADATA, INFO_METADATA, NodeId, NodeKind, WARNING_METADATA,
+};
+use crate::value::Value;
+use indexmap::IndexMap;
+use sagecdk_assembly::assets::{
+    AssetManifest, DockerImageAsset, DockerImageSource, FileAsset, FileSource,
+};
+use sagecdk_assembly::json::to_js_json;
+use sagecdk_assembly::manifest::{
+    ASSET_MANIFEST_ARTIFACT, ArtifactManifest, AssemblyManifest, AssetManifestProperties,
+    LookupRole, SCHEMA_VERSION, STACK_ARTIFACT, StackProperties, TREE_ARTIFACT,
+};
+use sagecdk_assembly::{StagingDir, manifest::MetadataEntry as ManifestMetadata};
+use serde_json::{Map as JsonMap, Value as Json, json};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::rc::Rc;
+
+/// Context key: add `aws:cdk:path` metadata to every resource.
+pub const PATH_METADATA_CONTEXT: &str = "aws:cdk:enable-path-metadata";
+/// Context key: the maximum number of resources in a stack (default 500).
+pub const RESOURCE_LIMIT_CONTEXT: &str = "@aws-cdk/core:stackResourceLimit";
+/// Default maximum number of resources per stack (CloudFormation's quota).
+pub const DEFAULT_RESOURCE_LIMIT: usize = 500;
+/// Largest template CloudFormation accepts from S3 (1 MB).
+pub const MAX_TEMPLATE_BYTES: usize = 1_048_576;
+const MAX_OUTPUTS: usize = 200;
+const MAX_PARAMETERS: usize = 200;
+const MAX_MAPPINGS: usize = 200;
+
+/// Severity of a [`Message`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Synthesis failed because of it.
+    Error,
+    /// Worth a look.
+    Warning,
+    /// For information.
+    Info,
+}
+
+/// An annotation of a construct (error, warning or info).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Construct path.
+    pub path: String,
+    /// Severity.
+    pub level: Level,
+    /// Text.
+    pub message: String,
+}
+
+/// One synthesized stack.
+#[derive(Clone, Debug)]
+pub struct SynthesizedStack {
+    /// Artifact id in the manifest.
+    pub artifact_id: String,
+    /// CloudFormation stack name.
+    pub stack_name: String,
+    /// Construct path of the stack.
+    pub path: String,
+    /// The template.
+    pub template: Json,
+    /// The template exactly as written to `<artifact>.template.json`.
+    pub template_text: String,
+    /// Annotations of the stack's constructs.
+    pub messages: Vec<Message>,
+}
+
+/// A synthesized cloud assembly, in memory.
+#[derive(Clone)]
+pub struct Assembly {
+    /// The stacks, in manifest order.
+    pub stacks: Vec<SynthesizedStack>,
+    /// Every file of the assembly (name, contents), `manifest.json` included.
+    pub files: Vec<(String, String)>,
+    writers: Vec<crate::stack::AssemblyWriter>,
+}
+
+impl std::fmt::Debug for Assembly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assembly")
+            .field("stacks", &self.stacks)
+            .field("files", &self.files.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Assembly {
+    /// The stack with this artifact id or construct path.
+    pub fn stack(&self, id: &str) -> Option<&SynthesizedStack> {
+        self.stacks.iter().find(|s| s.artifact_id == id || s.path == id)
+    }
+
+    /// The contents of an assembly file by name.
+    pub fn file(&self, name: &str) -> Option<&str> {
+        self.files.iter().find(|(n, _)| n == name).map(|(_, c)| c.as_str())
+    }
+
+    /// All warnings of all stacks.
+    pub fn warnings(&self) -> impl Iterator<Item = &Message> {
+        self.stacks
+            .iter()
+            .flat_map(|s| s.messages.iter())
+            .filter(|m| m.level == Level::Warning)
+    }
+
+    /// Writes the assembly to `outdir`, replacing what was there only once everything is written.
+    pub fn write(&self, outdir: &Path) -> Result<(), SynthError> {
+        let staging = StagingDir::create(outdir)?;
+        for (name, contents) in &self.files {
+            staging.write(name, contents.as_bytes())?;
+        }
+        for w in &self.writers {
+            w(staging.path()).map_err(|message| {
+                SynthError::Invalid(Diagnostics(vec![Diagnostic::new("", message)]))
+            })?;
+        }
+        staging.commit()?;
+        Ok(())
+    }
+}
+
+/// The CloudFormation stack name of a stack node.
+pub(crate) fn stack_name(arena: &Arena, stack: NodeId) -> String {
+    if let Some(name) = arena.stack_data(stack).and_then(|s| s.props.stack_name.clone()) {
+        return name;
+    }
+    generated_stack_id(arena, stack)
+}
+
+/// The stack id derived from construct ids: the id of a top-level stack, else a unique name
+/// made from the path.
+fn generated_stack_id(arena: &Arena, stack: NodeId) -> String {
+    let ids: Vec<String> = arena.scopes(stack)[1..]
+        .iter()
+        .map(|n| arena.node(*n).id.clone())
+        .collect();
+    if ids.len() == 1 {
+        return ids[0].clone();
+    }
+    make_unique_resource_name(&ids, 128).unwrap_or_default()
+}
+
+fn artifact_id(arena: &Arena, stack: NodeId) -> String {
+    generated_stack_id(arena, stack)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn valid_stack_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && name.len() <= 128
+}
+
+struct StackInfo {
+    node: NodeId,
+    artifact_id: String,
+    name: String,
+}
+
+/// Resource-level and stack-level dependencies derived from the tree.
+#[derive(Default)]
+struct Dependencies {
+    resources: HashMap<NodeId, Vec<NodeId>>,
+    stacks: IndexMap<NodeId, Vec<NodeId>>,
+}
+
+fn resources_under(arena: &Arena, node: NodeId) -> Vec<NodeId> {
+    arena
+        .preorder(node)
+        .into_iter()
+        .filter(|n| {
+            arena
+                .element(*n)
+                .is_some_and(|e| matches!(e.kind, ElementKind::Resource(_)))
+        })
+        .collect()
+}
+
+fn derive_dependencies(arena: &Arena, stacks: &[StackInfo]) -> Dependencies {
+    let mut deps = Dependencies::default();
+    for s in stacks {
+        let explicit = arena
+            .stack_data(s.node)
+            .map(|d| d.dependencies.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+            .unwrap_or_default();
+        deps.stacks.insert(s.node, explicit);
+    }
+    let add = |deps: &mut Dependencies, source: NodeId, target: NodeId| {
+        if source == target {
+            return;
+        }
+        let (ss, ts) = (arena.node(source).stack, arena.node(target).stack);
+        match (ss, ts) {
+            (Some(a), Some(b)) if a == b => {
+                let list = deps.resources.entry(source).or_default();
+                if !list.contains(&target) {
+                    list.push(target);
+                }
+            }
+            (Some(a), Some(b)) => {
+                let list = deps.stacks.entry(a).or_default();
+                if !list.contains(&b) {
+                    list.push(b);
+                }
+            }
+            _ => {}
+        }
+    };
+    for n in 0..arena.nodes.len() as NodeId {
+        let node = arena.node(n);
+        if !node.dependencies.is_empty() {
+            let sources = resources_under(arena, n);
+            for t in &node.dependencies {
+                let targets = resources_under(arena, *t);
+                for s in &sources {
+                    for r in &targets {
+                        add(&mut deps, *s, *r);
+                    }
+                }
+            }
+        }
+        if let Some(ElementKind::Resource(r)) = arena.element(n).map(|e| &e.kind) {
+            for t in &r.depends_on {
+                add(&mut deps, n, *t);
+            }
+        }
+    }
+    deps
+}
+
+/// Finds a dependency cycle among stacks, returning the cycle's paths.
+fn stack_cycle(arena: &Arena, deps: &IndexMap<NodeId, Vec<NodeId>>) -> Option<Vec<String>> {
+    fn visit(
+        n: NodeId,
+        deps: &IndexMap<NodeId, Vec<NodeId>>,
+        state: &mut HashMap<NodeId, u8>,
+        path: &mut Vec<NodeId>,
+    ) -> Option<Vec<NodeId>> {
+        match state.get(&n) {
+            Some(2) => return None,
+            Some(1) => {
+                let start = path.iter().position(|x| *x == n).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(n);
+                return Some(cycle);
+            }
+            _ => {}
+        }
+        state.insert(n, 1);
+        path.push(n);
+        for d in deps.get(&n).into_iter().flatten() {
+            if let Some(c) = visit(*d, deps, state, path) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        state.insert(n, 2);
+        None
+    }
+    let mut state = HashMap::new();
+    for n in deps.keys() {
+        if let Some(c) = visit(*n, deps, &mut state, &mut Vec::new()) {
+            return Some(c.into_iter().map(|n| arena.node(n).path.clone()).collect());
+        }
+    }
+    None
+}
+
+/// Allocates logical IDs and validates renames and overrides.
+fn compute_plan(arena: &Arena, app_id: u64, stacks: &[StackInfo], diags: &mut Vec<Diagnostic>) -> Plan {
+    let mut plan = Plan {
+        app_id,
+        ..Plan::default()
+    };
+    let mut used_renames: HashSet<(NodeId, String)> = HashSet::new();
+    let mut rename_targets: HashMap<(NodeId, String), String> = HashMap::new();
+    for n in 0..arena.nodes.len() as NodeId {
+        let Some(element) = arena.element(n) else { continue };
+        let node = arena.node(n);
+        let Some(stack) = node.stack else {
+            diags.push(Diagnostic::new(
+                &node.path,
+                "CloudFormation elements must be defined within a Stack",
+            ));
+            continue;
+        };
+        let id = if let Some(o) = &element.logical_id_override {
+            o.clone()
+        } else {
+            let stack_path = &arena.node(stack).path;
+            let rel = &node.path[stack_path.len() + 1..];
+            let components: Vec<&str> = rel.split('/').collect();
+            let allocated = match make_unique_id(&components) {
+                Ok(id) => id,
+                Err(e) => {
+                    diags.push(Diagnostic::new(&node.path, e.to_string()));
+                    continue;
+                }
+            };
+            match arena.stack_data(stack).and_then(|s| s.renames.get(&allocated)) {
+                Some(new) => {
+                    used_renames.insert((stack, allocated.clone()));
+                    if let Some(prev) = rename_targets.insert((stack, new.clone()), allocated.clone()) {
+                        if prev != allocated {
+                            diags.push(Diagnostic::new(
+                                &node.path,
+                                format!("Two logical IDs renamed to the same new ID '{new}': '{prev}' and '{allocated}'"),
+                            ));
+                        }
+                    }
+                    new.clone()
+                }
+                None => allocated,
+            }
+        };
+        plan.logical_ids.insert(n, id);
+    }
+    for s in stacks {
+        if let Some(data) = arena.stack_data(s.node) {
+            plan.stack_env.insert(s.node, env_string(data));
+            for old in data.renames.keys() {
+                if !used_renames.contains(&(s.node, old.clone())) {
+                    diags.push(Diagnostic::new(
+                        &arena.node(s.node).path,
+                        format!("Unable to find a logical ID '{old}' to rename (rename_logical_id was called with an ID no element has)"),
+                    ));
+                }
+            }
+        }
+    }
+    plan
+}
+
+fn stacks_of(arena: &Arena) -> Vec<StackInfo> {
+    arena
+        .preorder(0)
+        .into_iter()
+        .filter(|n| matches!(arena.node(*n).kind, NodeKind::Stack(_)))
+        .map(|n| StackInfo {
+            node: n,
+            artifact_id: artifact_id(arena, n),
+            name: stack_name(arena, n),
+        })
+        .collect()
+}
+
+/// Nodes of a stack in depth-first pre-order, not descending into other stacks.
+fn stack_nodes(arena: &Arena, stack: NodeId) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let mut todo = vec![stack];
+    while let Some(n) = todo.pop() {
+        if n != stack && matches!(arena.node(n).kind, NodeKind::Stack(_)) {
+            continue;
+        }
+        out.push(n);
+        todo.extend(arena.node(n).children.iter().rev());
+    }
+    out
+}
+
+fn collect_cross_refs(arena: &Arena, plan: &Plan, stacks: &[StackInfo], errors: &RefCell<Vec<Diagnostic>>) -> Vec<CrossRef> {
+    let refs = RefCell::new(Vec::new());
+    let mode = Mode::Collect(&refs);
+    let empty_deps: Vec<String> = Vec::new();
+    for s in stacks {
+        for n in stack_nodes(arena, s.node) {
+            if let Some(element) = arena.element(n) {
+                let ctx = ResolveContext::new(arena, plan, s.node, n, &mode, errors);
+                let inputs = RenderInputs {
+                    depends_on: &empty_deps,
+                    path_metadata: None,
+                };
+                let _ = render_element(element, &ctx, &inputs);
+            }
+        }
+    }
+    refs.into_inner()
+}
+
+/// Truncates the local part of an export name from the left so the whole stays ≤ 255.
+fn export_name(stack_name: &str, local: &str) -> String {
+    let prefix = format!("{stack_name}:");
+    let max_local = 255usize.saturating_sub(prefix.len());
+    let local = if local.len() > max_local {
+        &local[local.len() - max_local..]
+    } else {
+        local
+    };
+    format!("{prefix}{local}")
+}
+
+/// Creates the `Exports` outputs of producing stacks; returns (export map, stack deps).
+fn create_exports(root: &Construct, refs: &[CrossRef]) -> (HashMap<(NodeId, String), String>, Vec<(NodeId, NodeId)>) {
+    let mut exports = HashMap::new();
+    let mut stack_deps = Vec::new();
+    for r in refs {
+        stack_deps.push((r.consumer, r.producer));
+        if exports.contains_key(&(r.producer, r.rendered.clone())) {
+            continue;
+        }
+        let producer = Construct {
+            tree: root.tree.clone(),
+            id: r.producer,
+        };
+        let exports_scope = producer
+            .try_find_child("Exports")
+            .unwrap_or_else(|| Construct::new(&producer, "Exports"));
+        let output_id = format!("Output{}", r.rendered);
+        let local = make_unique_id(&["Exports", output_id.as_str()]).unwrap_or_default();
+        let producer_name = root.tree.with(|arena| stack_name(arena, r.producer));
+        let name = export_name(&producer_name, &local);
+        if exports_scope.try_find_child(&output_id).is_none() {
+            let _ = CfnOutput::new(&exports_scope, &output_id, Value::Token(r.token.clone()))
+                .with_export_name(name.clone());
+        }
+        exports.insert((r.producer, r.rendered.clone()), name);
+    }
+    (exports, stack_deps)
+}
+
+fn add_bootstrap_checks(root: &Construct, stacks: &[StackInfo]) {
+    for s in stacks {
+        let stack = Construct {
+            tree: root.tree.clone(),
+            id: s.node,
+        };
+        let (generate, parameter) = root.tree.with(|arena| {
+            arena
+                .stack_data(s.node)
+                .map(|d| (d.synthesizer.settings.generate_bootstrap_version_rule, d.synthesizer.ssm_parameter()))
+                .unwrap_or((false, String::new()))
+        });
+        if !generate {
+            continue;
+        }
+        let param = match stack.try_find_child("BootstrapVersion") {
+            Some(_) => None,
+            None => Some(CfnParameter::new(
+                &stack,
+                "BootstrapVersion",
+                CfnParameterProps {
+                    parameter_type: Some("AWS::SSM::Parameter::Value<String>".into()),
+                    default: Some(Value::String(parameter)),
+                    description: Some("Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]".into()),
+                    ..CfnParameterProps::default()
+                },
+            )),
+        };
+        if stack.try_find_child("CheckBootstrapVersion").is_none() {
+            let Some(param) = param else { continue };
+            let old_versions: Vec<Value> = (1..REQUIRED_BOOTSTRAP_VERSION)
+                .map(|v| Value::String(v.to_string()))
+                .collect();
+            let rule = CfnRule::new(&stack, "CheckBootstrapVersion", None);
+            rule.add_assertion(
+                crate::fns::condition_not(crate::fns::condition_contains(
+                    Value::Array(old_versions),
+                    param.value_as_string(),
+                )),
+                format!("CDK bootstrap stack version {REQUIRED_BOOTSTRAP_VERSION} required. Please run 'cdk bootstrap' with a recent version of the CDK CLI."),
+            );
+        }
+    }
+}
+
+fn run_validations(root: &Construct, diags: &mut Vec<Diagnostic>) {
+    type Check = Rc<dyn Fn() -> Vec<String>>;
+    let checks: Vec<(String, Check)> = root.tree.with(|arena| {
+        arena
+            .nodes
+            .iter()
+            .flat_map(|n| n.validations.iter().map(|v| (n.path.clone(), v.clone())))
+            .collect()
+    });
+    // User validations run with no borrow of the tree held.
+    for (path, check) in checks {
+        for message in check() {
+            diags.push(Diagnostic::new(&path, message));
+        }
+    }
+}
+
+fn messages_of(arena: &Arena, nodes: &[NodeId]) -> Vec<Message> {
+    let mut out = Vec::new();
+    for n in nodes {
+        let node = arena.node(*n);
+        for m in &node.metadata {
+            let level = match m.entry_type.as_str() {
+                ERROR_METADATA => Level::Error,
+                WARNING_METADATA => Level::Warning,
+                INFO_METADATA => Level::Info,
+                _ => continue,
+            };
+            out.push(Message {
+                path: node.path.clone(),
+                level,
+                message: m.data.as_str().map(str::to_string).unwrap_or_else(|| m.data.to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// Synthesizes the app rooted at `root` into memory.
+pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+
+    // Aspects may change the tree; no borrow is held while they run.
+    let mut invoked = root
+        .tree
+        .with_mut(String::new, |a| std::mem::take(&mut a.invoked_aspects))
+        .unwrap_or_default();
+    if let Err(e) = invoke_aspects(root, &mut invoked) {
+        diags.push(Diagnostic::new("", e));
+    }
+    root.tree.with_mut(String::new, |a| a.invoked_aspects = invoked);
+
+    // First pass: find cross-stack references.
+    let errors = RefCell::new(Vec::new());
+    let refs = {
+        let arena = root.tree.arena.borrow();
+        let stacks = stacks_of(&arena);
+        let plan = compute_plan(&arena, root.tree.app_id, &stacks, &mut Vec::new());
+        collect_cross_refs(&arena, &plan, &stacks, &errors)
+    };
+    diags.extend(errors.take());
+    let (exports, ref_deps) = create_exports(root, &refs);
+    let stacks = root.tree.with(stacks_of);
+    add_bootstrap_checks(root, &stacks);
+    run_validations(root, &mut diags);
+    diags.extend(root.tree.deferred.take());
+
+    let arena = root.tree.arena.borrow();
+    let stacks = stacks_of(&arena);
+    let mut plan = compute_plan(&arena, root.tree.app_id, &stacks, &mut diags);
+    plan.exports = exports;
+    let mut deps = derive_dependencies(&arena, &stacks);
+    for (consumer, producer) in ref_deps {
+        let list = deps.stacks.entry(consumer).or_default();
+        if !list.contains(&producer) {
+            list.push(producer);
+        }
+    }
+    if let Some(cycle) = stack_cycle(&arena, &deps.stacks) {
+        diags.push(Diagnostic::new(
+            cycle.first().cloned().unwrap_or_default(),
+            format!("Stack dependency cycle: {} (references and dependencies must not form a loop)", cycle.join(" -> ")),
+        ));
+    }
+    validate_stacks(&arena, &stacks, &mut diags);
+
+    // Errors annotated on constructs fail synthesis too.
+    for m in messages_of(&arena, &arena.preorder(0)) {
+        if m.level == Level::Error {
+            diags.push(Diagnostic::new(m.path, m.message));
+        }
+    }
+
+    let errors = RefCell::new(Vec::new());
+    let mut rendered = Vec::new();
+    for s in &stacks {
+        rendered.push(render_stack(&arena, &plan, &deps, s, &errors));
+    }
+    diags.extend(errors.take());
+    for r in &rendered {
+        diags.extend(r.problems.iter().cloned());
+    }
+    dedupe(&mut diags);
+    if !diags.is_empty() {
+        return Err(SynthError::Invalid(Diagnostics(diags)));
+    }
+
+    let mut files = Vec::new();
+    let mut manifest = AssemblyManifest {
+        version: SCHEMA_VERSION.to_string(),
+        artifacts: IndexMap::new(),
+        missing: None,
+        minimum_cli_version: None,
+    };
+    let mut out_stacks = Vec::new();
+    let mut all_props: HashMap<NodeId, Json> = HashMap::new();
+    let artifact_ids: HashMap<NodeId, String> = stacks.iter().map(|s| (s.node, s.artifact_id.clone())).collect();
+    for (s, r) in stacks.iter().zip(rendered) {
+        let data = arena.stack_data(s.node);
+        let Some(data) = data else { continue };
+        all_props.extend(r.props);
+        let template_file = format!("{}.template.json", s.artifact_id);
+        let assets_file = format!("{}.assets.json", s.artifact_id);
+        let metadata_file = format!("{}.metadata.json", s.artifact_id);
+        let template_hash = crate::logical_id::hex_lower(&Sha256::digest(r.text.as_bytes()));
+        let asset_manifest = asset_manifest(data, s, &template_file, &template_hash);
+        files.push((template_file.clone(), r.text.clone()));
+        files.push((assets_file.clone(), to_js_json(&serde_json::to_value(&asset_manifest).unwrap_or_default(), 2)));
+        files.push((metadata_file.clone(), metadata_json(&arena, s, &plan, &template_file)));
+
+        let synth = &data.synthesizer;
+        let template_object_url = synth.file_location(&format!("{}{template_hash}.json", synth.settings.bucket_prefix)).s3_object_url_with_placeholders;
+        let ssm = synth.ssm_parameter();
+        let stack_tags = data.tags.tag_values();
+        let props = StackProperties {
+            template_file: template_file.clone(),
+            parameters: None,
+            termination_protection: Some(data.props.termination_protection),
+            tags: (!stack_tags.is_empty()).then_some(stack_tags),
+            validate_on_synth: Some(false),
+            notification_arns: None,
+            assume_role_external_id: synth.settings.deploy_role_external_id.clone(),
+            assume_role_arn: Some(synth.specialize(&synth.settings.deploy_role_arn)),
+            cloud_formation_execution_role_arn: Some(synth.specialize(&synth.settings.cloud_formation_execution_role)),
+            stack_template_asset_object_url: Some(template_object_url),
+            requires_bootstrap_stack_version: Some(REQUIRED_BOOTSTRAP_VERSION),
+            bootstrap_stack_version_ssm_parameter: Some(ssm.clone()),
+            additional_dependencies: Some(vec![format!("{}.assets", s.artifact_id)]),
+            lookup_role: Some(LookupRole {
+                arn: synth.specialize(&synth.settings.lookup_role_arn),
+                assume_role_external_id: None,
+                requires_bootstrap_stack_version: Some(LOOKUP_ROLE_BOOTSTRAP_VERSION),
+                bootstrap_stack_version_ssm_parameter: Some(ssm.clone()),
+            }),
+            stack_name: (s.name != s.artifact_id).then(|| s.name.clone()),
+        };
+        manifest.artifacts.insert(
+            format!("{}.assets", s.artifact_id),
+            ArtifactManifest {
+                artifact_type: ASSET_MANIFEST_ARTIFACT.to_string(),
+                environment: None,
+                properties: serde_json::to_value(AssetManifestProperties {
+                    file: assets_file,
+                    requires_bootstrap_stack_version: Some(REQUIRED_BOOTSTRAP_VERSION),
+                    bootstrap_stack_version_ssm_parameter: Some(ssm),
+                })
+                .ok(),
+                dependencies: None,
+                metadata: None,
+                additional_metadata_file: None,
+                display_name: None,
+            },
+        );
+        let mut dependencies: Vec<String> = deps
+            .stacks
+            .get(&s.node)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| artifact_ids.get(d).cloned())
+            .collect();
+        dependencies.push(format!("{}.assets", s.artifact_id));
+        manifest.artifacts.insert(
+            s.artifact_id.clone(),
+            ArtifactManifest {
+                artifact_type: STACK_ARTIFACT.to_string(),
+                environment: Some(env_string(data)),
+                properties: serde_json::to_value(props).ok(),
+                dependencies: Some(dependencies),
+                metadata: None,
+                additional_metadata_file: Some(metadata_file),
+                display_name: Some(arena.node(s.node).path.clone()),
+            },
+        );
+        out_stacks.push(SynthesizedStack {
+            artifact_id: s.artifact_id.clone(),
+            stack_name: s.name.clone(),
+            path: arena.node(s.node).path.clone(),
+            template: r.template,
+            template_text: r.text,
+            messages: r.messages,
+        });
+    }
+    manifest.artifacts.insert(
+        "Tree".to_string(),
+        ArtifactManifest {
+            artifact_type: TREE_ARTIFACT.to_string(),
+            environment: None,
+            properties: Some(json!({"file": "tree.json"})),
+            dependencies: None,
+            metadata: None,
+            additional_metadata_file: None,
+            display_name: None,
+        },
+    );
+    files.push(("tree.json".into(), tree_json(&arena, &plan, &all_props)));
+    files.push((
+        "manifest.json".into(),
+        to_js_json(&serde_json::to_value(&manifest).unwrap_or_default(), 2),
+    ));
+    files.push(("cdk.out".into(), to_js_json(&json!({"version": SCHEMA_VERSION}), 0)));
+    files.push((
+        "validation-report.json".into(),
+        to_js_json(
+            &json!({"version": SCHEMA_VERSION, "title": "Validation Report", "pluginReports": []}),
+            2,
+        ),
+    ));
+    let writers = arena.assembly_writers.clone();
+    Ok(Assembly {
+        stacks: out_stacks,
+        files,
+        writers,
+    })
+}
+
+fn dedupe(diags: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    diags.retain(|d| seen.insert((d.path.clone(), d.message.clone())));
+}
+
+fn validate_stacks(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnostic>) {
+    let mut artifact_ids: HashMap<&str, &str> = HashMap::new();
+    let mut names: HashMap<(String, String), String> = HashMap::new();
+    for s in stacks {
+        let path = &arena.node(s.node).path;
+        if !valid_stack_name(&s.name) {
+            diags.push(Diagnostic::new(
+                path,
+                format!("Stack name must match the regular expression /^[A-Za-z][A-Za-z0-9-]*$/ and be at most 128 characters, got '{}'", s.name),
+            ));
+        }
+        if let Some(other) = artifact_ids.insert(&s.artifact_id, path) {
+            diags.push(Diagnostic::new(path, format!("Stack artifact id '{}' is also used by '{other}'", s.artifact_id)));
+        }
+        let env = arena.stack_data(s.node).map(env_string).unwrap_or_default();
+        if let Some(other) = names.insert((env.clone(), s.name.clone()), path.clone()) {
+            diags.push(Diagnostic::new(path, format!("Stack name '{}' is also used by '{other}' in {env}", s.name)));
+        }
+    }
+}
+
+struct RenderedStack {
+    template: Json,
+    text: String,
+    messages: Vec<Message>,
+    problems: Vec<Diagnostic>,
+    props: HashMap<NodeId, Json>,
+}
+
+fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, errors: &RefCell<Vec<Diagnostic>>) -> RenderedStack {
+    let mode = Mode::Final;
+    let path = arena.node(s.node).path.clone();
+    let mut problems = Vec::new();
+    let mut template = JsonMap::new();
+    let data = arena.stack_data(s.node);
+    if let Some(data) = data {
+        if let Some(d) = &data.props.description {
+            template.insert("Description".into(), Json::String(d.clone()));
+        }
+        match data.transforms.len() {
+            0 => {}
+            1 => {
+                template.insert("Transform".into(), Json::String(data.transforms[0].clone()));
+            }
+            _ => {
+                template.insert("Transform".into(), json!(data.transforms));
+            }
+        }
+        if let Some(v) = &data.template_format_version {
+            template.insert("AWSTemplateFormatVersion".into(), Json::String(v.clone()));
+        }
+        if !data.template_metadata.is_empty() {
+            let ctx = ResolveContext::new(arena, plan, s.node, s.node, &mode, errors);
+            if let Some(m) = ctx.resolve(&Value::Object(data.template_metadata.clone())) {
+                template.insert("Metadata".into(), m);
+            }
+        }
+    }
+    let nodes = stack_nodes(arena, s.node);
+    let mut props_by_node = HashMap::new();
+    for n in &nodes {
+        let Some(element) = arena.element(*n) else { continue };
+        let Some(logical_id) = plan.logical_ids.get(n) else { continue };
+        let node = arena.node(*n);
+        let mut depends_on: Vec<NodeId> = deps.resources.get(n).cloned().unwrap_or_default();
+        depends_on.sort_by(|a, b| locale_compare(&arena.node(*a).path, &arena.node(*b).path));
+        let mut dep_ids: Vec<String> = Vec::new();
+        for d in depends_on {
+            if let Some(id) = plan.logical_ids.get(&d) {
+                if !dep_ids.contains(id) {
+                    dep_ids.push(id.clone());
+                }
+            }
+        }
+        let path_metadata = arena
+            .context_bool(*n, PATH_METADATA_CONTEXT)
+            .then_some(node.path.as_str());
+        let inputs = RenderInputs {
+            depends_on: &dep_ids,
+            path_metadata,
+        };
+        let ctx = ResolveContext::new(arena, plan, s.node, *n, &mode, errors);
+        let Some(json) = render_element(element, &ctx, &inputs) else { continue };
+        if let Some(p) = json.get("Properties") {
+            props_by_node.insert(*n, p.clone());
+        }
+        let section = template
+            .entry(element.section())
+            .or_insert_with(|| Json::Object(JsonMap::new()));
+        if let Json::Object(section_map) = section {
+            if section_map.contains_key(logical_id) {
+                problems.push(Diagnostic::new(
+                    &node.path,
+                    format!("section '{}' already contains '{logical_id}' (two elements have the same logical ID)", element.section()),
+                ));
+            } else {
+                section_map.insert(logical_id.clone(), json);
+            }
+        }
+    }
+    let template = Json::Object(template);
+    let count = |section: &str| template.get(section).and_then(Json::as_object).map_or(0, JsonMap::len);
+    let limit = arena
+        .context(s.node, RESOURCE_LIMIT_CONTEXT)
+        .and_then(Json::as_u64)
+        .map_or(DEFAULT_RESOURCE_LIMIT, |n| n as usize);
+    let resources = count("Resources");
+    if resources > limit {
+        problems.push(Diagnostic::new(
+            &path,
+            format!("Number of resources in stack '{path}': {resources} is greater than allowed maximum of {limit}"),
+        ));
+    }
+    for (section, max) in [("Outputs", MAX_OUTPUTS), ("Parameters", MAX_PARAMETERS), ("Mappings", MAX_MAPPINGS)] {
+        let n = count(section);
+        if n > max {
+            problems.push(Diagnostic::new(&path, format!("Number of {section} in stack '{path}': {n} is greater than CloudFormation's maximum of {max}")));
+        }
+    }
+    let text = to_js_json(&template, 1);
+    let mut messages = messages_of(arena, &nodes);
+    if text.len() > MAX_TEMPLATE_BYTES {
+        problems.push(Diagnostic::new(
+            &path,
+            format!("Template is {} bytes, more than CloudFormation's limit of {MAX_TEMPLATE_BYTES} bytes; split the stack", text.len()),
+        ));
+    } else if text.len() * 10 > MAX_TEMPLATE_BYTES * 8 {
+        messages.push(Message {
+            path: path.clone(),
+            level: Level::Warning,
+            message: format!("Template is {} bytes, above 80% of CloudFormation's limit of {MAX_TEMPLATE_BYTES} bytes", text.len()),
+        });
+    }
+    RenderedStack {
+        template,
+        text,
+        messages,
+        problems,
+        props: props_by_node,
+    }
+}
+
+fn asset_manifest(data: &StackData, s: &StackInfo, template_file: &str, template_hash: &str) -> AssetManifest {
+    let synth = &data.synthesizer;
+    let mut files = IndexMap::new();
+    let file_entry = |source_hash: &str, display: Option<String>, path: &str, packaging: &str, object_key: &str| {
+        let (dest_id, dest) = synth.file_destination(object_key);
+        let _ = source_hash;
+        FileAsset {
+            display_name: display,
+            source: FileSource {
+                executable: None,
+                path: Some(path.to_string()),
+                packaging: Some(packaging.to_string()),
+            },
+            destinations: IndexMap::from([(dest_id, dest)]),
+        }
+    };
+    for (hash, entry) in &data.file_assets {
+        let packaging = match entry.source.packaging {
+            FileAssetPackaging::File => "file",
+            FileAssetPackaging::ZipDirectory => "zip",
+        };
+        files.insert(
+            hash.clone(),
+            file_entry(hash, entry.source.display_name.clone(), &entry.source.file_name, packaging, &entry.object_key),
+        );
+    }
+    let template_key = format!("{}{template_hash}.json", synth.settings.bucket_prefix);
+    files.insert(
+        template_hash.to_string(),
+        file_entry(template_hash, Some(format!("{} Template", s.name)), template_file, "file", &template_key),
+    );
+    let mut docker_images = IndexMap::new();
+    for (hash, src) in &data.image_assets {
+        let tag = format!("{}{hash}", synth.settings.docker_tag_prefix);
+        let (dest_id, dest) = synth.image_destination(&tag);
+        docker_images.insert(
+            hash.clone(),
+            DockerImageAsset {
+                display_name: src.display_name.clone(),
+                source: DockerImageSource {
+                    executable: None,
+                    directory: Some(src.directory_name.clone()),
+                    docker_build_args: src.docker_build_args.clone(),
+                    docker_build_contexts: None,
+                    docker_build_secrets: src.docker_build_secrets.clone(),
+                    docker_build_ssh: src.docker_build_ssh.clone(),
+                    docker_build_target: src.docker_build_target.clone(),
+                    docker_file: src.docker_file.clone(),
+                    network_mode: src.network_mode.clone(),
+                    platform: src.platform.clone(),
+                    docker_outputs: src.docker_outputs.clone(),
+                },
+                destinations: IndexMap::from([(dest_id, dest)]),
+            },
+        );
+    }
+    AssetManifest {
+        version: SCHEMA_VERSION.to_string(),
+        files,
+        docker_images,
+    }
+}
+
+/// `<stack>.metadata.json`: breadth-first over the stack's constructs, `"/" + path` → entries.
+fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str) -> String {
+    let mut out: IndexMap<String, Vec<ManifestMetadata>> = IndexMap::new();
+    let mut queue = std::collections::VecDeque::from([s.node]);
+    while let Some(n) = queue.pop_front() {
+        let node = arena.node(n);
+        if n != s.node && matches!(node.kind, NodeKind::Stack(_)) {
+            continue;
+        }
+        let mut entries = Vec::new();
+        if n == s.node {
+            entries.push(ManifestMetadata {
+                entry_type: "aws:cdk:templateFile".into(),
+                data: Some(Json::String(template_file.to_string())),
+                trace: None,
+            });
+        }
+        if let Some(id) = plan.logical_ids.get(&n) {
+            entries.push(ManifestMetadata {
+                entry_type: "aws:cdk:logicalId".into(),
+                data: Some(Json::String(id.clone())),
+                trace: None,
+            });
+        }
+        for m in &node.metadata {
+            entries.push(ManifestMetadata {
+                entry_type: m.entry_type.clone(),
+                data: Some(m.data.clone()),
+                trace: None,
+            });
+        }
+        if n == s.node {
+            if let Some(tags) = arena.stack_data(n).map(|d| d.tags.tag_values()).filter(|t| !t.is_empty()) {
+                let list: Vec<Json> = tags.into_iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+                entries.push(ManifestMetadata {
+                    entry_type: "aws:cdk:stack-tags".into(),
+                    data: Some(Json::Array(list)),
+                    trace: None,
+                });
+            }
+        }
+        if !entries.is_empty() {
+            out.insert(format!("/{}", node.path), entries);
+        }
+        queue.extend(node.children.iter().copied());
+    }
+    to_js_json(&serde_json::to_value(out).unwrap_or_default(), 2)
+}
+
+/// `tree.json`: the construct tree with each node's type and, for resources, the rendered
+/// CloudFormation type, logical ID and properties.
+fn tree_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, Json>) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    fn node_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, Json>, n: NodeId, version: &str) -> Json {
+        let node = arena.node(n);
+        let mut m = JsonMap::new();
+        m.insert("id".into(), Json::String(if n == 0 { "App".into() } else { node.id.clone() }));
+        m.insert("path".into(), Json::String(node.path.clone()));
+        m.insert("constructInfo".into(), json!({"fqn": node.fqn, "version": version}));
+        if let (Some(e), Some(id)) = (arena.element(n), plan.logical_ids.get(&n)) {
+            if let ElementKind::Resource(r) = &e.kind {
+                m.insert(
+                    "attributes".into(),
+                    json!({
+                        "aws:cdk:cloudformation:type": r.resource_type,
+                        "aws:cdk:cloudformation:logicalId": id,
+                        "aws:cdk:cloudformation:props": props.get(&n).cloned().unwrap_or_else(|| json!({})),
+                    }),
+                );
+            }
+        }
+        if !node.children.is_empty() {
+            let mut children = JsonMap::new();
+            for c in &node.children {
+                children.insert(arena.node(*c).id.clone(), node_json(arena, plan, props, *c, version));
+            }
+            m.insert("children".into(), Json::Object(children));
+        }
+        Json::Object(m)
+    }
+    let tree = json!({"version": "tree-0.1", "tree": node_json(arena, plan, props, 0, version)});
+    to_js_json(&tree, 0)
+}
