@@ -1,1 +1,5 @@
-fn main() {}
+//! The `sagecdk` command.
+
+fn main() -> std::process::ExitCode {
+    sagecdk_cli::main()
+}

@@ -1,0 +1,32 @@
+//! `sagecdk ls`: list the app's stacks in deployment order.
+
+use crate::args::LsArgs;
+use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub(crate) fn run(config: &ProjectConfig, args: &LsArgs) -> anyhow::Result<ExitCode> {
+    let assembly = synthesize(config, super::log_app_line)?;
+    let stacks = select_stacks(&assembly, &[])?;
+    let mut out = std::io::stdout().lock();
+    if args.long {
+        let list: Vec<serde_json::Value> = stacks
+            .iter()
+            .map(|s| {
+                let env = s.environment.trim_start_matches("aws://");
+                let (account, region) = env.split_once('/').unwrap_or((env, ""));
+                serde_json::json!({
+                    "id": s.id,
+                    "name": s.stack_name(),
+                    "environment": {"account": account, "region": region, "name": s.environment},
+                })
+            })
+            .collect();
+        out.write_all(serde_norway::to_string(&list)?.as_bytes())?;
+    } else {
+        for s in stacks {
+            writeln!(out, "{}", s.display_name)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
