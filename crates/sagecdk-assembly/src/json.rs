@@ -55,7 +55,7 @@ fn write_value(out: &mut String, value: &Value, indent: usize, depth: usize) {
                 return;
             }
             out.push('{');
-            for (i, (key, item)) in js_key_order(map).into_iter().enumerate() {
+            let mut write_entry = |i: usize, key: &String, item: &Value| {
                 if i > 0 {
                     out.push(',');
                 }
@@ -66,6 +66,16 @@ fn write_value(out: &mut String, value: &Value, indent: usize, depth: usize) {
                     out.push(' ');
                 }
                 write_value(out, item, indent, depth + 1);
+            };
+            // Reordering is only needed when a key can be an array index.
+            if map.keys().any(|k| k.starts_with(|c: char| c.is_ascii_digit())) {
+                for (i, (key, item)) in js_key_order(map).into_iter().enumerate() {
+                    write_entry(i, key, item);
+                }
+            } else {
+                for (i, (key, item)) in map.iter().enumerate() {
+                    write_entry(i, key, item);
+                }
             }
             newline(out, indent, depth);
             out.push('}');
@@ -74,9 +84,15 @@ fn write_value(out: &mut String, value: &Value, indent: usize, depth: usize) {
 }
 
 fn newline(out: &mut String, indent: usize, depth: usize) {
+    const SPACES: &str = "                                                                ";
     if indent > 0 {
         out.push('\n');
-        out.extend(std::iter::repeat_n(' ', indent * depth));
+        let mut n = indent * depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            out.push_str(&SPACES[..k]);
+            n -= k;
+        }
     }
 }
 
@@ -113,23 +129,34 @@ fn array_index(key: &str) -> Option<u32> {
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
+/// Appends `s` as a JSON string literal, escaped like `JSON.stringify`.
+pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        // Runs of characters that need no escaping are copied whole; every byte matched above
+        // is ASCII, so the slice boundaries are character boundaries.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(escape);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 

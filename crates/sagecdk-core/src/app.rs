@@ -96,6 +96,20 @@ impl App {
         })
     }
 
+    /// The app a construct belongs to (the CDK's `App.of`).
+    pub fn of(scope: &impl Scope) -> App {
+        let node = scope.node();
+        App {
+            node: Construct {
+                tree: node.tree.clone(),
+                id: 0,
+            },
+            outdir: std::env::var_os(OUTDIR_ENV)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("cdk.out")),
+        }
+    }
+
     /// Where [`synth`](Self::synth) writes the cloud assembly.
     pub fn outdir(&self) -> &std::path::Path {
         &self.outdir

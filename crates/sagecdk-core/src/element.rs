@@ -38,6 +38,44 @@ impl ElementData {
         }
     }
 
+    /// Calls `f` on every value of the element that may hold tokens.
+    pub(crate) fn for_each_value(&self, f: &mut dyn FnMut(&Value)) {
+        fn overrides(map: &OverrideMap, f: &mut dyn FnMut(&Value)) {
+            for node in map.values() {
+                match node {
+                    OverrideNode::Set(v) => f(v),
+                    OverrideNode::Map(m) => overrides(m, f),
+                    OverrideNode::Delete => {}
+                }
+            }
+        }
+        match &self.kind {
+            ElementKind::Resource(r) => {
+                r.properties.values().for_each(&mut *f);
+                r.creation_policy.iter().for_each(&mut *f);
+                r.update_policy.iter().for_each(&mut *f);
+                r.metadata.values().for_each(&mut *f);
+                if let Some(c) = &r.condition {
+                    f(&c.to_value());
+                }
+                overrides(&r.overrides, f);
+            }
+            ElementKind::Output(o) => {
+                f(&o.value);
+                for s in o.export_name.iter().chain(o.condition.iter()) {
+                    f(&s.to_value());
+                }
+            }
+            ElementKind::Parameter(p) => p.props.default.iter().for_each(f),
+            ElementKind::Mapping(m) => m.values().flat_map(IndexMap::values).for_each(f),
+            ElementKind::Condition(expr) => f(expr),
+            ElementKind::Rule(r) => {
+                r.rule_condition.iter().for_each(&mut *f);
+                r.assertions.iter().for_each(|(a, _)| f(a));
+            }
+        }
+    }
+
     pub(crate) fn section(&self) -> &'static str {
         match self.kind {
             ElementKind::Resource(_) => "Resources",

@@ -21,7 +21,7 @@
 //! Tags::of(&stack).add("team", "ml");
 //!
 //! let assembly = app.assemble().expect("valid");
-//! let template = &assembly.stack("Storage").unwrap().template;
+//! let template = assembly.stack("Storage").unwrap().template();
 //! assert_eq!(template["Resources"]["Policy"]["Properties"]["Bucket"]["Ref"], "Bucket");
 //! ```
 //!

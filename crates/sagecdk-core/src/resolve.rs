@@ -99,6 +99,45 @@ impl<'a> ResolveContext<'a> {
         out
     }
 
+    /// Walks a value for references to other stacks' elements without rendering it (the first
+    /// synthesis pass); lazy values are evaluated.
+    pub(crate) fn collect_refs(&self, value: &Value) {
+        let depth = self.depth.get();
+        if depth > MAX_DEPTH {
+            self.error(format!(
+                "Unable to resolve object tree with circular reference (depth > {MAX_DEPTH})"
+            ));
+            return;
+        }
+        self.depth.set(depth + 1);
+        match value {
+            Value::Array(items) => items.iter().for_each(|v| self.collect_refs(v)),
+            Value::Object(map) => map.values().for_each(|v| self.collect_refs(v)),
+            Value::Token(t) => match t.kind() {
+                TokenKind::Ref(RefTarget::Element(_)) | TokenKind::GetAtt { .. } => {
+                    let _ = self.resolve_token(t);
+                }
+                TokenKind::Join { values, .. } => self.collect_refs(values),
+                TokenKind::Intrinsic { args, .. } => self.collect_refs(args),
+                TokenKind::Concat(fragments) => {
+                    for f in fragments {
+                        if let Fragment::Token(t) = f {
+                            self.collect_refs(&Value::Token(t.clone()));
+                        }
+                    }
+                }
+                TokenKind::Lazy(f) => {
+                    if let Some(v) = f(self) {
+                        self.collect_refs(&v);
+                    }
+                }
+                TokenKind::Ref(_) | TokenKind::LogicalId(_) => {}
+            },
+            _ => {}
+        }
+        self.depth.set(depth);
+    }
+
     pub(crate) fn error(&self, message: impl Into<String>) {
         self.errors
             .borrow_mut()

@@ -76,12 +76,19 @@ pub struct SynthesizedStack {
     pub stack_name: String,
     /// Construct path of the stack.
     pub path: String,
-    /// The template.
-    pub template: Json,
-    /// The template exactly as written to `<artifact>.template.json`.
+    /// The template file name (`<artifact>.template.json`).
+    pub template_file: String,
+    /// The template exactly as written to its file.
     pub template_text: String,
     /// Annotations of the stack's constructs.
     pub messages: Vec<Message>,
+}
+
+impl SynthesizedStack {
+    /// The template, parsed from [`template_text`](Self::template_text).
+    pub fn template(&self) -> Json {
+        serde_json::from_str(&self.template_text).unwrap_or(Json::Null)
+    }
 }
 
 /// A synthesized cloud assembly, in memory.
@@ -89,7 +96,8 @@ pub struct SynthesizedStack {
 pub struct Assembly {
     /// The stacks, in manifest order.
     pub stacks: Vec<SynthesizedStack>,
-    /// Every file of the assembly (name, contents), `manifest.json` included.
+    /// The assembly's files other than the templates (name, contents), `manifest.json`
+    /// included; templates are in [`stacks`](Self::stacks).
     pub files: Vec<(String, String)>,
     writers: Vec<crate::stack::AssemblyWriter>,
 }
@@ -109,9 +117,18 @@ impl Assembly {
         self.stacks.iter().find(|s| s.artifact_id == id || s.path == id)
     }
 
-    /// The contents of an assembly file by name.
+    /// The contents of an assembly file by name (templates included).
     pub fn file(&self, name: &str) -> Option<&str> {
-        self.files.iter().find(|(n, _)| n == name).map(|(_, c)| c.as_str())
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.as_str())
+            .or_else(|| {
+                self.stacks
+                    .iter()
+                    .find(|s| s.template_file == name)
+                    .map(|s| s.template_text.as_str())
+            })
     }
 
     /// All warnings of all stacks.
@@ -125,6 +142,9 @@ impl Assembly {
     /// Writes the assembly to `outdir`, replacing what was there only once everything is written.
     pub fn write(&self, outdir: &Path) -> Result<(), SynthError> {
         let staging = StagingDir::create(outdir)?;
+        for s in &self.stacks {
+            staging.write(&s.template_file, s.template_text.as_bytes())?;
+        }
         for (name, contents) in &self.files {
             staging.write(name, contents.as_bytes())?;
         }
@@ -389,16 +409,11 @@ fn stack_nodes(arena: &Arena, stack: NodeId) -> Vec<NodeId> {
 fn collect_cross_refs(arena: &Arena, plan: &Plan, stacks: &[StackInfo], errors: &RefCell<Vec<Diagnostic>>) -> Vec<CrossRef> {
     let refs = RefCell::new(Vec::new());
     let mode = Mode::Collect(&refs);
-    let empty_deps: Vec<String> = Vec::new();
     for s in stacks {
         for n in stack_nodes(arena, s.node) {
             if let Some(element) = arena.element(n) {
                 let ctx = ResolveContext::new(arena, plan, s.node, n, &mode, errors);
-                let inputs = RenderInputs {
-                    depends_on: &empty_deps,
-                    path_metadata: None,
-                };
-                let _ = render_element(element, &ctx, &inputs);
+                element.for_each_value(&mut |v| ctx.collect_refs(v));
             }
         }
     }
@@ -606,7 +621,7 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
         minimum_cli_version: None,
     };
     let mut out_stacks = Vec::new();
-    let mut all_props: HashMap<NodeId, Json> = HashMap::new();
+    let mut all_props: HashMap<NodeId, String> = HashMap::new();
     let artifact_ids: HashMap<NodeId, String> = stacks.iter().map(|s| (s.node, s.artifact_id.clone())).collect();
     for (s, r) in stacks.iter().zip(rendered) {
         let data = arena.stack_data(s.node);
@@ -617,7 +632,6 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
         let metadata_file = format!("{}.metadata.json", s.artifact_id);
         let template_hash = crate::logical_id::hex_lower(&Sha256::digest(r.text.as_bytes()));
         let asset_manifest = asset_manifest(data, s, &template_file, &template_hash);
-        files.push((template_file.clone(), r.text.clone()));
         files.push((assets_file.clone(), to_js_json(&serde_json::to_value(&asset_manifest).unwrap_or_default(), 2)));
         files.push((metadata_file.clone(), metadata_json(&arena, s, &plan, &template_file)));
 
@@ -688,7 +702,7 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
             artifact_id: s.artifact_id.clone(),
             stack_name: s.name.clone(),
             path: arena.node(s.node).path.clone(),
-            template: r.template,
+            template_file: template_file.clone(),
             template_text: r.text,
             messages: r.messages,
         });
@@ -753,11 +767,11 @@ fn validate_stacks(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnost
 }
 
 struct RenderedStack {
-    template: Json,
     text: String,
     messages: Vec<Message>,
     problems: Vec<Diagnostic>,
-    props: HashMap<NodeId, Json>,
+    /// Each resource's rendered properties as compact JSON, for `tree.json`.
+    props: HashMap<NodeId, String>,
 }
 
 fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, errors: &RefCell<Vec<Diagnostic>>) -> RenderedStack {
@@ -815,7 +829,7 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
         let ctx = ResolveContext::new(arena, plan, s.node, *n, &mode, errors);
         let Some(json) = render_element(element, &ctx, &inputs) else { continue };
         if let Some(p) = json.get("Properties") {
-            props_by_node.insert(*n, p.clone());
+            props_by_node.insert(*n, to_js_json(p, 0));
         }
         let section = template
             .entry(element.section())
@@ -865,7 +879,6 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
         });
     }
     RenderedStack {
-        template,
         text,
         messages,
         problems,
@@ -986,36 +999,50 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
 }
 
 /// `tree.json`: the construct tree with each node's type and, for resources, the rendered
-/// CloudFormation type, logical ID and properties.
-fn tree_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, Json>) -> String {
+/// CloudFormation type, logical ID and properties. Written directly as compact JSON, splicing
+/// in the properties already rendered for the templates.
+fn tree_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, String>) -> String {
+    use sagecdk_assembly::json::write_string;
     let version = env!("CARGO_PKG_VERSION");
-    fn node_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, Json>, n: NodeId, version: &str) -> Json {
+    fn node_json(out: &mut String, arena: &Arena, plan: &Plan, props: &HashMap<NodeId, String>, n: NodeId, version: &str) {
         let node = arena.node(n);
-        let mut m = JsonMap::new();
-        m.insert("id".into(), Json::String(if n == 0 { "App".into() } else { node.id.clone() }));
-        m.insert("path".into(), Json::String(node.path.clone()));
-        m.insert("constructInfo".into(), json!({"fqn": node.fqn, "version": version}));
+        out.push_str("{\"id\":");
+        write_string(out, if n == 0 { "App" } else { &node.id });
+        out.push_str(",\"path\":");
+        write_string(out, &node.path);
+        out.push_str(",\"constructInfo\":{\"fqn\":");
+        write_string(out, &node.fqn);
+        out.push_str(",\"version\":");
+        write_string(out, version);
+        out.push('}');
         if let (Some(e), Some(id)) = (arena.element(n), plan.logical_ids.get(&n)) {
             if let ElementKind::Resource(r) = &e.kind {
-                m.insert(
-                    "attributes".into(),
-                    json!({
-                        "aws:cdk:cloudformation:type": r.resource_type,
-                        "aws:cdk:cloudformation:logicalId": id,
-                        "aws:cdk:cloudformation:props": props.get(&n).cloned().unwrap_or_else(|| json!({})),
-                    }),
-                );
+                out.push_str(",\"attributes\":{\"aws:cdk:cloudformation:type\":");
+                write_string(out, &r.resource_type);
+                out.push_str(",\"aws:cdk:cloudformation:logicalId\":");
+                write_string(out, id);
+                out.push_str(",\"aws:cdk:cloudformation:props\":");
+                out.push_str(props.get(&n).map_or("{}", String::as_str));
+                out.push('}');
             }
         }
         if !node.children.is_empty() {
-            let mut children = JsonMap::new();
-            for c in &node.children {
-                children.insert(arena.node(*c).id.clone(), node_json(arena, plan, props, *c, version));
+            out.push_str(",\"children\":{");
+            for (i, c) in node.children.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, &arena.node(*c).id);
+                out.push(':');
+                node_json(out, arena, plan, props, *c, version);
             }
-            m.insert("children".into(), Json::Object(children));
+            out.push('}');
         }
-        Json::Object(m)
+        out.push('}');
     }
-    let tree = json!({"version": "tree-0.1", "tree": node_json(arena, plan, props, 0, version)});
-    to_js_json(&tree, 0)
+    let mut out = String::with_capacity(256 * arena.nodes.len());
+    out.push_str("{\"version\":\"tree-0.1\",\"tree\":");
+    node_json(&mut out, arena, plan, props, 0, version);
+    out.push('}');
+    out
 }

@@ -107,29 +107,35 @@ impl TagManager {
     /// Renders the tags merged with the ones given in the resource's own properties
     /// (`initial`, already resolved). `None` when there is nothing to render.
     pub(crate) fn render(&self, initial: Option<&Json>) -> Option<Json> {
-        let mut merged = self.clone();
         let mut dynamic = Vec::new();
-        if let Some(initial) = initial {
-            for (key, value, raw) in parse_tags(self.tag_type, initial) {
-                match (key, value) {
-                    (Some(k), Some(v)) => {
-                        let prio = INITIAL_TAG_PRIORITY;
-                        if prio >= merged.priorities.get(&k).copied().unwrap_or(0) {
-                            merged.tags.insert(
-                                k.clone(),
-                                TagEntry {
-                                    value: v,
-                                    apply_to_launched_instances: true,
-                                },
-                            );
-                            merged.priorities.insert(k, prio);
+        // Tags given in the properties merge in below tags set by aspects (priority 50).
+        let merged_storage;
+        let merged = match initial {
+            None => self,
+            Some(initial) => {
+                let mut merged = self.clone();
+                for (key, value, raw) in parse_tags(self.tag_type, initial) {
+                    match (key, value) {
+                        (Some(k), Some(v)) => {
+                            if INITIAL_TAG_PRIORITY >= merged.priorities.get(&k).copied().unwrap_or(0) {
+                                merged.tags.insert(
+                                    k.clone(),
+                                    TagEntry {
+                                        value: v,
+                                        apply_to_launched_instances: true,
+                                    },
+                                );
+                                merged.priorities.insert(k, INITIAL_TAG_PRIORITY);
+                            }
                         }
+                        // Tags whose key or value is only known at deploy time are kept as given.
+                        _ => dynamic.push(raw),
                     }
-                    // Tags whose key or value is only known at deploy time are kept as given.
-                    _ => dynamic.push(raw),
                 }
+                merged_storage = merged;
+                &merged_storage
             }
-        }
+        };
         let sorted = merged.sorted();
         if sorted.is_empty() && dynamic.is_empty() {
             return None;

@@ -12,7 +12,7 @@ fn app() -> App {
 }
 
 fn template(app: &App, stack: &str) -> Json {
-    app.assemble().expect("synthesizes").stack(stack).expect("stack").template.clone()
+    app.assemble().expect("synthesizes").stack(stack).expect("stack").template()
 }
 
 fn errors(app: &App) -> Vec<String> {
@@ -89,7 +89,7 @@ fn cross_stack_references_become_exports_and_imports() {
     user.set_property("Arn", bucket.get_att("Arn"));
     user.set_property("Text", fmt_str!("name-{}-{}-x", bucket.reference(), Aws::region()));
     let assembly = app.assemble().expect("synthesizes");
-    let p = &assembly.stack("Producer").expect("producer").template;
+    let p = &assembly.stack("Producer").expect("producer").template();
     assert_eq!(
         p["Outputs"]["ExportsOutputRefBucket83908E7781C90AC0"],
         json!({"Value": {"Ref": "Bucket83908E77"}, "Export": {"Name": "Producer:ExportsOutputRefBucket83908E7781C90AC0"}})
@@ -98,7 +98,7 @@ fn cross_stack_references_become_exports_and_imports() {
         p["Outputs"]["ExportsOutputFnGetAttBucket83908E77Arn063C8555"]["Export"]["Name"],
         json!("Producer:ExportsOutputFnGetAttBucket83908E77Arn063C8555")
     );
-    let c = &assembly.stack("Consumer").expect("consumer").template;
+    let c = &assembly.stack("Consumer").expect("consumer").template();
     let props = &c["Resources"]["User"]["Properties"];
     assert_eq!(props["Name"], json!({"Fn::ImportValue": "Producer:ExportsOutputRefBucket83908E7781C90AC0"}));
     assert_eq!(
@@ -169,7 +169,7 @@ fn dependencies_across_stacks_order_the_manifest() {
     let assembly = app.assemble().expect("synthesizes");
     let manifest: Json = serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
     assert_eq!(manifest["artifacts"]["A"]["dependencies"], json!(["B", "A.assets"]));
-    assert!(assembly.stack("A").expect("a").template["Resources"]["RA"].get("DependsOn").is_none());
+    assert!(assembly.stack("A").expect("a").template()["Resources"]["RA"].get("DependsOn").is_none());
 }
 
 #[test]
@@ -264,7 +264,7 @@ fn tags_apply_to_taggable_resources_and_stacks() {
     Tags::of(&app).add("A", "1");
     Tags::of(&stack).remove("owner-not-set");
     let assembly = app.assemble().expect("synthesizes");
-    let t = &assembly.stack("S").expect("s").template;
+    let t = &assembly.stack("S").expect("s").template();
     assert_eq!(
         t["Resources"]["Bucket"]["Properties"]["Tags"],
         json!([{"Key": "A", "Value": "1"}, {"Key": "initial", "Value": "1"}, {"Key": "z", "Value": "aspect"}])
