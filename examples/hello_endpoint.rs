@@ -8,8 +8,14 @@ use sagecdk::prelude::*;
 
 fn main() {
     let app = App::new();
+    build(&app);
+    app.synth_or_exit();
+}
+
+/// Defines the stack in `app` (shared with the snapshot tests).
+pub(crate) fn build(app: &App) -> Stack {
     let stack = Stack::new(
-        &app,
+        app,
         "HelloEndpoint",
         StackProps::default()
             .with_env(Environment::new("123456789012", "us-west-2"))
@@ -34,25 +40,27 @@ fn main() {
         stack.region(),
         stack.url_suffix()
     );
+    // The GetAtt of the role's ARN already orders the model after the role.
     let model_scope = Construct::new(&stack, "Model");
-    let model = CfnResource::new(&model_scope, "Resource", "AWS::SageMaker::Model").with_properties(cfn!({
-        "ExecutionRoleArn": (role.get_att("Arn")),
-        "PrimaryContainer": {
-            "Image": image,
-            "ModelDataUrl": "s3://my-models/resnet/model.tar.gz"
-        }
-    }));
-    model.node().add_dependency(&role_scope);
+    let model = CfnResource::new(&model_scope, "Resource", "AWS::SageMaker::Model")
+        .with_properties(cfn!({
+            "ExecutionRoleArn": (role.get_att("Arn")),
+            "PrimaryContainer": {
+                "Image": image,
+                "ModelDataUrl": "s3://my-models/resnet/model.tar.gz"
+            }
+        }));
 
-    let config = CfnResource::new(&stack, "EndpointConfig", "AWS::SageMaker::EndpointConfig").with_properties(cfn!({
-        "ProductionVariants": [{
-            "InitialInstanceCount": 1,
-            "InitialVariantWeight": 1,
-            "InstanceType": "ml.m5.large",
-            "ModelName": (model.get_att("ModelName")),
-            "VariantName": "AllTraffic"
-        }]
-    }));
+    let config = CfnResource::new(&stack, "EndpointConfig", "AWS::SageMaker::EndpointConfig")
+        .with_properties(cfn!({
+            "ProductionVariants": [{
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1,
+                "InstanceType": "ml.m5.large",
+                "ModelName": (model.get_att("ModelName")),
+                "VariantName": "AllTraffic"
+            }]
+        }));
     let endpoint = CfnResource::new(&stack, "Endpoint", "AWS::SageMaker::Endpoint")
         .with_properties(cfn!({"EndpointConfigName": (config.get_att("EndpointConfigName"))}));
 
@@ -82,6 +90,5 @@ fn main() {
     CfnOutput::new(&stack, "EndpointName", endpoint.get_att("EndpointName"))
         .with_description("Invoke this endpoint");
     Tags::of(&stack).add("project", "hello-endpoint");
-
-    app.synth_or_exit();
+    stack
 }

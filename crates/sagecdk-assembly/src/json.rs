@@ -68,7 +68,10 @@ fn write_value(out: &mut String, value: &Value, indent: usize, depth: usize) {
                 write_value(out, item, indent, depth + 1);
             };
             // Reordering is only needed when a key can be an array index.
-            if map.keys().any(|k| k.starts_with(|c: char| c.is_ascii_digit())) {
+            if map
+                .keys()
+                .any(|k| k.starts_with(|c: char| c.is_ascii_digit()))
+            {
                 for (i, (key, item)) in js_key_order(map).into_iter().enumerate() {
                     write_entry(i, key, item);
                 }
@@ -268,6 +271,9 @@ mod tests {
     #[test]
     fn strings_escape_like_javascript() {
         let v = json!("a\"b\\c\n\u{1}/é\u{7f}\u{2028}");
-        assert_eq!(to_js_json(&v, 0), "\"a\\\"b\\\\c\\n\\u0001/é\u{7f}\u{2028}\"");
+        assert_eq!(
+            to_js_json(&v, 0),
+            "\"a\\\"b\\\\c\\n\\u0001/é\u{7f}\u{2028}\""
+        );
     }
 }

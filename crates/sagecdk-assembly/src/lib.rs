@@ -116,7 +116,10 @@ impl CloudAssembly {
     }
 
     /// Reads a JSON file of the assembly (e.g. an asset manifest) by its relative name.
-    pub fn read_file<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, AssemblyError> {
+    pub fn read_file<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<T, AssemblyError> {
         read_json(&self.dir.join(name))
     }
 
@@ -132,7 +135,11 @@ impl CloudAssembly {
         }
         let ids: HashSet<&str> = stacks.iter().map(|s| s.id.as_str()).collect();
         for s in &stacks {
-            if let Some(missing) = s.stack_dependencies.iter().find(|d| !ids.contains(d.as_str())) {
+            if let Some(missing) = s
+                .stack_dependencies
+                .iter()
+                .find(|d| !ids.contains(d.as_str()))
+            {
                 return Err(AssemblyError::Dependencies {
                     path: manifest_path,
                     message: format!("stack '{}' depends on unknown artifact '{missing}'", s.id),
@@ -169,7 +176,10 @@ impl CloudAssembly {
             });
         Ok(StackArtifact {
             id: id.to_string(),
-            display_name: artifact.display_name.clone().unwrap_or_else(|| id.to_string()),
+            display_name: artifact
+                .display_name
+                .clone()
+                .unwrap_or_else(|| id.to_string()),
             environment: artifact
                 .environment
                 .clone()
@@ -192,7 +202,10 @@ fn topo_sort(mut pending: Vec<StackArtifact>) -> Result<Vec<StackArtifact>, Stri
             .position(|s| s.stack_dependencies.iter().all(|d| done.contains(d)))
         else {
             let names: Vec<&str> = pending.iter().map(|s| s.id.as_str()).collect();
-            return Err(format!("dependency cycle among stacks {}", names.join(", ")));
+            return Err(format!(
+                "dependency cycle among stacks {}",
+                names.join(", ")
+            ));
         };
         let s = pending.remove(pos);
         done.insert(s.id.clone());
@@ -314,7 +327,10 @@ mod tests {
         staging.write("new.txt", b"new").expect("write");
         staging.commit().expect("commit");
         assert!(!out.join("old.txt").exists());
-        assert_eq!(std::fs::read_to_string(out.join("new.txt")).expect("read"), "new");
+        assert_eq!(
+            std::fs::read_to_string(out.join("new.txt")).expect("read"),
+            "new"
+        );
         assert_eq!(std::fs::read_dir(&root).expect("ls").count(), 1);
         let _ = std::fs::remove_dir_all(&root);
     }

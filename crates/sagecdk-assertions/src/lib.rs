@@ -67,8 +67,8 @@ mod pattern;
 mod redact;
 mod result;
 mod section;
-mod stack;
 pub mod snapshot;
+mod stack;
 mod template;
 
 pub use annotations::{Annotation, AnnotationLevel, Annotations};

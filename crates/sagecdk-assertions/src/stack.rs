@@ -65,6 +65,8 @@ impl Annotations {
     /// Synthesis fails when a construct has an error; the errors are then returned in
     /// [`TemplateError::Synth`].
     pub fn from_stack(stack: &Stack) -> Result<Annotations, TemplateError> {
-        Ok(Annotations::from_messages(annotations_of(&synthesize(stack)?)))
+        Ok(Annotations::from_messages(annotations_of(&synthesize(
+            stack,
+        )?)))
     }
 }

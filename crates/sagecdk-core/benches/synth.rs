@@ -5,22 +5,29 @@
 //! ratios to the AWS CDK's figures for a comparable app on the same machine size (about 18 s and
 //! 700 MB). Sizes can be changed with `SAGECDK_BENCH_STACKS` / `SAGECDK_BENCH_RESOURCES`.
 
-use sagecdk_core::{App, AppProps, CfnResource, IndexMap, Stack, StackProps, Str, TagType, Tags, cfn};
+use sagecdk_core::{
+    App, AppProps, CfnResource, IndexMap, Stack, StackProps, Str, TagType, Tags, cfn,
+};
 use std::time::{Duration, Instant};
 
 const CDK_SECONDS: f64 = 18.0;
 const CDK_MEGABYTES: f64 = 700.0;
 
 fn env_usize(key: &str, default: usize) -> usize {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn build(outdir: &std::path::Path, stacks: usize, resources: usize) -> App {
     let app = App::with_props(AppProps {
         outdir: Some(outdir.to_path_buf()),
         ignore_environment: true,
-        context: IndexMap::from([("aws:cdk:enable-path-metadata".to_string(), serde_json::json!(true))]),
-        ..AppProps::default()
+        context: IndexMap::from([(
+            "aws:cdk:enable-path-metadata".to_string(),
+            serde_json::json!(true),
+        )]),
     });
     for s in 0..stacks {
         let stack = Stack::new(&app, &format!("Stack{s}"), StackProps::default());
@@ -34,7 +41,10 @@ fn build(outdir: &std::path::Path, stacks: usize, resources: usize) -> App {
                 "VisibilityTimeout": 30
             });
             if let Some(p) = &previous {
-                props.insert("RedrivePolicy", cfn!({"deadLetterTargetArn": (p.get_att("Arn")), "maxReceiveCount": 3}));
+                props.insert(
+                    "RedrivePolicy",
+                    cfn!({"deadLetterTargetArn": (p.get_att("Arn")), "maxReceiveCount": 3}),
+                );
             }
             let res = res.with_properties(props);
             previous = Some(res);
@@ -66,18 +76,41 @@ fn main() {
     for _ in 0..runs {
         let start = Instant::now();
         let app = build(&dir.join("cdk.out"), stacks, resources);
-        if std::env::var("SAGECDK_BENCH_DEBUG").is_ok() { eprintln!("after build: {:.1} MB peak, {:?}", peak_rss_mb(), start.elapsed()); }
+        if std::env::var("SAGECDK_BENCH_DEBUG").is_ok() {
+            eprintln!(
+                "after build: {:.1} MB peak, {:?}",
+                peak_rss_mb(),
+                start.elapsed()
+            );
+        }
         let assembly = app.synth().expect("benchmark app synthesizes");
         times.push(start.elapsed());
         assert_eq!(assembly.stacks.len(), stacks);
     }
-    if std::env::var("SAGECDK_BENCH_KEEP").is_err() { let _ = std::fs::remove_dir_all(&dir); } else { eprintln!("kept {}", dir.display()); }
+    if std::env::var("SAGECDK_BENCH_KEEP").is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
     times.sort();
     let best = times[0].as_secs_f64();
     let median = times[times.len() / 2].as_secs_f64();
     let peak = peak_rss_mb();
-    println!("synth benchmark: {stacks} stacks x {resources} resources = {} resources, {runs} runs (build + synthesize + write)", stacks * resources);
-    println!("  time: best {best:.3} s, median {median:.3} s   (AWS CDK ~{CDK_SECONDS} s: {:.0}x faster)", CDK_SECONDS / median);
-    println!("  peak memory: {peak:.1} MB   (AWS CDK ~{CDK_MEGABYTES} MB: {:.1}x less)", CDK_MEGABYTES / peak);
-    println!("  goals: < 0.2 s -> {}, < 100 MB -> {}", if median < 0.2 { "met" } else { "NOT met" }, if peak < 100.0 { "met" } else { "NOT met" });
+    println!(
+        "synth benchmark: {stacks} stacks x {resources} resources = {} resources, {runs} runs (build + synthesize + write)",
+        stacks * resources
+    );
+    println!(
+        "  time: best {best:.3} s, median {median:.3} s   (AWS CDK ~{CDK_SECONDS} s: {:.0}x faster)",
+        CDK_SECONDS / median
+    );
+    println!(
+        "  peak memory: {peak:.1} MB   (AWS CDK ~{CDK_MEGABYTES} MB: {:.1}x less)",
+        CDK_MEGABYTES / peak
+    );
+    println!(
+        "  goals: < 0.2 s -> {}, < 100 MB -> {}",
+        if median < 0.2 { "met" } else { "NOT met" },
+        if peak < 100.0 { "met" } else { "NOT met" }
+    );
 }

@@ -154,7 +154,10 @@ fn env_context() -> Vec<(String, String)> {
     }
     if let Some(file) = std::env::var_os(CONTEXT_OVERFLOW_ENV) {
         match std::fs::read_to_string(&file) {
-            Ok(text) => out.push((format!("context file {}", PathBuf::from(&file).display()), text)),
+            Ok(text) => out.push((
+                format!("context file {}", PathBuf::from(&file).display()),
+                text,
+            )),
             Err(e) => out.push((
                 CONTEXT_OVERFLOW_ENV.to_string(),
                 format!("\"unreadable: {e}\""),

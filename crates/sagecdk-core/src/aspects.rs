@@ -78,11 +78,15 @@ impl Aspects {
 /// Invokes every aspect on every construct of its subtree, once per (construct, aspect) pair,
 /// repeating while aspects add constructs or aspects. Returns an error message if it does not
 /// settle.
-pub(crate) fn invoke_aspects(root: &Construct, invoked: &mut HashSet<(NodeId, u64)>) -> Result<(), String> {
+pub(crate) fn invoke_aspects(
+    root: &Construct,
+    invoked: &mut HashSet<(NodeId, u64)>,
+) -> Result<(), String> {
     const MAX_ROUNDS: usize = 100;
     for _ in 0..MAX_ROUNDS {
         // Collect the work under a short borrow, then call user code with no borrow held.
-        let work: Vec<(NodeId, AspectEntry)> = root.tree.with(|arena| pending(arena, root.id, invoked));
+        let work: Vec<(NodeId, AspectEntry)> =
+            root.tree.with(|arena| pending(arena, root.id, invoked));
         if work.is_empty() {
             return Ok(());
         }
@@ -96,10 +100,16 @@ pub(crate) fn invoke_aspects(root: &Construct, invoked: &mut HashSet<(NodeId, u6
             }
         }
     }
-    Err(format!("aspects did not settle after {MAX_ROUNDS} rounds (an aspect keeps adding constructs or aspects)"))
+    Err(format!(
+        "aspects did not settle after {MAX_ROUNDS} rounds (an aspect keeps adding constructs or aspects)"
+    ))
 }
 
-fn pending(arena: &Arena, root: NodeId, invoked: &HashSet<(NodeId, u64)>) -> Vec<(NodeId, AspectEntry)> {
+fn pending(
+    arena: &Arena,
+    root: NodeId,
+    invoked: &HashSet<(NodeId, u64)>,
+) -> Vec<(NodeId, AspectEntry)> {
     let mut out = Vec::new();
     // Depth-first, carrying the aspects inherited from ancestors.
     let mut stack: Vec<(NodeId, Vec<AspectEntry>)> = vec![(root, inherited(arena, root))];

@@ -71,7 +71,8 @@ mod tests {
     #[test]
     fn matches_node_order() {
         let want = [
-            "_x", "-x", "a", "A", "a b", "aws:cdk", "b", "B", "x1", "x10", "x2", "Z-a", "Z/a", "Z/B",
+            "_x", "-x", "a", "A", "a b", "aws:cdk", "b", "B", "x1", "x10", "x2", "Z-a", "Z/a",
+            "Z/B",
         ];
         let mut shuffled = want.to_vec();
         shuffled.reverse();

@@ -133,7 +133,9 @@ fn split_on_periods(path: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' if chars.peek() == Some(&'.') => {
-                parts.last_mut().map(|p| p.push('.'));
+                if let Some(p) = parts.last_mut() {
+                    p.push('.');
+                }
                 chars.next();
             }
             '.' => parts.push(String::new()),
@@ -190,7 +192,11 @@ fn resolve_overrides(map: &OverrideMap, ctx: &ResolveContext<'_>) -> Vec<(String
 
 fn json_to_resolved(v: Json) -> Resolved {
     match v {
-        Json::Object(m) => Resolved::Map(m.into_iter().map(|(k, v)| (k, json_to_resolved(v))).collect()),
+        Json::Object(m) => Resolved::Map(
+            m.into_iter()
+                .map(|(k, v)| (k, json_to_resolved(v)))
+                .collect(),
+        ),
         other => Resolved::Set(other),
     }
 }
@@ -206,7 +212,9 @@ fn deep_merge(target: &mut Json, source: Vec<(String, Resolved)>) {
         match target {
             Json::Object(obj) => match value {
                 Resolved::Map(entries) => {
-                    let slot = obj.entry(key.clone()).or_insert_with(|| Json::Object(JsonMap::new()));
+                    let slot = obj
+                        .entry(key.clone())
+                        .or_insert_with(|| Json::Object(JsonMap::new()));
                     if !(slot.is_object() || slot.is_array()) {
                         *slot = Json::Object(JsonMap::new());
                     }
@@ -224,7 +232,9 @@ fn deep_merge(target: &mut Json, source: Vec<(String, Resolved)>) {
             },
             Json::Array(items) => {
                 // JavaScript arrays take index keys; other keys are invisible to JSON.
-                let Ok(idx) = key.parse::<usize>() else { continue };
+                let Ok(idx) = key.parse::<usize>() else {
+                    continue;
+                };
                 if idx >= items.len() {
                     items.resize(idx + 1, Json::Null);
                 }
@@ -304,7 +314,9 @@ impl CfnResource {
         };
         let node = scope.node().add_child(
             id,
-            NodeKind::Element(Box::new(ElementData::new(ElementKind::Resource(Box::new(data))))),
+            NodeKind::Element(Box::new(ElementData::new(ElementKind::Resource(Box::new(
+                data,
+            ))))),
             fqn,
         );
         CfnResource { node }
@@ -390,7 +402,9 @@ impl CfnResource {
     /// Adds `DependsOn: target` (across stacks this becomes a stack dependency).
     pub fn add_depends_on(&self, target: &CfnResource) {
         let t = target.node.id;
-        if !self.node.is_same(&target.node) && std::rc::Rc::ptr_eq(&self.node.tree, &target.node.tree) {
+        if !self.node.is_same(&target.node)
+            && std::rc::Rc::ptr_eq(&self.node.tree, &target.node.tree)
+        {
             self.update(|r| {
                 if !r.depends_on.contains(&t) {
                     r.depends_on.push(t);
@@ -708,14 +722,28 @@ element_common!(CfnMapping);
 
 impl CfnMapping {
     /// Creates a mapping.
-    pub fn new(scope: &impl Scope, id: &str, mapping: IndexMap<String, IndexMap<String, Value>>) -> Self {
+    pub fn new(
+        scope: &impl Scope,
+        id: &str,
+        mapping: IndexMap<String, IndexMap<String, Value>>,
+    ) -> Self {
         CfnMapping {
-            node: add_element(scope, id, ElementKind::Mapping(mapping), "sagecdk.CfnMapping"),
+            node: add_element(
+                scope,
+                id,
+                ElementKind::Mapping(mapping),
+                "sagecdk.CfnMapping",
+            ),
         }
     }
 
     /// Sets one value.
-    pub fn set_value(&self, key1: impl Into<String>, key2: impl Into<String>, value: impl Into<Value>) {
+    pub fn set_value(
+        &self,
+        key1: impl Into<String>,
+        key2: impl Into<String>,
+        value: impl Into<Value>,
+    ) {
         let (k1, k2, v) = (key1.into(), key2.into(), value.into());
         self.node.update_element(|e| {
             if let ElementKind::Mapping(m) = &mut e.kind {
@@ -831,7 +859,13 @@ pub(crate) fn render_element(
                 insert_opt(&mut export, "Name", ctx.resolve(&name.to_value()));
                 m.insert("Export".into(), Json::Object(export));
             }
-            insert_opt(&mut m, "Condition", o.condition.as_ref().and_then(|c| ctx.resolve(&c.to_value())));
+            insert_opt(
+                &mut m,
+                "Condition",
+                o.condition
+                    .as_ref()
+                    .and_then(|c| ctx.resolve(&c.to_value())),
+            );
             Some(Json::Object(m))
         }
         ElementKind::Parameter(p) => {
@@ -841,7 +875,11 @@ pub(crate) fn render_element(
                 "Type".into(),
                 Json::String(p.parameter_type.clone().unwrap_or_else(|| "String".into())),
             );
-            insert_opt(&mut m, "Default", p.default.as_ref().and_then(|d| ctx.resolve(d)));
+            insert_opt(
+                &mut m,
+                "Default",
+                p.default.as_ref().and_then(|d| ctx.resolve(d)),
+            );
             insert_opt(&mut m, "AllowedPattern", string_opt(&p.allowed_pattern));
             if !p.allowed_values.is_empty() {
                 m.insert(
@@ -849,7 +887,11 @@ pub(crate) fn render_element(
                     Json::Array(p.allowed_values.iter().cloned().map(Json::String).collect()),
                 );
             }
-            insert_opt(&mut m, "ConstraintDescription", string_opt(&p.constraint_description));
+            insert_opt(
+                &mut m,
+                "ConstraintDescription",
+                string_opt(&p.constraint_description),
+            );
             insert_opt(&mut m, "Description", string_opt(&p.description));
             let num = |n: Option<f64>| n.and_then(crate::resolve::number_json);
             insert_opt(&mut m, "MaxLength", num(p.max_length));
@@ -871,7 +913,11 @@ pub(crate) fn render_element(
         ElementKind::Condition(expr) => ctx.resolve(expr),
         ElementKind::Rule(r) => {
             let mut m = JsonMap::new();
-            insert_opt(&mut m, "RuleCondition", r.rule_condition.as_ref().and_then(|c| ctx.resolve(c)));
+            insert_opt(
+                &mut m,
+                "RuleCondition",
+                r.rule_condition.as_ref().and_then(|c| ctx.resolve(c)),
+            );
             let assertions: Vec<Json> = r
                 .assertions
                 .iter()
@@ -905,7 +951,10 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
                     props.insert(name.to_string(), rendered);
                 } else {
                     // Keep the generated resources' sorted property order.
-                    let pos = props.keys().position(|k| k.as_str() > name).unwrap_or(props.len());
+                    let pos = props
+                        .keys()
+                        .position(|k| k.as_str() > name)
+                        .unwrap_or(props.len());
                     props.shift_insert(pos, name.to_string(), rendered);
                 }
             }
@@ -923,12 +972,31 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
     if !inputs.depends_on.is_empty() {
         m.insert(
             "DependsOn".into(),
-            Json::Array(inputs.depends_on.iter().cloned().map(Json::String).collect()),
+            Json::Array(
+                inputs
+                    .depends_on
+                    .iter()
+                    .cloned()
+                    .map(Json::String)
+                    .collect(),
+            ),
         );
     }
-    insert_opt(&mut m, "CreationPolicy", non_empty(r.creation_policy.as_ref().and_then(|p| ctx.resolve(p))));
-    insert_opt(&mut m, "UpdatePolicy", non_empty(r.update_policy.as_ref().and_then(|p| ctx.resolve(p))));
-    insert_opt(&mut m, "UpdateReplacePolicy", string_opt(&r.update_replace_policy));
+    insert_opt(
+        &mut m,
+        "CreationPolicy",
+        non_empty(r.creation_policy.as_ref().and_then(|p| ctx.resolve(p))),
+    );
+    insert_opt(
+        &mut m,
+        "UpdatePolicy",
+        non_empty(r.update_policy.as_ref().and_then(|p| ctx.resolve(p))),
+    );
+    insert_opt(
+        &mut m,
+        "UpdateReplacePolicy",
+        string_opt(&r.update_replace_policy),
+    );
     insert_opt(&mut m, "DeletionPolicy", string_opt(&r.deletion_policy));
     insert_opt(&mut m, "Version", string_opt(&r.version));
     insert_opt(&mut m, "Description", string_opt(&r.description));
@@ -944,7 +1012,13 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
     if !metadata.is_empty() {
         m.insert("Metadata".into(), Json::Object(metadata));
     }
-    insert_opt(&mut m, "Condition", r.condition.as_ref().and_then(|c| ctx.resolve(&c.to_value())));
+    insert_opt(
+        &mut m,
+        "Condition",
+        r.condition
+            .as_ref()
+            .and_then(|c| ctx.resolve(&c.to_value())),
+    );
 
     let mut rendered = Json::Object(m);
     if !r.overrides.is_empty() {
@@ -1003,7 +1077,9 @@ mod tests {
             map.iter()
                 .map(|(k, n)| {
                     let r = match n {
-                        OverrideNode::Set(Value::String(s)) => Resolved::Set(Json::String(s.clone())),
+                        OverrideNode::Set(Value::String(s)) => {
+                            Resolved::Set(Json::String(s.clone()))
+                        }
                         OverrideNode::Set(Value::Number(x)) => Resolved::Set(json!(x)),
                         OverrideNode::Set(Value::Object(o)) => Resolved::Set(Json::Object(
                             o.iter()
@@ -1036,12 +1112,21 @@ mod tests {
         );
         // Deleting the last key removes the emptied object.
         assert_eq!(
-            merged(json!({"Type": "T", "Properties": {"A": "x"}}), &[("Properties.A", None)]),
+            merged(
+                json!({"Type": "T", "Properties": {"A": "x"}}),
+                &[("Properties.A", None)]
+            ),
             json!({"Type": "T"})
         );
         // Array elements are addressed by index.
         assert_eq!(
-            merged(base, &[("Properties.L.1", Some(json!("B"))), ("DependsOn", Some(json!("X")))]),
+            merged(
+                base,
+                &[
+                    ("Properties.L.1", Some(json!("B"))),
+                    ("DependsOn", Some(json!("X")))
+                ]
+            ),
             json!({"Type": "T", "Properties": {"A": {"B": "x", "C": "y"}, "L": ["a", "B"]}, "DependsOn": "X"})
         );
     }

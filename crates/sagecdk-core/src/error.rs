@@ -23,7 +23,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "App" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "App"
+        } else {
+            &self.path
+        };
         write!(f, "[{path}] {}", self.message)
     }
 }

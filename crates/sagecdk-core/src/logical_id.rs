@@ -137,12 +137,36 @@ mod tests {
     fn golden_logical_ids() {
         let cases: &[(&[&str], &str)] = &[
             (&["MyBucket", "Resource"], "MyBucketF68F3FF0"),
-            (&["PrimaryContainerModel", "Role", "DefaultPolicy", "Resource"], "PrimaryContainerModelRoleDefaultPolicy56D1C738"),
-            (&["PrimaryContainerModel", "Model"], "PrimaryContainerModel389512BE"),
-            (&["EndpointConfig", "EndpointConfig"], "EndpointConfigFD7B6F91"),
-            (&["Endpoint", "InstanceCount", "Target", "Resource"], "EndpointInstanceCountTargetDA8C8EDB"),
-            (&["Endpoint", "InstanceCount", "Target", "LimitRPS", "Resource"], "EndpointInstanceCountTargetLimitRPSE1D92DB6"),
-            (&["ModelLatencyAlarm", "Resource"], "ModelLatencyAlarm96AC7D24"),
+            (
+                &["PrimaryContainerModel", "Role", "DefaultPolicy", "Resource"],
+                "PrimaryContainerModelRoleDefaultPolicy56D1C738",
+            ),
+            (
+                &["PrimaryContainerModel", "Model"],
+                "PrimaryContainerModel389512BE",
+            ),
+            (
+                &["EndpointConfig", "EndpointConfig"],
+                "EndpointConfigFD7B6F91",
+            ),
+            (
+                &["Endpoint", "InstanceCount", "Target", "Resource"],
+                "EndpointInstanceCountTargetDA8C8EDB",
+            ),
+            (
+                &[
+                    "Endpoint",
+                    "InstanceCount",
+                    "Target",
+                    "LimitRPS",
+                    "Resource",
+                ],
+                "EndpointInstanceCountTargetLimitRPSE1D92DB6",
+            ),
+            (
+                &["ModelLatencyAlarm", "Resource"],
+                "ModelLatencyAlarm96AC7D24",
+            ),
             (&["BootstrapVersion"], "BootstrapVersion"),
             (&["CDKMetadata", "Default"], "CDKMetadata"),
         ];
@@ -154,7 +178,8 @@ mod tests {
     #[test]
     fn unique_id_includes_stack() {
         assert_eq!(
-            make_unique_id(&["SeedEnv", "Endpoint", "InstanceCount", "Target", "LimitRPS"]).unwrap(),
+            make_unique_id(&["SeedEnv", "Endpoint", "InstanceCount", "Target", "LimitRPS"])
+                .unwrap(),
             "SeedEnvEndpointInstanceCountTargetLimitRPS7B6B4B98"
         );
     }
@@ -169,8 +194,16 @@ mod tests {
 
     #[test]
     fn dupes_use_ends_with_against_last_kept() {
-        assert!(make_unique_id(&["FooBar", "Bar", "Baz"]).unwrap().starts_with("FooBarBaz"));
-        assert!(make_unique_id(&["Foo", "Foo", "Foo"]).unwrap().starts_with("Foo"));
+        assert!(
+            make_unique_id(&["FooBar", "Bar", "Baz"])
+                .unwrap()
+                .starts_with("FooBarBaz")
+        );
+        assert!(
+            make_unique_id(&["Foo", "Foo", "Foo"])
+                .unwrap()
+                .starts_with("Foo")
+        );
         assert_eq!(make_unique_id(&["Foo", "Foo"]).unwrap().len(), 3 + 8);
     }
 

@@ -176,7 +176,9 @@ impl<'a> ResolveContext<'a> {
     fn resolve_token(&self, token: &Token) -> Option<Json> {
         match token.kind() {
             TokenKind::Ref(RefTarget::Pseudo(name)) => Some(single("Ref", Json::from(*name))),
-            TokenKind::Ref(RefTarget::LogicalId(id)) => Some(single("Ref", Json::from(id.as_str()))),
+            TokenKind::Ref(RefTarget::LogicalId(id)) => {
+                Some(single("Ref", Json::from(id.as_str())))
+            }
             TokenKind::Ref(RefTarget::Element(e)) => {
                 let id = self.logical_id(e)?;
                 self.maybe_import(e, token, single("Ref", Json::String(id)))
@@ -203,7 +205,10 @@ impl<'a> ResolveContext<'a> {
                             1 => items.pop(),
                             _ => Some(single(
                                 "Fn::Join",
-                                Json::Array(vec![Json::String(delimiter.clone()), Json::Array(items)]),
+                                Json::Array(vec![
+                                    Json::String(delimiter.clone()),
+                                    Json::Array(items),
+                                ]),
                             )),
                         }
                     }
@@ -342,7 +347,8 @@ fn single(key: &str, value: Json) -> Json {
 pub(crate) fn is_intrinsic(v: &Json) -> bool {
     match v {
         Json::Object(m) if m.len() == 1 => m.keys().next().is_some_and(|k| {
-            k == "Ref" || (k.starts_with("Fn::") && k != "Fn::GetArtifactAtt" && k != "Fn::GetParam")
+            k == "Ref"
+                || (k.starts_with("Fn::") && k != "Fn::GetArtifactAtt" && k != "Fn::GetParam")
         }),
         _ => false,
     }
@@ -377,7 +383,11 @@ pub(crate) fn minimal_join(delimiter: &str, values: Vec<Json>) -> Vec<Json> {
         }
         match out.last_mut() {
             Some(prev) if concatable(prev) && concatable(&el) => {
-                *prev = Json::String(format!("{}{delimiter}{}", plain_text(prev), plain_text(&el)));
+                *prev = Json::String(format!(
+                    "{}{delimiter}{}",
+                    plain_text(prev),
+                    plain_text(&el)
+                ));
             }
             _ => out.push(el),
         }
@@ -418,7 +428,10 @@ mod tests {
             minimal_join("-", vec![json!("a"), nested.clone()]),
             vec![json!("a"), nested]
         );
-        assert_eq!(minimal_join("", vec![json!("a"), json!(1), json!(2.5)]), vec![json!("a12.5")]);
+        assert_eq!(
+            minimal_join("", vec![json!("a"), json!(1), json!(2.5)]),
+            vec![json!("a12.5")]
+        );
     }
 
     #[test]

@@ -256,7 +256,7 @@ impl Stack {
 
     /// `aws://<account>/<region>` with `unknown-account` / `unknown-region` when agnostic.
     pub fn environment(&self) -> String {
-        self.read(|s| env_string(s))
+        self.read(env_string)
     }
 
     /// Whether the account or region is only known at deploy time.
@@ -334,7 +334,16 @@ impl Stack {
         let partition = c.partition.unwrap_or_else(|| self.partition());
         let region = c.region.unwrap_or_else(|| self.region());
         let account = c.account.unwrap_or_else(|| self.account());
-        let mut arn = Str::from("arn:") + partition + ":" + c.service.as_str() + ":" + region + ":" + account + ":" + c.resource.as_str();
+        let mut arn = Str::from("arn:")
+            + partition
+            + ":"
+            + c.service.as_str()
+            + ":"
+            + region
+            + ":"
+            + account
+            + ":"
+            + c.resource.as_str();
         if let Some(name) = c.resource_name {
             arn = arn + c.separator.as_str() + name;
         }
@@ -353,7 +362,10 @@ impl Stack {
         let Some(synth) = synth else {
             return BoundSynthesizer::unbound().file_location("");
         };
-        let object_key = format!("{}{}{ext}", synth.settings.bucket_prefix, source.source_hash);
+        let object_key = format!(
+            "{}{}{ext}",
+            synth.settings.bucket_prefix, source.source_hash
+        );
         let location = synth.file_location(&object_key);
         self.update(|s| {
             s.file_assets
@@ -364,7 +376,10 @@ impl Stack {
     }
 
     /// Registers a Docker image asset and returns where it will be published.
-    pub fn add_docker_image_asset(&self, source: DockerImageAssetSource) -> DockerImageAssetLocation {
+    pub fn add_docker_image_asset(
+        &self,
+        source: DockerImageAssetSource,
+    ) -> DockerImageAssetLocation {
         let synth = self.read(|s| Some(s.synthesizer.clone()));
         let Some(synth) = synth else {
             return BoundSynthesizer::unbound().image_location("");
@@ -372,7 +387,9 @@ impl Stack {
         let tag = format!("{}{}", synth.settings.docker_tag_prefix, source.source_hash);
         let location = synth.image_location(&tag);
         self.update(|s| {
-            s.image_assets.entry(source.source_hash.clone()).or_insert(source);
+            s.image_assets
+                .entry(source.source_hash.clone())
+                .or_insert(source);
         });
         location
     }

@@ -6,12 +6,16 @@
 
 use crate::aspects::invoke_aspects;
 use crate::collate::locale_compare;
-use crate::element::{CfnOutput, CfnParameter, CfnParameterProps, CfnRule, ElementKind, RenderInputs, render_element};
+use crate::element::{
+    CfnOutput, CfnParameter, CfnParameterProps, CfnRule, ElementKind, RenderInputs, render_element,
+};
 use crate::error::{Diagnostic, Diagnostics, SynthError};
 use crate::logical_id::{make_unique_id, make_unique_resource_name};
 use crate::resolve::{CrossRef, Mode, Plan, ResolveContext};
 use crate::stack::{StackData, env_string};
-use crate::synthesizer::{FileAssetPackaging, LOOKUP_ROLE_BOOTSTRAP_VERSION, REQUIRED_BOOTSTRAP_VERSION};
+use crate::synthesizer::{
+    FileAssetPackaging, LOOKUP_ROLE_BOOTSTRAP_VERSION, REQUIRED_BOOTSTRAP_VERSION,
+};
 use crate::tree::{
     Arena, Construct, ERROR_METADATA, INFO_METADATA, NodeId, NodeKind, WARNING_METADATA,
 };
@@ -106,7 +110,10 @@ impl std::fmt::Debug for Assembly {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Assembly")
             .field("stacks", &self.stacks)
-            .field("files", &self.files.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "files",
+                &self.files.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -114,7 +121,9 @@ impl std::fmt::Debug for Assembly {
 impl Assembly {
     /// The stack with this artifact id or construct path.
     pub fn stack(&self, id: &str) -> Option<&SynthesizedStack> {
-        self.stacks.iter().find(|s| s.artifact_id == id || s.path == id)
+        self.stacks
+            .iter()
+            .find(|s| s.artifact_id == id || s.path == id)
     }
 
     /// The contents of an assembly file by name (templates included).
@@ -160,7 +169,10 @@ impl Assembly {
 
 /// The CloudFormation stack name of a stack node.
 pub(crate) fn stack_name(arena: &Arena, stack: NodeId) -> String {
-    if let Some(name) = arena.stack_data(stack).and_then(|s| s.props.stack_name.clone()) {
+    if let Some(name) = arena
+        .stack_data(stack)
+        .and_then(|s| s.props.stack_name.clone())
+    {
         return name;
     }
     generated_stack_id(arena, stack)
@@ -315,7 +327,12 @@ fn stack_cycle(arena: &Arena, deps: &IndexMap<NodeId, Vec<NodeId>>) -> Option<Ve
 }
 
 /// Allocates logical IDs and validates renames and overrides.
-fn compute_plan(arena: &Arena, app_id: u64, stacks: &[StackInfo], diags: &mut Vec<Diagnostic>) -> Plan {
+fn compute_plan(
+    arena: &Arena,
+    app_id: u64,
+    stacks: &[StackInfo],
+    diags: &mut Vec<Diagnostic>,
+) -> Plan {
     let mut plan = Plan {
         app_id,
         ..Plan::default()
@@ -323,7 +340,9 @@ fn compute_plan(arena: &Arena, app_id: u64, stacks: &[StackInfo], diags: &mut Ve
     let mut used_renames: HashSet<(NodeId, String)> = HashSet::new();
     let mut rename_targets: HashMap<(NodeId, String), String> = HashMap::new();
     for n in 0..arena.nodes.len() as NodeId {
-        let Some(element) = arena.element(n) else { continue };
+        let Some(element) = arena.element(n) else {
+            continue;
+        };
         let node = arena.node(n);
         let Some(stack) = node.stack else {
             diags.push(Diagnostic::new(
@@ -345,16 +364,20 @@ fn compute_plan(arena: &Arena, app_id: u64, stacks: &[StackInfo], diags: &mut Ve
                     continue;
                 }
             };
-            match arena.stack_data(stack).and_then(|s| s.renames.get(&allocated)) {
+            match arena
+                .stack_data(stack)
+                .and_then(|s| s.renames.get(&allocated))
+            {
                 Some(new) => {
                     used_renames.insert((stack, allocated.clone()));
-                    if let Some(prev) = rename_targets.insert((stack, new.clone()), allocated.clone()) {
-                        if prev != allocated {
-                            diags.push(Diagnostic::new(
-                                &node.path,
-                                format!("Two logical IDs renamed to the same new ID '{new}': '{prev}' and '{allocated}'"),
-                            ));
-                        }
+                    if let Some(prev) =
+                        rename_targets.insert((stack, new.clone()), allocated.clone())
+                        && prev != allocated
+                    {
+                        diags.push(Diagnostic::new(
+                            &node.path,
+                            format!("Two logical IDs renamed to the same new ID '{new}': '{prev}' and '{allocated}'"),
+                        ));
                     }
                     new.clone()
                 }
@@ -406,7 +429,12 @@ fn stack_nodes(arena: &Arena, stack: NodeId) -> Vec<NodeId> {
     out
 }
 
-fn collect_cross_refs(arena: &Arena, plan: &Plan, stacks: &[StackInfo], errors: &RefCell<Vec<Diagnostic>>) -> Vec<CrossRef> {
+fn collect_cross_refs(
+    arena: &Arena,
+    plan: &Plan,
+    stacks: &[StackInfo],
+    errors: &RefCell<Vec<Diagnostic>>,
+) -> Vec<CrossRef> {
     let refs = RefCell::new(Vec::new());
     let mode = Mode::Collect(&refs);
     for s in stacks {
@@ -432,8 +460,11 @@ fn export_name(stack_name: &str, local: &str) -> String {
     format!("{prefix}{local}")
 }
 
+/// Export name per (producing stack, rendered reference).
+type ExportNames = HashMap<(NodeId, String), String>;
+
 /// Creates the `Exports` outputs of producing stacks; returns (export map, stack deps).
-fn create_exports(root: &Construct, refs: &[CrossRef]) -> (HashMap<(NodeId, String), String>, Vec<(NodeId, NodeId)>) {
+fn create_exports(root: &Construct, refs: &[CrossRef]) -> (ExportNames, Vec<(NodeId, NodeId)>) {
     let mut exports = HashMap::new();
     let mut stack_deps = Vec::new();
     for r in refs {
@@ -470,7 +501,12 @@ fn add_bootstrap_checks(root: &Construct, stacks: &[StackInfo]) {
         let (generate, parameter) = root.tree.with(|arena| {
             arena
                 .stack_data(s.node)
-                .map(|d| (d.synthesizer.settings.generate_bootstrap_version_rule, d.synthesizer.ssm_parameter()))
+                .map(|d| {
+                    (
+                        d.synthesizer.settings.generate_bootstrap_version_rule,
+                        d.synthesizer.ssm_parameter(),
+                    )
+                })
                 .unwrap_or((false, String::new()))
         });
         if !generate {
@@ -537,7 +573,11 @@ fn messages_of(arena: &Arena, nodes: &[NodeId]) -> Vec<Message> {
             out.push(Message {
                 path: node.path.clone(),
                 level,
-                message: m.data.as_str().map(str::to_string).unwrap_or_else(|| m.data.to_string()),
+                message: m
+                    .data
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| m.data.to_string()),
             });
         }
     }
@@ -556,7 +596,8 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
     if let Err(e) = invoke_aspects(root, &mut invoked) {
         diags.push(Diagnostic::new("", e));
     }
-    root.tree.with_mut(String::new, |a| a.invoked_aspects = invoked);
+    root.tree
+        .with_mut(String::new, |a| a.invoked_aspects = invoked);
 
     // First pass: find cross-stack references.
     let errors = RefCell::new(Vec::new());
@@ -587,7 +628,10 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
     if let Some(cycle) = stack_cycle(&arena, &deps.stacks) {
         diags.push(Diagnostic::new(
             cycle.first().cloned().unwrap_or_default(),
-            format!("Stack dependency cycle: {} (references and dependencies must not form a loop)", cycle.join(" -> ")),
+            format!(
+                "Stack dependency cycle: {} (references and dependencies must not form a loop)",
+                cycle.join(" -> ")
+            ),
         ));
     }
     validate_stacks(&arena, &stacks, &mut diags);
@@ -622,7 +666,10 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
     };
     let mut out_stacks = Vec::new();
     let mut all_props: HashMap<NodeId, String> = HashMap::new();
-    let artifact_ids: HashMap<NodeId, String> = stacks.iter().map(|s| (s.node, s.artifact_id.clone())).collect();
+    let artifact_ids: HashMap<NodeId, String> = stacks
+        .iter()
+        .map(|s| (s.node, s.artifact_id.clone()))
+        .collect();
     for (s, r) in stacks.iter().zip(rendered) {
         let data = arena.stack_data(s.node);
         let Some(data) = data else { continue };
@@ -632,11 +679,25 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
         let metadata_file = format!("{}.metadata.json", s.artifact_id);
         let template_hash = crate::logical_id::hex_lower(&Sha256::digest(r.text.as_bytes()));
         let asset_manifest = asset_manifest(data, s, &template_file, &template_hash);
-        files.push((assets_file.clone(), to_js_json(&serde_json::to_value(&asset_manifest).unwrap_or_default(), 2)));
-        files.push((metadata_file.clone(), metadata_json(&arena, s, &plan, &template_file)));
+        files.push((
+            assets_file.clone(),
+            to_js_json(
+                &serde_json::to_value(&asset_manifest).unwrap_or_default(),
+                2,
+            ),
+        ));
+        files.push((
+            metadata_file.clone(),
+            metadata_json(&arena, s, &plan, &template_file),
+        ));
 
         let synth = &data.synthesizer;
-        let template_object_url = synth.file_location(&format!("{}{template_hash}.json", synth.settings.bucket_prefix)).s3_object_url_with_placeholders;
+        let template_object_url = synth
+            .file_location(&format!(
+                "{}{template_hash}.json",
+                synth.settings.bucket_prefix
+            ))
+            .s3_object_url_with_placeholders;
         let ssm = synth.ssm_parameter();
         let stack_tags = data.tags.tag_values();
         let props = StackProperties {
@@ -648,7 +709,9 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
             notification_arns: None,
             assume_role_external_id: synth.settings.deploy_role_external_id.clone(),
             assume_role_arn: Some(synth.specialize(&synth.settings.deploy_role_arn)),
-            cloud_formation_execution_role_arn: Some(synth.specialize(&synth.settings.cloud_formation_execution_role)),
+            cloud_formation_execution_role_arn: Some(
+                synth.specialize(&synth.settings.cloud_formation_execution_role),
+            ),
             stack_template_asset_object_url: Some(template_object_url),
             requires_bootstrap_stack_version: Some(REQUIRED_BOOTSTRAP_VERSION),
             bootstrap_stack_version_ssm_parameter: Some(ssm.clone()),
@@ -724,7 +787,10 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
         "manifest.json".into(),
         to_js_json(&serde_json::to_value(&manifest).unwrap_or_default(), 2),
     ));
-    files.push(("cdk.out".into(), to_js_json(&json!({"version": SCHEMA_VERSION}), 0)));
+    files.push((
+        "cdk.out".into(),
+        to_js_json(&json!({"version": SCHEMA_VERSION}), 0),
+    ));
     files.push((
         "validation-report.json".into(),
         to_js_json(
@@ -757,11 +823,20 @@ fn validate_stacks(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnost
             ));
         }
         if let Some(other) = artifact_ids.insert(&s.artifact_id, path) {
-            diags.push(Diagnostic::new(path, format!("Stack artifact id '{}' is also used by '{other}'", s.artifact_id)));
+            diags.push(Diagnostic::new(
+                path,
+                format!(
+                    "Stack artifact id '{}' is also used by '{other}'",
+                    s.artifact_id
+                ),
+            ));
         }
         let env = arena.stack_data(s.node).map(env_string).unwrap_or_default();
         if let Some(other) = names.insert((env.clone(), s.name.clone()), path.clone()) {
-            diags.push(Diagnostic::new(path, format!("Stack name '{}' is also used by '{other}' in {env}", s.name)));
+            diags.push(Diagnostic::new(
+                path,
+                format!("Stack name '{}' is also used by '{other}' in {env}", s.name),
+            ));
         }
     }
 }
@@ -774,7 +849,13 @@ struct RenderedStack {
     props: HashMap<NodeId, String>,
 }
 
-fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, errors: &RefCell<Vec<Diagnostic>>) -> RenderedStack {
+fn render_stack(
+    arena: &Arena,
+    plan: &Plan,
+    deps: &Dependencies,
+    s: &StackInfo,
+    errors: &RefCell<Vec<Diagnostic>>,
+) -> RenderedStack {
     let mode = Mode::Final;
     let path = arena.node(s.node).path.clone();
     let mut problems = Vec::new();
@@ -806,17 +887,21 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
     let nodes = stack_nodes(arena, s.node);
     let mut props_by_node = HashMap::new();
     for n in &nodes {
-        let Some(element) = arena.element(*n) else { continue };
-        let Some(logical_id) = plan.logical_ids.get(n) else { continue };
+        let Some(element) = arena.element(*n) else {
+            continue;
+        };
+        let Some(logical_id) = plan.logical_ids.get(n) else {
+            continue;
+        };
         let node = arena.node(*n);
         let mut depends_on: Vec<NodeId> = deps.resources.get(n).cloned().unwrap_or_default();
         depends_on.sort_by(|a, b| locale_compare(&arena.node(*a).path, &arena.node(*b).path));
         let mut dep_ids: Vec<String> = Vec::new();
         for d in depends_on {
-            if let Some(id) = plan.logical_ids.get(&d) {
-                if !dep_ids.contains(id) {
-                    dep_ids.push(id.clone());
-                }
+            if let Some(id) = plan.logical_ids.get(&d)
+                && !dep_ids.contains(id)
+            {
+                dep_ids.push(id.clone());
             }
         }
         let path_metadata = arena
@@ -827,7 +912,9 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
             path_metadata,
         };
         let ctx = ResolveContext::new(arena, plan, s.node, *n, &mode, errors);
-        let Some(json) = render_element(element, &ctx, &inputs) else { continue };
+        let Some(json) = render_element(element, &ctx, &inputs) else {
+            continue;
+        };
         if let Some(p) = json.get("Properties") {
             props_by_node.insert(*n, to_js_json(p, 0));
         }
@@ -846,7 +933,12 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
         }
     }
     let template = Json::Object(template);
-    let count = |section: &str| template.get(section).and_then(Json::as_object).map_or(0, JsonMap::len);
+    let count = |section: &str| {
+        template
+            .get(section)
+            .and_then(Json::as_object)
+            .map_or(0, JsonMap::len)
+    };
     let limit = arena
         .context(s.node, RESOURCE_LIMIT_CONTEXT)
         .and_then(Json::as_u64)
@@ -858,7 +950,11 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
             format!("Number of resources in stack '{path}': {resources} is greater than allowed maximum of {limit}"),
         ));
     }
-    for (section, max) in [("Outputs", MAX_OUTPUTS), ("Parameters", MAX_PARAMETERS), ("Mappings", MAX_MAPPINGS)] {
+    for (section, max) in [
+        ("Outputs", MAX_OUTPUTS),
+        ("Parameters", MAX_PARAMETERS),
+        ("Mappings", MAX_MAPPINGS),
+    ] {
         let n = count(section);
         if n > max {
             problems.push(Diagnostic::new(&path, format!("Number of {section} in stack '{path}': {n} is greater than CloudFormation's maximum of {max}")));
@@ -886,10 +982,19 @@ fn render_stack(arena: &Arena, plan: &Plan, deps: &Dependencies, s: &StackInfo, 
     }
 }
 
-fn asset_manifest(data: &StackData, s: &StackInfo, template_file: &str, template_hash: &str) -> AssetManifest {
+fn asset_manifest(
+    data: &StackData,
+    s: &StackInfo,
+    template_file: &str,
+    template_hash: &str,
+) -> AssetManifest {
     let synth = &data.synthesizer;
     let mut files = IndexMap::new();
-    let file_entry = |source_hash: &str, display: Option<String>, path: &str, packaging: &str, object_key: &str| {
+    let file_entry = |source_hash: &str,
+                      display: Option<String>,
+                      path: &str,
+                      packaging: &str,
+                      object_key: &str| {
         let (dest_id, dest) = synth.file_destination(object_key);
         let _ = source_hash;
         FileAsset {
@@ -909,13 +1014,25 @@ fn asset_manifest(data: &StackData, s: &StackInfo, template_file: &str, template
         };
         files.insert(
             hash.clone(),
-            file_entry(hash, entry.source.display_name.clone(), &entry.source.file_name, packaging, &entry.object_key),
+            file_entry(
+                hash,
+                entry.source.display_name.clone(),
+                &entry.source.file_name,
+                packaging,
+                &entry.object_key,
+            ),
         );
     }
     let template_key = format!("{}{template_hash}.json", synth.settings.bucket_prefix);
     files.insert(
         template_hash.to_string(),
-        file_entry(template_hash, Some(format!("{} Template", s.name)), template_file, "file", &template_key),
+        file_entry(
+            template_hash,
+            Some(format!("{} Template", s.name)),
+            template_file,
+            "file",
+            &template_key,
+        ),
     );
     let mut docker_images = IndexMap::new();
     for (hash, src) in &data.image_assets {
@@ -980,15 +1097,21 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
                 trace: None,
             });
         }
-        if n == s.node {
-            if let Some(tags) = arena.stack_data(n).map(|d| d.tags.tag_values()).filter(|t| !t.is_empty()) {
-                let list: Vec<Json> = tags.into_iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
-                entries.push(ManifestMetadata {
-                    entry_type: "aws:cdk:stack-tags".into(),
-                    data: Some(Json::Array(list)),
-                    trace: None,
-                });
-            }
+        if n == s.node
+            && let Some(tags) = arena
+                .stack_data(n)
+                .map(|d| d.tags.tag_values())
+                .filter(|t| !t.is_empty())
+        {
+            let list: Vec<Json> = tags
+                .into_iter()
+                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .collect();
+            entries.push(ManifestMetadata {
+                entry_type: "aws:cdk:stack-tags".into(),
+                data: Some(Json::Array(list)),
+                trace: None,
+            });
         }
         if !entries.is_empty() {
             out.insert(format!("/{}", node.path), entries);
@@ -1004,7 +1127,14 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
 fn tree_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, String>) -> String {
     use sagecdk_assembly::json::write_string;
     let version = env!("CARGO_PKG_VERSION");
-    fn node_json(out: &mut String, arena: &Arena, plan: &Plan, props: &HashMap<NodeId, String>, n: NodeId, version: &str) {
+    fn node_json(
+        out: &mut String,
+        arena: &Arena,
+        plan: &Plan,
+        props: &HashMap<NodeId, String>,
+        n: NodeId,
+        version: &str,
+    ) {
         let node = arena.node(n);
         out.push_str("{\"id\":");
         write_string(out, if n == 0 { "App" } else { &node.id });
@@ -1015,8 +1145,10 @@ fn tree_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, String>) -> Str
         out.push_str(",\"version\":");
         write_string(out, version);
         out.push('}');
-        if let (Some(e), Some(id)) = (arena.element(n), plan.logical_ids.get(&n)) {
-            if let ElementKind::Resource(r) = &e.kind {
+        if let (Some(e), Some(id)) = (arena.element(n), plan.logical_ids.get(&n))
+            && let ElementKind::Resource(r) = &e.kind
+        {
+            {
                 out.push_str(",\"attributes\":{\"aws:cdk:cloudformation:type\":");
                 write_string(out, &r.resource_type);
                 out.push_str(",\"aws:cdk:cloudformation:logicalId\":");

@@ -58,7 +58,8 @@ impl Default for DefaultStackSynthesizer {
         };
         DefaultStackSynthesizer {
             qualifier: None,
-            file_assets_bucket_name: "cdk-${Qualifier}-assets-${AWS::AccountId}-${AWS::Region}".into(),
+            file_assets_bucket_name: "cdk-${Qualifier}-assets-${AWS::AccountId}-${AWS::Region}"
+                .into(),
             image_assets_repository_name:
                 "cdk-${Qualifier}-container-assets-${AWS::AccountId}-${AWS::Region}".into(),
             deploy_role_arn: role("deploy"),
@@ -112,11 +113,15 @@ impl BoundSynthesizer {
     }
 
     fn region_or_placeholder(&self) -> String {
-        self.region.clone().unwrap_or_else(|| "${AWS::Region}".into())
+        self.region
+            .clone()
+            .unwrap_or_else(|| "${AWS::Region}".into())
     }
 
     fn account_or_placeholder(&self) -> String {
-        self.account.clone().unwrap_or_else(|| "${AWS::AccountId}".into())
+        self.account
+            .clone()
+            .unwrap_or_else(|| "${AWS::AccountId}".into())
     }
 
     /// The destination id prefix: `<account|current_account>-<region|current_region>-`.
@@ -300,12 +305,24 @@ mod tests {
     fn golden_destination_ids() {
         let env = bound(Some("123456789012"), Some("us-west-2"));
         let key = "66ac51d5006eaf7bd98276ec82837ecbf71ee13e8e60543f0143c139d5c2fd39.gz";
-        assert_eq!(env.file_destination(key).0, "123456789012-us-west-2-fb550222");
+        assert_eq!(
+            env.file_destination(key).0,
+            "123456789012-us-west-2-fb550222"
+        );
         let tag = "ce3de9e7f57f21b1165354cd1267582d14be865792f33f4924f6ae96d55d3d07";
-        assert_eq!(env.image_destination(tag).0, "123456789012-us-west-2-9405f5c2");
+        assert_eq!(
+            env.image_destination(tag).0,
+            "123456789012-us-west-2-9405f5c2"
+        );
         let agnostic = bound(None, None);
-        assert_eq!(agnostic.file_destination(key).0, "current_account-current_region-a0575fed");
-        assert_eq!(agnostic.image_destination(tag).0, "current_account-current_region-140ae1b6");
+        assert_eq!(
+            agnostic.file_destination(key).0,
+            "current_account-current_region-a0575fed"
+        );
+        assert_eq!(
+            agnostic.image_destination(tag).0,
+            "current_account-current_region-140ae1b6"
+        );
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub struct TagManager {
 
 impl TagManager {
     /// A manager for a resource type whose tags live in `property_name` (usually `Tags`).
-    pub fn new(tag_type: TagType, resource_type: impl Into<String>, property_name: impl Into<String>) -> Self {
+    pub fn new(
+        tag_type: TagType,
+        resource_type: impl Into<String>,
+        property_name: impl Into<String>,
+    ) -> Self {
         TagManager {
             tag_type,
             resource_type: resource_type.into(),
@@ -63,7 +67,13 @@ impl TagManager {
     }
 
     /// Sets a tag unless a higher-priority change to this key was made before.
-    pub fn set_tag(&mut self, key: &str, value: &str, priority: u32, apply_to_launched_instances: bool) {
+    pub fn set_tag(
+        &mut self,
+        key: &str,
+        value: &str,
+        priority: u32,
+        apply_to_launched_instances: bool,
+    ) {
         if priority < self.priorities.get(key).copied().unwrap_or(0) {
             return;
         }
@@ -117,7 +127,9 @@ impl TagManager {
                 for (key, value, raw) in parse_tags(self.tag_type, initial) {
                     match (key, value) {
                         (Some(k), Some(v)) => {
-                            if INITIAL_TAG_PRIORITY >= merged.priorities.get(&k).copied().unwrap_or(0) {
+                            if INITIAL_TAG_PRIORITY
+                                >= merged.priorities.get(&k).copied().unwrap_or(0)
+                            {
                                 merged.tags.insert(
                                     k.clone(),
                                     TagEntry {
@@ -185,7 +197,11 @@ fn parse_tags(tag_type: TagType, initial: &Json) -> Vec<ParsedTag> {
             .map(|(k, v)| {
                 let mut raw = serde_json::Map::new();
                 raw.insert(k.clone(), v.clone());
-                (Some(k.clone()), v.as_str().map(str::to_string), Json::Object(raw))
+                (
+                    Some(k.clone()),
+                    v.as_str().map(str::to_string),
+                    Json::Object(raw),
+                )
             })
             .collect(),
         (_, Json::Array(items)) => items
@@ -304,14 +320,18 @@ impl Aspect for TagAspect {
                 };
                 let Some(manager) = manager else { return };
                 let rt = manager.resource_type().to_string();
-                if !props.include_resource_types.is_empty() && !props.include_resource_types.contains(&rt) {
+                if !props.include_resource_types.is_empty()
+                    && !props.include_resource_types.contains(&rt)
+                {
                     return;
                 }
                 if props.exclude_resource_types.contains(&rt) {
                     return;
                 }
                 match &value {
-                    Some(v) => manager.set_tag(&key, v, props.priority, props.apply_to_launched_instances),
+                    Some(v) => {
+                        manager.set_tag(&key, v, props.priority, props.apply_to_launched_instances)
+                    }
                     None => manager.remove_tag(&key, props.priority),
                 }
             },
@@ -356,7 +376,11 @@ mod tests {
 
     #[test]
     fn auto_scaling_group_format() {
-        let mut m = TagManager::new(TagType::AutoScalingGroup, "AWS::AutoScaling::AutoScalingGroup", "Tags");
+        let mut m = TagManager::new(
+            TagType::AutoScalingGroup,
+            "AWS::AutoScaling::AutoScalingGroup",
+            "Tags",
+        );
         m.set_tag("k", "v", 100, false);
         assert_eq!(
             m.render(None),

@@ -240,8 +240,7 @@ pub mod fns {
         let (index, list) = (index.into(), list.into());
         if let (Tokenized::Literal(i), Tokenized::Literal(items)) = (&index, &list) {
             let idx = *i as usize;
-            if i.fract() == 0.0 && *i >= 0.0 && idx < items.len() && !items[idx].is_unresolved()
-            {
+            if i.fract() == 0.0 && *i >= 0.0 && idx < items.len() && !items[idx].is_unresolved() {
                 return items[idx].clone();
             }
         }
@@ -268,7 +267,11 @@ pub mod fns {
     }
 
     /// `Fn::Cidr`.
-    pub fn cidr(ip_block: impl Into<Str>, count: impl Into<Num>, size_mask: impl Into<Str>) -> List<Str> {
+    pub fn cidr(
+        ip_block: impl Into<Str>,
+        count: impl Into<Num>,
+        size_mask: impl Into<Str>,
+    ) -> List<Str> {
         Token::intrinsic(
             "Fn::Cidr",
             Value::Array(vec![
@@ -320,10 +323,18 @@ pub mod fns {
     }
 
     /// `Fn::If`: `if_true` when `condition` holds, else `if_false`.
-    pub fn if_(condition: impl Into<Str>, if_true: impl Into<Value>, if_false: impl Into<Value>) -> Token {
+    pub fn if_(
+        condition: impl Into<Str>,
+        if_true: impl Into<Value>,
+        if_false: impl Into<Value>,
+    ) -> Token {
         Token::intrinsic(
             "Fn::If",
-            Value::Array(vec![condition.into().into(), if_true.into(), if_false.into()]),
+            Value::Array(vec![
+                condition.into().into(),
+                if_true.into(),
+                if_false.into(),
+            ]),
         )
     }
 
@@ -349,7 +360,10 @@ pub mod fns {
 
     /// `Fn::Contains` (rules only): whether `value` is one of `list`.
     pub fn condition_contains(list: impl Into<Value>, value: impl Into<Value>) -> Token {
-        Token::intrinsic("Fn::Contains", Value::Array(vec![list.into(), value.into()]))
+        Token::intrinsic(
+            "Fn::Contains",
+            Value::Array(vec![list.into(), value.into()]),
+        )
     }
 
     /// `Fn::EachMemberEquals` (rules only).
@@ -377,7 +391,10 @@ pub mod fns {
     pub fn value_of(parameter: impl Into<Str>, attribute: impl Into<String>) -> Str {
         Token::intrinsic(
             "Fn::ValueOf",
-            Value::Array(vec![parameter.into().into(), Value::String(attribute.into())]),
+            Value::Array(vec![
+                parameter.into().into(),
+                Value::String(attribute.into()),
+            ]),
         )
         .to_str()
     }

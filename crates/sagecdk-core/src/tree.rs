@@ -287,7 +287,7 @@ impl<T: Scope + ?Sized> Scope for &T {
 
 /// Replaces characters that construct ids may not contain, like the CDK (`/` becomes `--`).
 fn sanitize_id(id: &str) -> String {
-    id.replace('/', "--").replace('\n', "--")
+    id.replace(['/', '\n'], "--")
 }
 
 impl Construct {
@@ -327,7 +327,11 @@ impl Construct {
                     error = Some(format!(
                         "There is already a Construct with name '{id}' in {} [{}]",
                         describe_kind(parent_node),
-                        if parent_path.is_empty() { "App" } else { &parent_path },
+                        if parent_path.is_empty() {
+                            "App"
+                        } else {
+                            &parent_path
+                        },
                     ));
                 }
                 let path = if parent_path.is_empty() {
@@ -376,16 +380,20 @@ impl Construct {
             // caller keeps working, while the refusal is reported by synthesis.
             None => {
                 let orphan = TreeInner::new_root(IndexMap::new());
-                Construct { tree: orphan, id: 0 }
+                Construct {
+                    tree: orphan,
+                    id: 0,
+                }
             }
         }
     }
 
     fn read<R>(&self, f: impl FnOnce(&NodeData, &Arena) -> R) -> R {
-        self.tree.with(|arena| match arena.nodes.get(self.id as usize) {
-            Some(n) => f(n, arena),
-            None => f(&placeholder_node(), arena),
-        })
+        self.tree
+            .with(|arena| match arena.nodes.get(self.id as usize) {
+                Some(n) => f(n, arena),
+                None => f(&placeholder_node(), arena),
+            })
     }
 
     fn write(&self, f: impl FnOnce(&mut Arena, NodeId)) {
@@ -405,22 +413,30 @@ impl Construct {
 
     /// The parent construct, `None` for the app.
     pub fn scope(&self) -> Option<Construct> {
-        self.read(|n, _| n.parent)
-            .map(|id| Construct { tree: self.tree.clone(), id })
+        self.read(|n, _| n.parent).map(|id| Construct {
+            tree: self.tree.clone(),
+            id,
+        })
     }
 
     /// The direct children, in creation order.
     pub fn children(&self) -> Vec<Construct> {
         self.read(|n, _| n.children.clone())
             .into_iter()
-            .map(|id| Construct { tree: self.tree.clone(), id })
+            .map(|id| Construct {
+                tree: self.tree.clone(),
+                id,
+            })
             .collect()
     }
 
     /// The child with this id, if any.
     pub fn try_find_child(&self, id: &str) -> Option<Construct> {
         self.read(|n, _| n.child_index.get(id).copied())
-            .map(|id| Construct { tree: self.tree.clone(), id })
+            .map(|id| Construct {
+                tree: self.tree.clone(),
+                id,
+            })
     }
 
     /// The child called `Resource` or `Default`, the CDK's convention for a construct's main
@@ -441,7 +457,10 @@ impl Construct {
                 }
             })
             .into_iter()
-            .map(|id| Construct { tree: self.tree.clone(), id })
+            .map(|id| Construct {
+                tree: self.tree.clone(),
+                id,
+            })
             .collect()
     }
 
@@ -480,7 +499,10 @@ impl Construct {
     pub fn dependencies(&self) -> Vec<Construct> {
         self.read(|n, _| n.dependencies.clone())
             .into_iter()
-            .map(|id| Construct { tree: self.tree.clone(), id })
+            .map(|id| Construct {
+                tree: self.tree.clone(),
+                id,
+            })
             .collect()
     }
 
@@ -561,8 +583,12 @@ impl Construct {
     }
 
     pub(crate) fn read_element<R>(&self, f: impl FnOnce(&ElementData) -> R) -> Option<R> {
-        self.tree
-            .with(|arena| arena.nodes.get(self.id as usize).and_then(|_| arena.element(self.id).map(f)))
+        self.tree.with(|arena| {
+            arena
+                .nodes
+                .get(self.id as usize)
+                .and_then(|_| arena.element(self.id).map(f))
+        })
     }
 
     pub(crate) fn add_aspect(&self, entry: AspectEntry) {

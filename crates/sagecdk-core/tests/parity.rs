@@ -3,7 +3,7 @@
 //! byte for byte.
 
 use sagecdk_core::{
-    Aws,    App, AppProps, ArnComponents, CfnMapping, CfnResource, Construct, DockerImageAssetSource,
+    App, AppProps, ArnComponents, Aws, CfnMapping, CfnResource, Construct, DockerImageAssetSource,
     Environment, FileAssetPackaging, FileAssetSource, IndexMap, RemovalPolicy, Scope, Stack,
     StackProps, Str, Value, cfn,
 };
@@ -61,31 +61,46 @@ fn finish_model(stack: &Stack, id: &str, statements: Vec<Value>, properties: Val
     let (role_scope, role) = sagemaker_role(&scope);
     let policy_scope = Construct::new(&role_scope, "DefaultPolicy");
     let policy = CfnResource::new(&policy_scope, "Resource", "AWS::IAM::Policy");
-    policy.set_property("PolicyDocument", cfn!({"Statement": statements, "Version": "2012-10-17"}));
+    policy.set_property(
+        "PolicyDocument",
+        cfn!({"Statement": statements, "Version": "2012-10-17"}),
+    );
     policy.set_property("PolicyName", policy.logical_id());
     policy.set_property("Roles", cfn!([(role.reference())]));
     // Like a typed resource, render the properties in CloudFormation-name order.
     let mut props = properties.as_object().cloned().unwrap_or_default();
     props.insert("ExecutionRoleArn".into(), role.get_att("Arn").into());
     props.sort_keys();
-    let model = CfnResource::new(&scope, "Model", "AWS::SageMaker::Model").with_properties(Value::Object(props));
+    let model = CfnResource::new(&scope, "Model", "AWS::SageMaker::Model")
+        .with_properties(Value::Object(props));
     model.node().add_dependency(&role_scope);
     model
 }
 
 fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
-    let stack = Stack::new(app, id, StackProps { env, ..StackProps::default() });
+    let stack = Stack::new(
+        app,
+        id,
+        StackProps {
+            env,
+            ..StackProps::default()
+        },
+    );
 
     // Container images.
     let image = stack.add_docker_image_asset(DockerImageAssetSource {
         source_hash: IMAGE_HASH.into(),
         directory_name: format!("asset.{IMAGE_HASH}"),
-        display_name: Some("PrimaryContainerModel/ModelImage51135ba7a1af3a1c7f9b8ba7c9d9a96a".into()),
+        display_name: Some(
+            "PrimaryContainerModel/ModelImage51135ba7a1af3a1c7f9b8ba7c9d9a96a".into(),
+        ),
         ..DockerImageAssetSource::default()
     });
     let _repository = Construct::new(&stack, "Repository");
-    let ecr_image = stack.account() + ".dkr.ecr." + stack.region() + "." + stack.url_suffix() + "/repo:tag";
-    let repo_arn = stack.format_arn(ArnComponents::new("ecr", "repository").with_resource_name("repo"));
+    let ecr_image =
+        stack.account() + ".dkr.ecr." + stack.region() + "." + stack.url_suffix() + "/repo:tag";
+    let repo_arn =
+        stack.format_arn(ArnComponents::new("ecr", "repository").with_resource_name("repo"));
     let asset_repo_arn = stack.format_arn(
         ArnComponents::new("ecr", "repository").with_resource_name(image.repository_name.clone()),
     );
@@ -95,19 +110,39 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
         source_hash: MODEL_HASH.into(),
         file_name: format!("asset.{MODEL_HASH}.tar.gz"),
         packaging: FileAssetPackaging::File,
-        display_name: Some("PrimaryContainerModel/ModelData1df82ca2f78835c73aafb5dfdab7a0a4".into()),
+        display_name: Some(
+            "PrimaryContainerModel/ModelData1df82ca2f78835c73aafb5dfdab7a0a4".into(),
+        ),
     });
     let bucket_scope = Construct::new(&stack, "MyBucket");
     let bucket = CfnResource::new(&bucket_scope, "Resource", "AWS::S3::Bucket");
     bucket.apply_removal_policy(RemovalPolicy::Retain);
-    let bucket_data = Str::from("https://s3.") + stack.region() + "." + stack.url_suffix() + "/" + bucket.reference() + "/path/to/artifact/file.tar.gz";
-    let s3_arn = |b: Str| stack.format_arn(ArnComponents::new("s3", "").with_region("").with_account("").with_resource_name(b).with_separator(""));
+    let bucket_data = Str::from("https://s3.")
+        + stack.region()
+        + "."
+        + stack.url_suffix()
+        + "/"
+        + bucket.reference()
+        + "/path/to/artifact/file.tar.gz";
+    let s3_arn = |b: Str| {
+        stack.format_arn(
+            ArnComponents::new("s3", "")
+                .with_region("")
+                .with_account("")
+                .with_resource_name(b)
+                .with_separator(""),
+        )
+    };
     let asset_bucket_arn = s3_arn(model_data.bucket_name.clone());
 
     let primary = finish_model(
         &stack,
         "PrimaryContainerModel",
-        vec![ecr_pull(asset_repo_arn.clone()), auth_token(), s3_read(asset_bucket_arn.clone())],
+        vec![
+            ecr_pull(asset_repo_arn.clone()),
+            auth_token(),
+            s3_read(asset_bucket_arn.clone()),
+        ],
         cfn!({"PrimaryContainer": {"Image": (image.image_uri.clone()), "ModelDataUrl": (model_data.http_url.clone())}}),
     );
 
@@ -115,16 +150,27 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
     let dlc_account: Str = match stack.literal_region() {
         Some(_) => Str::from("763104351884"),
         None => {
-            let mapping: serde_json::Value = serde_json::from_str(&golden("SeedAgnostic.template.json")).expect("json");
+            let mapping: serde_json::Value =
+                serde_json::from_str(&golden("SeedAgnostic.template.json")).expect("json");
             let mut table: IndexMap<String, IndexMap<String, Value>> = IndexMap::new();
-            for (region, v) in mapping["Mappings"]["DlcRepositoryAccountMap"].as_object().expect("map") {
-                table.insert(region.clone(), IndexMap::from([("value".to_string(), Value::from(v["value"].clone()))]));
+            for (region, v) in mapping["Mappings"]["DlcRepositoryAccountMap"]
+                .as_object()
+                .expect("map")
+            {
+                table.insert(
+                    region.clone(),
+                    IndexMap::from([("value".to_string(), Value::from(v["value"].clone()))]),
+                );
             }
             let map = CfnMapping::new(&stack, "DlcRepositoryAccountMap", table);
             map.find_in_map(Aws::region(), "value")
         }
     };
-    let dlc_image = dlc_account.clone() + ".dkr.ecr." + stack.region() + "." + stack.url_suffix()
+    let dlc_image = dlc_account.clone()
+        + ".dkr.ecr."
+        + stack.region()
+        + "."
+        + stack.url_suffix()
         + "/huggingface-pytorch-training:1.13.1-transformers4.26.0-gpu-py39-cu117-ubuntu20.04";
     let dlc_arn = stack.format_arn(
         ArnComponents::new("ecr", "repository")
@@ -213,13 +259,18 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
 fn seed_app() -> App {
     let app = App::with_props(AppProps {
         ignore_environment: true,
-        context: IndexMap::from([
-            ("aws:cdk:enable-path-metadata".to_string(), serde_json::json!(true)),
-        ]),
+        context: IndexMap::from([(
+            "aws:cdk:enable-path-metadata".to_string(),
+            serde_json::json!(true),
+        )]),
         ..AppProps::default()
     });
     seed_stack(&app, "SeedAgnostic", None);
-    seed_stack(&app, "SeedEnv", Some(Environment::new("123456789012", "us-west-2")));
+    seed_stack(
+        &app,
+        "SeedEnv",
+        Some(Environment::new("123456789012", "us-west-2")),
+    );
     app
 }
 
@@ -237,7 +288,11 @@ fn first_difference(a: &str, b: &str) -> String {
             return format!("line {}:\n  ours:   {x}\n  theirs: {y}", i + 1);
         }
     }
-    format!("lengths differ: ours {} lines, theirs {} lines", a.lines().count(), b.lines().count())
+    format!(
+        "lengths differ: ours {} lines, theirs {} lines",
+        a.lines().count(),
+        b.lines().count()
+    )
 }
 
 #[test]
@@ -263,14 +318,23 @@ fn asset_manifests_and_metadata_are_byte_identical() {
 #[test]
 fn manifest_stack_artifacts_match() {
     let assembly = seed_app().assemble().expect("synthesizes");
-    let ours: serde_json::Value = serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
+    let ours: serde_json::Value =
+        serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
     let theirs: serde_json::Value = serde_json::from_str(&golden("manifest.json")).expect("json");
-    for id in ["SeedAgnostic", "SeedAgnostic.assets", "SeedEnv", "SeedEnv.assets"] {
+    for id in [
+        "SeedAgnostic",
+        "SeedAgnostic.assets",
+        "SeedEnv",
+        "SeedEnv.assets",
+    ] {
         let a = sagecdk_assembly::json::to_js_json(&ours["artifacts"][id], 2);
         let b = sagecdk_assembly::json::to_js_json(&theirs["artifacts"][id], 2);
         assert_eq!(a, b, "artifact {id}");
     }
     assert_eq!(ours["version"], theirs["version"]);
     assert_eq!(assembly.file("cdk.out"), Some(golden("cdk.out").as_str()));
-    assert_eq!(assembly.file("validation-report.json"), Some(golden("validation-report.json").as_str()));
+    assert_eq!(
+        assembly.file("validation-report.json"),
+        Some(golden("validation-report.json").as_str())
+    );
 }

@@ -12,7 +12,11 @@ fn app() -> App {
 }
 
 fn template(app: &App, stack: &str) -> Json {
-    app.assemble().expect("synthesizes").stack(stack).expect("stack").template()
+    app.assemble()
+        .expect("synthesizes")
+        .stack(stack)
+        .expect("stack")
+        .template()
 }
 
 fn errors(app: &App) -> Vec<String> {
@@ -29,18 +33,44 @@ fn string_concatenation_renders_minimal_joins() {
     let stack = Stack::new(&app, "S", StackProps::default());
     let r = CfnResource::new(&stack, "R", "AWS::X::Y");
     r.set_property("Literal", Str::from("a") + "b" + "c");
-    r.set_property("Arn", Str::from("arn:") + Aws::partition() + ":iam::aws:policy/X");
-    r.set_property("Nested", Str::from("x-") + (Str::from("[") + Aws::region() + "]") + "-y");
-    r.set_property("Joined", fns::join("-", vec![Str::from("a"), Str::from("b"), Aws::region(), Str::from("c")]));
+    r.set_property(
+        "Arn",
+        Str::from("arn:") + Aws::partition() + ":iam::aws:policy/X",
+    );
+    r.set_property(
+        "Nested",
+        Str::from("x-") + (Str::from("[") + Aws::region() + "]") + "-y",
+    );
+    r.set_property(
+        "Joined",
+        fns::join(
+            "-",
+            vec![
+                Str::from("a"),
+                Str::from("b"),
+                Aws::region(),
+                Str::from("c"),
+            ],
+        ),
+    );
     r.set_property("JoinLiteral", fns::join(",", vec!["a", "b"]));
     r.set_property("Single", fmt_str!("{}", Aws::account_id()));
     r.set_property("Select", fns::select(1, vec!["a", "b"]));
     let t = template(&app, "S");
     let p = &t["Resources"]["R"]["Properties"];
     assert_eq!(p["Literal"], json!("abc"));
-    assert_eq!(p["Arn"], json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/X"]]}));
-    assert_eq!(p["Nested"], json!({"Fn::Join": ["", ["x-[", {"Ref": "AWS::Region"}, "]-y"]]}));
-    assert_eq!(p["Joined"], json!({"Fn::Join": ["-", ["a-b", {"Ref": "AWS::Region"}, "c"]]}));
+    assert_eq!(
+        p["Arn"],
+        json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/X"]]})
+    );
+    assert_eq!(
+        p["Nested"],
+        json!({"Fn::Join": ["", ["x-[", {"Ref": "AWS::Region"}, "]-y"]]})
+    );
+    assert_eq!(
+        p["Joined"],
+        json!({"Fn::Join": ["-", ["a-b", {"Ref": "AWS::Region"}, "c"]]})
+    );
     assert_eq!(p["JoinLiteral"], json!("a,b"));
     assert_eq!(p["Single"], json!({"Ref": "AWS::AccountId"}));
     assert_eq!(p["Select"], json!("b"));
@@ -53,11 +83,17 @@ fn lazy_values_resolve_late_and_absent_values_are_dropped() {
     let items = std::rc::Rc::new(std::cell::RefCell::new(vec!["a".to_string()]));
     let seen = items.clone();
     let r = CfnResource::new(&stack, "R", "AWS::X::Y");
-    r.set_property("Items", Lazy::any(move |_| Some(Value::from(seen.borrow().clone()))));
+    r.set_property(
+        "Items",
+        Lazy::any(move |_| Some(Value::from(seen.borrow().clone()))),
+    );
     r.set_property("Gone", Lazy::any(|_| None));
     items.borrow_mut().push("b".into());
     let t = template(&app, "S");
-    assert_eq!(t["Resources"]["R"]["Properties"], json!({"Items": ["a", "b"]}));
+    assert_eq!(
+        t["Resources"]["R"]["Properties"],
+        json!({"Items": ["a", "b"]})
+    );
 }
 
 #[test]
@@ -74,7 +110,11 @@ fn lazy_values_cannot_modify_the_tree() {
         }),
     );
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.contains("cannot be modified while it is being synthesized")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("cannot be modified while it is being synthesized")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -87,7 +127,10 @@ fn cross_stack_references_become_exports_and_imports() {
     let user = CfnResource::new(&consumer, "User", "AWS::X::Y");
     user.set_property("Name", bucket.reference());
     user.set_property("Arn", bucket.get_att("Arn"));
-    user.set_property("Text", fmt_str!("name-{}-{}-x", bucket.reference(), Aws::region()));
+    user.set_property(
+        "Text",
+        fmt_str!("name-{}-{}-x", bucket.reference(), Aws::region()),
+    );
     let assembly = app.assemble().expect("synthesizes");
     let p = &assembly.stack("Producer").expect("producer").template();
     assert_eq!(
@@ -100,27 +143,49 @@ fn cross_stack_references_become_exports_and_imports() {
     );
     let c = &assembly.stack("Consumer").expect("consumer").template();
     let props = &c["Resources"]["User"]["Properties"];
-    assert_eq!(props["Name"], json!({"Fn::ImportValue": "Producer:ExportsOutputRefBucket83908E7781C90AC0"}));
+    assert_eq!(
+        props["Name"],
+        json!({"Fn::ImportValue": "Producer:ExportsOutputRefBucket83908E7781C90AC0"})
+    );
     assert_eq!(
         props["Text"],
         json!({"Fn::Join": ["", ["name-", {"Fn::ImportValue": "Producer:ExportsOutputRefBucket83908E7781C90AC0"}, "-", {"Ref": "AWS::Region"}, "-x"]]})
     );
-    let manifest: Json = serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
-    assert_eq!(manifest["artifacts"]["Consumer"]["dependencies"], json!(["Producer", "Consumer.assets"]));
+    let manifest: Json =
+        serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
+    assert_eq!(
+        manifest["artifacts"]["Consumer"]["dependencies"],
+        json!(["Producer", "Consumer.assets"])
+    );
     // Synthesizing again gives the same result (exports are created once).
     let again = app.assemble().expect("again");
-    assert_eq!(again.file("Producer.template.json"), assembly.file("Producer.template.json"));
+    assert_eq!(
+        again.file("Producer.template.json"),
+        assembly.file("Producer.template.json")
+    );
 }
 
 #[test]
 fn cross_environment_references_are_rejected() {
     let app = app();
-    let a = Stack::new(&app, "A", StackProps::default().with_env(Environment::new("111111111111", "us-east-1")));
-    let b = Stack::new(&app, "B", StackProps::default().with_env(Environment::new("111111111111", "eu-west-1")));
+    let a = Stack::new(
+        &app,
+        "A",
+        StackProps::default().with_env(Environment::new("111111111111", "us-east-1")),
+    );
+    let b = Stack::new(
+        &app,
+        "B",
+        StackProps::default().with_env(Environment::new("111111111111", "eu-west-1")),
+    );
     let bucket = CfnResource::new(&a, "Bucket", "AWS::S3::Bucket");
     CfnResource::new(&b, "User", "AWS::X::Y").set_property("Name", bucket.reference());
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.starts_with("[B/User]") && e.contains("same environment")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("[B/User]") && e.contains("same environment")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -133,7 +198,10 @@ fn reference_cycles_between_stacks_are_reported() {
     ra.set_property("P", rb.reference());
     rb.set_property("P", ra.reference());
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.contains("Stack dependency cycle")), "{errs:?}");
+    assert!(
+        errs.iter().any(|e| e.contains("Stack dependency cycle")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -150,7 +218,8 @@ fn construct_dependencies_become_sorted_depends_on() {
     let t = template(&app, "S");
     let ids = |r: &CfnResource| {
         let id = r.node().path();
-        sagecdk_core::logical_id::make_unique_id(&id.split('/').skip(1).collect::<Vec<_>>()).expect("id")
+        sagecdk_core::logical_id::make_unique_id(&id.split('/').skip(1).collect::<Vec<_>>())
+            .expect("id")
     };
     assert_eq!(
         t["Resources"]["User"]["DependsOn"],
@@ -167,9 +236,17 @@ fn dependencies_across_stacks_order_the_manifest() {
     let rb = CfnResource::new(&b, "RB", "AWS::X::Y");
     ra.add_depends_on(&rb);
     let assembly = app.assemble().expect("synthesizes");
-    let manifest: Json = serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
-    assert_eq!(manifest["artifacts"]["A"]["dependencies"], json!(["B", "A.assets"]));
-    assert!(assembly.stack("A").expect("a").template()["Resources"]["RA"].get("DependsOn").is_none());
+    let manifest: Json =
+        serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json");
+    assert_eq!(
+        manifest["artifacts"]["A"]["dependencies"],
+        json!(["B", "A.assets"])
+    );
+    assert!(
+        assembly.stack("A").expect("a").template()["Resources"]["RA"]
+            .get("DependsOn")
+            .is_none()
+    );
 }
 
 #[test]
@@ -181,7 +258,9 @@ fn all_errors_are_collected_with_paths() {
     let r = CfnResource::new(&stack, "R", "AWS::X::Y");
     r.override_logical_id("not-valid!");
     stack.rename_logical_id("Nothing", "Else");
-    stack.node().add_validation(|| vec!["custom rule broken".to_string()]);
+    stack
+        .node()
+        .add_validation(|| vec!["custom rule broken".to_string()]);
     CfnResource::new(&app, "Orphan", "AWS::X::Y");
     let errs = errors(&app);
     let expect = [
@@ -193,7 +272,10 @@ fn all_errors_are_collected_with_paths() {
         "[Orphan] CloudFormation elements must be defined within a Stack",
     ];
     for e in expect {
-        assert!(errs.iter().any(|x| x.starts_with(e)), "missing {e:?} in {errs:#?}");
+        assert!(
+            errs.iter().any(|x| x.starts_with(e)),
+            "missing {e:?} in {errs:#?}"
+        );
     }
     // Nothing was written.
     assert!(!app.outdir().join("manifest.json").exists());
@@ -211,7 +293,10 @@ fn renames_and_overrides_apply() {
     o.override_logical_id("Overridden");
     o.set_property("Ref", r.reference());
     let t = template(&app, "S");
-    assert_eq!(t["Resources"]["Overridden"]["Properties"]["Ref"], json!({"Ref": "Renamed"}));
+    assert_eq!(
+        t["Resources"]["Overridden"]["Properties"]["Ref"],
+        json!({"Ref": "Renamed"})
+    );
 }
 
 #[test]
@@ -221,7 +306,11 @@ fn duplicate_logical_ids_are_reported() {
     CfnResource::new(&stack, "A", "AWS::X::Y").override_logical_id("Same");
     CfnResource::new(&stack, "B", "AWS::X::Y").override_logical_id("Same");
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.contains("section 'Resources' already contains 'Same'")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("section 'Resources' already contains 'Same'")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -232,8 +321,14 @@ fn resource_limit_is_enforced_and_configurable() {
         CfnResource::new(&stack, &format!("R{i}"), "AWS::X::Y");
     }
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.contains("501 is greater than allowed maximum of 500")), "{errs:?}");
-    stack.node().set_context("@aws-cdk/core:stackResourceLimit", json!(1000));
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("501 is greater than allowed maximum of 500")),
+        "{errs:?}"
+    );
+    stack
+        .node()
+        .set_context("@aws-cdk/core:stackResourceLimit", json!(1000));
     assert!(app.assemble().is_ok());
 }
 
@@ -242,10 +337,15 @@ fn oversized_templates_are_rejected() {
     let app = app();
     let stack = Stack::new(&app, "S", StackProps::default());
     for i in 0..12 {
-        CfnResource::new(&stack, &format!("R{i}"), "AWS::X::Y").set_property("Big", "x".repeat(100_000));
+        CfnResource::new(&stack, &format!("R{i}"), "AWS::X::Y")
+            .set_property("Big", "x".repeat(100_000));
     }
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.contains("more than CloudFormation's limit")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("more than CloudFormation's limit")),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -257,7 +357,8 @@ fn tags_apply_to_taggable_resources_and_stacks() {
         "Tags": [{"Key": "initial", "Value": "1"}, {"Key": "z", "Value": "initial"}]
     }));
     bucket.enable_tags(TagType::Standard, "Tags");
-    let mapped = CfnResource::new(&stack, "Mapped", "AWS::SSM::Parameter").with_properties(cfn!({"Name": "n", "Value": "v"}));
+    let mapped = CfnResource::new(&stack, "Mapped", "AWS::SSM::Parameter")
+        .with_properties(cfn!({"Name": "n", "Value": "v"}));
     mapped.enable_tags(TagType::Map, "Tags");
     let untaggable = CfnResource::new(&stack, "Plain", "AWS::X::Y");
     Tags::of(&app).add("z", "aspect");
@@ -270,12 +371,20 @@ fn tags_apply_to_taggable_resources_and_stacks() {
         json!([{"Key": "A", "Value": "1"}, {"Key": "initial", "Value": "1"}, {"Key": "z", "Value": "aspect"}])
     );
     // Keys stay in sorted order for generated resources: Tags goes after Name, before Value.
-    let mapped_keys: Vec<&String> = t["Resources"]["Mapped"]["Properties"].as_object().expect("obj").keys().collect();
+    let mapped_keys: Vec<&String> = t["Resources"]["Mapped"]["Properties"]
+        .as_object()
+        .expect("obj")
+        .keys()
+        .collect();
     assert_eq!(mapped_keys, ["Name", "Tags", "Value"]);
     assert!(t["Resources"]["Plain"].get("Properties").is_none());
     assert!(!untaggable.is_taggable());
-    let manifest: Json = serde_json::from_str(assembly.file("manifest.json").expect("m")).expect("json");
-    assert_eq!(manifest["artifacts"]["S"]["properties"]["tags"], json!({"A": "1", "owner": "ml", "z": "aspect"}));
+    let manifest: Json =
+        serde_json::from_str(assembly.file("manifest.json").expect("m")).expect("json");
+    assert_eq!(
+        manifest["artifacts"]["S"]["properties"]["tags"],
+        json!({"A": "1", "owner": "ml", "z": "aspect"})
+    );
 }
 
 #[test]
@@ -307,7 +416,8 @@ fn aspects_visit_every_construct_once_even_across_synths() {
 fn overrides_deep_merge_into_the_rendered_resource() {
     let app = app();
     let stack = Stack::new(&app, "S", StackProps::default());
-    let r = CfnResource::new(&stack, "R", "AWS::X::Y").with_properties(cfn!({"A": {"B": 1, "C": 2}, "L": [{"K": "v"}]}));
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y")
+        .with_properties(cfn!({"A": {"B": 1, "C": 2}, "L": [{"K": "v"}]}));
     r.add_property_override("A.B", 10);
     r.add_property_override("L.0.K", Aws::region());
     r.add_property_deletion_override("A.C");
@@ -328,32 +438,64 @@ fn overrides_deep_merge_into_the_rendered_resource() {
 fn parameters_conditions_outputs_and_rules_render() {
     let app = app();
     let stack = Stack::new(&app, "S", StackProps::default());
-    let env = CfnParameter::new(&stack, "Env", CfnParameterProps {
-        allowed_values: vec!["dev".into(), "prod".into()],
-        default: Some("dev".into()),
-        ..CfnParameterProps::default()
-    });
-    let size = CfnParameter::new(&stack, "Size", CfnParameterProps {
-        parameter_type: Some("Number".into()),
-        min_value: Some(1.0),
-        ..CfnParameterProps::default()
-    });
-    let is_prod = CfnCondition::new(&stack, "IsProd", fns::condition_equals(env.value_as_string(), "prod"));
+    let env = CfnParameter::new(
+        &stack,
+        "Env",
+        CfnParameterProps {
+            allowed_values: vec!["dev".into(), "prod".into()],
+            default: Some("dev".into()),
+            ..CfnParameterProps::default()
+        },
+    );
+    let size = CfnParameter::new(
+        &stack,
+        "Size",
+        CfnParameterProps {
+            parameter_type: Some("Number".into()),
+            min_value: Some(1.0),
+            ..CfnParameterProps::default()
+        },
+    );
+    let is_prod = CfnCondition::new(
+        &stack,
+        "IsProd",
+        fns::condition_equals(env.value_as_string(), "prod"),
+    );
     let r = CfnResource::new(&stack, "R", "AWS::X::Y");
     r.set_property("Count", size.value_as_number());
     r.set_property("Mode", fns::if_(is_prod.name(), "big", Aws::no_value()));
     r.set_condition(&is_prod);
-    CfnOutput::new(&stack, "Out", r.reference()).with_export_name("exported").with_condition(&is_prod);
+    CfnOutput::new(&stack, "Out", r.reference())
+        .with_export_name("exported")
+        .with_condition(&is_prod);
     let t = template(&app, "S");
-    assert_eq!(t["Parameters"]["Env"], json!({"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]}));
-    assert_eq!(t["Parameters"]["Size"], json!({"Type": "Number", "MinValue": 1}));
-    assert_eq!(t["Conditions"]["IsProd"], json!({"Fn::Equals": [{"Ref": "Env"}, "prod"]}));
-    assert_eq!(t["Resources"]["R"]["Properties"]["Mode"], json!({"Fn::If": ["IsProd", "big", {"Ref": "AWS::NoValue"}]}));
+    assert_eq!(
+        t["Parameters"]["Env"],
+        json!({"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]})
+    );
+    assert_eq!(
+        t["Parameters"]["Size"],
+        json!({"Type": "Number", "MinValue": 1})
+    );
+    assert_eq!(
+        t["Conditions"]["IsProd"],
+        json!({"Fn::Equals": [{"Ref": "Env"}, "prod"]})
+    );
+    assert_eq!(
+        t["Resources"]["R"]["Properties"]["Mode"],
+        json!({"Fn::If": ["IsProd", "big", {"Ref": "AWS::NoValue"}]})
+    );
     assert_eq!(t["Resources"]["R"]["Condition"], json!("IsProd"));
-    assert_eq!(t["Outputs"]["Out"], json!({"Value": {"Ref": "R"}, "Export": {"Name": "exported"}, "Condition": "IsProd"}));
+    assert_eq!(
+        t["Outputs"]["Out"],
+        json!({"Value": {"Ref": "R"}, "Export": {"Name": "exported"}, "Condition": "IsProd"})
+    );
     assert!(t["Rules"]["CheckBootstrapVersion"].is_object());
     let sections: Vec<&String> = t.as_object().expect("obj").keys().collect();
-    assert_eq!(sections, ["Parameters", "Conditions", "Resources", "Outputs", "Rules"]);
+    assert_eq!(
+        sections,
+        ["Parameters", "Conditions", "Resources", "Outputs", "Rules"]
+    );
 }
 
 #[test]
@@ -368,12 +510,18 @@ fn context_is_inherited_and_path_metadata_follows_it() {
     inner.set_context("k", json!("inner"));
     inner.set_context("aws:cdk:enable-path-metadata", json!(true));
     assert_eq!(stack.node().try_get_context("k"), Some(json!("root")));
-    assert_eq!(Construct::new(&inner, "Deep").try_get_context("k"), Some(json!("inner")));
+    assert_eq!(
+        Construct::new(&inner, "Deep").try_get_context("k"),
+        Some(json!("inner"))
+    );
     CfnResource::new(&inner, "R", "AWS::X::Y");
     CfnResource::new(&stack, "Outside", "AWS::X::Y");
     let t = template(&app, "S");
     let r_id = sagecdk_core::logical_id::make_unique_id(&["Inner", "R"]).expect("id");
-    assert_eq!(t["Resources"][r_id.as_str()]["Metadata"], json!({"aws:cdk:path": "S/Inner/R"}));
+    assert_eq!(
+        t["Resources"][r_id.as_str()]["Metadata"],
+        json!({"aws:cdk:path": "S/Inner/R"})
+    );
     assert!(t["Resources"]["Outside"].get("Metadata").is_none());
 }
 
@@ -394,8 +542,15 @@ fn writing_is_atomic_and_replaces_the_previous_assembly() {
     // A failing synthesis leaves the previous assembly as it was.
     Construct::new(&stack, "R");
     assert!(app.synth().is_err());
-    assert_eq!(std::fs::read_to_string(out.join("S.template.json")).expect("kept"), first);
-    assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1, "no staging leftovers");
+    assert_eq!(
+        std::fs::read_to_string(out.join("S.template.json")).expect("kept"),
+        first
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("ls").count(),
+        1,
+        "no staging leftovers"
+    );
 }
 
 #[test]
@@ -403,15 +558,27 @@ fn stacks_under_constructs_get_unique_names() {
     let app = app();
     let group = Construct::new(&app, "Group");
     Stack::new(&group, "Inner", StackProps::default());
-    let explicit = Stack::new(&app, "Named", StackProps::default().with_stack_name("my-stack"));
+    let explicit = Stack::new(
+        &app,
+        "Named",
+        StackProps::default().with_stack_name("my-stack"),
+    );
     assert_eq!(explicit.stack_name(), "my-stack");
     let assembly = app.assemble().expect("ok");
-    let names: Vec<(&str, &str)> = assembly.stacks.iter().map(|s| (s.artifact_id.as_str(), s.stack_name.as_str())).collect();
+    let names: Vec<(&str, &str)> = assembly
+        .stacks
+        .iter()
+        .map(|s| (s.artifact_id.as_str(), s.stack_name.as_str()))
+        .collect();
     assert_eq!(names[0].0, names[0].1);
     assert!(names[0].0.starts_with("GroupInner"), "{names:?}");
     assert_eq!(names[1], ("Named", "my-stack"));
-    let manifest: Json = serde_json::from_str(assembly.file("manifest.json").expect("m")).expect("json");
-    assert_eq!(manifest["artifacts"]["Named"]["properties"]["stackName"], json!("my-stack"));
+    let manifest: Json =
+        serde_json::from_str(assembly.file("manifest.json").expect("m")).expect("json");
+    assert_eq!(
+        manifest["artifacts"]["Named"]["properties"]["stackName"],
+        json!("my-stack")
+    );
 }
 
 #[test]
@@ -432,8 +599,21 @@ fn non_finite_numbers_and_values_in_strings_are_errors() {
     let stack = Stack::new(&app, "S", StackProps::default());
     let r = CfnResource::new(&stack, "R", "AWS::X::Y");
     r.set_property("N", f64::NAN);
-    r.set_property("S", Str::from("x") + Lazy::string(|_| Str::from("ok")) + Str::from(Lazy::any(|_| Some(cfn!({"a": 1})))));
+    r.set_property(
+        "S",
+        Str::from("x")
+            + Lazy::string(|_| Str::from("ok"))
+            + Str::from(Lazy::any(|_| Some(cfn!({"a": 1})))),
+    );
     let errs = errors(&app);
-    assert!(errs.iter().any(|e| e.contains("NaN is not a finite number")), "{errs:?}");
-    assert!(errs.iter().any(|e| e.contains("cannot be part of a string")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("NaN is not a finite number")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("cannot be part of a string")),
+        "{errs:?}"
+    );
 }

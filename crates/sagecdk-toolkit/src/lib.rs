@@ -17,7 +17,9 @@ pub const CLI_ASM_VERSION: &str = sagecdk_assembly::manifest::SCHEMA_VERSION;
 #[derive(Debug, thiserror::Error)]
 pub enum ToolkitError {
     /// No app command was configured.
-    #[error("--app is required either on the command line or in cdk.json (\"app\": \"cargo run --quiet --example my-app\")")]
+    #[error(
+        "--app is required either on the command line or in cdk.json (\"app\": \"cargo run --quiet --example my-app\")"
+    )]
     NoApp,
     /// A configuration file is not valid JSON.
     #[error("{path}: {message}")]
@@ -132,8 +134,15 @@ impl ProjectConfig {
 
     /// The output directory, absolute.
     pub fn outdir(&self) -> PathBuf {
-        let out = self.output.clone().unwrap_or_else(|| PathBuf::from("cdk.out"));
-        if out.is_absolute() { out } else { self.dir.join(out) }
+        let out = self
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cdk.out"));
+        if out.is_absolute() {
+            out
+        } else {
+            self.dir.join(out)
+        }
     }
 
     /// The context the app receives: the CLI's defaults, then the configured context.
@@ -155,7 +164,10 @@ impl ProjectConfig {
 ///
 /// The app's standard output and error are passed to `log` line by line, so a caller printing
 /// a template to standard output keeps it clean.
-pub fn synthesize(config: &ProjectConfig, mut log: impl FnMut(&str)) -> Result<CloudAssembly, ToolkitError> {
+pub fn synthesize(
+    config: &ProjectConfig,
+    mut log: impl FnMut(&str),
+) -> Result<CloudAssembly, ToolkitError> {
     let app = config.app.clone().ok_or(ToolkitError::NoApp)?;
     let as_dir = config.dir.join(&app);
     if as_dir.join("manifest.json").is_file() {
@@ -218,7 +230,10 @@ pub fn synthesize(config: &ProjectConfig, mut log: impl FnMut(&str)) -> Result<C
 
 /// Selects stacks by id, name or display path; `*` matches any run of characters. No patterns
 /// selects every stack.
-pub fn select_stacks(assembly: &CloudAssembly, patterns: &[String]) -> Result<Vec<StackArtifact>, ToolkitError> {
+pub fn select_stacks(
+    assembly: &CloudAssembly,
+    patterns: &[String],
+) -> Result<Vec<StackArtifact>, ToolkitError> {
     let stacks = assembly.stacks()?;
     if patterns.is_empty() {
         return Ok(stacks);
@@ -227,12 +242,20 @@ pub fn select_stacks(assembly: &CloudAssembly, patterns: &[String]) -> Result<Ve
     for p in patterns {
         let matches: Vec<&StackArtifact> = stacks
             .iter()
-            .filter(|s| glob_match(p, &s.id) || glob_match(p, &s.display_name) || glob_match(p, s.stack_name()))
+            .filter(|s| {
+                glob_match(p, &s.id)
+                    || glob_match(p, &s.display_name)
+                    || glob_match(p, s.stack_name())
+            })
             .collect();
         if matches.is_empty() {
             return Err(ToolkitError::NoSuchStack {
                 pattern: p.clone(),
-                available: stacks.iter().map(|s| s.display_name.as_str()).collect::<Vec<_>>().join(", "),
+                available: stacks
+                    .iter()
+                    .map(|s| s.display_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         for m in matches {
@@ -296,7 +319,8 @@ mod tests {
         .expect("write");
         std::fs::write(dir.path().join("cdk.context.json"), r#"{"b": "y"}"#).expect("write");
         let mut c = ProjectConfig::load(dir.path()).expect("load");
-        c.add_context_args(&["c=true".into(), "d=text".into()]).expect("args");
+        c.add_context_args(&["c=true".into(), "d=text".into()])
+            .expect("args");
         assert_eq!(c.app.as_deref(), Some("true"));
         assert_eq!(c.outdir(), dir.path().join("out"));
         let ctx = c.app_context();

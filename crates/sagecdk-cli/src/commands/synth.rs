@@ -20,7 +20,10 @@ pub(crate) fn run(config: &ProjectConfig, args: &SynthArgs) -> anyhow::Result<Ex
         eprintln!("Successfully synthesized to {}", assembly.dir().display());
         if stacks.len() > 1 && !args.quiet {
             let ids: Vec<&str> = stacks.iter().map(|s| s.display_name.as_str()).collect();
-            eprintln!("Supply a stack id ({}) to display its template.", ids.join(", "));
+            eprintln!(
+                "Supply a stack id ({}) to display its template.",
+                ids.join(", ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

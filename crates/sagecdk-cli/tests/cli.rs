@@ -1,0 +1,154 @@
+//! The `sagecdk` binary end to end: running an app the way the CDK CLI does, printing
+//! templates, listing stacks, and failing clearly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn golden() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
+}
+
+fn sagecdk(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sagecdk"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CDK_CONTEXT_JSON")
+        .env_remove("CDK_OUTDIR")
+        .output()
+        .expect("runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn synth_prints_the_selected_template_as_yaml_or_json() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = golden();
+    let app = app.to_str().expect("utf8");
+    let out = sagecdk(dir.path(), &["synth", "SeedEnv", "--app", app]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(
+        yaml.contains("PrimaryContainerModel389512BE:\n    Type: AWS::SageMaker::Model"),
+        "{yaml}"
+    );
+    let parsed: serde_json::Value = serde_norway::from_str(&yaml).expect("yaml");
+    let json = sagecdk(dir.path(), &["synth", "SeedEnv", "--json", "--app", app]);
+    let from_json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(golden().join("SeedEnv.template.json")).expect("read"),
+    )
+    .expect("json");
+    assert_eq!(from_json, golden);
+    assert_eq!(parsed, golden);
+}
+
+#[test]
+fn synth_of_several_stacks_prints_where_they_went() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = sagecdk(
+        dir.path(),
+        &["synth", "--app", golden().to_str().expect("utf8")],
+    );
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("Supply a stack id (SeedAgnostic, SeedEnv)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn ls_lists_stacks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = sagecdk(
+        dir.path(),
+        &["ls", "--app", golden().to_str().expect("utf8")],
+    );
+    assert_eq!(text(&out.stdout), "SeedAgnostic\nSeedEnv\n");
+    let long = sagecdk(
+        dir.path(),
+        &["ls", "--long", "--app", golden().to_str().expect("utf8")],
+    );
+    assert!(
+        text(&long.stdout).contains("account: '123456789012'")
+            || text(&long.stdout).contains("account: \"123456789012\""),
+        "{}",
+        text(&long.stdout)
+    );
+}
+
+#[test]
+fn runs_the_app_from_cdk_json_with_the_cli_environment() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // A stand-in app: records what it was given and writes an assembly where it was told to.
+    let script = format!(
+        "echo \"$CDK_CONTEXT_JSON\" > context.json; echo \"$CDK_CLI_ASM_VERSION\" > asm.txt; \
+         mkdir -p \"$CDK_OUTDIR\"; cp -r {}/. \"$CDK_OUTDIR\"; echo app-says-hi",
+        golden().display()
+    );
+    std::fs::write(
+        dir.path().join("cdk.json"),
+        serde_json::json!({"app": script, "output": "out", "context": {"fromFile": 1}}).to_string(),
+    )
+    .expect("write");
+    let out = sagecdk(
+        dir.path(),
+        &["synth", "SeedAgnostic", "-c", "flag=true", "--quiet"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The app's own output goes to standard error, never into the template.
+    assert!(text(&out.stderr).contains("app-says-hi"));
+    assert!(out.stdout.is_empty());
+    let ctx: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("context.json")).expect("ctx"),
+    )
+    .expect("json");
+    assert_eq!(ctx["aws:cdk:enable-path-metadata"], true);
+    assert_eq!(ctx["fromFile"], 1);
+    assert_eq!(ctx["flag"], true);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("asm.txt"))
+            .expect("asm")
+            .trim(),
+        "55.0.0"
+    );
+    assert!(dir.path().join("out/manifest.json").is_file());
+}
+
+#[test]
+fn failures_are_clear_and_exit_non_zero() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let none = sagecdk(dir.path(), &["synth"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        text(&none.stderr).contains("--app is required"),
+        "{}",
+        text(&none.stderr)
+    );
+
+    let failing = sagecdk(
+        dir.path(),
+        &["synth", "--app", "echo '[S/R] broken' >&2; exit 1"],
+    );
+    assert_eq!(failing.status.code(), Some(1));
+    let err = text(&failing.stderr);
+    assert!(
+        err.contains("[S/R] broken") && err.contains("failed"),
+        "{err}"
+    );
+
+    let missing = sagecdk(
+        dir.path(),
+        &["synth", "Nope", "--app", golden().to_str().expect("utf8")],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("no stack matches 'Nope'"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
