@@ -617,3 +617,115 @@ fn non_finite_numbers_and_values_in_strings_are_errors() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn every_intrinsic_renders_in_its_cloudformation_shape() {
+    let app = app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y");
+    let vars = IndexMap::from([("Name".to_string(), Aws::stack_name())]);
+    r.set_property("Sub", fns::sub("${AWS::Region}-x"));
+    r.set_property("SubWith", fns::sub_with("${Name}-x", vars));
+    r.set_property("Select", fns::select(0, fns::get_azs("")));
+    r.set_property("Split", fns::split(",", "a,b"));
+    r.set_property("Base64", fns::base64("hello"));
+    r.set_property("Cidr", fns::cidr("10.0.0.0/16", 4, "8"));
+    r.set_property("Import", fns::import_value("shared-vpc"));
+    r.set_property("FindInMap", fns::find_in_map("M", Aws::region(), "ami"));
+    r.set_property("GetAttRaw", fns::get_att("Other", "Arn"));
+    r.set_property("RefRaw", fns::ref_logical_id("Other"));
+    r.set_property("NotificationArns", Aws::notification_arns());
+    r.set_property(
+        "And",
+        fns::condition_and(vec![fns::condition("A").into(), fns::condition("B").into()]),
+    );
+    r.set_property(
+        "Or",
+        fns::condition_or(vec![fns::condition("A").into(), fns::condition("B").into()]),
+    );
+    r.set_property("JoinList", fns::join(",", fns::split("|", "a|b")));
+    let t = template(&app, "S");
+    assert_eq!(
+        t["Resources"]["R"]["Properties"],
+        json!({
+            "Sub": {"Fn::Sub": "${AWS::Region}-x"},
+            "SubWith": {"Fn::Sub": ["${Name}-x", {"Name": {"Ref": "AWS::StackName"}}]},
+            "Select": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
+            "Split": {"Fn::Split": [",", "a,b"]},
+            "Base64": {"Fn::Base64": "hello"},
+            "Cidr": {"Fn::Cidr": ["10.0.0.0/16", 4, "8"]},
+            "Import": {"Fn::ImportValue": "shared-vpc"},
+            "FindInMap": {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "ami"]},
+            "GetAttRaw": {"Fn::GetAtt": ["Other", "Arn"]},
+            "RefRaw": {"Ref": "Other"},
+            "NotificationArns": {"Ref": "AWS::NotificationARNs"},
+            "And": {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]},
+            "Or": {"Fn::Or": [{"Condition": "A"}, {"Condition": "B"}]},
+            "JoinList": {"Fn::Join": [",", {"Fn::Split": ["|", "a|b"]}]}
+        })
+    );
+}
+
+/// `App::new()` reads the environment the CLI sets; checked in a child process so the
+/// variables never leak into other tests.
+#[test]
+fn app_reads_the_cli_environment() {
+    if let Ok(mode) = std::env::var("SAGECDK_TEST_CHILD") {
+        let app = App::new();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        CfnResource::new(&stack, "R", "AWS::X::Y").set_property(
+            "Ctx",
+            stack
+                .node()
+                .try_get_context("custom")
+                .map(Value::from)
+                .unwrap_or_default(),
+        );
+        match app.synth() {
+            Ok(_) => println!("CHILD-OK {mode}"),
+            Err(e) => println!("CHILD-ERR {e}"),
+        }
+        return;
+    }
+    let run = |context: &str, outdir: &std::path::Path| {
+        let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+            .args([
+                "--exact",
+                "app_reads_the_cli_environment",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("SAGECDK_TEST_CHILD", "1")
+            .env("CDK_CONTEXT_JSON", context)
+            .env("CDK_OUTDIR", outdir)
+            .output()
+            .expect("child runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("assembly");
+    let stdout = run(
+        r#"{"aws:cdk:enable-path-metadata": true, "custom": "from-cli"}"#,
+        &out,
+    );
+    assert!(stdout.contains("CHILD-OK"), "{stdout}");
+    let template: Json = serde_json::from_str(
+        &std::fs::read_to_string(out.join("S.template.json")).expect("written"),
+    )
+    .expect("json");
+    assert_eq!(
+        template["Resources"]["R"]["Metadata"],
+        json!({"aws:cdk:path": "S/R"})
+    );
+    assert_eq!(
+        template["Resources"]["R"]["Properties"]["Ctx"],
+        json!("from-cli")
+    );
+
+    let bad = run("{not json", &dir.path().join("never"));
+    assert!(
+        bad.contains("CHILD-ERR") && bad.contains("CDK_CONTEXT_JSON is not valid JSON"),
+        "{bad}"
+    );
+    assert!(!dir.path().join("never").exists());
+}
