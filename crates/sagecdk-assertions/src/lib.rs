@@ -52,9 +52,11 @@
 //!
 //! # Templates of stacks
 //!
-//! [`Template::from_synthesized`] takes a template together with the
-//! [`Annotation`]s reported while synthesizing it; stack-level constructors
-//! build on it.
+//! [`Template::from_stack`] synthesizes a stack's app in memory (no files are
+//! written) and returns the stack's template with the annotations of its
+//! constructs; [`Annotations::from_stack`] returns just the annotations.
+//! [`Template::from_synthesized`] takes a template and annotations from
+//! elsewhere.
 
 mod annotations;
 mod capture;

@@ -83,8 +83,6 @@ impl Template {
     ///
     /// This is the constructor used when a stack is synthesized in memory; the
     /// annotations are available through [`annotations`](Template::annotations).
-    // Seam for stack-level constructors: `Template::from_stack(&stack)` synthesizes
-    // the stack in memory (template JSON + annotations) and calls this function.
     pub fn from_synthesized(template: Value, annotations: Vec<Annotation>) -> Self {
         Self {
             template,
