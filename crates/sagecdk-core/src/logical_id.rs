@@ -32,6 +32,18 @@ pub enum LogicalIdError {
 /// assert_eq!(make_unique_id(&["My-Bucket"]).unwrap(), "MyBucket");
 /// ```
 pub fn make_unique_id<S: AsRef<str>>(components: &[S]) -> Result<String, LogicalIdError> {
+    make_unique(components, MAX_ID_LEN, |human| {
+        human.chars().take(MAX_HUMAN_LEN).collect()
+    })
+}
+
+/// The shared algorithm: `Default` removed, a single component used bare when it fits in
+/// `max_single`, else the (shortened) human part followed by the path hash.
+fn make_unique<S: AsRef<str>>(
+    components: &[S],
+    max_single: usize,
+    shorten: impl FnOnce(String) -> String,
+) -> Result<String, LogicalIdError> {
     let components: Vec<&str> = components
         .iter()
         .map(AsRef::as_ref)
@@ -42,7 +54,7 @@ pub fn make_unique_id<S: AsRef<str>>(components: &[S]) -> Result<String, Logical
     }
     if components.len() == 1 {
         let candidate = remove_non_alphanumeric(components[0]);
-        if candidate.len() <= MAX_ID_LEN {
+        if candidate.len() <= max_single {
             return Ok(candidate);
         }
     }
@@ -51,9 +63,8 @@ pub fn make_unique_id<S: AsRef<str>>(components: &[S]) -> Result<String, Logical
         .into_iter()
         .filter(|c| *c != HIDDEN_FROM_HUMAN_ID)
         .map(remove_non_alphanumeric)
-        .collect::<String>();
-    let human: String = human.chars().take(MAX_HUMAN_LEN).collect();
-    Ok(human + &hash)
+        .collect();
+    Ok(shorten(human) + &hash)
 }
 
 /// First 8 upper-case hex digits of the MD5 of the components joined by `/`.
@@ -98,35 +109,16 @@ pub fn make_unique_resource_name<S: AsRef<str>>(
     components: &[S],
     max_length: usize,
 ) -> Result<String, LogicalIdError> {
-    let components: Vec<&str> = components
-        .iter()
-        .map(AsRef::as_ref)
-        .filter(|c| *c != HIDDEN_ID)
-        .collect();
-    if components.is_empty() {
-        return Err(LogicalIdError::Empty);
-    }
-    if components.len() == 1 {
-        let top = remove_non_alphanumeric(components[0]);
-        if top.len() <= max_length {
-            return Ok(top);
+    make_unique(components, max_length, |human| {
+        let max_human = max_length.saturating_sub(HASH_LEN);
+        if human.len() > max_human {
+            let first = max_human / 2;
+            let last = max_human - first;
+            format!("{}{}", &human[..first], &human[human.len() - last..])
+        } else {
+            human
         }
-    }
-    let hash = path_hash(&components);
-    let human: String = remove_dupes(&components)
-        .into_iter()
-        .filter(|c| *c != HIDDEN_FROM_HUMAN_ID)
-        .map(remove_non_alphanumeric)
-        .collect();
-    let max_human = max_length.saturating_sub(HASH_LEN);
-    let human = if human.len() > max_human {
-        let first = max_human / 2;
-        let last = max_human - first;
-        format!("{}{}", &human[..first], &human[human.len() - last..])
-    } else {
-        human
-    };
-    Ok(human + &hash)
+    })
 }
 
 #[cfg(test)]
