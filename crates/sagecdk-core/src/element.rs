@@ -402,9 +402,12 @@ impl CfnResource {
     /// Adds `DependsOn: target` (across stacks this becomes a stack dependency).
     pub fn add_depends_on(&self, target: &CfnResource) {
         let t = target.node.id;
-        if !self.node.is_same(&target.node)
-            && std::rc::Rc::ptr_eq(&self.node.tree, &target.node.tree)
-        {
+        if !std::rc::Rc::ptr_eq(&self.node.tree, &target.node.tree) {
+            self.node
+                .add_error("Cannot depend on a resource of another app");
+            return;
+        }
+        if !self.node.is_same(&target.node) {
             self.update(|r| {
                 if !r.depends_on.contains(&t) {
                     r.depends_on.push(t);

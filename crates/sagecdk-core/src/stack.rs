@@ -270,6 +270,11 @@ impl Stack {
             self.node.add_error("A stack cannot depend on itself");
             return;
         }
+        if !Rc::ptr_eq(&self.node.tree, &other.node.tree) {
+            self.node
+                .add_error("Cannot add a dependency on a stack of another app");
+            return;
+        }
         let (t, r) = (other.node.id, reason.into());
         self.update(|s| {
             if !s.dependencies.iter().any(|(d, _)| *d == t) {

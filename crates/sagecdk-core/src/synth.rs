@@ -586,6 +586,18 @@ fn messages_of(arena: &Arena, nodes: &[NodeId]) -> Vec<Message> {
 
 /// Synthesizes the app rooted at `root` into memory.
 pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
+    if root.tree.synthesizing.replace(true) {
+        return Err(SynthError::Invalid(Diagnostics(vec![Diagnostic::new(
+            "",
+            "the app is already being synthesized (an aspect, validation or lazy value started another synthesis)",
+        )])));
+    }
+    let result = assemble_tree(root);
+    root.tree.synthesizing.set(false);
+    result
+}
+
+fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
     let mut diags: Vec<Diagnostic> = Vec::new();
 
     // Aspects may change the tree; no borrow is held while they run.

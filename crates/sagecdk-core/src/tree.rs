@@ -183,6 +183,8 @@ pub(crate) struct TreeInner {
     pub(crate) arena: RefCell<Arena>,
     /// Problems found while the arena could not be borrowed, reported by synthesis.
     pub(crate) deferred: RefCell<Vec<Diagnostic>>,
+    /// Set while the app is being synthesized, so a nested synthesis is refused.
+    pub(crate) synthesizing: std::cell::Cell<bool>,
 }
 
 static NEXT_APP_ID: AtomicU64 = AtomicU64::new(1);
@@ -211,6 +213,7 @@ impl TreeInner {
                 ..Arena::default()
             }),
             deferred: RefCell::new(Vec::new()),
+            synthesizing: std::cell::Cell::new(false),
         })
     }
 

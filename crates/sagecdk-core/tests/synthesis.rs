@@ -729,3 +729,41 @@ fn app_reads_the_cli_environment() {
     );
     assert!(!dir.path().join("never").exists());
 }
+
+#[test]
+fn nested_synthesis_and_foreign_dependencies_are_refused() {
+    struct Resynth;
+    impl Aspect for Resynth {
+        fn visit(&self, node: &Construct) {
+            if let Err(e) = App::of(node).assemble() {
+                node.add_warning(e.to_string());
+            }
+        }
+    }
+    let app = app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    Aspects::of(&stack).add(Resynth);
+    let assembly = app.assemble().expect("outer synthesis works");
+    assert!(
+        assembly
+            .warnings()
+            .any(|m| m.message.contains("already being synthesized"))
+    );
+
+    let other = self::app();
+    let foreign = Stack::new(&other, "F", StackProps::default());
+    let foreign_res = CfnResource::new(&foreign, "R", "AWS::X::Y");
+    let app = self::app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    stack.add_dependency(&foreign, "test");
+    CfnResource::new(&stack, "R", "AWS::X::Y").add_depends_on(&foreign_res);
+    let errs = errors(&app);
+    assert!(
+        errs.iter().any(|e| e.contains("stack of another app")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("resource of another app")),
+        "{errs:?}"
+    );
+}
