@@ -8,9 +8,13 @@
 //! * [`FingerprintCache`] — a persistent stat-keyed cache making repeat fingerprints cheap;
 //! * [`package_model_directory`] — reproducible `model.tar.gz` with parallel compression.
 //!
-//! Nothing here knows about constructs; paths in errors are file paths.
+//! * [`Asset`], [`DockerImageAsset`], [`ModelArchive`] — the constructs that register assets
+//!   with a stack and stage them when the cloud assembly is written.
+//!
+//! The low-level functions know nothing about constructs; paths in their errors are file paths.
 
 mod cache;
+mod constructs;
 mod content;
 mod docker;
 mod error;
@@ -24,6 +28,7 @@ mod stage;
 mod walk;
 
 pub use cache::{FingerprintCache, RACY_WINDOW};
+pub use constructs::{Asset, AssetProps, DockerImageAsset, ModelArchive};
 pub use content::{CHUNK_SIZE, content_fingerprint};
 pub use docker::{
     DOCKER_ASSET_HASH_VERSION, DockerCacheInvalidation, DockerImageAssetHash,

@@ -168,6 +168,9 @@ fn env_context() -> Vec<(String, String)> {
 }
 
 pub(crate) fn add_assembly_writer(node: &Construct, writer: AssemblyWriter) {
-    node.tree
-        .with_mut(|| node.path(), |arena| arena.assembly_writers.push(writer));
+    let path = node.path();
+    node.tree.with_mut(
+        || node.path(),
+        |arena| arena.assembly_writers.push((path, writer)),
+    );
 }

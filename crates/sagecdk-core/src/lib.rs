@@ -58,7 +58,7 @@ pub use element::{
 pub use error::{Diagnostic, Diagnostics, SynthError};
 pub use indexmap::IndexMap;
 pub use resolve::ResolveContext;
-pub use stack::{ArnComponents, Environment, Stack, StackProps};
+pub use stack::{ArnComponents, AssemblyDirs, AssemblyWriter, Environment, Stack, StackProps};
 pub use synth::{Assembly, Level, Message, SynthesizedStack};
 pub use synthesizer::{
     DefaultStackSynthesizer, DockerImageAssetLocation, DockerImageAssetSource, FileAssetLocation,

@@ -106,8 +106,19 @@ pub(crate) struct StackData {
     pub(crate) synthesizer: BoundSynthesizer,
 }
 
-/// A writer that puts files into the cloud assembly directory being written (asset staging).
-pub type AssemblyWriter = Rc<dyn Fn(&std::path::Path) -> Result<(), String>>;
+/// The directories an [`AssemblyWriter`] works with.
+#[derive(Debug, Clone, Copy)]
+pub struct AssemblyDirs<'a> {
+    /// The new assembly being written (swapped in when everything succeeded).
+    pub staging: &'a std::path::Path,
+    /// The previous assembly at the output location, if any: files staged there before can be
+    /// linked instead of copied again.
+    pub previous: Option<&'a std::path::Path>,
+}
+
+/// A writer that puts files into the cloud assembly directory being written (asset staging);
+/// an error message should name the file and what went wrong.
+pub type AssemblyWriter = Rc<dyn Fn(&AssemblyDirs<'_>) -> Result<(), String>>;
 
 /// A CloudFormation stack.
 ///
@@ -405,9 +416,10 @@ impl Stack {
     }
 
     /// Registers a writer that puts files into the cloud assembly directory when it is written
-    /// (used to stage assets). Writers run in registration order.
-    pub fn add_assembly_writer(&self, writer: AssemblyWriter) {
-        crate::app::add_assembly_writer(&self.node, writer);
+    /// (used to stage assets); `owner` is the construct its errors are reported at. Writers run
+    /// in registration order.
+    pub fn add_assembly_writer(&self, owner: &impl Scope, writer: AssemblyWriter) {
+        crate::app::add_assembly_writer(owner.node(), writer);
     }
 }
 

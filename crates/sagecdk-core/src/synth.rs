@@ -103,7 +103,7 @@ pub struct Assembly {
     /// The assembly's files other than the templates (name, contents), `manifest.json`
     /// included; templates are in [`stacks`](Self::stacks).
     pub files: Vec<(String, String)>,
-    writers: Vec<crate::stack::AssemblyWriter>,
+    writers: Vec<(String, crate::stack::AssemblyWriter)>,
 }
 
 impl std::fmt::Debug for Assembly {
@@ -157,10 +157,19 @@ impl Assembly {
         for (name, contents) in &self.files {
             staging.write(name, contents.as_bytes())?;
         }
-        for w in &self.writers {
-            w(staging.path()).map_err(|message| {
-                SynthError::Invalid(Diagnostics(vec![Diagnostic::new("", message)]))
-            })?;
+        let previous = outdir.join("manifest.json").is_file().then_some(outdir);
+        let dirs = crate::stack::AssemblyDirs {
+            staging: staging.path(),
+            previous,
+        };
+        let mut problems = Vec::new();
+        for (path, w) in &self.writers {
+            if let Err(message) = w(&dirs) {
+                problems.push(Diagnostic::new(path, message));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(SynthError::Invalid(Diagnostics(problems)));
         }
         staging.commit()?;
         Ok(())

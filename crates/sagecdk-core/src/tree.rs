@@ -95,8 +95,9 @@ pub(crate) struct Arena {
     pub(crate) nodes: Vec<NodeData>,
     /// (construct, aspect) pairs already invoked, so a repeated synthesis does not re-apply.
     pub(crate) invoked_aspects: std::collections::HashSet<(NodeId, u64)>,
-    /// Writers that stage files into the assembly directory, in registration order.
-    pub(crate) assembly_writers: Vec<crate::stack::AssemblyWriter>,
+    /// Writers that stage files into the assembly directory (with the registering construct's
+    /// path), in registration order.
+    pub(crate) assembly_writers: Vec<(String, crate::stack::AssemblyWriter)>,
 }
 
 impl Arena {
