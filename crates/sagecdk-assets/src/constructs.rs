@@ -7,9 +7,9 @@
 //! build context) are reported by synthesis at the asset's construct path, with the file named.
 
 use crate::{
-    AssetHashOptions, DockerImageAssetOptions, FingerprintOptions, PackageOptions, StageOptions,
-    asset_hash, copy_directory, docker_image_asset_hash, package_model_directory, stage,
-    staged_file_name,
+    AssetHashOptions, DockerImageAssetOptions, FingerprintCache, FingerprintOptions,
+    PackageOptions, StageOptions, asset_hash, copy_directory, docker_image_asset_hash,
+    package_model_directory, stage, staged_file_name,
 };
 use sagecdk_core::{
     AssemblyDirs, AssemblyWriter, Construct, DockerImageAssetLocation, DockerImageAssetSource,
@@ -19,6 +19,37 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 const SALT_CONTEXT: &str = "@aws-cdk/core:assetHashSalt";
+/// Context key: set to `false` to fingerprint without the persistent cache.
+pub const FINGERPRINT_CACHE_CONTEXT: &str = "sagecdk:fingerprintCache";
+
+thread_local! {
+    /// The user's fingerprint cache, opened once per process.
+    static CACHE: FingerprintCache = FingerprintCache::default_path()
+        .map(FingerprintCache::open)
+        .unwrap_or_else(FingerprintCache::in_memory);
+}
+
+/// Computes an asset hash with the persistent fingerprint cache (unless disabled by context),
+/// saving the cache afterwards so the next synthesis of unchanged files costs a `stat` each.
+fn cached_asset_hash(
+    node: &Construct,
+    source: &Path,
+    options: &AssetHashOptions,
+) -> crate::Result<String> {
+    let use_cache = !matches!(
+        node.try_get_context(FINGERPRINT_CACHE_CONTEXT),
+        Some(serde_json::Value::Bool(false))
+    );
+    if !use_cache {
+        return asset_hash(source, options, None);
+    }
+    CACHE.with(|cache| {
+        let hash = asset_hash(source, options, Some(cache))?;
+        // A cache that cannot be saved only costs time on the next run.
+        let _ = cache.save();
+        Ok(hash)
+    })
+}
 
 fn salt(node: &Construct) -> Option<String> {
     node.try_get_context(SALT_CONTEXT)
@@ -121,7 +152,7 @@ impl Asset {
             asset_hash: props.asset_hash.clone(),
             salt: salt(&node),
         };
-        let hash = match asset_hash(&source, &options, None) {
+        let hash = match cached_asset_hash(&node, &source, &options) {
             Ok(h) => h,
             Err(e) => {
                 node.add_error(format!("Cannot create asset: {e}"));
@@ -361,7 +392,7 @@ impl ModelArchive {
             salt: salt(&node),
         };
         let hash = if source.is_dir() {
-            match asset_hash(&source, &options, None) {
+            match cached_asset_hash(&node, &source, &options) {
                 Ok(h) => h,
                 Err(e) => {
                     node.add_error(format!("Cannot package model directory: {e}"));

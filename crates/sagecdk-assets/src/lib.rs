@@ -28,7 +28,9 @@ mod stage;
 mod walk;
 
 pub use cache::{FingerprintCache, RACY_WINDOW};
-pub use constructs::{Asset, AssetProps, DockerImageAsset, ModelArchive};
+pub use constructs::{
+    Asset, AssetProps, DockerImageAsset, FINGERPRINT_CACHE_CONTEXT, ModelArchive,
+};
 pub use content::{CHUNK_SIZE, content_fingerprint};
 pub use docker::{
     DOCKER_ASSET_HASH_VERSION, DockerCacheInvalidation, DockerImageAssetHash,
