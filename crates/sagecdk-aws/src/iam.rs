@@ -1,0 +1,736 @@
+//! IAM: principals, policy statements and documents, roles, policies and grants.
+//!
+//! Documents render as the AWS CDK renders them: statement keys in the order `Action,
+//! NotAction, Condition, Effect, Principal, NotPrincipal, Resource, NotResource, Sid`;
+//! duplicate actions and resources removed and single-element lists written as scalars;
+//! identical statements written once (first occurrence kept); `Statement` before `Version`.
+//!
+//! ```
+//! use sagecdk_aws::iam::{PolicyStatement, Principal, Role, RoleProps};
+//! use sagecdk_core::{App, Stack, StackProps};
+//! let app = App::for_tests();
+//! let stack = Stack::new(&app, "S", StackProps::default());
+//! let role = Role::new(&stack, "Role", RoleProps::new(Principal::service("sagemaker.amazonaws.com")));
+//! role.add_to_policy(PolicyStatement::allow().action("s3:GetObject").resource("*"));
+//! ```
+
+use indexmap::IndexMap;
+use sagecdk_core::{
+    Aws, CfnResource, Construct, Lazy, ResolveContext, Scope, Str, TagType, Value, fns,
+};
+use serde_json::{Map as JsonMap, Value as Json};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Who a policy applies to (in trust policies) or who is granted.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    /// An AWS service, e.g. `sagemaker.amazonaws.com`.
+    Service(String),
+    /// An account id or ARN (`{"AWS": …}`).
+    Aws(Str),
+    /// A federated identity provider.
+    Federated(String),
+    /// Anyone (`"*"`).
+    Any,
+}
+
+impl Principal {
+    /// A service principal.
+    pub fn service(name: impl Into<String>) -> Self {
+        Principal::Service(name.into())
+    }
+
+    /// An account root principal.
+    pub fn account(account: impl Into<Str>) -> Self {
+        Principal::Aws(account.into())
+    }
+
+    /// An ARN principal.
+    pub fn arn(arn: impl Into<Str>) -> Self {
+        Principal::Aws(arn.into())
+    }
+
+    fn key_and_value(&self) -> (&'static str, Value) {
+        match self {
+            Principal::Service(s) => ("Service", Value::String(s.clone())),
+            Principal::Aws(a) => ("AWS", a.to_value()),
+            Principal::Federated(f) => ("Federated", Value::String(f.clone())),
+            Principal::Any => ("AWS", Value::String("*".into())),
+        }
+    }
+}
+
+/// Allow or deny.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// `Allow`.
+    Allow,
+    /// `Deny`.
+    Deny,
+}
+
+/// One statement of a policy document.
+#[derive(Clone, Debug)]
+pub struct PolicyStatement {
+    effect: Effect,
+    actions: Vec<String>,
+    not_actions: Vec<String>,
+    resources: Vec<Str>,
+    not_resources: Vec<Str>,
+    principals: Vec<Principal>,
+    not_principals: Vec<Principal>,
+    conditions: IndexMap<String, Value>,
+    sid: Option<String>,
+}
+
+impl PolicyStatement {
+    fn with_effect(effect: Effect) -> Self {
+        PolicyStatement {
+            effect,
+            actions: Vec::new(),
+            not_actions: Vec::new(),
+            resources: Vec::new(),
+            not_resources: Vec::new(),
+            principals: Vec::new(),
+            not_principals: Vec::new(),
+            conditions: IndexMap::new(),
+            sid: None,
+        }
+    }
+
+    /// An `Allow` statement.
+    pub fn allow() -> Self {
+        Self::with_effect(Effect::Allow)
+    }
+
+    /// A `Deny` statement.
+    pub fn deny() -> Self {
+        Self::with_effect(Effect::Deny)
+    }
+
+    /// Adds an action.
+    pub fn action(mut self, action: impl Into<String>) -> Self {
+        self.actions.push(action.into());
+        self
+    }
+
+    /// Adds actions.
+    pub fn actions<S: Into<String>>(mut self, actions: impl IntoIterator<Item = S>) -> Self {
+        self.actions.extend(actions.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a `NotAction`.
+    pub fn not_action(mut self, action: impl Into<String>) -> Self {
+        self.not_actions.push(action.into());
+        self
+    }
+
+    /// Adds a resource ARN.
+    pub fn resource(mut self, arn: impl Into<Str>) -> Self {
+        self.resources.push(arn.into());
+        self
+    }
+
+    /// Adds resource ARNs.
+    pub fn resources<S: Into<Str>>(mut self, arns: impl IntoIterator<Item = S>) -> Self {
+        self.resources.extend(arns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a `NotResource`.
+    pub fn not_resource(mut self, arn: impl Into<Str>) -> Self {
+        self.not_resources.push(arn.into());
+        self
+    }
+
+    /// Adds a principal (resource and trust policies).
+    pub fn principal(mut self, principal: Principal) -> Self {
+        self.principals.push(principal);
+        self
+    }
+
+    /// Adds a `NotPrincipal`.
+    pub fn not_principal(mut self, principal: Principal) -> Self {
+        self.not_principals.push(principal);
+        self
+    }
+
+    /// Adds a condition, e.g. `("StringEquals", {"aws:SourceAccount": "123"})`.
+    pub fn condition(mut self, operator: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.conditions.insert(operator.into(), value.into());
+        self
+    }
+
+    /// Sets the statement id.
+    pub fn sid(mut self, sid: impl Into<String>) -> Self {
+        self.sid = Some(sid.into());
+        self
+    }
+
+    /// The effect.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// Whether the statement has at least one action (a grant without actions is an error).
+    pub fn has_actions(&self) -> bool {
+        !self.actions.is_empty() || !self.not_actions.is_empty()
+    }
+
+    fn principals_value(list: &[Principal]) -> Option<Value> {
+        if list.is_empty() {
+            return None;
+        }
+        if list.iter().all(|p| matches!(p, Principal::Any)) {
+            return Some(Value::String("*".into()));
+        }
+        let mut m: IndexMap<String, Value> = IndexMap::new();
+        for p in list {
+            let (k, v) = p.key_and_value();
+            match m.get_mut(k) {
+                Some(Value::Array(items)) => items.push(v),
+                Some(existing) => {
+                    let first = std::mem::take(existing);
+                    *existing = Value::Array(vec![first, v]);
+                }
+                None => {
+                    m.insert(k.to_string(), v);
+                }
+            }
+        }
+        Some(Value::Object(m))
+    }
+
+    /// The statement as a template value (keys in the CDK's order; lists are normalized when the
+    /// document is rendered).
+    pub fn to_value(&self) -> Value {
+        let mut m: IndexMap<String, Value> = IndexMap::new();
+        let strings = |v: &[String]| Value::Array(v.iter().cloned().map(Value::String).collect());
+        let strs = |v: &[Str]| Value::Array(v.iter().map(Str::to_value).collect());
+        if !self.actions.is_empty() {
+            m.insert("Action".into(), strings(&self.actions));
+        }
+        if !self.not_actions.is_empty() {
+            m.insert("NotAction".into(), strings(&self.not_actions));
+        }
+        if !self.conditions.is_empty() {
+            m.insert("Condition".into(), Value::Object(self.conditions.clone()));
+        }
+        m.insert(
+            "Effect".into(),
+            Value::String(match self.effect {
+                Effect::Allow => "Allow".into(),
+                Effect::Deny => "Deny".into(),
+            }),
+        );
+        if let Some(p) = Self::principals_value(&self.principals) {
+            m.insert("Principal".into(), p);
+        }
+        if let Some(p) = Self::principals_value(&self.not_principals) {
+            m.insert("NotPrincipal".into(), p);
+        }
+        if !self.resources.is_empty() {
+            m.insert("Resource".into(), strs(&self.resources));
+        }
+        if !self.not_resources.is_empty() {
+            m.insert("NotResource".into(), strs(&self.not_resources));
+        }
+        if let Some(sid) = &self.sid {
+            m.insert("Sid".into(), Value::String(sid.clone()));
+        }
+        Value::Object(m)
+    }
+}
+
+/// A policy document whose statements may be added after it is used in a template.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyDocument {
+    statements: Rc<RefCell<Vec<PolicyStatement>>>,
+}
+
+impl PolicyDocument {
+    /// An empty document.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A document with these statements.
+    pub fn with_statements(statements: impl IntoIterator<Item = PolicyStatement>) -> Self {
+        let d = Self::new();
+        for s in statements {
+            d.add_statement(s);
+        }
+        d
+    }
+
+    /// Appends a statement.
+    pub fn add_statement(&self, statement: PolicyStatement) {
+        self.statements.borrow_mut().push(statement);
+    }
+
+    /// Whether the document has no statements.
+    pub fn is_empty(&self) -> bool {
+        self.statements.borrow().is_empty()
+    }
+
+    /// The statements.
+    pub fn statements(&self) -> Vec<PolicyStatement> {
+        self.statements.borrow().clone()
+    }
+
+    /// The document as a template value, rendered at synthesis (so statements added later are
+    /// included); absent when empty.
+    pub fn to_value(&self) -> Value {
+        let statements = self.statements.clone();
+        Value::Token(Lazy::any(move |ctx| {
+            let list = statements.borrow();
+            if list.is_empty() {
+                return None;
+            }
+            Some(Value::from(render_document(&list, ctx)))
+        }))
+    }
+}
+
+/// Resolves and normalizes statements like the CDK's `PostProcessPolicyDocument`.
+fn render_document(statements: &[PolicyStatement], ctx: &ResolveContext<'_>) -> Json {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for s in statements {
+        let Some(Json::Object(mut m)) = ctx.resolve(&s.to_value()) else {
+            continue;
+        };
+        for key in ["Action", "NotAction", "Resource", "NotResource"] {
+            if let Some(v) = m.get_mut(key) {
+                normalize_list(v);
+            }
+        }
+        for key in ["Principal", "NotPrincipal"] {
+            if let Some(Json::Object(p)) = m.get_mut(key) {
+                for v in p.values_mut() {
+                    normalize_list(v);
+                }
+            }
+        }
+        let text = statement_key(&Json::Object(m.clone()));
+        if seen.insert(text) {
+            out.push(Json::Object(m));
+        }
+    }
+    let mut doc = JsonMap::new();
+    doc.insert("Statement".into(), Json::Array(out));
+    doc.insert("Version".into(), Json::String("2012-10-17".into()));
+    Json::Object(doc)
+}
+
+fn statement_key(v: &Json) -> String {
+    // Key order is fixed by construction, so serde_json's compact form identifies a statement.
+    v.to_string()
+}
+
+/// Removes duplicates (first kept) and writes a single element as a scalar.
+fn normalize_list(v: &mut Json) {
+    if let Json::Array(items) = v {
+        let mut unique: Vec<Json> = Vec::with_capacity(items.len());
+        for i in items.drain(..) {
+            if !unique.contains(&i) {
+                unique.push(i);
+            }
+        }
+        *v = if unique.len() == 1 {
+            unique.pop().unwrap_or(Json::Null)
+        } else {
+            Json::Array(unique)
+        };
+    }
+}
+
+/// An AWS managed policy's ARN: `arn:<partition>:iam::aws:policy/<name>`.
+pub fn aws_managed_policy_arn(name: &str) -> Str {
+    Str::from("arn:") + Aws::partition() + ":iam::aws:policy/" + name
+}
+
+/// Something permissions can be granted to.
+pub trait Grantable {
+    /// Adds a statement to this principal's policy; `false` if it cannot take one (an
+    /// immutable imported role), in which case the grant is dropped as in the CDK.
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool;
+}
+
+/// Grants: statements added to a grantee's policy.
+pub struct Grant;
+
+impl Grant {
+    /// Allows `actions` on `resources` to `grantee`.
+    pub fn add_to_principal<A: Into<String>, R: Into<Str>>(
+        grantee: &dyn Grantable,
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = R>,
+    ) -> bool {
+        grantee.add_to_principal_policy(
+            PolicyStatement::allow()
+                .actions(actions)
+                .resources(resources),
+        )
+    }
+}
+
+/// Options of a [`Role`].
+#[derive(Clone, Debug)]
+pub struct RoleProps {
+    /// Who may assume the role.
+    pub assumed_by: Principal,
+    /// Managed policy ARNs (see [`aws_managed_policy_arn`]).
+    pub managed_policies: Vec<Str>,
+    /// Physical name.
+    pub role_name: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Maximum session duration in seconds.
+    pub max_session_duration: Option<u32>,
+    /// Path.
+    pub path: Option<String>,
+    /// Permissions boundary ARN.
+    pub permissions_boundary: Option<Str>,
+    /// Inline policies by name.
+    pub inline_policies: IndexMap<String, PolicyDocument>,
+}
+
+impl RoleProps {
+    /// A role assumed by `principal`.
+    pub fn new(principal: Principal) -> Self {
+        RoleProps {
+            assumed_by: principal,
+            managed_policies: Vec::new(),
+            role_name: None,
+            description: None,
+            max_session_duration: None,
+            path: None,
+            permissions_boundary: None,
+            inline_policies: IndexMap::new(),
+        }
+    }
+
+    /// Adds a managed policy.
+    pub fn with_managed_policy(mut self, arn: impl Into<Str>) -> Self {
+        self.managed_policies.push(arn.into());
+        self
+    }
+}
+
+/// An IAM role (the CDK's `iam.Role`): `<id>/Resource` is the `AWS::IAM::Role`; the first grant
+/// creates `<id>/DefaultPolicy`.
+#[derive(Clone, Debug)]
+pub struct Role {
+    node: Construct,
+    resource: CfnResource,
+    managed: Rc<RefCell<Vec<Str>>>,
+    default_policy: Rc<RefCell<Option<Policy>>>,
+}
+
+impl Scope for Role {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl Role {
+    /// Creates a role.
+    pub fn new(scope: &impl Scope, id: &str, props: RoleProps) -> Role {
+        let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.Role");
+        let resource = CfnResource::with_fqn(
+            &node,
+            "Resource",
+            "AWS::IAM::Role",
+            "sagecdk.aws_iam.CfnRole",
+        );
+        let trust = PolicyDocument::with_statements([PolicyStatement::allow()
+            .action("sts:AssumeRole")
+            .principal(props.assumed_by.clone())]);
+        let managed = Rc::new(RefCell::new(props.managed_policies.clone()));
+        let managed_view = managed.clone();
+        // Properties in CloudFormation-name order, like a typed resource.
+        resource.set_property("AssumeRolePolicyDocument", trust.to_value());
+        if let Some(d) = &props.description {
+            resource.set_property("Description", d.as_str());
+        }
+        resource.set_property(
+            "ManagedPolicyArns",
+            Lazy::any(move |_| {
+                let list = managed_view.borrow();
+                (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
+            }),
+        );
+        if let Some(d) = props.max_session_duration {
+            resource.set_property("MaxSessionDuration", d);
+        }
+        if let Some(p) = &props.path {
+            resource.set_property("Path", p.as_str());
+        }
+        if let Some(b) = &props.permissions_boundary {
+            resource.set_property("PermissionsBoundary", b.clone());
+        }
+        if !props.inline_policies.is_empty() {
+            let policies: Vec<Value> = props
+                .inline_policies
+                .iter()
+                .map(|(name, doc)| {
+                    Value::object_from([
+                        ("PolicyDocument", doc.to_value()),
+                        ("PolicyName", Value::from(name.as_str())),
+                    ])
+                })
+                .collect();
+            resource.set_property("Policies", Value::Array(policies));
+        }
+        if let Some(n) = &props.role_name {
+            resource.set_property("RoleName", n.as_str());
+        }
+        resource.enable_tags(TagType::Standard, "Tags");
+        Role {
+            node,
+            resource,
+            managed,
+            default_policy: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// The `AWS::IAM::Role` resource.
+    pub fn resource(&self) -> &CfnResource {
+        &self.resource
+    }
+
+    /// The role's ARN (`Fn::GetAtt Arn`).
+    pub fn role_arn(&self) -> Str {
+        self.resource.get_att("Arn")
+    }
+
+    /// The role's name (`Ref`).
+    pub fn role_name(&self) -> Str {
+        self.resource.reference()
+    }
+
+    /// Attaches a managed policy.
+    pub fn add_managed_policy(&self, arn: impl Into<Str>) {
+        self.managed.borrow_mut().push(arn.into());
+    }
+
+    /// Adds a statement to the role's default policy (created on first use).
+    pub fn add_to_policy(&self, statement: PolicyStatement) {
+        let existing = self.default_policy.borrow().clone();
+        let policy = match existing {
+            Some(p) => p,
+            None => {
+                let p = Policy::new(&self.node, "DefaultPolicy");
+                p.attach_to_role(self.role_name());
+                *self.default_policy.borrow_mut() = Some(p.clone());
+                p
+            }
+        };
+        policy.add_statements([statement]);
+    }
+
+    /// The default policy, if a statement was added.
+    pub fn default_policy(&self) -> Option<Policy> {
+        self.default_policy.borrow().clone()
+    }
+
+    /// An existing role by ARN. A `mutable` import takes grants into a new policy (`<id>/Policy`)
+    /// attached to the role; an immutable one drops them, as in the CDK.
+    pub fn from_role_arn(
+        scope: &impl Scope,
+        id: &str,
+        arn: impl Into<Str>,
+        mutable: bool,
+    ) -> ImportedRole {
+        let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.ImportedRole");
+        let arn = arn.into();
+        // The role name is the last path segment of the ARN's resource part.
+        let name = match arn.as_literal() {
+            Some(lit) => Str::from(
+                lit.splitn(6, ':')
+                    .nth(5)
+                    .and_then(|resource| resource.rsplit('/').next())
+                    .unwrap_or_default(),
+            ),
+            None => fns::select(
+                1,
+                fns::split("/", fns::select(5, fns::split(":", arn.clone()))),
+            ),
+        };
+        ImportedRole {
+            node,
+            arn,
+            name,
+            mutable,
+            policy: Rc::new(RefCell::new(None)),
+        }
+    }
+}
+
+impl Grantable for Role {
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
+        self.add_to_policy(statement);
+        true
+    }
+}
+
+/// A role defined outside the app.
+#[derive(Clone, Debug)]
+pub struct ImportedRole {
+    node: Construct,
+    arn: Str,
+    name: Str,
+    mutable: bool,
+    policy: Rc<RefCell<Option<Policy>>>,
+}
+
+impl Scope for ImportedRole {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl ImportedRole {
+    /// The role's ARN.
+    pub fn role_arn(&self) -> Str {
+        self.arn.clone()
+    }
+
+    /// The role's name (derived from the ARN).
+    pub fn role_name(&self) -> Str {
+        self.name.clone()
+    }
+
+    /// The policy holding grants to a mutable import, once one was made.
+    pub fn policy(&self) -> Option<Policy> {
+        self.policy.borrow().clone()
+    }
+}
+
+impl Grantable for ImportedRole {
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
+        if !self.mutable {
+            return false;
+        }
+        let existing = self.policy.borrow().clone();
+        let policy = match existing {
+            Some(p) => p,
+            None => {
+                let p = Policy::new(&self.node, "Policy");
+                p.attach_to_role(self.name.clone());
+                *self.policy.borrow_mut() = Some(p.clone());
+                p
+            }
+        };
+        policy.add_statements([statement]);
+        true
+    }
+}
+
+/// An `AWS::IAM::Policy` attached to roles (the CDK's `iam.Policy`); named after its logical ID.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    node: Construct,
+    resource: CfnResource,
+    document: PolicyDocument,
+    roles: Rc<RefCell<Vec<Str>>>,
+}
+
+impl Scope for Policy {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl Policy {
+    /// Creates an empty policy; it renders once it has statements.
+    pub fn new(scope: &impl Scope, id: &str) -> Policy {
+        let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.Policy");
+        let resource = CfnResource::with_fqn(
+            &node,
+            "Resource",
+            "AWS::IAM::Policy",
+            "sagecdk.aws_iam.CfnPolicy",
+        );
+        let document = PolicyDocument::new();
+        let roles: Rc<RefCell<Vec<Str>>> = Rc::new(RefCell::new(Vec::new()));
+        resource.set_property("PolicyDocument", document.to_value());
+        let logical_id = resource.logical_id().to_value();
+        // The CDK names the policy after its logical ID, keeping the last 128 characters.
+        resource.set_property(
+            "PolicyName",
+            Lazy::any(move |ctx| {
+                let id = ctx.resolve(&logical_id)?;
+                let id = id.as_str()?.to_string();
+                let start = id.len().saturating_sub(128);
+                Some(Value::String(id[start..].to_string()))
+            }),
+        );
+        let roles_view = roles.clone();
+        resource.set_property(
+            "Roles",
+            Lazy::any(move |_| {
+                let list = roles_view.borrow();
+                (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
+            }),
+        );
+        let doc = document.clone();
+        node.add_validation(move || {
+            if doc.is_empty() {
+                vec!["A Policy must contain at least one statement".to_string()]
+            } else {
+                doc.statements()
+                    .iter()
+                    .filter(|s| !s.has_actions())
+                    .map(|_| "A PolicyStatement used in an identity-based policy must specify at least one action".to_string())
+                    .collect()
+            }
+        });
+        Policy {
+            node,
+            resource,
+            document,
+            roles,
+        }
+    }
+
+    /// Adds statements.
+    pub fn add_statements(&self, statements: impl IntoIterator<Item = PolicyStatement>) {
+        for s in statements {
+            self.document.add_statement(s);
+        }
+    }
+
+    /// Attaches the policy to a role (by name).
+    pub fn attach_to_role(&self, role_name: Str) {
+        self.roles.borrow_mut().push(role_name);
+    }
+
+    /// The `AWS::IAM::Policy` resource.
+    pub fn resource(&self) -> &CfnResource {
+        &self.resource
+    }
+
+    /// The policy document.
+    pub fn document(&self) -> &PolicyDocument {
+        &self.document
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizing_lists_dedupes_and_collapses() {
+        let mut v = serde_json::json!(["a", "b", "a"]);
+        normalize_list(&mut v);
+        assert_eq!(v, serde_json::json!(["a", "b"]));
+        let mut v = serde_json::json!(["a", "a"]);
+        normalize_list(&mut v);
+        assert_eq!(v, serde_json::json!("a"));
+    }
+}
