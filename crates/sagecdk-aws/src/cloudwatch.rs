@@ -1,0 +1,234 @@
+//! CloudWatch metrics and alarms.
+
+use indexmap::IndexMap;
+use sagecdk_core::{CfnResource, Construct, Scope, Str, Value};
+
+/// How datapoints are compared with the threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComparisonOperator {
+    /// `GreaterThanOrEqualToThreshold` (the default).
+    GreaterThanOrEqualToThreshold,
+    /// `GreaterThanThreshold`.
+    GreaterThanThreshold,
+    /// `LessThanThreshold`.
+    LessThanThreshold,
+    /// `LessThanOrEqualToThreshold`.
+    LessThanOrEqualToThreshold,
+}
+
+impl ComparisonOperator {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            Self::GreaterThanThreshold => "GreaterThanThreshold",
+            Self::LessThanThreshold => "LessThanThreshold",
+            Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+        }
+    }
+}
+
+/// How missing data is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreatMissingData {
+    /// `breaching`.
+    Breaching,
+    /// `notBreaching`.
+    NotBreaching,
+    /// `ignore`.
+    Ignore,
+    /// `missing`.
+    Missing,
+}
+
+impl TreatMissingData {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Breaching => "breaching",
+            Self::NotBreaching => "notBreaching",
+            Self::Ignore => "ignore",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+/// A metric: namespace, name, dimensions, statistic and period.
+#[derive(Clone, Debug)]
+pub struct Metric {
+    /// Namespace, e.g. `AWS/SageMaker`.
+    pub namespace: String,
+    /// Metric name.
+    pub metric_name: String,
+    /// Dimensions (rendered sorted by name).
+    pub dimensions: IndexMap<String, Str>,
+    /// `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or a percentile like `p99`.
+    pub statistic: String,
+    /// Period in seconds (default 300).
+    pub period: u32,
+}
+
+impl Metric {
+    /// A metric with the CloudWatch default period of 300 s.
+    pub fn new(
+        namespace: impl Into<String>,
+        metric_name: impl Into<String>,
+        statistic: impl Into<String>,
+    ) -> Self {
+        Metric {
+            namespace: namespace.into(),
+            metric_name: metric_name.into(),
+            dimensions: IndexMap::new(),
+            statistic: statistic.into(),
+            period: 300,
+        }
+    }
+
+    /// Adds a dimension.
+    pub fn with_dimension(mut self, name: impl Into<String>, value: impl Into<Str>) -> Self {
+        self.dimensions.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets the statistic.
+    pub fn with_statistic(mut self, statistic: impl Into<String>) -> Self {
+        self.statistic = statistic.into();
+        self
+    }
+
+    /// Sets the period in seconds.
+    pub fn with_period(mut self, seconds: u32) -> Self {
+        self.period = seconds;
+        self
+    }
+
+    /// Creates an alarm on this metric at `<id>/Resource`.
+    pub fn create_alarm(&self, scope: &impl Scope, id: &str, props: AlarmProps) -> Alarm {
+        Alarm::new(scope, id, self, props)
+    }
+}
+
+/// Options of an [`Alarm`].
+#[derive(Clone, Debug, Default)]
+pub struct AlarmProps {
+    /// Threshold to compare with.
+    pub threshold: f64,
+    /// Number of periods evaluated.
+    pub evaluation_periods: u32,
+    /// Datapoints within the evaluation periods that must breach.
+    pub datapoints_to_alarm: Option<u32>,
+    /// Comparison (default greater than or equal).
+    pub comparison_operator: Option<ComparisonOperator>,
+    /// Missing data treatment.
+    pub treat_missing_data: Option<TreatMissingData>,
+    /// Actions (e.g. SNS topic ARNs) when the alarm fires.
+    pub alarm_actions: Vec<Str>,
+    /// Actions when it returns to OK.
+    pub ok_actions: Vec<Str>,
+    /// Physical name.
+    pub alarm_name: Option<String>,
+    /// Description.
+    pub alarm_description: Option<String>,
+}
+
+/// An `AWS::CloudWatch::Alarm`.
+#[derive(Clone, Debug)]
+pub struct Alarm {
+    node: Construct,
+    resource: CfnResource,
+}
+
+impl Scope for Alarm {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+fn is_percentile(statistic: &str) -> bool {
+    let lower = statistic.to_ascii_lowercase();
+    ["p", "tm", "wm", "tc", "ts", "pr"].iter().any(|p| {
+        lower.starts_with(p)
+            && lower[p.len()..].starts_with(|c: char| c.is_ascii_digit() || c == '(')
+    })
+}
+
+impl Alarm {
+    /// Creates the alarm.
+    pub fn new(scope: &impl Scope, id: &str, metric: &Metric, props: AlarmProps) -> Alarm {
+        let node = Construct::with_fqn(scope, id, "sagecdk.aws_cloudwatch.Alarm");
+        if props.evaluation_periods == 0 {
+            node.add_error("evaluation_periods must be at least 1");
+        }
+        if let Some(d) = props.datapoints_to_alarm
+            && (d == 0 || d > props.evaluation_periods)
+        {
+            node.add_error(format!(
+                "datapoints_to_alarm ({d}) must be between 1 and evaluation_periods ({})",
+                props.evaluation_periods
+            ));
+        }
+        let resource = CfnResource::with_fqn(
+            &node,
+            "Resource",
+            "AWS::CloudWatch::Alarm",
+            "sagecdk.aws_cloudwatch.CfnAlarm",
+        );
+        let strs = |v: &[Str]| Value::Array(v.iter().map(Str::to_value).collect());
+        if !props.alarm_actions.is_empty() {
+            resource.set_property("AlarmActions", strs(&props.alarm_actions));
+        }
+        if let Some(d) = &props.alarm_description {
+            resource.set_property("AlarmDescription", d.as_str());
+        }
+        if let Some(n) = &props.alarm_name {
+            resource.set_property("AlarmName", n.as_str());
+        }
+        resource.set_property(
+            "ComparisonOperator",
+            props
+                .comparison_operator
+                .unwrap_or(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .as_str(),
+        );
+        if let Some(d) = props.datapoints_to_alarm {
+            resource.set_property("DatapointsToAlarm", d);
+        }
+        if !metric.dimensions.is_empty() {
+            let mut dims: Vec<(&String, &Str)> = metric.dimensions.iter().collect();
+            dims.sort_by(|a, b| a.0.cmp(b.0));
+            let list: Vec<Value> = dims
+                .into_iter()
+                .map(|(k, v)| {
+                    Value::object_from([("Name", Value::from(k.as_str())), ("Value", v.to_value())])
+                })
+                .collect();
+            resource.set_property("Dimensions", Value::Array(list));
+        }
+        resource.set_property("EvaluationPeriods", props.evaluation_periods);
+        if is_percentile(&metric.statistic) {
+            resource.set_property("ExtendedStatistic", metric.statistic.as_str());
+        }
+        resource.set_property("MetricName", metric.metric_name.as_str());
+        resource.set_property("Namespace", metric.namespace.as_str());
+        if !props.ok_actions.is_empty() {
+            resource.set_property("OKActions", strs(&props.ok_actions));
+        }
+        resource.set_property("Period", metric.period);
+        if !is_percentile(&metric.statistic) {
+            resource.set_property("Statistic", metric.statistic.as_str());
+        }
+        resource.set_property("Threshold", props.threshold);
+        if let Some(t) = props.treat_missing_data {
+            resource.set_property("TreatMissingData", t.as_str());
+        }
+        Alarm { node, resource }
+    }
+
+    /// The `AWS::CloudWatch::Alarm` resource.
+    pub fn resource(&self) -> &CfnResource {
+        &self.resource
+    }
+
+    /// The alarm's ARN.
+    pub fn alarm_arn(&self) -> Str {
+        self.resource.get_att("Arn")
+    }
+}
