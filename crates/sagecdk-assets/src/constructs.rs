@@ -454,4 +454,9 @@ impl ModelArchive {
     pub fn s3_object_url(&self) -> Str {
         self.location.s3_object_url.clone()
     }
+
+    /// The bucket's name.
+    pub fn s3_bucket_name(&self) -> Str {
+        self.location.bucket_name.clone()
+    }
 }

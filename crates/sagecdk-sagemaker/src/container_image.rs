@@ -1,0 +1,249 @@
+//! Where a model's container image comes from.
+
+use crate::md5_hex;
+use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
+use sagecdk_aws::ecr::{Repository, grant_pull};
+use sagecdk_aws::iam::Grantable;
+use sagecdk_core::{ArnComponents, Aws, CfnMapping, Construct, IndexMap, Scope, Stack, Str, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The AWS accounts hosting the deep learning container images, by region (the AWS CDK's
+/// region facts).
+pub(crate) const DLC_ACCOUNTS: &[(&str, &str)] = &[
+    ("ap-east-1", "871362719292"),
+    ("ap-east-2", "975050140332"),
+    ("ap-northeast-1", "763104351884"),
+    ("ap-northeast-2", "763104351884"),
+    ("ap-south-1", "763104351884"),
+    ("ap-south-2", "772153158452"),
+    ("ap-southeast-1", "763104351884"),
+    ("ap-southeast-2", "763104351884"),
+    ("ap-southeast-3", "907027046896"),
+    ("ap-southeast-4", "457447274322"),
+    ("ap-southeast-6", "633930458069"),
+    ("ca-central-1", "763104351884"),
+    ("cn-north-1", "727897471807"),
+    ("cn-northwest-1", "727897471807"),
+    ("eu-central-1", "763104351884"),
+    ("eu-central-2", "380420809688"),
+    ("eu-north-1", "763104351884"),
+    ("eu-south-1", "692866216735"),
+    ("eu-south-2", "503227376785"),
+    ("eu-west-1", "763104351884"),
+    ("eu-west-2", "763104351884"),
+    ("eu-west-3", "763104351884"),
+    ("eusc-de-east-1", "204133271717"),
+    ("me-central-1", "914824155844"),
+    ("me-south-1", "217643126080"),
+    ("me-west-1", "124382933778"),
+    ("sa-east-1", "763104351884"),
+    ("us-east-1", "763104351884"),
+    ("us-east-2", "763104351884"),
+    ("us-isof-east-1", "303241398832"),
+    ("us-isof-south-1", "454834333376"),
+    ("us-west-1", "763104351884"),
+    ("us-west-2", "763104351884"),
+];
+
+const DLC_MAPPING: &str = "DlcRepositoryAccountMap";
+
+enum Source {
+    Asset {
+        directory: String,
+        options: Box<DockerImageAssetOptions>,
+        asset: RefCell<Option<DockerImageAsset>>,
+    },
+    Ecr {
+        repository: Repository,
+        tag: String,
+    },
+    Dlc {
+        repository_name: String,
+        tag: String,
+        account: Option<String>,
+    },
+}
+
+/// A container image for a model.
+#[derive(Clone)]
+pub struct ContainerImage {
+    source: Rc<Source>,
+}
+
+impl std::fmt::Debug for ContainerImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.source {
+            Source::Asset { directory, .. } => {
+                write!(f, "ContainerImage::from_asset({directory:?})")
+            }
+            Source::Ecr { tag, .. } => {
+                write!(f, "ContainerImage::from_ecr_repository(.., {tag:?})")
+            }
+            Source::Dlc {
+                repository_name,
+                tag,
+                ..
+            } => {
+                write!(f, "ContainerImage::from_dlc({repository_name:?}, {tag:?})")
+            }
+        }
+    }
+}
+
+impl ContainerImage {
+    /// An image built from a local directory with a Dockerfile (a Docker image asset created in
+    /// the first model that uses it, with id `ModelImage<md5(directory)>`).
+    pub fn from_asset(directory: impl Into<String>) -> Self {
+        let directory = directory.into();
+        Self::from_asset_with(DockerImageAssetOptions::new(directory.clone()), directory)
+    }
+
+    /// [`from_asset`](Self::from_asset) with build options; `directory` is the string hashed
+    /// into the asset's construct id.
+    pub fn from_asset_with(options: DockerImageAssetOptions, directory: impl Into<String>) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::Asset {
+                directory: directory.into(),
+                options: Box::new(options),
+                asset: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// An image from an ECR repository (pull permission granted to the model's role).
+    pub fn from_ecr_repository(repository: &Repository, tag: impl Into<String>) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::Ecr {
+                repository: repository.clone(),
+                tag: tag.into(),
+            }),
+        }
+    }
+
+    /// An AWS deep learning container image; the account is the region's DLC account unless
+    /// given.
+    pub fn from_dlc(
+        repository_name: impl Into<String>,
+        tag: impl Into<String>,
+        account: Option<&str>,
+    ) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::Dlc {
+                repository_name: repository_name.into(),
+                tag: tag.into(),
+                account: account.map(str::to_string),
+            }),
+        }
+    }
+
+    /// Binds the image to a model: creates what it needs in the model's scope, grants the pull,
+    /// and returns the image URI.
+    pub(crate) fn bind(
+        &self,
+        model: &Construct,
+        stack: &Stack,
+        grantee: Option<&dyn Grantable>,
+    ) -> Str {
+        let grant = |arn: Str| {
+            if let Some(g) = grantee {
+                grant_pull(g, arn);
+            }
+        };
+        match &*self.source {
+            Source::Asset {
+                directory,
+                options,
+                asset,
+            } => {
+                let existing = asset.borrow().clone();
+                let asset = match existing {
+                    Some(a) => a,
+                    None => {
+                        let a = DockerImageAsset::new(
+                            model,
+                            &format!("ModelImage{}", md5_hex(directory)),
+                            (**options).clone(),
+                        );
+                        *asset.borrow_mut() = Some(a.clone());
+                        a
+                    }
+                };
+                let asset_stack = Stack::of(&asset).unwrap_or_else(|| stack.clone());
+                grant(
+                    asset_stack.format_arn(
+                        ArnComponents::new("ecr", "repository")
+                            .with_resource_name(asset.repository_name()),
+                    ),
+                );
+                asset.image_uri()
+            }
+            Source::Ecr { repository, tag } => {
+                if let Some(g) = grantee {
+                    repository.grant_pull(g);
+                }
+                repository.repository_uri_for_tag(tag)
+            }
+            Source::Dlc {
+                repository_name,
+                tag,
+                account,
+            } => {
+                let account = match account {
+                    Some(a) => Str::from(a.as_str()),
+                    None => dlc_account(model, stack),
+                };
+                // One construct per repository; the CDK's fixed id breaks with two DLC images.
+                let mut id = "DlcRepository".to_string();
+                let mut n = 1;
+                while model.try_find_child(&id).is_some() {
+                    n += 1;
+                    id = format!("DlcRepository{n}");
+                }
+                let repository = Repository::from_name_in_account(
+                    model,
+                    &id,
+                    repository_name.as_str(),
+                    Some(account),
+                );
+                grant(repository.repository_arn());
+                repository.repository_uri_for_tag(tag)
+            }
+        }
+    }
+}
+
+/// The DLC account for the stack's region: literal when the region is known (an error for an
+/// unknown region), else a lookup in the `DlcRepositoryAccountMap` mapping.
+fn dlc_account(model: &Construct, stack: &Stack) -> Str {
+    if let Some(region) = stack.literal_region() {
+        return match DLC_ACCOUNTS.iter().find(|(r, _)| *r == region) {
+            Some((_, account)) => Str::from(*account),
+            None => {
+                model.add_error(format!(
+                    "region-info: don't know dlcRepositoryAccount for region {region}; pass the account to ContainerImage::from_dlc"
+                ));
+                Str::default()
+            }
+        };
+    }
+    let mapping = match stack.node().try_find_child(DLC_MAPPING) {
+        Some(_) => None,
+        None => {
+            let table: IndexMap<String, IndexMap<String, Value>> = DLC_ACCOUNTS
+                .iter()
+                .map(|(r, a)| {
+                    (
+                        r.to_string(),
+                        IndexMap::from([("value".to_string(), Value::from(*a))]),
+                    )
+                })
+                .collect();
+            Some(CfnMapping::new(stack, DLC_MAPPING, table))
+        }
+    };
+    match mapping {
+        Some(m) => m.find_in_map(Aws::region(), "value"),
+        None => sagecdk_core::fns::find_in_map(DLC_MAPPING, Aws::region(), "value"),
+    }
+}

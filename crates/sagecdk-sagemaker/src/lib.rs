@@ -1,0 +1,60 @@
+//! SageMaker constructs: models (single container or inference pipeline), container images
+//! and model data from local assets, ECR or deep learning containers, endpoint configurations
+//! with weighted variants, endpoints, autoscaling, metrics and alarms.
+//!
+//! Construct ids and templates follow the AWS CDK's `@aws-cdk/aws-sagemaker-alpha`, so a CDK
+//! stack ported to Rust deploys over the existing stack without replacing anything. Where the
+//! CDK's defaults are not what a careful user wants, sagecdk differs, and the context flag
+//! [`CDK_COMPATIBLE_DEFAULTS`] restores the CDK's behaviour byte for byte:
+//!
+//! | | sagecdk default | with the flag (AWS CDK) |
+//! |---|---|---|
+//! | model execution role | only the grants the model needs, plus CloudWatch Logs/metrics | `AmazonSageMakerFullAccess` |
+//! | default instance type | `ml.m5.large` | `ml.t2.medium` |
+//!
+//! ```
+//! use sagecdk_core::{App, Stack, StackProps};
+//! use sagecdk_sagemaker::{ContainerDefinition, ContainerImage, Model, ModelProps};
+//! let app = App::for_tests();
+//! let stack = Stack::new(&app, "S", StackProps::default());
+//! let image = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", Some("763104351884"));
+//! Model::new(&stack, "Model", ModelProps::with_container(ContainerDefinition::new(image)));
+//! ```
+
+mod container_image;
+mod endpoint;
+mod endpoint_config;
+mod instance_type;
+mod model;
+mod model_data;
+
+pub use container_image::ContainerImage;
+pub use endpoint::{
+    Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps, ScalableInstanceCount,
+};
+pub use endpoint_config::{
+    EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,
+};
+pub use instance_type::{AcceleratorType, InstanceType};
+pub use model::{ContainerDefinition, MAX_CONTAINERS, Model, ModelProps};
+pub use model_data::ModelData;
+
+/// Context flag: `true` restores the AWS CDK's defaults (full-access execution role,
+/// `ml.t2.medium` instance type) so templates are byte-identical to the CDK's.
+pub const CDK_COMPATIBLE_DEFAULTS: &str = "@sagecdk/sagemaker:cdkCompatibleDefaults";
+
+pub(crate) fn cdk_compatible(node: &sagecdk_core::Construct) -> bool {
+    matches!(
+        node.try_get_context(CDK_COMPATIBLE_DEFAULTS),
+        Some(serde_json::Value::Bool(true))
+    )
+}
+
+/// Lower-case hex MD5, the CDK's `hashcode` used in asset construct ids.
+pub(crate) fn md5_hex(s: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

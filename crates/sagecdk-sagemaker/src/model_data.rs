@@ -1,0 +1,147 @@
+//! Where a model's artifacts come from.
+
+use crate::md5_hex;
+use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions};
+use sagecdk_aws::iam::Grantable;
+use sagecdk_aws::s3::Bucket;
+use sagecdk_core::{Construct, Str};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+enum Source {
+    Asset {
+        path: String,
+        asset: RefCell<Option<Asset>>,
+    },
+    Directory {
+        directory: String,
+        options: PackageOptions,
+        archive: RefCell<Option<ModelArchive>>,
+    },
+    Bucket {
+        bucket: Bucket,
+        key: String,
+    },
+}
+
+/// Model artifacts for a container.
+#[derive(Clone)]
+pub struct ModelData {
+    source: Rc<Source>,
+}
+
+impl std::fmt::Debug for ModelData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.source {
+            Source::Asset { path, .. } => write!(f, "ModelData::from_asset({path:?})"),
+            Source::Directory { directory, .. } => {
+                write!(f, "ModelData::from_directory({directory:?})")
+            }
+            Source::Bucket { key, .. } => write!(f, "ModelData::from_bucket(.., {key:?})"),
+        }
+    }
+}
+
+impl ModelData {
+    /// A local `.tar.gz` file, published as a file asset (id `ModelData<md5(path)>` in the first
+    /// model that uses it).
+    pub fn from_asset(path: impl Into<String>) -> Self {
+        ModelData {
+            source: Rc::new(Source::Asset {
+                path: path.into(),
+                asset: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// A local model directory, packaged at synthesis into a reproducible `model.tar.gz`.
+    pub fn from_directory(directory: impl Into<String>, options: PackageOptions) -> Self {
+        ModelData {
+            source: Rc::new(Source::Directory {
+                directory: directory.into(),
+                options,
+                archive: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// An object in a bucket (read permission granted to the model's role).
+    pub fn from_bucket(bucket: &Bucket, key: impl Into<String>) -> Self {
+        ModelData {
+            source: Rc::new(Source::Bucket {
+                bucket: bucket.clone(),
+                key: key.into(),
+            }),
+        }
+    }
+
+    /// Binds the data to a model, granting read access; returns the model data URL.
+    pub(crate) fn bind(
+        &self,
+        model: &Construct,
+        grantee: Option<&dyn Grantable>,
+        asset_bucket_arn: impl Fn(Str) -> Str,
+    ) -> Str {
+        let grant_read = |bucket_arn: Str| {
+            if let Some(g) = grantee {
+                sagecdk_aws::iam::Grant::add_to_principal(
+                    g,
+                    ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+                    [bucket_arn.clone(), bucket_arn + "/*"],
+                );
+            }
+        };
+        match &*self.source {
+            Source::Asset { path, asset } => {
+                if !path.to_lowercase().ends_with(".tar.gz") {
+                    model.add_error(format!(
+                        "Asset must be a gzipped tar file with extension .tar.gz ({path})"
+                    ));
+                }
+                let existing = asset.borrow().clone();
+                let asset = match existing {
+                    Some(a) => a,
+                    None => {
+                        let a = Asset::new(
+                            model,
+                            &format!("ModelData{}", md5_hex(path)),
+                            AssetProps::new(path.as_str()),
+                        );
+                        *asset.borrow_mut() = Some(a.clone());
+                        a
+                    }
+                };
+                grant_read(asset_bucket_arn(asset.s3_bucket_name()));
+                asset.http_url()
+            }
+            Source::Directory {
+                directory,
+                options,
+                archive,
+            } => {
+                let existing = archive.borrow().clone();
+                let archive = match existing {
+                    Some(a) => a,
+                    None => {
+                        let a = ModelArchive::new(
+                            model,
+                            &format!("ModelData{}", md5_hex(directory)),
+                            directory.as_str(),
+                            options.clone(),
+                        );
+                        *archive.borrow_mut() = Some(a.clone());
+                        a
+                    }
+                };
+                grant_read(asset_bucket_arn(archive.s3_bucket_name()));
+                archive.http_url()
+            }
+            Source::Bucket { bucket, key } => {
+                if let Some(g) = grantee {
+                    bucket.grant_read(g, None);
+                }
+                bucket.url_for_object(key)
+            }
+        }
+    }
+}
