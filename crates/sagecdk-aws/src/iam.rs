@@ -678,7 +678,7 @@ impl Policy {
             }),
         );
         let doc = document.clone();
-        node.add_validation(move || {
+        node.add_validation(move |_| {
             if doc.is_empty() {
                 vec!["A Policy must contain at least one statement".to_string()]
             } else {

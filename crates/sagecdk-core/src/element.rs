@@ -364,6 +364,11 @@ impl CfnResource {
         });
     }
 
+    /// All properties as currently set, in order.
+    pub fn properties(&self) -> IndexMap<String, Value> {
+        self.read(|r| r.properties.clone()).unwrap_or_default()
+    }
+
     /// The current value of a property.
     pub fn property(&self, key: &str) -> Option<Value> {
         self.read(|r| r.properties.get(key).cloned()).flatten()

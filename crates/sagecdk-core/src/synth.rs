@@ -552,17 +552,26 @@ fn add_bootstrap_checks(root: &Construct, stacks: &[StackInfo]) {
 }
 
 fn run_validations(root: &Construct, diags: &mut Vec<Diagnostic>) {
-    type Check = Rc<dyn Fn() -> Vec<String>>;
-    let checks: Vec<(String, Check)> = root.tree.with(|arena| {
+    type Check = Rc<dyn Fn(&Construct) -> Vec<String>>;
+    let checks: Vec<(NodeId, String, Check)> = root.tree.with(|arena| {
         arena
             .nodes
             .iter()
-            .flat_map(|n| n.validations.iter().map(|v| (n.path.clone(), v.clone())))
+            .enumerate()
+            .flat_map(|(i, n)| {
+                n.validations
+                    .iter()
+                    .map(move |v| (i as NodeId, n.path.clone(), v.clone()))
+            })
             .collect()
     });
     // User validations run with no borrow of the tree held.
-    for (path, check) in checks {
-        for message in check() {
+    for (id, path, check) in checks {
+        let node = Construct {
+            tree: root.tree.clone(),
+            id,
+        };
+        for message in check(&node) {
             diags.push(Diagnostic::new(&path, message));
         }
     }

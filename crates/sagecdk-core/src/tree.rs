@@ -71,7 +71,7 @@ pub(crate) const ERROR_METADATA: &str = "aws:cdk:error";
 pub(crate) const WARNING_METADATA: &str = "aws:cdk:warning";
 pub(crate) const INFO_METADATA: &str = "aws:cdk:info";
 
-type Validation = Rc<dyn Fn() -> Vec<String>>;
+type Validation = Rc<dyn Fn(&Construct) -> Vec<String>>;
 
 pub(crate) struct NodeData {
     pub(crate) id: String,
@@ -552,9 +552,10 @@ impl Construct {
         self.read(|_, arena| arena.context(self.id, key).cloned())
     }
 
-    /// Adds a check run at synthesis; each returned string is reported as an error at this
-    /// construct's path.
-    pub fn add_validation(&self, validate: impl Fn() -> Vec<String> + 'static) {
+    /// Adds a check run at synthesis, given this construct; each returned string is reported as
+    /// an error at this construct's path. (Passing the construct in means the check need not
+    /// hold a handle to the tree it is stored in.)
+    pub fn add_validation(&self, validate: impl Fn(&Construct) -> Vec<String> + 'static) {
         let v: Validation = Rc::new(validate);
         self.write(|arena, id| arena.node_mut(id).validations.push(v));
     }

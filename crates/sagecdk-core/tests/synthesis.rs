@@ -260,7 +260,7 @@ fn all_errors_are_collected_with_paths() {
     stack.rename_logical_id("Nothing", "Else");
     stack
         .node()
-        .add_validation(|| vec!["custom rule broken".to_string()]);
+        .add_validation(|_| vec!["custom rule broken".to_string()]);
     CfnResource::new(&app, "Orphan", "AWS::X::Y");
     let errs = errors(&app);
     let expect = [

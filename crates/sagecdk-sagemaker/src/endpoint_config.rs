@@ -127,7 +127,7 @@ impl EndpointConfig {
             }),
         );
         let view = variants.clone();
-        node.add_validation(move || {
+        node.add_validation(move |_| {
             let n = view.borrow().len();
             let mut problems = Vec::new();
             if n == 0 {

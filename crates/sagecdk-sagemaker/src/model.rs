@@ -249,7 +249,7 @@ impl Model {
             }),
         );
         let view = state.clone();
-        node.add_validation(move || {
+        node.add_validation(move |_| {
             let s = view.borrow();
             let mut problems = Vec::new();
             if s.containers.is_empty() {
