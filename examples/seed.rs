@@ -2,23 +2,22 @@
 //! CDK app whose cloud assembly is the parity reference (`tests/fixtures/cdk-golden/seed`).
 //!
 //! Run from that folder (asset paths are relative to it):
-//! `sagecdk synth --app "cargo run --quiet -p sagecdk-sagemaker --example seed"`.
+//! `sagecdk synth --app "cargo run --quiet -p sagecdk-sagemaker --example seed"`; add
+//! `-c @sagecdk/sagemaker:cdkCompatibleDefaults=true` for the AWS CDK's defaults, which make
+//! the cloud assembly byte-identical to the reference.
 
 use sagecdk_aws::cloudwatch::AlarmProps;
 use sagecdk_aws::ecr::Repository;
 use sagecdk_aws::s3::Bucket;
-use sagecdk_core::{App, Environment, Scope, Stack, StackProps};
+use sagecdk_core::{App, Environment, Stack, StackProps};
 use sagecdk_sagemaker::{
-    CDK_COMPATIBLE_DEFAULTS, ContainerDefinition, ContainerImage, Endpoint, EndpointConfig,
-    EndpointConfigProps, EndpointProps, InstanceProductionVariantProps, InstanceType,
-    InvocationsScalingProps, Model, ModelData, ModelProps,
+    ContainerDefinition, ContainerImage, Endpoint, EndpointConfig, EndpointConfigProps,
+    EndpointProps, InstanceProductionVariantProps, InstanceType, InvocationsScalingProps, Model,
+    ModelData, ModelProps,
 };
 
 fn main() {
     let app = App::new();
-    // The reference was made with the AWS CDK's defaults.
-    app.node()
-        .set_context(CDK_COMPATIBLE_DEFAULTS, serde_json::Value::Bool(true));
     build(&app);
     app.synth_or_exit();
 }

@@ -14,15 +14,16 @@ fn seed_dir() -> PathBuf {
 }
 
 /// Runs the app in a child process from the seed folder (asset paths are relative to it),
-/// with the context the reference was synthesized with.
-fn synthesize_seed(outdir: &Path) {
+/// with the context the reference was synthesized with, and the CDK-compatible defaults on or
+/// off.
+fn synthesize_seed(outdir: &Path, compatible: bool) {
     let context = serde_json::json!({
         "aws:cdk:enable-path-metadata": true,
         "aws:cdk:enable-asset-metadata": true,
         "aws:cdk:version-reporting": false,
         "aws:cdk:disable-creation-stack-traces": true,
         "aws:cdk:bundling-stacks": ["**"],
-        "@sagecdk/sagemaker:cdkCompatibleDefaults": true,
+        "@sagecdk/sagemaker:cdkCompatibleDefaults": compatible,
         // Fingerprints are checked here, not the cache.
         "sagecdk:fingerprintCache": false
     });
@@ -81,7 +82,7 @@ fn first_difference(ours: &str, theirs: &str) -> String {
 fn seed_assembly_is_byte_identical_to_aws_cdk() {
     let dir = std::env::temp_dir().join(format!("sagecdk-seed-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    synthesize_seed(&dir);
+    synthesize_seed(&dir, true);
     let golden = seed_dir().join("cdk.out");
     for stack in ["SeedAgnostic", "SeedEnv"] {
         for kind in ["template", "assets"] {
@@ -123,150 +124,70 @@ fn seed_assembly_is_byte_identical_to_aws_cdk() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Without the compatibility flag the differences from the AWS CDK's template are exactly the
+/// Without the compatibility flag the differences from the AWS CDK's templates are exactly the
 /// documented improvements.
 #[test]
 fn default_mode_differs_only_by_the_documented_improvements() {
     use sagecdk_assertions::{Match, Template, pattern};
-    let app = App::for_tests();
-    // Same program, from the seed folder's assets (absolute paths keep the test independent of
-    // the working directory; construct ids use the same relative strings).
-    let stack = improved_seed_stack(&app);
-    let template = Template::from_stack(&stack);
-    let t = template.as_json();
-    // 1. Roles carry no AmazonSageMakerFullAccess.
-    template.assert_all_resources_properties(
-        "AWS::IAM::Role",
-        pattern!({"ManagedPolicyArns": Match::absent()}),
-    );
-    // 2. Logs and metrics permissions come first in each default policy.
-    template.assert_all_resources_properties(
-        "AWS::IAM::Policy",
-        pattern!({"PolicyDocument": {"Statement": Match::array_with(vec![pattern!({
+    let dir = std::env::temp_dir().join(format!("sagecdk-seed-default-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    synthesize_seed(&dir, false);
+    for stack in ["SeedAgnostic", "SeedEnv"] {
+        let name = format!("{stack}.template.json");
+        let ours: serde_json::Value = serde_json::from_str(&read(dir.join(&name))).expect("json");
+        let theirs: serde_json::Value =
+            serde_json::from_str(&read(seed_dir().join("cdk.out").join(&name))).expect("json");
+        let template = Template::from_json(ours.clone());
+        // 1. Roles carry no AmazonSageMakerFullAccess.
+        template.assert_all_resources_properties(
+            "AWS::IAM::Role",
+            pattern!({"ManagedPolicyArns": Match::absent()}),
+        );
+        // 2. Each default policy starts with the logs and metrics permissions.
+        let logs = serde_json::json!({
             "Action": ["cloudwatch:PutMetricData", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
             "Effect": "Allow",
             "Resource": "*"
-        })])}}),
-    );
-    // 3. Models depend on their role's policy only (no DependsOn the GetAtt already implies).
-    for (id, model) in template.find_resources("AWS::SageMaker::Model", Match::any_value()) {
-        let deps = model["DependsOn"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{id} has DependsOn"));
-        assert_eq!(deps.len(), 1, "{id}");
-        assert!(
-            deps[0]
-                .as_str()
-                .unwrap_or_default()
-                .contains("DefaultPolicy"),
-            "{id}"
+        });
+        // 3. Models depend on their role's policy only.
+        // 4. The default instance type is ml.m5.large.
+        // Apply exactly these changes to the AWS CDK's template: the result must be ours.
+        let mut expected = theirs.clone();
+        let resources = expected["Resources"].as_object_mut().expect("resources");
+        for (_, r) in resources.iter_mut() {
+            match r["Type"].as_str() {
+                Some("AWS::IAM::Role") => {
+                    r["Properties"]
+                        .as_object_mut()
+                        .expect("props")
+                        .shift_remove("ManagedPolicyArns");
+                }
+                Some("AWS::IAM::Policy") => {
+                    let statements = r["Properties"]["PolicyDocument"]["Statement"]
+                        .as_array_mut()
+                        .expect("statements");
+                    statements.insert(0, logs.clone());
+                }
+                Some("AWS::SageMaker::Model") => {
+                    let deps = r["DependsOn"].as_array_mut().expect("deps");
+                    deps.retain(|d| d.as_str().is_some_and(|d| d.contains("DefaultPolicy")));
+                }
+                Some("AWS::SageMaker::EndpointConfig") => {
+                    r["Properties"]["ProductionVariants"][1]["InstanceType"] =
+                        serde_json::json!("ml.m5.large");
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(
+            ours, expected,
+            "{stack}: only the documented improvements differ"
         );
+        sagecdk_assertions::snapshot::Snapshot::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../snapshots"
+        ))
+        .assert_matches(&format!("seed.{stack}.template"), &ours);
     }
-    // 4. The default instance type is not burstable.
-    template.assert_has_resource_properties(
-        "AWS::SageMaker::EndpointConfig",
-        pattern!({"ProductionVariants": [Match::object_like(pattern!({"VariantName": "modelA"})), Match::object_like(pattern!({"InstanceType": "ml.m5.large", "VariantName": "variantB"}))]}),
-    );
-    assert_eq!(t["Resources"].as_object().map(|r| r.len()), Some(15));
-}
-
-fn improved_seed_stack(app: &App) -> sagecdk_core::Stack {
-    use sagecdk_aws::cloudwatch::AlarmProps;
-    use sagecdk_aws::ecr::Repository;
-    use sagecdk_aws::s3::Bucket;
-    use sagecdk_core::{Environment, Stack, StackProps};
-    use sagecdk_sagemaker::*;
-    let assets = seed_dir().join("assets");
-    let stack = Stack::new(
-        app,
-        "SeedEnv",
-        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
-    );
-    let image = ContainerImage::from_asset_with(
-        sagecdk_assets::DockerImageAssetOptions::new(assets.join("model-image")),
-        "assets/model-image",
-    );
-    let repository = Repository::from_repository_name(&stack, "Repository", "repo");
-    let ecr_image = ContainerImage::from_ecr_repository(&repository, "tag");
-    let dlc_image = ContainerImage::from_dlc(
-        "huggingface-pytorch-training",
-        "1.13.1-transformers4.26.0-gpu-py39-cu117-ubuntu20.04",
-        None,
-    );
-    let model_data =
-        ModelData::from_asset(assets.join("model.tar.gz").to_string_lossy().into_owned());
-    let bucket = Bucket::new(&stack, "MyBucket");
-    let bucket_data = ModelData::from_bucket(&bucket, "path/to/artifact/file.tar.gz");
-    let primary = Model::new(
-        &stack,
-        "PrimaryContainerModel",
-        ModelProps::with_container(
-            ContainerDefinition::new(image.clone()).with_model_data(model_data.clone()),
-        ),
-    );
-    let pipeline = Model::new(
-        &stack,
-        "InferencePipelineModel",
-        ModelProps {
-            containers: vec![
-                ContainerDefinition::new(image).with_model_data(model_data),
-                ContainerDefinition::new(ecr_image.clone()).with_model_data(bucket_data.clone()),
-                ContainerDefinition::new(dlc_image),
-            ],
-            ..ModelProps::default()
-        },
-    );
-    Model::new(
-        &stack,
-        "ContainerModel",
-        ModelProps {
-            containers: vec![ContainerDefinition::new(ecr_image).with_model_data(bucket_data)],
-            network_isolation: true,
-            ..ModelProps::default()
-        },
-    );
-    let endpoint_config = EndpointConfig::new(
-        &stack,
-        "EndpointConfig",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&primary, "modelA")
-                    .with_weight(2.0)
-                    .with_instance_type(InstanceType::M5_LARGE),
-                InstanceProductionVariantProps::new(&pipeline, "variantB").with_weight(1.0),
-            ],
-            ..EndpointConfigProps::default()
-        },
-    );
-    let endpoint = Endpoint::new(
-        &stack,
-        "Endpoint",
-        EndpointProps {
-            endpoint_config,
-            endpoint_name: None,
-        },
-    );
-    let variant = endpoint
-        .find_instance_production_variant("modelA")
-        .expect("variant");
-    variant
-        .auto_scale_instance_count(None, Some(3))
-        .expect("scalable")
-        .scale_on_invocations(
-            "LimitRPS",
-            InvocationsScalingProps {
-                max_requests_per_second: 30.0,
-                ..Default::default()
-            },
-        );
-    variant.metric_model_latency().create_alarm(
-        &stack,
-        "ModelLatencyAlarm",
-        AlarmProps {
-            threshold: 100000.0,
-            evaluation_periods: 3,
-            ..Default::default()
-        },
-    );
-    stack
+    let _ = std::fs::remove_dir_all(&dir);
 }
