@@ -1,9 +1,23 @@
-//! A SageMaker real-time endpoint written with generic CloudFormation resources: an execution
-//! role, a model from a public ECR image and S3 model data, an endpoint configuration, an
-//! endpoint, autoscaling on invocations, and an output.
+//! A SageMaker real-time endpoint written with the typed CloudFormation resources: an execution
+//! role, a model from a deep learning container image and S3 model data, an endpoint
+//! configuration, an endpoint, autoscaling on invocations, and an output.
 //!
-//! Run through the CLI (`sagecdk synth`), or directly: `cargo run -p sagecdk --example hello_endpoint`.
+//! Run through the CLI (`sagecdk synth`, see `cdk.json`), or directly:
+//! `cargo run -p sagecdk --example hello_endpoint`.
 
+use sagecdk::cfn::application_auto_scaling::scaling_policy::{
+    PredefinedMetricSpecification, TargetTrackingScalingPolicyConfiguration,
+};
+use sagecdk::cfn::application_auto_scaling::{
+    CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps,
+};
+use sagecdk::cfn::iam::{CfnRole, CfnRoleProps};
+use sagecdk::cfn::sagemaker::endpoint_config::ProductionVariant;
+use sagecdk::cfn::sagemaker::model::ContainerDefinition;
+use sagecdk::cfn::sagemaker::{
+    CfnEndpoint, CfnEndpointConfig, CfnEndpointConfigProps, CfnEndpointProps, CfnModel,
+    CfnModelProps,
+};
 use sagecdk::prelude::*;
 
 fn main() {
@@ -22,18 +36,22 @@ pub(crate) fn build(app: &App) -> Stack {
             .with_description("A SageMaker real-time endpoint"),
     );
 
-    let role_scope = Construct::new(&stack, "ExecutionRole");
-    let role = CfnResource::new(&role_scope, "Resource", "AWS::IAM::Role").with_properties(cfn!({
-        "AssumeRolePolicyDocument": {
+    let role = CfnRole::new(
+        &stack,
+        "ExecutionRole",
+        CfnRoleProps::new(cfn!({
             "Statement": [{
                 "Action": "sts:AssumeRole",
                 "Effect": "Allow",
                 "Principal": {"Service": "sagemaker.amazonaws.com"}
             }],
             "Version": "2012-10-17"
-        },
-        "ManagedPolicyArns": [(fmt_str!("arn:{}:iam::aws:policy/AmazonSageMakerFullAccess", Aws::partition()))]
-    }));
+        }))
+        .with_managed_policy_arns(vec![fmt_str!(
+            "arn:{}:iam::aws:policy/AmazonSageMakerFullAccess",
+            Aws::partition()
+        )]),
+    );
 
     let image = fmt_str!(
         "763104351884.dkr.ecr.{}.{}/pytorch-inference:2.3.0-cpu-py311",
@@ -41,53 +59,67 @@ pub(crate) fn build(app: &App) -> Stack {
         stack.url_suffix()
     );
     // The GetAtt of the role's ARN already orders the model after the role.
-    let model_scope = Construct::new(&stack, "Model");
-    let model = CfnResource::new(&model_scope, "Resource", "AWS::SageMaker::Model")
-        .with_properties(cfn!({
-            "ExecutionRoleArn": (role.get_att("Arn")),
-            "PrimaryContainer": {
-                "Image": image,
-                "ModelDataUrl": "s3://my-models/resnet/model.tar.gz"
-            }
-        }));
+    let model = CfnModel::new(
+        &stack,
+        "Model",
+        CfnModelProps::new()
+            .with_execution_role_arn(role.attr_arn())
+            .with_primary_container(
+                ContainerDefinition::new()
+                    .with_image(image)
+                    .with_model_data_url("s3://my-models/resnet/model.tar.gz"),
+            ),
+    );
 
-    let config = CfnResource::new(&stack, "EndpointConfig", "AWS::SageMaker::EndpointConfig")
-        .with_properties(cfn!({
-            "ProductionVariants": [{
-                "InitialInstanceCount": 1,
-                "InitialVariantWeight": 1,
-                "InstanceType": "ml.m5.large",
-                "ModelName": (model.get_att("ModelName")),
-                "VariantName": "AllTraffic"
-            }]
-        }));
-    let endpoint = CfnResource::new(&stack, "Endpoint", "AWS::SageMaker::Endpoint")
-        .with_properties(cfn!({"EndpointConfigName": (config.get_att("EndpointConfigName"))}));
+    let config = CfnEndpointConfig::new(
+        &stack,
+        "EndpointConfig",
+        CfnEndpointConfigProps::new(vec![
+            ProductionVariant::new("AllTraffic")
+                .with_initial_instance_count(1)
+                .with_initial_variant_weight(1)
+                .with_instance_type("ml.m5.large")
+                .with_model_name(model.attr_model_name()),
+        ]),
+    );
+    let endpoint = CfnEndpoint::new(
+        &stack,
+        "Endpoint",
+        CfnEndpointProps::new(config.attr_endpoint_config_name()),
+    );
 
-    let scaling = Construct::new(&endpoint, "Scaling");
-    let target = CfnResource::new(&scaling, "Target", "AWS::ApplicationAutoScaling::ScalableTarget").with_properties(cfn!({
-        "MaxCapacity": 4,
-        "MinCapacity": 1,
-        "ResourceId": (fmt_str!("endpoint/{}/variant/AllTraffic", endpoint.get_att("EndpointName"))),
-        "RoleARN": (stack.format_arn(
-            ArnComponents::new("iam", "role")
-                .with_region("")
-                .with_resource_name("aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"))),
-        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-        "ServiceNamespace": "sagemaker"
-    }));
-    let policy = Construct::new(&scaling, "OnInvocations");
-    CfnResource::new(&policy, "Resource", "AWS::ApplicationAutoScaling::ScalingPolicy").with_properties(cfn!({
-        "PolicyName": (policy.unique_id()),
-        "PolicyType": "TargetTrackingScaling",
-        "ScalingTargetId": (target.reference()),
-        "TargetTrackingScalingPolicyConfiguration": {
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
-            "TargetValue": 900
-        }
-    }));
+    let scaling = Construct::new(&stack, "Scaling");
+    let target = CfnScalableTarget::new(
+        &scaling,
+        "Target",
+        CfnScalableTargetProps::new(
+            4,
+            1,
+            fmt_str!("endpoint/{}/variant/AllTraffic", endpoint.attr_endpoint_name()),
+            "sagemaker:variant:DesiredInstanceCount",
+            "sagemaker",
+        )
+        .with_role_arn(stack.format_arn(
+            ArnComponents::new("iam", "role").with_region("").with_resource_name(
+                "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+            ),
+        )),
+    );
+    let policy_scope = Construct::new(&scaling, "OnInvocations");
+    CfnScalingPolicy::new(
+        &policy_scope,
+        "Resource",
+        CfnScalingPolicyProps::new(policy_scope.unique_id(), "TargetTrackingScaling")
+            .with_scaling_target_id(target.reference())
+            .with_target_tracking_scaling_policy_configuration(
+                TargetTrackingScalingPolicyConfiguration::new(900)
+                    .with_predefined_metric_specification(PredefinedMetricSpecification::new(
+                        "SageMakerVariantInvocationsPerInstance",
+                    )),
+            ),
+    );
 
-    CfnOutput::new(&stack, "EndpointName", endpoint.get_att("EndpointName"))
+    CfnOutput::new(&stack, "EndpointName", endpoint.attr_endpoint_name())
         .with_description("Invoke this endpoint");
     Tags::of(&stack).add("project", "hello-endpoint");
     stack

@@ -1,8 +1,9 @@
 //! **sagecdk**: infrastructure as code for Amazon SageMaker, in Rust.
 //!
 //! Stack programs depend on this crate only. It re-exports the construct tree, tokens,
-//! CloudFormation elements and synthesis from `sagecdk-core`; the SageMaker constructs and
-//! typed CloudFormation resources are added here as they land.
+//! CloudFormation elements and synthesis from `sagecdk-core`, and (default features) the typed
+//! CloudFormation resources as [`cfn`] and the SageMaker constructs as [`sagemaker`], with
+//! [`aws`] and [`assets`].
 //!
 //! ```
 //! use sagecdk::prelude::*;
@@ -15,6 +16,22 @@
 //! ```
 
 pub use sagecdk_core::*;
+
+/// Typed CloudFormation resources generated from the registry schemas.
+#[cfg(feature = "cfn")]
+pub use sagecdk_cfn as cfn;
+
+/// SageMaker constructs: models, endpoint configurations, endpoints, autoscaling, metrics.
+#[cfg(feature = "sagemaker")]
+pub use sagecdk_sagemaker as sagemaker;
+
+/// Supporting AWS constructs: IAM, S3, ECR, CloudWatch.
+#[cfg(feature = "sagemaker")]
+pub use sagecdk_aws as aws;
+
+/// Assets: files, directories, Docker images and model archives.
+#[cfg(feature = "sagemaker")]
+pub use sagecdk_assets as assets;
 
 /// The names most stack programs use.
 pub mod prelude {
