@@ -121,7 +121,7 @@ impl AssetProps {
 /// Directories are zipped by the publisher.
 ///
 /// ```no_run
-/// use sagecdk_assets::{Asset, AssetProps};
+/// use sagecdk_assets::{Asset, AssetProps, PublishedFile};
 /// use sagecdk_core::{App, Stack, StackProps};
 /// let app = App::new();
 /// let stack = Stack::new(&app, "S", StackProps::default());
@@ -224,25 +224,38 @@ impl Asset {
     pub fn is_zip_archive(&self) -> bool {
         self.is_directory
     }
+}
+
+impl PublishedFile for Asset {
+    fn location(&self) -> &FileAssetLocation {
+        &self.location
+    }
+}
+
+/// Where a file asset is published, for use in templates (implemented by [`Asset`] and
+/// [`ModelArchive`]).
+pub trait PublishedFile {
+    /// The publishing location.
+    fn location(&self) -> &FileAssetLocation;
 
     /// `https://s3.<region>.<urlSuffix>/<bucket>/<key>`.
-    pub fn http_url(&self) -> Str {
-        self.location.http_url.clone()
+    fn http_url(&self) -> Str {
+        self.location().http_url.clone()
     }
 
     /// `s3://<bucket>/<key>`.
-    pub fn s3_object_url(&self) -> Str {
-        self.location.s3_object_url.clone()
+    fn s3_object_url(&self) -> Str {
+        self.location().s3_object_url.clone()
     }
 
     /// The bucket's name.
-    pub fn s3_bucket_name(&self) -> Str {
-        self.location.bucket_name.clone()
+    fn s3_bucket_name(&self) -> Str {
+        self.location().bucket_name.clone()
     }
 
     /// The object key.
-    pub fn s3_object_key(&self) -> &str {
-        &self.location.object_key
+    fn s3_object_key(&self) -> &str {
+        &self.location().object_key
     }
 }
 
@@ -444,19 +457,10 @@ impl ModelArchive {
     pub fn asset_hash(&self) -> &str {
         &self.hash
     }
+}
 
-    /// `https://s3.<region>.<urlSuffix>/<bucket>/<hash>.gz`.
-    pub fn http_url(&self) -> Str {
-        self.location.http_url.clone()
-    }
-
-    /// `s3://<bucket>/<hash>.gz`.
-    pub fn s3_object_url(&self) -> Str {
-        self.location.s3_object_url.clone()
-    }
-
-    /// The bucket's name.
-    pub fn s3_bucket_name(&self) -> Str {
-        self.location.bucket_name.clone()
+impl PublishedFile for ModelArchive {
+    fn location(&self) -> &FileAssetLocation {
+        &self.location
     }
 }

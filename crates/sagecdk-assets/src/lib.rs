@@ -29,7 +29,7 @@ mod walk;
 
 pub use cache::{FingerprintCache, RACY_WINDOW};
 pub use constructs::{
-    Asset, AssetProps, DockerImageAsset, FINGERPRINT_CACHE_CONTEXT, ModelArchive,
+    Asset, AssetProps, DockerImageAsset, FINGERPRINT_CACHE_CONTEXT, ModelArchive, PublishedFile,
 };
 pub use content::{CHUNK_SIZE, content_fingerprint};
 pub use docker::{

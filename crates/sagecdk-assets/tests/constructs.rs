@@ -3,6 +3,7 @@
 
 use sagecdk_assets::{
     Asset, AssetProps, DockerImageAsset, DockerImageAssetOptions, ModelArchive, PackageOptions,
+    PublishedFile,
 };
 use sagecdk_core::{
     App, AppProps, CfnResource, Construct, Environment, Stack, StackProps, SynthError, cfn,

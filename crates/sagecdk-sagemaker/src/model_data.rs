@@ -1,7 +1,7 @@
 //! Where a model's artifacts come from.
 
 use crate::md5_hex;
-use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions};
+use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions, PublishedFile};
 use sagecdk_aws::iam::Grantable;
 use sagecdk_aws::s3::Bucket;
 use sagecdk_core::{Construct, Str};
