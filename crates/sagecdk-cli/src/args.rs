@@ -29,6 +29,11 @@ pub enum Command {
     Synth(SynthArgs),
     /// List the stacks of the app.
     Ls(LsArgs),
+    /// Create the bootstrap stack (staging bucket, container repository, deployment roles) in
+    /// AWS environments.
+    Bootstrap(BootstrapArgs),
+    /// Deploy stacks (and the stacks they depend on) with CloudFormation change sets.
+    Deploy(DeployArgs),
 }
 
 /// Options of `synth`.
@@ -50,4 +55,49 @@ pub struct LsArgs {
     /// Also show each stack's id, name and environment.
     #[arg(short, long)]
     pub long: bool,
+}
+
+/// Options of `bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Environments as aws://ACCOUNT/REGION. Default: the account and region of the current
+    /// credentials.
+    pub environments: Vec<String>,
+    /// Qualifier distinguishing several bootstrap stacks in one environment.
+    #[arg(long, default_value = "hnb659fds")]
+    pub qualifier: String,
+    /// Accounts allowed to deploy into the environment (repeatable).
+    #[arg(long = "trust", value_name = "ACCOUNT")]
+    pub trust: Vec<String>,
+    /// Managed policy ARNs for the CloudFormation execution role (default AdministratorAccess).
+    #[arg(long = "cloudformation-execution-policies", value_name = "ARN")]
+    pub execution_policies: Vec<String>,
+    /// Name of the bootstrap stack.
+    #[arg(long, default_value = "CDKToolkit")]
+    pub toolkit_stack_name: String,
+    /// Create the change set but do not execute it.
+    #[arg(long)]
+    pub no_execute: bool,
+    /// Use this profile of the AWS shared config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// Options of `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Stacks to deploy (ids, names or paths; `*` wildcards). Default: all.
+    pub stacks: Vec<String>,
+    /// Create the change sets but do not execute them.
+    #[arg(long)]
+    pub no_execute: bool,
+    /// Deploy even when nothing changed, and republish assets.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Write the stack outputs to this JSON file ({stackName: {key: value}}).
+    #[arg(short = 'O', long, value_name = "FILE")]
+    pub outputs_file: Option<PathBuf>,
+    /// Use this profile of the AWS shared config files.
+    #[arg(long)]
+    pub profile: Option<String>,
 }

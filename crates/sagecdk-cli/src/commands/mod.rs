@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+mod bootstrap;
+mod deploy;
 mod ls;
 mod synth;
 
@@ -19,6 +21,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Synth(args) => synth::run(&config, &args),
         Command::Ls(args) => ls::run(&config, &args),
+        Command::Bootstrap(args) => bootstrap::run(&args),
+        Command::Deploy(args) => deploy::run(&config, &args),
     }
 }
 

@@ -1,0 +1,40 @@
+//! `sagecdk bootstrap`: deploy the bootstrap stack into environments.
+
+use crate::args::BootstrapArgs;
+use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
+use sagecdk_deploy::{AwsEnvironment, EnvironmentOptions};
+use std::process::ExitCode;
+
+pub(crate) fn run(args: &BootstrapArgs) -> anyhow::Result<ExitCode> {
+    let env_options = EnvironmentOptions {
+        profile: args.profile.clone(),
+    };
+    let options = BootstrapOptions {
+        qualifier: args.qualifier.clone(),
+        trusted_accounts: args.trust.clone(),
+        execution_policies: args.execution_policies.clone(),
+        stack_name: args.toolkit_stack_name.clone(),
+        no_execute: args.no_execute,
+    };
+    let targets = if args.environments.is_empty() {
+        vec!["aws://unknown-account/unknown-region".to_string()]
+    } else {
+        args.environments.clone()
+    };
+    sagecdk_deploy::runtime()?.block_on(async {
+        for target in &targets {
+            let env = AwsEnvironment::resolve(&env_options, target).await?;
+            let result = bootstrap(&env, &options).await?;
+            let what = if result.change_set_pending {
+                "change set created (not executed)"
+            } else if result.no_op {
+                "bootstrapped (no changes)"
+            } else {
+                "bootstrapped"
+            };
+            eprintln!(" ✅  Environment {} {what}.", env.name());
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

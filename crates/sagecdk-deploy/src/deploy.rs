@@ -1,0 +1,222 @@
+//! Deploying the stacks of a cloud assembly: environment, version check, assets, change set.
+
+use crate::assets::{publish_manifest, stack_asset_manifests};
+use crate::environment::{AwsEnvironment, EnvironmentOptions, TOOLKIT_STACK_NAME};
+use crate::error::{DeployError, Result};
+use crate::stack::{
+    DeployResult, MAX_TEMPLATE_BODY, StackDeployment, TemplateSource, deploy_stack, describe_stack,
+};
+use indexmap::IndexMap;
+use sagecdk_assembly::{CloudAssembly, StackArtifact};
+use std::collections::HashMap;
+
+/// Options of `deploy`.
+#[derive(Debug, Clone, Default)]
+pub struct DeployOptions {
+    /// Credentials and region.
+    pub environment: EnvironmentOptions,
+    /// Create change sets without executing them.
+    pub no_execute: bool,
+    /// Deploy even when nothing changed, and republish assets.
+    pub force: bool,
+}
+
+/// `s3://bucket/key` → `https://s3.<region>.amazonaws.com/bucket/key` (path style).
+pub fn s3_url_to_https(url: &str, region: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| DeployError::Invalid(format!("not an s3:// URL: {url}")))?;
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Ok(format!("https://s3.{region}.{suffix}/{rest}"))
+}
+
+/// Deploys the given stacks (already in dependency order) of `assembly`, one after the other.
+/// Environments are resolved once each.
+pub async fn deploy_stacks(
+    assembly: &CloudAssembly,
+    stacks: &[StackArtifact],
+    options: &DeployOptions,
+) -> Result<Vec<DeployResult>> {
+    let mut environments: HashMap<String, AwsEnvironment> = HashMap::new();
+    let mut results = Vec::new();
+    for (i, stack) in stacks.iter().enumerate() {
+        let env = match environments.get(&stack.environment) {
+            Some(env) => env.clone(),
+            None => {
+                let env = AwsEnvironment::resolve(&options.environment, &stack.environment).await?;
+                environments.insert(stack.environment.clone(), env.clone());
+                env
+            }
+        };
+        eprintln!(
+            "{}: deploying... [{}/{}]",
+            stack.display_name,
+            i + 1,
+            stacks.len()
+        );
+        let result = deploy_artifact(&env, assembly, stack, options).await?;
+        eprintln!(
+            "\n ✅  {}{}",
+            stack.display_name,
+            if result.no_op { " (no changes)" } else { "" }
+        );
+        results.push(result);
+    }
+    Ok(results)
+}
+
+/// Deploys one stack artifact into `env`.
+pub async fn deploy_artifact(
+    env: &AwsEnvironment,
+    assembly: &CloudAssembly,
+    stack: &StackArtifact,
+    options: &DeployOptions,
+) -> Result<DeployResult> {
+    let props = &stack.properties;
+    let template = stack.template()?;
+    let empty = template
+        .get("Resources")
+        .and_then(|r| r.as_object())
+        .is_none_or(|r| r.is_empty());
+    if empty {
+        eprintln!(
+            "{}: stack has no resources, skipping deployment",
+            stack.display_name
+        );
+        return Ok(DeployResult {
+            stack_name: stack.stack_name().to_string(),
+            no_op: true,
+            ..DeployResult::default()
+        });
+    }
+    let deploy_config = env
+        .config_for_role(
+            props.assume_role_arn.as_deref(),
+            props.assume_role_external_id.as_deref(),
+            None,
+        )
+        .await?;
+    if let Some(required) = props.requires_bootstrap_stack_version {
+        env.check_bootstrap_version(
+            &deploy_config,
+            required,
+            props.bootstrap_stack_version_ssm_parameter.as_deref(),
+        )
+        .await?;
+    }
+
+    // Assets (including the template itself).
+    for assets in stack_asset_manifests(assembly, &stack.other_dependencies)? {
+        if let Some(required) = assets.requires_bootstrap_stack_version {
+            env.check_bootstrap_version(
+                &deploy_config,
+                required,
+                assets.bootstrap_stack_version_ssm_parameter.as_deref(),
+            )
+            .await?;
+        }
+        publish_manifest(
+            env,
+            assembly.dir(),
+            &assets.manifest,
+            &format!("{}: ", stack.display_name),
+        )
+        .await?;
+    }
+
+    let cfn = AwsEnvironment::cloudformation(&deploy_config);
+    let source = match &props.stack_template_asset_object_url {
+        Some(url) => TemplateSource::Url(s3_url_to_https(
+            &env.replace_placeholders(url),
+            &env.region,
+        )?),
+        None => {
+            let body = std::fs::read_to_string(&stack.template_path)
+                .map_err(DeployError::io(&stack.template_path))?;
+            if body.len() <= MAX_TEMPLATE_BODY {
+                TemplateSource::Body(body)
+            } else {
+                TemplateSource::Url(upload_large_template(env, &cfn, stack, &body).await?)
+            }
+        }
+    };
+    let parameters: IndexMap<String, String> = props.parameters.clone().unwrap_or_default();
+    deploy_stack(
+        &cfn,
+        &StackDeployment {
+            stack_name: stack.stack_name().to_string(),
+            template,
+            source,
+            parameters,
+            tags: props.tags.clone().unwrap_or_default(),
+            execution_role_arn: props
+                .cloud_formation_execution_role_arn
+                .as_deref()
+                .map(|r| env.replace_placeholders(r)),
+            notification_arns: props.notification_arns.clone().unwrap_or_default(),
+            no_execute: options.no_execute,
+            force: options.force,
+        },
+    )
+    .await
+}
+
+/// Uploads a template too large for `TemplateBody` to the bootstrap bucket.
+async fn upload_large_template(
+    env: &AwsEnvironment,
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &StackArtifact,
+    body: &str,
+) -> Result<String> {
+    use sha2::Digest;
+    let toolkit = describe_stack(cfn, TOOLKIT_STACK_NAME).await?;
+    let bucket = toolkit
+        .as_ref()
+        .and_then(|s| {
+            s.outputs()
+                .iter()
+                .find(|o| o.output_key() == Some("BucketName"))
+                .and_then(|o| o.output_value())
+        })
+        .ok_or_else(|| {
+            DeployError::NotBootstrapped(format!(
+                "The template of {} is larger than 50 KiB and must be uploaded to the bootstrap \
+                 bucket, but {} is not bootstrapped. Run 'sagecdk bootstrap {}'",
+                stack.display_name,
+                env.name(),
+                env.name()
+            ))
+        })?
+        .to_string();
+    let hash = sha2::Sha256::digest(body.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let key = format!("cdk/{}/{hex}.json", stack.id);
+    AwsEnvironment::s3(env.base_config())
+        .put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .content_type("application/json")
+        .body(body.as_bytes().to_vec().into())
+        .send()
+        .await
+        .map_err(|e| crate::error::aws("S3 PutObject", e))?;
+    s3_url_to_https(&format!("s3://{bucket}/{key}"), &env.region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_urls() {
+        assert_eq!(
+            s3_url_to_https("s3://b/k/x.json", "us-west-2").unwrap(),
+            "https://s3.us-west-2.amazonaws.com/b/k/x.json"
+        );
+        assert!(s3_url_to_https("https://x", "us-west-2").is_err());
+    }
+}

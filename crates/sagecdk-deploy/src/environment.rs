@@ -1,0 +1,283 @@
+//! The target AWS environment: credentials and region from the standard chain, the account from
+//! STS, manifest placeholders, bootstrap roles and the bootstrap version check.
+
+use crate::error::{DeployError, Result, aws};
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+/// The default bootstrap qualifier.
+pub const DEFAULT_QUALIFIER: &str = "hnb659fds";
+/// The name of the bootstrap stack.
+pub const TOOLKIT_STACK_NAME: &str = "CDKToolkit";
+
+/// How to find credentials and region.
+#[derive(Debug, Clone, Default)]
+pub struct EnvironmentOptions {
+    /// A named profile of the shared config files (`--profile`).
+    pub profile: Option<String>,
+}
+
+/// A resolved account and region with the base credentials.
+#[derive(Debug, Clone)]
+pub struct AwsEnvironment {
+    /// The account id.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// The partition (`aws`, `aws-cn`, …).
+    pub partition: String,
+    base: SdkConfig,
+}
+
+/// Loads the base SDK configuration: standard credential chain (environment, profiles, SSO,
+/// web identity, container and instance metadata), region, `AWS_ENDPOINT_URL`, and a retry
+/// policy with exponential backoff for throttling and transient errors.
+pub async fn load_config(options: &EnvironmentOptions, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(8));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    loader.load().await
+}
+
+/// Splits `aws://account/region`.
+pub fn parse_environment(env: &str) -> Result<(String, String)> {
+    let rest = env.strip_prefix("aws://").ok_or_else(|| {
+        DeployError::Invalid(format!(
+            "invalid environment '{env}': expected aws://<account>/<region>"
+        ))
+    })?;
+    let (account, region) = rest.split_once('/').ok_or_else(|| {
+        DeployError::Invalid(format!(
+            "invalid environment '{env}': expected aws://<account>/<region>"
+        ))
+    })?;
+    Ok((account.to_string(), region.to_string()))
+}
+
+fn is_unknown(value: &str) -> bool {
+    value.is_empty() || value.starts_with("unknown-")
+}
+
+impl AwsEnvironment {
+    /// Resolves `aws://account/region` (either may be `unknown-…`) with the default credentials.
+    /// The caller's identity (STS `GetCallerIdentity`) gives the account and the partition.
+    pub async fn resolve(options: &EnvironmentOptions, environment: &str) -> Result<Self> {
+        let (account, region) = parse_environment(environment)?;
+        let base = load_config(options, (!is_unknown(&region)).then_some(region.as_str())).await;
+        let region = base
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(DeployError::NoRegion)?;
+        let provider = base
+            .credentials_provider()
+            .ok_or_else(|| DeployError::NoCredentials("no credential provider".into()))?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| DeployError::NoCredentials(e.to_string()))?;
+        let identity = aws_sdk_sts::Client::new(&base)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| aws("STS GetCallerIdentity", e))?;
+        let caller_account = identity.account().unwrap_or_default().to_string();
+        let partition = identity
+            .arn()
+            .and_then(|arn| arn.split(':').nth(1))
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws")
+            .to_string();
+        let account = if is_unknown(&account) {
+            caller_account
+        } else {
+            account
+        };
+        Ok(AwsEnvironment {
+            account,
+            region,
+            partition,
+            base,
+        })
+    }
+
+    /// `aws://account/region`.
+    pub fn name(&self) -> String {
+        format!("aws://{}/{}", self.account, self.region)
+    }
+
+    /// The base configuration (the caller's own credentials).
+    pub fn base_config(&self) -> &SdkConfig {
+        &self.base
+    }
+
+    /// Whether a custom endpoint (`AWS_ENDPOINT_URL`) is in use.
+    pub fn custom_endpoint(&self) -> bool {
+        self.base.endpoint_url().is_some()
+    }
+
+    /// Replaces `${AWS::AccountId}`, `${AWS::Region}` and `${AWS::Partition}`.
+    pub fn replace_placeholders(&self, text: &str) -> String {
+        text.replace("${AWS::AccountId}", &self.account)
+            .replace("${AWS::Region}", &self.region)
+            .replace("${AWS::Partition}", &self.partition)
+    }
+
+    /// A configuration for `role_arn` (placeholders replaced), in `region` (default: this
+    /// environment's). When the role cannot be assumed, warns and falls back to the caller's
+    /// credentials if they belong to the target account.
+    pub async fn config_for_role(
+        &self,
+        role_arn: Option<&str>,
+        external_id: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<SdkConfig> {
+        let region = region.map(|r| self.replace_placeholders(r));
+        let mut base = self.base.clone();
+        if let Some(region) = region.filter(|r| *r != self.region) {
+            base = base.into_builder().region(Region::new(region)).build();
+        }
+        let Some(role_arn) = role_arn else {
+            return Ok(base);
+        };
+        let role_arn = self.replace_placeholders(role_arn);
+        let session = std::env::var("CDK_ROLE_SESSION_NAME")
+            .unwrap_or_else(|_| format!("sagecdk-{}", user_name()));
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role_arn)
+            .session_name(session)
+            .configure(&base);
+        if let Some(id) = external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = builder.build().await;
+        match provider.provide_credentials().await {
+            Ok(_) => Ok(base
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build()),
+            Err(e) => {
+                let caller = aws_sdk_sts::Client::new(&base)
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| aws("STS GetCallerIdentity", e))?;
+                if caller.account() != Some(self.account.as_str()) {
+                    return Err(DeployError::NotBootstrapped(format!(
+                        "could not assume role {role_arn} ({e}), and the current credentials are \
+                         for account {} instead of {}. Bootstrap {} with 'sagecdk bootstrap' \
+                         --trust {}, or use credentials of the target account",
+                        caller.account().unwrap_or("?"),
+                        self.account,
+                        self.name(),
+                        caller.account().unwrap_or("?"),
+                    )));
+                }
+                eprintln!(
+                    "current credentials could not be used to assume '{role_arn}', but are for \
+                     the right account. Proceeding anyway."
+                );
+                Ok(base)
+            }
+        }
+    }
+
+    /// Checks the bootstrap version in SSM (`/cdk-bootstrap/<qualifier>/version` unless the
+    /// manifest names another parameter) against `required`.
+    pub async fn check_bootstrap_version(
+        &self,
+        config: &SdkConfig,
+        required: u32,
+        parameter: Option<&str>,
+    ) -> Result<u32> {
+        let parameter = parameter
+            .map(|p| self.replace_placeholders(p))
+            .unwrap_or_else(|| format!("/cdk-bootstrap/{DEFAULT_QUALIFIER}/version"));
+        let out = aws_sdk_ssm::Client::new(config)
+            .get_parameter()
+            .name(&parameter)
+            .with_decryption(true)
+            .send()
+            .await;
+        let value = match out {
+            Ok(out) => out
+                .parameter()
+                .and_then(|p| p.value())
+                .unwrap_or_default()
+                .to_string(),
+            Err(e) => {
+                let err = aws("SSM GetParameter", e);
+                if err.code() == Some("ParameterNotFound") {
+                    return Err(DeployError::NotBootstrapped(format!(
+                        "SSM parameter {parameter} not found. Has the environment been \
+                         bootstrapped? Please run 'sagecdk bootstrap {}'",
+                        self.name()
+                    )));
+                }
+                return Err(err);
+            }
+        };
+        let found: u32 = value.trim().parse().map_err(|_| {
+            DeployError::NotBootstrapped(format!(
+                "SSM parameter {parameter} holds '{value}', not a bootstrap version. Please run \
+                 'sagecdk bootstrap {}'",
+                self.name()
+            ))
+        })?;
+        if found < required {
+            return Err(DeployError::NotBootstrapped(format!(
+                "This CDK deployment requires bootstrap stack version '{required}', found \
+                 '{found}'. Please run 'sagecdk bootstrap'."
+            )));
+        }
+        Ok(found)
+    }
+
+    /// A CloudFormation client.
+    pub fn cloudformation(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(config)
+    }
+
+    /// An S3 client; path-style addressing when a custom endpoint is set.
+    pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
+        let builder = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some());
+        aws_sdk_s3::Client::from_conf(builder.build())
+    }
+}
+
+fn user_name() -> String {
+    let name = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "user".to_string());
+    let clean: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+=,.@-".contains(*c))
+        .take(50)
+        .collect();
+    if clean.is_empty() {
+        "user".to_string()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_environments() {
+        assert_eq!(
+            parse_environment("aws://123456789012/us-west-2").unwrap(),
+            ("123456789012".to_string(), "us-west-2".to_string())
+        );
+        assert!(parse_environment("123456789012/us-west-2").is_err());
+        assert!(is_unknown("unknown-account"));
+    }
+}

@@ -1,0 +1,129 @@
+//! Errors of the deploy engine. Every message says what to do about it.
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use std::path::PathBuf;
+
+/// Result type of the deploy engine.
+pub type Result<T, E = DeployError> = std::result::Result<T, E>;
+
+/// Errors of the deploy engine.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// No credentials could be found by the standard credential chain.
+    #[error(
+        "no AWS credentials found ({0}). Configure credentials: a profile (--profile or AWS_PROFILE), \
+         AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO session (aws sso login)"
+    )]
+    NoCredentials(String),
+    /// No region is configured and the stack does not name one.
+    #[error(
+        "no AWS region configured. Set AWS_REGION, add a region to the profile, or give the stack \
+         an explicit environment"
+    )]
+    NoRegion,
+    /// The target environment is not bootstrapped, or its bootstrap stack is too old.
+    #[error("{0}")]
+    NotBootstrapped(String),
+    /// The credentials in use may not perform an operation.
+    #[error(
+        "permission denied for {operation}: {message}. Use credentials (or a bootstrap role) that \
+         allow it"
+    )]
+    AccessDenied {
+        /// The API operation.
+        operation: String,
+        /// The service's message.
+        message: String,
+    },
+    /// Any other AWS service error.
+    #[error("{operation} failed: {message}")]
+    Aws {
+        /// The API operation.
+        operation: String,
+        /// The error code, when the service gave one.
+        code: Option<String>,
+        /// The error, with its causes.
+        message: String,
+    },
+    /// The Docker engine cannot be reached.
+    #[error(
+        "cannot reach the Docker engine ({0}). Start Docker, or point DOCKER_HOST at a running engine"
+    )]
+    DockerUnavailable(String),
+    /// A Docker build, tag or push failed.
+    #[error("{0}")]
+    Docker(String),
+    /// A stack deployment failed.
+    #[error("{0}")]
+    StackFailed(String),
+    /// The cloud assembly could not be read.
+    #[error(transparent)]
+    Assembly(#[from] sagecdk_assembly::AssemblyError),
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An invalid input (manifest entry, option).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DeployError {
+    /// The AWS error code, for service errors.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            DeployError::Aws { code, .. } => code.as_deref(),
+            DeployError::AccessDenied { .. } => Some("AccessDenied"),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> DeployError {
+        let path = path.into();
+        move |source| DeployError::Io { path, source }
+    }
+}
+
+/// Maps an SDK error to a [`DeployError`] naming the operation.
+pub(crate) fn aws<E, R>(operation: &str, err: SdkError<E, R>) -> DeployError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = err.code().map(str::to_string);
+    let text = match err.message() {
+        Some(m) => m.to_string(),
+        None => DisplayErrorContext(&err).to_string(),
+    };
+    let operation = operation.to_string();
+    if text.contains("no providers in chain provided credentials")
+        || text.contains("failed to load credentials")
+        || text.contains("the credential provider was not enabled")
+    {
+        return DeployError::NoCredentials(text);
+    }
+    match code.as_deref() {
+        Some(c)
+            if c.starts_with("AccessDenied")
+                || c == "UnauthorizedOperation"
+                || c == "AuthorizationError" =>
+        {
+            DeployError::AccessDenied {
+                operation,
+                message: text,
+            }
+        }
+        Some("ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId") => {
+            DeployError::NoCredentials(format!("{operation}: {text}"))
+        }
+        _ => DeployError::Aws {
+            operation,
+            code,
+            message: text,
+        },
+    }
+}

@@ -1,0 +1,31 @@
+//! The sagecdk deploy engine: deploys cloud assemblies (written by sagecdk or by the AWS CDK)
+//! to AWS.
+//!
+//! * [`environment`]: credentials and region (standard chain, `--profile`, `AWS_ENDPOINT_URL`),
+//!   the account from STS, manifest placeholders, bootstrap roles, the bootstrap version check.
+//! * [`bootstrap`]: the `CDKToolkit` bootstrap stack (sagecdk's own template, following the
+//!   AWS CDK's bootstrap contract).
+//! * [`assets`]: file assets to the staging bucket, Docker image assets to the repository.
+//! * [`stack`]: one stack through a change set, with events and outputs.
+//! * [`deploy`]: the stacks of an assembly, in dependency order.
+//!
+//! The SDK clients retry throttling and transient errors with exponential backoff.
+
+pub mod assets;
+pub mod bootstrap;
+pub mod deploy;
+pub mod environment;
+pub mod error;
+pub mod stack;
+
+pub use deploy::{DeployOptions, deploy_stacks};
+pub use environment::{AwsEnvironment, EnvironmentOptions};
+pub use error::{DeployError, Result};
+pub use stack::DeployResult;
+
+/// A multi-threaded runtime for the command-line tool.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}

@@ -1,0 +1,577 @@
+//! Deploying one CloudFormation stack with a change set, following its events.
+
+use crate::error::{DeployError, Result, aws};
+use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, Tag,
+};
+use indexmap::IndexMap;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The change set name used for deployments.
+pub const CHANGE_SET_NAME: &str = "cdk-deploy-change-set";
+/// Largest template passed inline (`TemplateBody`).
+pub const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// Where CloudFormation reads the template from.
+#[derive(Debug, Clone)]
+pub enum TemplateSource {
+    /// An `https://` URL of an S3 object.
+    Url(String),
+    /// The template text.
+    Body(String),
+}
+
+/// What to deploy.
+#[derive(Debug, Clone)]
+pub struct StackDeployment {
+    /// The CloudFormation stack name.
+    pub stack_name: String,
+    /// The template as JSON (used to skip unchanged stacks).
+    pub template: serde_json::Value,
+    /// Where CloudFormation gets the template.
+    pub source: TemplateSource,
+    /// Parameter values.
+    pub parameters: IndexMap<String, String>,
+    /// Stack tags.
+    pub tags: IndexMap<String, String>,
+    /// Role CloudFormation uses for the resources.
+    pub execution_role_arn: Option<String>,
+    /// SNS topics for stack events.
+    pub notification_arns: Vec<String>,
+    /// Create the change set but do not execute it.
+    pub no_execute: bool,
+    /// Deploy even when nothing changed.
+    pub force: bool,
+}
+
+/// The outcome of a stack deployment.
+#[derive(Debug, Clone, Default)]
+pub struct DeployResult {
+    /// The stack name.
+    pub stack_name: String,
+    /// The stack ARN, when the stack exists.
+    pub stack_arn: Option<String>,
+    /// Stack outputs.
+    pub outputs: IndexMap<String, String>,
+    /// Nothing changed: no change set was executed.
+    pub no_op: bool,
+    /// The change set was created and left for review (`--no-execute`).
+    pub change_set_pending: bool,
+}
+
+/// Polling intervals: short first, growing to `max`.
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(max: Duration) -> Self {
+        Backoff {
+            next: Duration::from_millis(500),
+            max,
+        }
+    }
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.next).await;
+        self.next = (self.next * 2).min(self.max);
+    }
+}
+
+/// Current description of a stack, `None` when it does not exist.
+pub async fn describe_stack(
+    cfn: &Client,
+    name: &str,
+) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
+    match cfn.describe_stacks().stack_name(name).send().await {
+        Ok(out) => Ok(out.stacks().first().cloned()),
+        Err(e) => {
+            let err = aws("CloudFormation DescribeStacks", e);
+            if err.to_string().contains("does not exist") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+fn outputs_of(stack: &aws_sdk_cloudformation::types::Stack) -> IndexMap<String, String> {
+    let mut outputs: IndexMap<String, String> = stack
+        .outputs()
+        .iter()
+        .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+        .collect();
+    outputs.sort_keys();
+    outputs
+}
+
+fn in_progress(status: &str) -> bool {
+    status.ends_with("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS"
+}
+
+async fn wait_stable(
+    cfn: &Client,
+    name: &str,
+) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
+    let mut backoff = Backoff::new(Duration::from_secs(5));
+    loop {
+        let stack = describe_stack(cfn, name).await?;
+        match &stack {
+            Some(s) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
+                backoff.wait().await;
+            }
+            _ => return Ok(stack),
+        }
+    }
+}
+
+async fn delete_stack_and_wait(cfn: &Client, name: &str, role: Option<&str>) -> Result<()> {
+    cfn.delete_stack()
+        .stack_name(name)
+        .set_role_arn(role.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation DeleteStack", e))?;
+    match wait_stable(cfn, name).await? {
+        Some(s) if s.stack_status() != Some(&StackStatus::DeleteComplete) => {
+            Err(DeployError::StackFailed(format!(
+                "Failed deleting stack {name} that had previously failed creation (current state: \
+                 {}). Delete it in the CloudFormation console, then deploy again",
+                s.stack_status().map(|s| s.as_str()).unwrap_or("?")
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether the deployed stack already has this template, parameters and tags.
+async fn unchanged(
+    cfn: &Client,
+    stack: &aws_sdk_cloudformation::types::Stack,
+    d: &StackDeployment,
+) -> Result<bool> {
+    let status = stack.stack_status().map(|s| s.as_str()).unwrap_or("");
+    if status.ends_with("FAILED") || status == "REVIEW_IN_PROGRESS" {
+        return Ok(false);
+    }
+    let deployed_params: IndexMap<String, String> = stack
+        .parameters()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_key()?.to_string(),
+                p.parameter_value()?.to_string(),
+            ))
+        })
+        .collect();
+    if d.parameters
+        .iter()
+        .any(|(k, v)| deployed_params.get(k) != Some(v))
+    {
+        return Ok(false);
+    }
+    let deployed_tags: IndexMap<String, String> = stack
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect();
+    if deployed_tags.len() != d.tags.len()
+        || d.tags.iter().any(|(k, v)| deployed_tags.get(k) != Some(v))
+    {
+        return Ok(false);
+    }
+    let mut deployed_arns: Vec<&str> = stack
+        .notification_arns()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut arns: Vec<&str> = d.notification_arns.iter().map(String::as_str).collect();
+    deployed_arns.sort_unstable();
+    arns.sort_unstable();
+    if deployed_arns != arns {
+        return Ok(false);
+    }
+    let body = cfn
+        .get_template()
+        .stack_name(stack.stack_id().unwrap_or(&d.stack_name))
+        .template_stage(aws_sdk_cloudformation::types::TemplateStage::Original)
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation GetTemplate", e))?;
+    let deployed: Option<serde_json::Value> = body
+        .template_body()
+        .and_then(|b| serde_json::from_str(b).ok());
+    Ok(deployed.as_ref() == Some(&d.template))
+}
+
+/// Deploys a stack: change set CREATE or UPDATE, wait, execute, follow events, outputs.
+pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployResult> {
+    let name = d.stack_name.as_str();
+    let mut existing = describe_stack(cfn, name).await?;
+    if let Some(s) = &existing {
+        if matches!(
+            s.stack_status(),
+            Some(StackStatus::RollbackComplete | StackStatus::RollbackFailed)
+        ) {
+            eprintln!("{name}: stack failed creation earlier; deleting it before deploying");
+            delete_stack_and_wait(cfn, name, d.execution_role_arn.as_deref()).await?;
+            existing = None;
+        } else if s.stack_status().is_some_and(|st| in_progress(st.as_str())) {
+            eprintln!("{name}: waiting for the stack's current operation to finish");
+            existing = wait_stable(cfn, name).await?;
+        }
+        if existing
+            .as_ref()
+            .is_some_and(|s| s.stack_status() == Some(&StackStatus::DeleteComplete))
+        {
+            existing = None;
+        }
+    }
+
+    if let Some(s) = &existing
+        && !d.force
+        && !d.no_execute
+        && unchanged(cfn, s, d).await?
+    {
+        eprintln!("{name}: skipping deployment (template and parameters unchanged)");
+        return Ok(DeployResult {
+            stack_name: name.to_string(),
+            stack_arn: s.stack_id().map(str::to_string),
+            outputs: outputs_of(s),
+            no_op: true,
+            change_set_pending: false,
+        });
+    }
+
+    let update = existing
+        .as_ref()
+        .is_some_and(|s| s.stack_status() != Some(&StackStatus::ReviewInProgress));
+    if existing.is_some() {
+        // Remove a change set left over by an earlier run (e.g. `--no-execute`).
+        let leftover = cfn
+            .describe_change_set()
+            .stack_name(name)
+            .change_set_name(CHANGE_SET_NAME)
+            .send()
+            .await;
+        if leftover.is_ok() {
+            cfn.delete_change_set()
+                .stack_name(name)
+                .change_set_name(CHANGE_SET_NAME)
+                .send()
+                .await
+                .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
+        }
+    }
+    let token = unique_token();
+    let parameters: Vec<Parameter> = d
+        .parameters
+        .iter()
+        .map(|(k, v)| {
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build()
+        })
+        .collect();
+    let tags: Vec<Tag> = d
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    let mut create = cfn
+        .create_change_set()
+        .stack_name(name)
+        .change_set_name(CHANGE_SET_NAME)
+        .change_set_type(if update {
+            ChangeSetType::Update
+        } else {
+            ChangeSetType::Create
+        })
+        .description(format!("CDK Changeset for execution {token}"))
+        .client_token(format!("create{token}"))
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .capabilities(Capability::CapabilityAutoExpand)
+        .set_parameters(Some(parameters))
+        .set_tags(Some(tags))
+        .set_notification_arns(Some(d.notification_arns.clone()))
+        .set_role_arn(d.execution_role_arn.clone());
+    create = match &d.source {
+        TemplateSource::Url(url) => create.template_url(url),
+        TemplateSource::Body(body) => create.template_body(body),
+    };
+    eprintln!(
+        "{name}: creating CloudFormation changeset ({})...",
+        if update { "UPDATE" } else { "CREATE" }
+    );
+    let created = create
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation CreateChangeSet", e))?;
+    let change_set_id = created.id().unwrap_or(CHANGE_SET_NAME).to_string();
+
+    // Wait for the change set.
+    let mut backoff = Backoff::new(Duration::from_secs(5));
+    let (changes, created_at) = loop {
+        let cs = cfn
+            .describe_change_set()
+            .stack_name(name)
+            .change_set_name(&change_set_id)
+            .send()
+            .await
+            .map_err(|e| aws("CloudFormation DescribeChangeSet", e))?;
+        match cs.status() {
+            Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) | None => {
+                backoff.wait().await;
+            }
+            Some(ChangeSetStatus::CreateComplete) => {
+                break (cs.changes().len(), cs.creation_time().map(|t| t.secs()));
+            }
+            Some(status) => {
+                let reason = cs.status_reason().unwrap_or_default();
+                if reason.starts_with("The submitted information didn't contain changes.")
+                    || reason.starts_with("No updates are to be performed.")
+                {
+                    let _ = cfn
+                        .delete_change_set()
+                        .stack_name(name)
+                        .change_set_name(&change_set_id)
+                        .send()
+                        .await;
+                    eprintln!("{name}: no changes");
+                    let stack = describe_stack(cfn, name).await?;
+                    return Ok(DeployResult {
+                        stack_name: name.to_string(),
+                        stack_arn: stack
+                            .as_ref()
+                            .and_then(|s| s.stack_id().map(str::to_string)),
+                        outputs: stack.as_ref().map(outputs_of).unwrap_or_default(),
+                        no_op: true,
+                        change_set_pending: false,
+                    });
+                }
+                return Err(DeployError::StackFailed(format!(
+                    "Failed to create ChangeSet {CHANGE_SET_NAME} on {name}: {}, {reason}",
+                    status.as_str()
+                )));
+            }
+        }
+    };
+
+    if d.no_execute {
+        eprintln!(
+            "{name}: changeset {CHANGE_SET_NAME} created and waiting in review for manual \
+             execution (--no-execute)"
+        );
+        let stack = describe_stack(cfn, name).await?;
+        return Ok(DeployResult {
+            stack_name: name.to_string(),
+            stack_arn: stack
+                .as_ref()
+                .and_then(|s| s.stack_id().map(str::to_string)),
+            outputs: IndexMap::new(),
+            no_op: false,
+            change_set_pending: true,
+        });
+    }
+
+    eprintln!("{name}: executing changeset...");
+    cfn.execute_change_set()
+        .stack_name(name)
+        .change_set_name(&change_set_id)
+        .client_request_token(format!("exec{token}"))
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation ExecuteChangeSet", e))?;
+
+    let total = changes + usize::from(update);
+    let mut monitor = EventMonitor::new(name, total, created_at.unwrap_or(0));
+    let mut backoff = Backoff::new(Duration::from_secs(2));
+    let stack = loop {
+        monitor.poll(cfn).await;
+        let stack = describe_stack(cfn, name).await?;
+        match &stack {
+            Some(s) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
+                backoff.wait().await;
+            }
+            _ => break stack,
+        }
+    };
+    monitor.poll(cfn).await;
+    let Some(stack) = stack else {
+        return Err(DeployError::StackFailed(format!(
+            "Stack {name} disappeared during deployment"
+        )));
+    };
+    let status = stack.stack_status().map(|s| s.as_str()).unwrap_or("?");
+    match status {
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => Ok(DeployResult {
+            stack_name: name.to_string(),
+            stack_arn: stack.stack_id().map(str::to_string),
+            outputs: outputs_of(&stack),
+            no_op: false,
+            change_set_pending: false,
+        }),
+        _ => {
+            let mut message = if matches!(status, "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED") {
+                format!(
+                    "The stack named {name} failed creation, it may need to be manually deleted \
+                     from the AWS console: {status}"
+                )
+            } else {
+                format!(
+                    "The stack named {name} failed to deploy: {status}{}",
+                    stack
+                        .stack_status_reason()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                )
+            };
+            if !monitor.errors.is_empty() {
+                message.push_str("\nFailed resources:");
+                for e in &monitor.errors {
+                    message.push_str("\n  ");
+                    message.push_str(e);
+                }
+            }
+            Err(DeployError::StackFailed(message))
+        }
+    }
+}
+
+/// Deletes a stack (if it exists) and waits until it is gone.
+pub async fn destroy_stack(cfn: &Client, name: &str, role: Option<&str>) -> Result<()> {
+    if describe_stack(cfn, name).await?.is_none() {
+        return Ok(());
+    }
+    delete_stack_and_wait(cfn, name, role).await
+}
+
+/// Follows `DescribeStackEvents` and prints one plain line per event.
+struct EventMonitor {
+    stack: String,
+    total: usize,
+    done: usize,
+    since: i64,
+    seen: HashSet<String>,
+    completed: HashSet<String>,
+    errors: Vec<String>,
+}
+
+impl EventMonitor {
+    fn new(stack: &str, total: usize, since: i64) -> Self {
+        EventMonitor {
+            stack: stack.to_string(),
+            total,
+            done: 0,
+            since,
+            seen: HashSet::new(),
+            completed: HashSet::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    async fn poll(&mut self, cfn: &Client) {
+        let mut new_events = Vec::new();
+        let mut next: Option<String> = None;
+        'pages: loop {
+            let Ok(page) = cfn
+                .describe_stack_events()
+                .stack_name(&self.stack)
+                .set_next_token(next.clone())
+                .send()
+                .await
+            else {
+                // Events are informational: a failed poll is retried on the next round.
+                return;
+            };
+            for e in page.stack_events() {
+                let id = e.event_id().unwrap_or_default().to_string();
+                let older = e.timestamp().is_some_and(|t| t.secs() < self.since);
+                if self.seen.contains(&id) || older {
+                    break 'pages;
+                }
+                new_events.push(e.clone());
+            }
+            next = page.next_token().map(str::to_string);
+            if next.is_none() {
+                break;
+            }
+        }
+        let width = new_events
+            .iter()
+            .filter_map(|e| e.resource_type().map(str::len))
+            .max()
+            .unwrap_or(0)
+            .max(26);
+        for e in new_events.into_iter().rev() {
+            let id = e.event_id().unwrap_or_default().to_string();
+            self.seen.insert(id);
+            let status = e.resource_status().map(|s| s.as_str()).unwrap_or("");
+            let logical = e.logical_resource_id().unwrap_or_default().to_string();
+            let is_stack = e.resource_type() == Some("AWS::CloudFormation::Stack");
+            if status.ends_with("_COMPLETE") && !is_stack {
+                if self.completed.insert(logical.clone()) {
+                    self.done += 1;
+                } else {
+                    self.done = self.done.saturating_sub(1);
+                }
+            }
+            let reason = e.resource_status_reason().unwrap_or_default();
+            if (status.ends_with("_FAILED")
+                || status == "ROLLBACK_IN_PROGRESS"
+                || status == "UPDATE_ROLLBACK_IN_PROGRESS")
+                && !is_stack
+                && !reason.contains("cancelled")
+            {
+                self.errors.push(format!("{logical}: {reason}"));
+            }
+            let time = e.timestamp().map(|t| clock(t.secs())).unwrap_or_default();
+            eprintln!(
+                "{} | {}/{} | {} | {:<20} | {:<width$} | {} {}",
+                self.stack,
+                self.done.min(self.total),
+                self.total,
+                time,
+                status,
+                e.resource_type().unwrap_or_default(),
+                logical,
+                reason
+            );
+        }
+    }
+}
+
+/// `HH:MM:SS` (UTC) of a Unix time.
+fn clock(secs: i64) -> String {
+    let s = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// A token unique to this process and moment (for client request tokens).
+pub(crate) fn unique_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{:x}-{:x}-{n}", nanos, std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats_utc() {
+        assert_eq!(clock(3600 * 13 + 62), "13:01:02");
+        assert!(in_progress("UPDATE_IN_PROGRESS"));
+        assert!(!in_progress("REVIEW_IN_PROGRESS"));
+    }
+}
