@@ -111,16 +111,23 @@ fn pending(
     invoked: &HashSet<(NodeId, u64)>,
 ) -> Vec<(NodeId, AspectEntry)> {
     let mut out = Vec::new();
-    // Depth-first, carrying the aspects inherited from ancestors.
-    let mut stack: Vec<(NodeId, Vec<AspectEntry>)> = vec![(root, inherited(arena, root))];
+    // Depth-first, sharing the (priority-sorted) aspects inherited from ancestors; a new list
+    // is made only where a node adds aspects of its own.
+    let mut stack: Vec<(NodeId, Rc<Vec<AspectEntry>>)> =
+        vec![(root, Rc::new(inherited(arena, root)))];
     while let Some((node, inherited)) = stack.pop() {
-        let mut applicable = inherited;
-        applicable.extend(arena.node(node).aspects.iter().cloned());
-        let mut sorted = applicable.clone();
-        sorted.sort_by_key(|a| a.priority);
-        for a in sorted {
+        let own = &arena.node(node).aspects;
+        let applicable = if own.is_empty() {
+            inherited
+        } else {
+            let mut list = (*inherited).clone();
+            list.extend(own.iter().cloned());
+            list.sort_by_key(|a| a.priority);
+            Rc::new(list)
+        };
+        for a in applicable.iter() {
             if !invoked.contains(&(node, a.id)) {
-                out.push((node, a));
+                out.push((node, a.clone()));
             }
         }
         for child in arena.node(node).children.iter().rev() {
@@ -132,8 +139,10 @@ fn pending(
 
 fn inherited(arena: &Arena, node: NodeId) -> Vec<AspectEntry> {
     let scopes = arena.scopes(node);
-    scopes[..scopes.len() - 1]
+    let mut list: Vec<AspectEntry> = scopes[..scopes.len() - 1]
         .iter()
         .flat_map(|s| arena.node(*s).aspects.iter().cloned())
-        .collect()
+        .collect();
+    list.sort_by_key(|a| a.priority);
+    list
 }

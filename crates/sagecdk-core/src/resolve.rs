@@ -114,8 +114,17 @@ impl<'a> ResolveContext<'a> {
             Value::Array(items) => items.iter().for_each(|v| self.collect_refs(v)),
             Value::Object(map) => map.values().for_each(|v| self.collect_refs(v)),
             Value::Token(t) => match t.kind() {
-                TokenKind::Ref(RefTarget::Element(_)) | TokenKind::GetAtt { .. } => {
-                    let _ = self.resolve_token(t);
+                TokenKind::Ref(RefTarget::Element(e)) | TokenKind::GetAtt { target: e, .. } => {
+                    // Only references into another stack matter here; rendering is for those.
+                    let same_stack = e.app == self.plan.app_id
+                        && self
+                            .arena
+                            .nodes
+                            .get(e.node as usize)
+                            .is_some_and(|n| n.stack == Some(self.stack));
+                    if !same_stack {
+                        let _ = self.resolve_token(t);
+                    }
                 }
                 TokenKind::Join { values, .. } => self.collect_refs(values),
                 TokenKind::Intrinsic { args, .. } => self.collect_refs(args),
