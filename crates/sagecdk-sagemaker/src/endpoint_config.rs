@@ -24,6 +24,68 @@ pub struct InstanceProductionVariantProps {
     pub instance_type: Option<InstanceType>,
     /// Elastic Inference accelerator.
     pub accelerator_type: Option<AcceleratorType>,
+    /// Seconds to wait for the container's health check (60–3600).
+    pub container_startup_health_check_timeout: Option<u32>,
+    /// Seconds to download the model data (60–3600).
+    pub model_data_download_timeout: Option<u32>,
+    /// Storage volume per instance, in GB (1–512).
+    pub volume_size_in_gb: Option<u32>,
+    /// Request routing across instances.
+    pub routing_strategy: Option<RoutingStrategy>,
+}
+
+/// How requests are routed across a variant's instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoutingStrategy {
+    /// `LEAST_OUTSTANDING_REQUESTS`.
+    LeastOutstandingRequests,
+    /// `RANDOM`.
+    Random,
+}
+
+impl RoutingStrategy {
+    fn as_str(self) -> &'static str {
+        match self {
+            RoutingStrategy::LeastOutstandingRequests => "LEAST_OUTSTANDING_REQUESTS",
+            RoutingStrategy::Random => "RANDOM",
+        }
+    }
+}
+
+/// A serverless production variant.
+#[derive(Clone, Debug)]
+pub struct ServerlessProductionVariantProps {
+    /// The model served.
+    pub model: Model,
+    /// The variant's name.
+    pub variant_name: String,
+    /// Traffic weight (default 1).
+    pub initial_variant_weight: Option<f64>,
+    /// Maximum concurrent invocations (1–200).
+    pub max_concurrency: u32,
+    /// Memory in MB: 1024, 2048, 3072, 4096, 5120 or 6144.
+    pub memory_size_in_mb: u32,
+    /// Provisioned concurrency (1–200, at most `max_concurrency`).
+    pub provisioned_concurrency: Option<u32>,
+}
+
+impl ServerlessProductionVariantProps {
+    /// A serverless variant serving `model`.
+    pub fn new(
+        model: &Model,
+        variant_name: impl Into<String>,
+        memory_size_in_mb: u32,
+        max_concurrency: u32,
+    ) -> Self {
+        ServerlessProductionVariantProps {
+            model: model.clone(),
+            variant_name: variant_name.into(),
+            initial_variant_weight: None,
+            max_concurrency,
+            memory_size_in_mb,
+            provisioned_concurrency: None,
+        }
+    }
 }
 
 impl InstanceProductionVariantProps {
@@ -36,6 +98,10 @@ impl InstanceProductionVariantProps {
             initial_instance_count: None,
             instance_type: None,
             accelerator_type: None,
+            container_startup_health_check_timeout: None,
+            model_data_download_timeout: None,
+            volume_size_in_gb: None,
+            routing_strategy: None,
         }
     }
 
@@ -65,6 +131,8 @@ pub struct EndpointConfigProps {
     pub endpoint_config_name: Option<String>,
     /// Instance production variants.
     pub instance_production_variants: Vec<InstanceProductionVariantProps>,
+    /// A serverless variant (cannot be combined with instance variants).
+    pub serverless_production_variant: Option<ServerlessProductionVariantProps>,
     /// KMS key ARN for the storage volume.
     pub kms_key_arn: Option<Str>,
 }
@@ -83,6 +151,7 @@ pub struct EndpointConfig {
     node: Construct,
     resource: CfnResource,
     variants: Rc<RefCell<Vec<(VariantInfo, Value)>>>,
+    serverless: Rc<RefCell<Option<Value>>>,
     default_instance_type: InstanceType,
 }
 
@@ -117,18 +186,19 @@ impl EndpointConfig {
             resource.set_property("KmsKeyId", key.clone());
         }
         let variants: Rc<RefCell<Vec<(VariantInfo, Value)>>> = Rc::new(RefCell::new(Vec::new()));
-        let view = variants.clone();
+        let serverless: Rc<RefCell<Option<Value>>> = Rc::new(RefCell::new(None));
+        let (view, serverless_view) = (variants.clone(), serverless.clone());
         resource.set_property(
             "ProductionVariants",
             Lazy::any(move |_| {
-                Some(Value::Array(
-                    view.borrow().iter().map(|(_, v)| v.clone()).collect(),
-                ))
+                let mut list: Vec<Value> = view.borrow().iter().map(|(_, v)| v.clone()).collect();
+                list.extend(serverless_view.borrow().iter().cloned());
+                Some(Value::Array(list))
             }),
         );
-        let view = variants.clone();
+        let (view, serverless_view) = (variants.clone(), serverless.clone());
         node.add_validation(move |_| {
-            let n = view.borrow().len();
+            let n = view.borrow().len() + usize::from(serverless_view.borrow().is_some());
             let mut problems = Vec::new();
             if n == 0 {
                 problems.push("Must configure at least 1 production variant".to_string());
@@ -144,17 +214,121 @@ impl EndpointConfig {
             node,
             resource,
             variants,
+            serverless,
             default_instance_type,
         };
+        if props.serverless_production_variant.is_some()
+            && !props.instance_production_variants.is_empty()
+        {
+            config.node.add_error(
+                "Cannot specify both instanceProductionVariants and serverlessProductionVariant. Choose one variant type.",
+            );
+        }
         for v in props.instance_production_variants {
             config.add_instance_production_variant(v);
+        }
+        if let Some(v) = props.serverless_production_variant {
+            config.add_serverless_production_variant(v);
         }
         config
     }
 
+    /// Adds the serverless production variant (at most one, and no instance variants).
+    pub fn add_serverless_production_variant(&self, props: ServerlessProductionVariantProps) {
+        if self.serverless.borrow().is_some() {
+            self.node.add_error(
+                "Cannot add more than one serverless production variant per endpoint configuration",
+            );
+            return;
+        }
+        if !self.variants.borrow().is_empty() {
+            self.node.add_error("Cannot add serverless production variant when instance production variants are already configured");
+            return;
+        }
+        let mut problems = Vec::new();
+        if !(1..=200).contains(&props.max_concurrency) {
+            problems.push("maxConcurrency must be between 1 and 200".to_string());
+        }
+        if !matches!(
+            props.memory_size_in_mb,
+            1024 | 2048 | 3072 | 4096 | 5120 | 6144
+        ) {
+            problems.push(
+                "memorySizeInMB must be one of: 1024, 2048, 3072, 4096, 5120, 6144 MB".to_string(),
+            );
+        }
+        if let Some(p) = props.provisioned_concurrency {
+            if !(1..=200).contains(&p) {
+                problems.push("provisionedConcurrency must be between 1 and 200".to_string());
+            }
+            if p > props.max_concurrency {
+                problems.push(
+                    "provisionedConcurrency cannot be greater than maxConcurrency".to_string(),
+                );
+            }
+        }
+        if props.initial_variant_weight.is_some_and(|w| w < 0.0) {
+            problems.push("Cannot have negative variant weight".to_string());
+        }
+        if !problems.is_empty() {
+            self.node.add_error(format!(
+                "Invalid Serverless Production Variant Props: {}",
+                problems.join(" / ")
+            ));
+            return;
+        }
+        let mut config: IndexMap<String, Value> = IndexMap::new();
+        config.insert("MaxConcurrency".into(), Value::from(props.max_concurrency));
+        config.insert(
+            "MemorySizeInMB".into(),
+            Value::from(props.memory_size_in_mb),
+        );
+        if let Some(p) = props.provisioned_concurrency {
+            config.insert("ProvisionedConcurrency".into(), Value::from(p));
+        }
+        let mut m: IndexMap<String, Value> = IndexMap::new();
+        m.insert(
+            "InitialVariantWeight".into(),
+            Value::from(props.initial_variant_weight.unwrap_or(1.0)),
+        );
+        m.insert("ModelName".into(), props.model.model_name().to_value());
+        m.insert("ServerlessConfig".into(), Value::Object(config));
+        m.insert(
+            "VariantName".into(),
+            Value::from(props.variant_name.as_str()),
+        );
+        *self.serverless.borrow_mut() = Some(Value::Object(m));
+    }
+
     /// Adds an instance production variant.
     pub fn add_instance_production_variant(&self, props: InstanceProductionVariantProps) {
+        if self.serverless.borrow().is_some() {
+            self.node.add_error("Cannot add instance production variant when serverless production variant is already configured");
+            return;
+        }
         let mut problems = Vec::new();
+        for (name, value) in [
+            (
+                "containerStartupHealthCheckTimeout",
+                props.container_startup_health_check_timeout,
+            ),
+            (
+                "modelDataDownloadTimeout",
+                props.model_data_download_timeout,
+            ),
+        ] {
+            if value.is_some_and(|v| !(60..=3600).contains(&v)) {
+                problems.push(format!(
+                    "{name} must be between 60 seconds and 1 hour (3600 seconds)"
+                ));
+            }
+        }
+        if props
+            .volume_size_in_gb
+            .is_some_and(|v| !(1..=512).contains(&v))
+        {
+            problems.push("volumeSizeInGB must be between 1 and 512".to_string());
+        }
         if self
             .variants
             .borrow()
@@ -210,6 +384,12 @@ impl EndpointConfig {
         if let Some(a) = &props.accelerator_type {
             m.insert("AcceleratorType".into(), Value::from(a.as_str()));
         }
+        if let Some(t) = props.container_startup_health_check_timeout {
+            m.insert(
+                "ContainerStartupHealthCheckTimeoutInSeconds".into(),
+                Value::from(t),
+            );
+        }
         m.insert(
             "InitialInstanceCount".into(),
             Value::from(info.initial_instance_count),
@@ -223,8 +403,20 @@ impl EndpointConfig {
             "InstanceType".into(),
             Value::from(info.instance_type.as_str()),
         );
+        if let Some(t) = props.model_data_download_timeout {
+            m.insert("ModelDataDownloadTimeoutInSeconds".into(), Value::from(t));
+        }
         m.insert("ModelName".into(), props.model.model_name().to_value());
+        if let Some(r) = props.routing_strategy {
+            m.insert(
+                "RoutingConfig".into(),
+                Value::object_from([("RoutingStrategy", Value::from(r.as_str()))]),
+            );
+        }
         m.insert("VariantName".into(), Value::from(info.name.as_str()));
+        if let Some(v) = props.volume_size_in_gb {
+            m.insert("VolumeSizeInGB".into(), Value::from(v));
+        }
         self.variants.borrow_mut().push((info, Value::Object(m)));
     }
 

@@ -24,6 +24,7 @@
 mod container_image;
 mod endpoint;
 mod endpoint_config;
+mod imports;
 mod instance_type;
 mod model;
 mod model_data;
@@ -34,7 +35,9 @@ pub use endpoint::{
 };
 pub use endpoint_config::{
     EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,
+    RoutingStrategy, ServerlessProductionVariantProps,
 };
+pub use imports::ImportedResource;
 pub use instance_type::{AcceleratorType, InstanceType};
 pub use model::{ContainerDefinition, MAX_CONTAINERS, Model, ModelProps};
 pub use model_data::ModelData;

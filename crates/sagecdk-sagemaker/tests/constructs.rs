@@ -1,0 +1,452 @@
+//! SageMaker constructs: features beyond the seed app, the CDK bugs not reproduced, and every
+//! validation with its message and construct path.
+
+use sagecdk_assertions::{Match, Template, TemplateError, pattern};
+use sagecdk_aws::iam::{Principal, Role, RoleProps};
+use sagecdk_core::{App, Environment, Stack, StackProps};
+use sagecdk_sagemaker::*;
+
+fn stack(app: &App) -> Stack {
+    Stack::new(
+        app,
+        "S",
+        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
+    )
+}
+
+fn image() -> ContainerImage {
+    ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", None)
+}
+
+fn model(stack: &Stack, id: &str) -> Model {
+    Model::new(
+        stack,
+        id,
+        ModelProps::with_container(ContainerDefinition::new(image())),
+    )
+}
+
+fn errors(stack: &Stack) -> Vec<String> {
+    match Template::try_from_stack(stack) {
+        Ok(_) => panic!("expected synthesis errors"),
+        Err(TemplateError::Synth(e)) => e.diagnostics().iter().map(ToString::to_string).collect(),
+        Err(e) => panic!("unexpected {e}"),
+    }
+}
+
+fn assert_has(errors: &[String], expected: &str) {
+    assert!(
+        errors.iter().any(|e| e.contains(expected)),
+        "missing {expected:?} in {errors:#?}"
+    );
+}
+
+#[test]
+fn serverless_variant_renders_and_validates() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut serverless = ServerlessProductionVariantProps::new(&m, "serverless", 2048, 20);
+    serverless.provisioned_concurrency = Some(5);
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            serverless_production_variant: Some(serverless),
+            ..EndpointConfigProps::default()
+        },
+    );
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"ProductionVariants": [{
+            "InitialVariantWeight": 1,
+            "ModelName": Match::any_value(),
+            "ServerlessConfig": {"MaxConcurrency": 20, "MemorySizeInMB": 2048, "ProvisionedConcurrency": 5},
+            "VariantName": "serverless"
+        }]}),
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mixed = EndpointConfig::new(
+        &s,
+        "Mixed",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "i")],
+            serverless_production_variant: Some(ServerlessProductionVariantProps::new(
+                &m, "v", 1024, 1,
+            )),
+            ..EndpointConfigProps::default()
+        },
+    );
+    mixed.add_serverless_production_variant(ServerlessProductionVariantProps::new(
+        &m, "again", 1024, 1,
+    ));
+    let mut bad = ServerlessProductionVariantProps::new(&m, "v", 1000, 300);
+    bad.provisioned_concurrency = Some(301);
+    EndpointConfig::new(
+        &s,
+        "Bad",
+        EndpointConfigProps {
+            serverless_production_variant: Some(bad),
+            ..EndpointConfigProps::default()
+        },
+    );
+    let serverless_only = EndpointConfig::new(
+        &s,
+        "ServerlessOnly",
+        EndpointConfigProps {
+            serverless_production_variant: Some(ServerlessProductionVariantProps::new(
+                &m, "s", 1024, 1,
+            )),
+            ..EndpointConfigProps::default()
+        },
+    );
+    serverless_only
+        .add_instance_production_variant(InstanceProductionVariantProps::new(&m, "late"));
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/Mixed] Cannot specify both instanceProductionVariants and serverlessProductionVariant",
+    );
+    assert_has(
+        &e,
+        "[S/Mixed] Cannot add serverless production variant when instance production variants are already configured",
+    );
+    assert_has(
+        &e,
+        "[S/Bad] Invalid Serverless Production Variant Props: maxConcurrency must be between 1 and 200 / memorySizeInMB must be one of: 1024, 2048, 3072, 4096, 5120, 6144 MB / provisionedConcurrency must be between 1 and 200 / provisionedConcurrency cannot be greater than maxConcurrency",
+    );
+    assert_has(&e, "[S/Bad] Must configure at least 1 production variant");
+    assert_has(
+        &e,
+        "[S/ServerlessOnly] Cannot add instance production variant when serverless production variant is already configured",
+    );
+}
+
+#[test]
+fn instance_variant_options_and_zero_weight() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut v = InstanceProductionVariantProps::new(&m, "v")
+        .with_weight(0.0)
+        .with_instance_type(InstanceType::G5_XLARGE);
+    v.container_startup_health_check_timeout = Some(600);
+    v.model_data_download_timeout = Some(1200);
+    v.volume_size_in_gb = Some(100);
+    v.routing_strategy = Some(RoutingStrategy::LeastOutstandingRequests);
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![v],
+            kms_key_arn: Some("arn:aws:kms:us-west-2:123456789012:key/abc".into()),
+            ..EndpointConfigProps::default()
+        },
+    );
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({
+            "KmsKeyId": "arn:aws:kms:us-west-2:123456789012:key/abc",
+            "ProductionVariants": [{
+                "ContainerStartupHealthCheckTimeoutInSeconds": 600,
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 0,
+                "InstanceType": "ml.g5.xlarge",
+                "ModelDataDownloadTimeoutInSeconds": 1200,
+                "ModelName": Match::any_value(),
+                "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
+                "VariantName": "v",
+                "VolumeSizeInGB": 100
+            }]
+        }),
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut v = InstanceProductionVariantProps::new(&m, "v")
+        .with_instance_count(0)
+        .with_weight(-1.0);
+    v.container_startup_health_check_timeout = Some(10);
+    v.volume_size_in_gb = Some(1000);
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![v],
+            ..EndpointConfigProps::default()
+        },
+    );
+    config.add_instance_production_variant(InstanceProductionVariantProps::new(&m, "w"));
+    config.add_instance_production_variant(InstanceProductionVariantProps::new(&m, "w"));
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/Config] Invalid Production Variant Props: containerStartupHealthCheckTimeout must be between 60 seconds and 1 hour (3600 seconds); volumeSizeInGB must be between 1 and 512; Must have at least one instance; Cannot have negative variant weight",
+    );
+    assert_has(
+        &e,
+        "[S/Config] There is already a Production Variant with name 'w'",
+    );
+}
+
+#[test]
+fn the_cdk_bugs_are_not_reproduced() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    // Two deep learning container images in one model.
+    let m = Model::new(
+        &s,
+        "Pipeline",
+        ModelProps {
+            containers: vec![
+                ContainerDefinition::new(ContainerImage::from_dlc("a", "1", None)),
+                ContainerDefinition::new(ContainerImage::from_dlc("b", "2", None)),
+            ],
+            ..ModelProps::default()
+        },
+    );
+    // Two autoscaled variants on one endpoint.
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "a")
+                    .with_instance_type(InstanceType::M5_LARGE),
+                InstanceProductionVariantProps::new(&m, "b")
+                    .with_instance_type(InstanceType::C5_LARGE),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(
+        &s,
+        "Endpoint",
+        EndpointProps {
+            endpoint_config: config,
+            endpoint_name: Some("my-endpoint".into()),
+        },
+    );
+    for v in endpoint.instance_production_variants() {
+        v.auto_scale_instance_count(Some(1), Some(4))
+            .expect("scalable")
+            .scale_on_invocations(
+                "Rps",
+                InvocationsScalingProps {
+                    max_requests_per_second: 10.0,
+                    safety_factor: Some(0.8),
+                    ..Default::default()
+                },
+            );
+    }
+    let t = Template::from_stack(&s);
+    t.assert_resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2);
+    t.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        pattern!({"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 480}}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"Containers": Match::array_with(vec![
+            pattern!({"Image": Match::any_value()}),
+        ])}),
+    );
+}
+
+#[test]
+fn model_validations() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    Model::new(&s, "Empty", ModelProps::default());
+    Model::new(
+        &s,
+        "TooMany",
+        ModelProps {
+            containers: (0..16).map(|_| ContainerDefinition::new(image())).collect(),
+            ..ModelProps::default()
+        },
+    );
+    Model::new(
+        &s,
+        "Hosts",
+        ModelProps {
+            containers: vec![
+                ContainerDefinition::new(image()).with_hostname("a"),
+                ContainerDefinition::new(image()),
+            ],
+            ..ModelProps::default()
+        },
+    );
+    Model::new(
+        &s,
+        "Named",
+        ModelProps {
+            model_name: Some("my_model!!".into()),
+            containers: vec![ContainerDefinition::new(image())],
+            ..ModelProps::default()
+        },
+    );
+    Model::new(
+        &s,
+        "BadData",
+        ModelProps::with_container(
+            ContainerDefinition::new(image()).with_model_data(ModelData::from_asset("model.zip")),
+        ),
+    );
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/Empty] Must configure at least 1 container for model",
+    );
+    assert_has(
+        &e,
+        "[S/TooMany] Cannot have more than 15 containers in inference pipeline",
+    );
+    assert_has(
+        &e,
+        "[S/Hosts] Container hostnames must be set on all containers or on none",
+    );
+    assert_has(&e, "[S/Named] Invalid model name 'my_model!!'");
+    assert_has(
+        &e,
+        "[S/BadData] Asset must be a gzipped tar file with extension .tar.gz (model.zip)",
+    );
+}
+
+#[test]
+fn autoscaling_and_lookup_validations() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "burst")
+                    .with_instance_type(InstanceType::T2_MEDIUM),
+                InstanceProductionVariantProps::new(&m, "two")
+                    .with_instance_count(2)
+                    .with_instance_type(InstanceType::M5_LARGE),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(
+        &s,
+        "Endpoint",
+        EndpointProps {
+            endpoint_config: config,
+            endpoint_name: None,
+        },
+    );
+    assert!(
+        endpoint
+            .find_instance_production_variant("burst")
+            .expect("v")
+            .auto_scale_instance_count(None, None)
+            .is_none()
+    );
+    let two = endpoint.find_instance_production_variant("two").expect("v");
+    assert!(two.auto_scale_instance_count(Some(3), Some(1)).is_none());
+    let ok = two.auto_scale_instance_count(None, Some(4)).expect("valid");
+    ok.scale_on_invocations(
+        "Bad",
+        InvocationsScalingProps {
+            max_requests_per_second: 1.0,
+            safety_factor: Some(0.0),
+            ..Default::default()
+        },
+    );
+    assert!(endpoint.find_instance_production_variant("nope").is_none());
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/Endpoint] Invalid Application Auto Scaling configuration: AutoScaling not supported for burstable instance types like ml.t2.medium",
+    );
+    assert_has(
+        &e,
+        "minCapacity cannot be greater than initial instance count: 2; maxCapacity cannot be less than initial instance count: 2",
+    );
+    assert_has(
+        &e,
+        "Safety factor (0) must be greater than 0.0 and less than or equal 1.0",
+    );
+    assert_has(&e, "[S/Endpoint] No variant with name: 'nope'");
+}
+
+#[test]
+fn dlc_images_need_a_known_region_or_an_account() {
+    let app = App::for_tests();
+    let s = Stack::new(
+        &app,
+        "S",
+        StackProps::default().with_env(Environment::new("123456789012", "xx-fake-1")),
+    );
+    model(&s, "M");
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/M] region-info: don't know dlcRepositoryAccount for region xx-fake-1",
+    );
+
+    let app = App::for_tests();
+    let s = Stack::new(
+        &app,
+        "S",
+        StackProps::default().with_env(Environment::new("123456789012", "xx-fake-1")),
+    );
+    Model::new(
+        &s,
+        "M",
+        ModelProps::with_container(ContainerDefinition::new(ContainerImage::from_dlc(
+            "r",
+            "t",
+            Some("111111111111"),
+        ))),
+    );
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"PrimaryContainer": {"Image": {"Fn::Join": ["", ["111111111111.dkr.ecr.xx-fake-1.", {"Ref": "AWS::URLSuffix"}, "/r:t"]]}}}),
+    );
+}
+
+#[test]
+fn imports_and_grants() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let imported = Model::from_model_arn(
+        &s,
+        "Imported",
+        "arn:aws:sagemaker:us-west-2:123456789012:model/my-model",
+    );
+    assert_eq!(imported.name().as_literal().as_deref(), Some("my-model"));
+    let endpoint = Endpoint::from_endpoint_name(&s, "Endpoint", "prod-endpoint");
+    let caller = Role::new(
+        &s,
+        "Caller",
+        RoleProps::new(Principal::service("lambda.amazonaws.com")),
+    );
+    assert!(endpoint.grant_invoke(&caller));
+    EndpointConfig::from_endpoint_config_name(&s, "Config", "cfg");
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::IAM::Policy",
+        pattern!({"PolicyDocument": {"Statement": [{
+            "Action": "sagemaker:InvokeEndpoint",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:us-west-2:123456789012:endpoint/prod-endpoint"]]}
+        }]}}),
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    Model::from_model_arn(&s, "Bad", "not-an-arn");
+    Endpoint::from_endpoint_name(&s, "BadName", "bad_name");
+    let e = errors(&s);
+    assert_has(&e, "[S/Bad] 'not-an-arn' is not a SageMaker resource ARN");
+    assert_has(&e, "[S/BadName] Invalid endpoint name 'bad_name'");
+}
