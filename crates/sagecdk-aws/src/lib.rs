@@ -1,8 +1,9 @@
 //! Supporting AWS constructs for the SageMaker constructs, rendered exactly as the AWS CDK
 //! renders them: [`iam`] roles, policy documents and grants; [`s3`] buckets; [`ecr`]
-//! repositories; [`cloudwatch`] metrics and alarms.
+//! repositories; [`cloudwatch`] metrics and alarms; [`ec2`] VPCs and security groups.
 
 pub mod cloudwatch;
+pub mod ec2;
 pub mod ecr;
 pub mod iam;
 pub mod s3;

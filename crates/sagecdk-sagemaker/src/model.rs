@@ -3,6 +3,7 @@
 use crate::cdk_compatible;
 use crate::container_image::ContainerImage;
 use crate::model_data::ModelData;
+use sagecdk_aws::ec2::{SecurityGroup, Vpc};
 use sagecdk_aws::iam::{
     Grantable, PolicyStatement, Principal, Role, RoleProps, aws_managed_policy_arn,
 };
@@ -69,6 +70,13 @@ pub struct ModelProps {
     pub containers: Vec<ContainerDefinition>,
     /// Run the containers without network access.
     pub network_isolation: bool,
+    /// Place the model's containers in a VPC.
+    pub vpc: Option<Vpc>,
+    /// Security groups (default: one created as `<id>/SecurityGroup`; needs `vpc`).
+    pub security_groups: Vec<SecurityGroup>,
+    /// Whether a created security group allows all outbound traffic (default true; needs
+    /// `vpc` and no `security_groups`).
+    pub allow_all_outbound: Option<bool>,
 }
 
 impl ModelProps {
@@ -205,6 +213,62 @@ impl Model {
                 role
             }
         };
+        if props.vpc.is_none()
+            && (!props.security_groups.is_empty() || props.allow_all_outbound.is_some())
+        {
+            node.add_error(
+                "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
+            );
+        }
+        if !props.security_groups.is_empty() && props.allow_all_outbound.is_some() {
+            node.add_error("Configure 'allowAllOutbound' directly on the supplied SecurityGroups");
+        }
+        let vpc_config = props.vpc.as_ref().map(|vpc| {
+            let groups = if props.security_groups.is_empty() {
+                vec![SecurityGroup::new(
+                    &node,
+                    "SecurityGroup",
+                    vpc,
+                    props.allow_all_outbound.unwrap_or(true),
+                    None,
+                )]
+            } else {
+                props.security_groups.clone()
+            };
+            if !compatible {
+                // Network interfaces in the VPC (CreateModel execution role permissions).
+                role.add_to_policy(
+                    PolicyStatement::allow()
+                        .actions([
+                            "ec2:CreateNetworkInterface",
+                            "ec2:CreateNetworkInterfacePermission",
+                            "ec2:DeleteNetworkInterface",
+                            "ec2:DeleteNetworkInterfacePermission",
+                            "ec2:DescribeDhcpOptions",
+                            "ec2:DescribeNetworkInterfaces",
+                            "ec2:DescribeSecurityGroups",
+                            "ec2:DescribeSubnets",
+                            "ec2:DescribeVpcs",
+                        ])
+                        .resource("*"),
+                );
+            }
+            Value::object_from([
+                (
+                    "SecurityGroupIds",
+                    Value::Array(
+                        groups
+                            .iter()
+                            .map(|g| g.security_group_id().to_value())
+                            .collect(),
+                    ),
+                ),
+                (
+                    "Subnets",
+                    Value::Array(vpc.subnet_ids.iter().map(Str::to_value).collect()),
+                ),
+            ])
+        });
         let state = Rc::new(RefCell::new(ModelState {
             containers: Vec::new(),
             hostnames: Vec::new(),
@@ -248,6 +312,9 @@ impl Model {
                 (s.containers.len() == 1).then(|| s.containers[0].clone())
             }),
         );
+        if let Some(vpc_config) = vpc_config {
+            resource.set_property("VpcConfig", vpc_config);
+        }
         let view = state.clone();
         node.add_validation(move |_| {
             let s = view.borrow();

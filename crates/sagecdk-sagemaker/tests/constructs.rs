@@ -450,3 +450,71 @@ fn imports_and_grants() {
     assert_has(&e, "[S/Bad] 'not-an-arn' is not a SageMaker resource ARN");
     assert_has(&e, "[S/BadName] Invalid endpoint name 'bad_name'");
 }
+
+#[test]
+fn vpc_placement() {
+    use sagecdk_aws::ec2::{SecurityGroup, Vpc};
+    let app = App::for_tests();
+    let s = stack(&app);
+    let vpc = Vpc::from_attributes("vpc-123", vec!["subnet-a".into(), "subnet-b".into()]);
+    Model::new(
+        &s,
+        "M",
+        ModelProps {
+            containers: vec![ContainerDefinition::new(image())],
+            vpc: Some(vpc.clone()),
+            allow_all_outbound: Some(false),
+            ..ModelProps::default()
+        },
+    );
+    let given = SecurityGroup::from_id(&s, "Given", "sg-456");
+    Model::new(
+        &s,
+        "WithGroup",
+        ModelProps {
+            containers: vec![ContainerDefinition::new(image())],
+            vpc: Some(vpc),
+            security_groups: vec![given],
+            ..ModelProps::default()
+        },
+    );
+    let t = Template::from_stack(&s);
+    t.assert_resource_count_is("AWS::EC2::SecurityGroup", 1);
+    t.assert_has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        pattern!({
+            "GroupDescription": "S/M/SecurityGroup",
+            "SecurityGroupEgress": [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}],
+            "VpcId": "vpc-123"
+        }),
+    );
+    t.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"VpcConfig": {"SecurityGroupIds": [{"Fn::GetAtt": [Match::string_like_regexp("^MSecurityGroup"), "GroupId"]}], "Subnets": ["subnet-a", "subnet-b"]}}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"VpcConfig": {"SecurityGroupIds": ["sg-456"]}}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::IAM::Policy",
+        pattern!({"PolicyDocument": {"Statement": Match::array_with(vec![pattern!({"Action": Match::array_with(vec![pattern!("ec2:CreateNetworkInterface")]), "Effect": "Allow", "Resource": "*"})])}}),
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    Model::new(
+        &s,
+        "NoVpc",
+        ModelProps {
+            containers: vec![ContainerDefinition::new(image())],
+            allow_all_outbound: Some(true),
+            ..ModelProps::default()
+        },
+    );
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/NoVpc] Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
+    );
+}
