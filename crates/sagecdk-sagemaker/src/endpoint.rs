@@ -4,7 +4,9 @@ use crate::endpoint_config::{EndpointConfig, VariantInfo};
 use crate::model::name_problem;
 use sagecdk_aws::cloudwatch::Metric;
 use sagecdk_aws::iam::{Grant, Grantable};
-use sagecdk_core::{ArnComponents, CfnResource, Construct, Scope, Stack, Str, cfn};
+use sagecdk_core::{ArnComponents, CfnResource, Construct, Scope, Stack, Str, Value, cfn};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Options of an [`Endpoint`].
 #[derive(Clone, Debug)]
@@ -74,6 +76,45 @@ impl Endpoint {
     /// Allows invoking the endpoint.
     pub fn grant_invoke(&self, grantee: &dyn Grantable) -> bool {
         Grant::add_to_principal(grantee, ["sagemaker:InvokeEndpoint"], [self.endpoint_arn()])
+    }
+
+    /// Autoscaling of the serverless variant's provisioned concurrency between `min` and `max`
+    /// (the CDK has no such support). Track its utilization with
+    /// [`ScalableInstanceCount::scale_on_provisioned_concurrency_utilization`].
+    pub fn auto_scale_provisioned_concurrency(
+        &self,
+        min: u32,
+        max: u32,
+    ) -> Option<ScalableInstanceCount> {
+        let Some((name, provisioned)) = self.config.serverless_variant() else {
+            self.node
+                .add_error("Provisioned concurrency scaling needs a serverless production variant");
+            return None;
+        };
+        let mut problems = Vec::new();
+        if provisioned.is_none() {
+            problems.push("the serverless variant must have provisioned concurrency".to_string());
+        }
+        if min > max || !(1..=200).contains(&max) {
+            problems.push(format!(
+                "min ({min}) and max ({max}) must satisfy 1 <= min <= max <= 200"
+            ));
+        }
+        if !problems.is_empty() {
+            self.node.add_error(format!(
+                "Invalid Application Auto Scaling configuration: {}",
+                problems.join("; ")
+            ));
+            return None;
+        }
+        scalable_target(
+            self,
+            &format!("ProvisionedConcurrency{name}"),
+            &name,
+            "sagemaker:variant:DesiredProvisionedConcurrency",
+            min,
+            max,
+        )
     }
 
     /// The instance variants.
@@ -212,31 +253,57 @@ impl InstanceVariant {
             ));
             return None;
         }
-        let stack = Stack::of(node)?;
-        if node.try_find_child("ScalingRole").is_none() {
-            Construct::new(node, "ScalingRole");
-        }
-        let role_arn = stack.format_arn(
-            ArnComponents::new("iam", "role").with_region("").with_resource_name(
-                "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
-            ),
-        );
-        let scope = Construct::new(node, &scope_id);
-        let target_scope = Construct::new(&scope, "Target");
-        let target = CfnResource::with_fqn(&target_scope, "Resource", "AWS::ApplicationAutoScaling::ScalableTarget", "sagecdk.aws_applicationautoscaling.CfnScalableTarget")
-            .with_properties(cfn!({
-                "MaxCapacity": (max.unwrap_or(count)),
-                "MinCapacity": (min.unwrap_or(count)),
-                "ResourceId": (Str::from("endpoint/") + self.endpoint.endpoint_name() + "/variant/" + self.info.name.as_str()),
-                "RoleARN": role_arn,
-                "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
-                "ServiceNamespace": "sagemaker"
-            }));
-        Some(ScalableInstanceCount {
-            target_scope,
-            target,
-        })
+        scalable_target(
+            &self.endpoint,
+            &scope_id,
+            &self.info.name,
+            "sagemaker:variant:DesiredInstanceCount",
+            min.unwrap_or(count),
+            max.unwrap_or(count),
+        )
     }
+}
+
+/// Creates `<endpoint>/<scope_id>/Target/Resource`, the scalable target of one variant dimension.
+fn scalable_target(
+    endpoint: &Endpoint,
+    scope_id: &str,
+    variant: &str,
+    dimension: &str,
+    min: u32,
+    max: u32,
+) -> Option<ScalableInstanceCount> {
+    let node = &endpoint.node;
+    let stack = Stack::of(node)?;
+    if node.try_find_child("ScalingRole").is_none() {
+        Construct::new(node, "ScalingRole");
+    }
+    let role_arn = stack.format_arn(
+        ArnComponents::new("iam", "role").with_region("").with_resource_name(
+            "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+        ),
+    );
+    let scope = Construct::new(node, scope_id);
+    let target_scope = Construct::new(&scope, "Target");
+    let target = CfnResource::with_fqn(
+        &target_scope,
+        "Resource",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "sagecdk.aws_applicationautoscaling.CfnScalableTarget",
+    )
+    .with_properties(cfn!({
+        "MaxCapacity": max,
+        "MinCapacity": min,
+        "ResourceId": (Str::from("endpoint/") + endpoint.endpoint_name() + "/variant/" + variant),
+        "RoleARN": role_arn,
+        "ScalableDimension": dimension,
+        "ServiceNamespace": "sagemaker"
+    }));
+    Some(ScalableInstanceCount {
+        target_scope,
+        target,
+        scheduled: Rc::new(RefCell::new(Vec::new())),
+    })
 }
 
 /// Options of [`ScalableInstanceCount::scale_on_invocations`].
@@ -261,6 +328,43 @@ pub struct InvocationsScalingProps {
 pub struct ScalableInstanceCount {
     target_scope: Construct,
     target: CfnResource,
+    scheduled: Rc<RefCell<Vec<Value>>>,
+}
+
+/// Options of [`ScalableInstanceCount::scale_to_track_metric`].
+#[derive(Clone, Debug, Default)]
+pub struct TargetTrackingProps {
+    /// Target value of the metric.
+    pub target_value: f64,
+    /// A predefined metric type (e.g. `SageMakerVariantInvocationsPerInstance`).
+    pub predefined_metric: Option<String>,
+    /// A custom metric (used when no predefined metric is given).
+    pub custom_metric: Option<Metric>,
+    /// Physical policy name (default: unique from the path).
+    pub policy_name: Option<String>,
+    /// Never scale in.
+    pub disable_scale_in: Option<bool>,
+    /// Seconds between scale-in activities.
+    pub scale_in_cooldown: Option<u32>,
+    /// Seconds between scale-out activities.
+    pub scale_out_cooldown: Option<u32>,
+}
+
+/// A scheduled change of the capacity limits.
+#[derive(Clone, Debug, Default)]
+pub struct ScheduledScalingProps {
+    /// `cron(...)`, `rate(...)` or `at(...)`.
+    pub schedule: String,
+    /// New minimum capacity.
+    pub min_capacity: Option<u32>,
+    /// New maximum capacity.
+    pub max_capacity: Option<u32>,
+    /// Time zone of the schedule (e.g. `Europe/Berlin`).
+    pub timezone: Option<String>,
+    /// When the schedule starts (ISO 8601).
+    pub start_time: Option<String>,
+    /// When it ends (ISO 8601).
+    pub end_time: Option<String>,
 }
 
 impl ScalableInstanceCount {
@@ -274,22 +378,88 @@ impl ScalableInstanceCount {
             ));
             return;
         }
+        self.scale_to_track_metric(
+            id,
+            TargetTrackingProps {
+                target_value: factor * props.max_requests_per_second * 60.0,
+                predefined_metric: Some("SageMakerVariantInvocationsPerInstance".into()),
+                custom_metric: None,
+                policy_name: props.policy_name,
+                disable_scale_in: props.disable_scale_in,
+                scale_in_cooldown: props.scale_in_cooldown,
+                scale_out_cooldown: props.scale_out_cooldown,
+            },
+        );
+    }
+
+    /// Target tracking on the serverless variant's provisioned concurrency utilization
+    /// (`SageMakerVariantProvisionedConcurrencyUtilization`, a fraction such as 0.7).
+    pub fn scale_on_provisioned_concurrency_utilization(&self, id: &str, target_value: f64) {
+        self.scale_to_track_metric(
+            id,
+            TargetTrackingProps {
+                target_value,
+                predefined_metric: Some("SageMakerVariantProvisionedConcurrencyUtilization".into()),
+                ..TargetTrackingProps::default()
+            },
+        );
+    }
+
+    /// Target tracking on any metric: a predefined type or a custom CloudWatch metric.
+    pub fn scale_to_track_metric(&self, id: &str, props: TargetTrackingProps) {
         let scope = Construct::new(&self.target_scope, id);
         let mut config = sagecdk_core::Value::object();
+        match (&props.predefined_metric, &props.custom_metric) {
+            (None, Some(metric)) => {
+                let mut dims: Vec<(&String, &Str)> = metric.dimensions.iter().collect();
+                dims.sort_by(|a, b| a.0.cmp(b.0));
+                let dimensions: Vec<Value> = dims
+                    .into_iter()
+                    .map(|(k, v)| {
+                        Value::object_from([
+                            ("Name", Value::from(k.as_str())),
+                            ("Value", v.to_value()),
+                        ])
+                    })
+                    .collect();
+                config.insert(
+                    "CustomizedMetricSpecification",
+                    cfn!({
+                        "Dimensions": dimensions,
+                        "MetricName": (metric.metric_name.as_str()),
+                        "Namespace": (metric.namespace.as_str()),
+                        "Statistic": (metric.statistic.as_str())
+                    }),
+                );
+            }
+            (None, None) => {
+                scope.add_error("Target tracking needs a predefined or a custom metric");
+                return;
+            }
+            (Some(_), Some(_)) => {
+                scope.add_error(
+                    "Target tracking takes either a predefined or a custom metric, not both",
+                );
+                return;
+            }
+            (Some(_), None) => {}
+        }
         if let Some(d) = props.disable_scale_in {
             config.insert("DisableScaleIn", d);
         }
-        config.insert(
-            "PredefinedMetricSpecification",
-            cfn!({"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}),
-        );
+        if let Some(p) = &props.predefined_metric {
+            config.insert(
+                "PredefinedMetricSpecification",
+                cfn!({"PredefinedMetricType": (p.as_str())}),
+            );
+        }
         if let Some(c) = props.scale_in_cooldown {
             config.insert("ScaleInCooldown", c);
         }
         if let Some(c) = props.scale_out_cooldown {
             config.insert("ScaleOutCooldown", c);
         }
-        config.insert("TargetValue", factor * props.max_requests_per_second * 60.0);
+        config.insert("TargetValue", props.target_value);
         let name = props
             .policy_name
             .clone()
@@ -306,6 +476,51 @@ impl ScalableInstanceCount {
             "ScalingTargetId": (self.target.reference()),
             "TargetTrackingScalingPolicyConfiguration": config
         }));
+    }
+
+    /// Changes the capacity limits on a schedule.
+    pub fn scale_on_schedule(&self, id: &str, props: ScheduledScalingProps) {
+        if props.min_capacity.is_none() && props.max_capacity.is_none() {
+            self.target_scope.add_error(format!(
+                "Scheduled action '{id}' must set min_capacity, max_capacity or both"
+            ));
+            return;
+        }
+        let mut action = sagecdk_core::Value::object();
+        if let Some(t) = &props.end_time {
+            action.insert("EndTime", t.as_str());
+        }
+        let mut limits = sagecdk_core::Value::object();
+        if let Some(m) = props.max_capacity {
+            limits.insert("MaxCapacity", m);
+        }
+        if let Some(m) = props.min_capacity {
+            limits.insert("MinCapacity", m);
+        }
+        action.insert("ScalableTargetAction", limits);
+        action.insert("Schedule", props.schedule.as_str());
+        action.insert("ScheduledActionName", id);
+        if let Some(t) = &props.start_time {
+            action.insert("StartTime", t.as_str());
+        }
+        if let Some(t) = &props.timezone {
+            action.insert("Timezone", t.as_str());
+        }
+        let first = self.scheduled.borrow().is_empty();
+        self.scheduled.borrow_mut().push(action);
+        if first {
+            let view = self.scheduled.clone();
+            let mut props = self.target.properties();
+            props.insert(
+                "ScheduledActions".into(),
+                Value::Token(sagecdk_core::Lazy::any(move |_| {
+                    Some(Value::Array(view.borrow().clone()))
+                })),
+            );
+            // Keep the CloudFormation-name order of the properties.
+            props.sort_keys();
+            let _ = self.target.clone().with_properties(Value::Object(props));
+        }
     }
 
     /// The `AWS::ApplicationAutoScaling::ScalableTarget` resource.

@@ -428,6 +428,21 @@ impl EndpointConfig {
             .map(|(v, _)| v.clone())
     }
 
+    /// The serverless variant's name and provisioned concurrency, if there is one.
+    pub(crate) fn serverless_variant(&self) -> Option<(String, Option<u32>)> {
+        let v = self.serverless.borrow().clone()?;
+        let object = v.as_object()?;
+        let name = object.get("VariantName")?.as_str()?.to_string();
+        let provisioned = object
+            .get("ServerlessConfig")
+            .and_then(Value::as_object)
+            .and_then(|c| match c.get("ProvisionedConcurrency") {
+                Some(Value::Number(n)) => Some(*n as u32),
+                _ => None,
+            });
+        Some((name, provisioned))
+    }
+
     pub(crate) fn variant_names(&self) -> Vec<String> {
         self.variants
             .borrow()

@@ -32,6 +32,7 @@ mod model_data;
 pub use container_image::ContainerImage;
 pub use endpoint::{
     Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps, ScalableInstanceCount,
+    ScheduledScalingProps, TargetTrackingProps,
 };
 pub use endpoint_config::{
     EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,

@@ -518,3 +518,195 @@ fn vpc_placement() {
         "[S/NoVpc] Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
     );
 }
+
+#[test]
+fn scaling_beyond_the_cdk() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "v")
+                    .with_instance_type(InstanceType::G5_XLARGE),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(
+        &s,
+        "Endpoint",
+        EndpointProps {
+            endpoint_config: config,
+            endpoint_name: None,
+        },
+    );
+    let variant = endpoint
+        .find_instance_production_variant("v")
+        .expect("variant");
+    let count = variant
+        .auto_scale_instance_count(Some(1), Some(8))
+        .expect("scalable");
+    count.scale_to_track_metric(
+        "Gpu",
+        TargetTrackingProps {
+            target_value: 70.0,
+            custom_metric: Some(variant.metric_gpu_utilization()),
+            scale_in_cooldown: Some(300),
+            ..TargetTrackingProps::default()
+        },
+    );
+    count.scale_on_schedule(
+        "NightlyLow",
+        ScheduledScalingProps {
+            schedule: "cron(0 20 * * ? *)".into(),
+            min_capacity: Some(1),
+            max_capacity: Some(2),
+            timezone: Some("Europe/Berlin".into()),
+            ..ScheduledScalingProps::default()
+        },
+    );
+    count.scale_on_schedule(
+        "MorningHigh",
+        ScheduledScalingProps {
+            schedule: "cron(0 7 * * ? *)".into(),
+            min_capacity: Some(4),
+            ..Default::default()
+        },
+    );
+    count.scale_on_schedule(
+        "Nothing",
+        ScheduledScalingProps {
+            schedule: "rate(1 day)".into(),
+            ..Default::default()
+        },
+    );
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "Scheduled action 'Nothing' must set min_capacity, max_capacity or both",
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "v")
+                    .with_instance_type(InstanceType::G5_XLARGE),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(
+        &s,
+        "Endpoint",
+        EndpointProps {
+            endpoint_config: config,
+            endpoint_name: None,
+        },
+    );
+    let variant = endpoint
+        .find_instance_production_variant("v")
+        .expect("variant");
+    let count = variant
+        .auto_scale_instance_count(Some(1), Some(8))
+        .expect("scalable");
+    count.scale_to_track_metric(
+        "Gpu",
+        TargetTrackingProps {
+            target_value: 70.0,
+            custom_metric: Some(variant.metric_gpu_utilization()),
+            ..TargetTrackingProps::default()
+        },
+    );
+    count.scale_on_schedule(
+        "NightlyLow",
+        ScheduledScalingProps {
+            schedule: "cron(0 20 * * ? *)".into(),
+            min_capacity: Some(1),
+            max_capacity: Some(2),
+            timezone: Some("Europe/Berlin".into()),
+            ..ScheduledScalingProps::default()
+        },
+    );
+    let t = Template::from_stack(&s);
+    t.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        pattern!({"TargetTrackingScalingPolicyConfiguration": {
+            "CustomizedMetricSpecification": {
+                "Dimensions": [{"Name": "EndpointName", "Value": Match::any_value()}, {"Name": "VariantName", "Value": "v"}],
+                "MetricName": "GPUUtilization",
+                "Namespace": "/aws/sagemaker/Endpoints",
+                "Statistic": "Average"
+            },
+            "TargetValue": 70
+        }}),
+    );
+    let targets = t.find_resources(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        Match::any_value(),
+    );
+    let props = &targets.values().next().expect("target")["Properties"];
+    let keys: Vec<&String> = props.as_object().expect("obj").keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "MaxCapacity",
+            "MinCapacity",
+            "ResourceId",
+            "RoleARN",
+            "ScalableDimension",
+            "ScheduledActions",
+            "ServiceNamespace"
+        ]
+    );
+    assert_eq!(
+        props["ScheduledActions"],
+        serde_json::json!([{"ScalableTargetAction": {"MaxCapacity": 2, "MinCapacity": 1}, "Schedule": "cron(0 20 * * ? *)", "ScheduledActionName": "NightlyLow", "Timezone": "Europe/Berlin"}])
+    );
+
+    // Provisioned concurrency of a serverless variant.
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut serverless = ServerlessProductionVariantProps::new(&m, "sls", 2048, 50);
+    serverless.provisioned_concurrency = Some(5);
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            serverless_production_variant: Some(serverless),
+            ..Default::default()
+        },
+    );
+    let endpoint = Endpoint::new(
+        &s,
+        "Endpoint",
+        EndpointProps {
+            endpoint_config: config,
+            endpoint_name: None,
+        },
+    );
+    endpoint
+        .auto_scale_provisioned_concurrency(1, 20)
+        .expect("scalable")
+        .scale_on_provisioned_concurrency_utilization("Utilization", 0.7);
+    let t = Template::from_stack(&s);
+    t.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        pattern!({"MaxCapacity": 20, "MinCapacity": 1, "ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency"}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        pattern!({"TargetTrackingScalingPolicyConfiguration": {
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"},
+            "TargetValue": 0.7
+        }}),
+    );
+}
