@@ -2,7 +2,7 @@
 
 use crate::cdk_compatible;
 use crate::container_image::ContainerImage;
-use crate::model_data::ModelData;
+use crate::model_data::{BoundModelData, ModelData};
 use sagecdk_aws::ec2::{SecurityGroup, Vpc};
 use sagecdk_aws::iam::{
     Grantable, PolicyStatement, Principal, Role, RoleProps, aws_managed_policy_arn,
@@ -167,8 +167,14 @@ fn render_container(
         );
     }
     m.insert("Image".into(), image.to_value());
-    if let Some(d) = data {
-        m.insert("ModelDataUrl".into(), d.to_value());
+    match data {
+        Some(BoundModelData::Source(source)) => {
+            m.insert("ModelDataSource".into(), source);
+        }
+        Some(BoundModelData::Url(url)) => {
+            m.insert("ModelDataUrl".into(), url.to_value());
+        }
+        None => {}
     }
     Value::Object(m)
 }

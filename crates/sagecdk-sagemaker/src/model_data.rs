@@ -22,6 +22,19 @@ enum Source {
         bucket: Bucket,
         key: String,
     },
+    S3Prefix {
+        bucket: Bucket,
+        prefix: String,
+        accept_eula: bool,
+    },
+}
+
+/// How a container gets its model data.
+pub(crate) enum BoundModelData {
+    /// `ModelDataUrl`: a `.tar.gz` object.
+    Url(Str),
+    /// `ModelDataSource`: an uncompressed S3 prefix.
+    Source(sagecdk_core::Value),
 }
 
 /// Model artifacts for a container.
@@ -38,6 +51,9 @@ impl std::fmt::Debug for ModelData {
                 write!(f, "ModelData::from_directory({directory:?})")
             }
             Source::Bucket { key, .. } => write!(f, "ModelData::from_bucket(.., {key:?})"),
+            Source::S3Prefix { prefix, .. } => {
+                write!(f, "ModelData::from_s3_prefix(.., {prefix:?})")
+            }
         }
     }
 }
@@ -76,7 +92,59 @@ impl ModelData {
     }
 
     /// Binds the data to a model, granting read access; returns the model data URL.
+    /// Uncompressed model files under an S3 prefix (SageMaker's `ModelDataSource` with
+    /// `CompressionType: None`, as used for large language models; the CDK has no equivalent).
+    /// `accept_eula` accepts the model's end-user license (gated models).
+    pub fn from_s3_prefix(bucket: &Bucket, prefix: impl Into<String>, accept_eula: bool) -> Self {
+        let mut prefix = prefix.into();
+        if !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        ModelData {
+            source: Rc::new(Source::S3Prefix {
+                bucket: bucket.clone(),
+                prefix,
+                accept_eula,
+            }),
+        }
+    }
+
+    /// Binds the data to a model, granting read access.
     pub(crate) fn bind(
+        &self,
+        model: &Construct,
+        grantee: Option<&dyn Grantable>,
+        asset_bucket_arn: impl Fn(Str) -> Str,
+    ) -> BoundModelData {
+        if let Source::S3Prefix {
+            bucket,
+            prefix,
+            accept_eula,
+        } = &*self.source
+        {
+            if let Some(g) = grantee {
+                let pattern = format!("{prefix}*");
+                bucket.grant_read(g, Some(&pattern));
+            }
+            let mut s3 = sagecdk_core::Value::object();
+            s3.insert("CompressionType", "None");
+            if *accept_eula {
+                s3.insert(
+                    "ModelAccessConfig",
+                    sagecdk_core::cfn!({"AcceptEula": true}),
+                );
+            }
+            s3.insert("S3DataType", "S3Prefix");
+            s3.insert("S3Uri", bucket.s3_url_for_object(prefix));
+            return BoundModelData::Source(sagecdk_core::Value::object_from([(
+                "S3DataSource",
+                s3,
+            )]));
+        }
+        BoundModelData::Url(self.bind_url(model, grantee, asset_bucket_arn))
+    }
+
+    fn bind_url(
         &self,
         model: &Construct,
         grantee: Option<&dyn Grantable>,
@@ -142,6 +210,7 @@ impl ModelData {
                 }
                 bucket.url_for_object(key)
             }
+            Source::S3Prefix { .. } => Str::default(),
         }
     }
 }

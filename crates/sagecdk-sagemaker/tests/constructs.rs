@@ -710,3 +710,44 @@ fn scaling_beyond_the_cdk() {
         }}),
     );
 }
+
+#[test]
+fn uncompressed_model_data_from_an_s3_prefix() {
+    use sagecdk_aws::s3::Bucket;
+    let app = App::for_tests();
+    let s = stack(&app);
+    let bucket = Bucket::from_bucket_name(&s, "Weights", "my-llm-weights");
+    Model::new(
+        &s,
+        "Llm",
+        ModelProps::with_container(
+            ContainerDefinition::new(image())
+                .with_model_data(ModelData::from_s3_prefix(&bucket, "llama/v3", true)),
+        ),
+    );
+    let t = Template::from_stack(&s);
+    t.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"PrimaryContainer": {
+            "Image": Match::any_value(),
+            "ModelDataSource": {"S3DataSource": {
+                "CompressionType": "None",
+                "ModelAccessConfig": {"AcceptEula": true},
+                "S3DataType": "S3Prefix",
+                "S3Uri": "s3://my-llm-weights/llama/v3/"
+            }},
+            "ModelDataUrl": Match::absent()
+        }}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::IAM::Policy",
+        pattern!({"PolicyDocument": {"Statement": Match::array_with(vec![pattern!({
+            "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+            "Effect": "Allow",
+            "Resource": [
+                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-llm-weights"]]},
+                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-llm-weights/llama/v3/*"]]}
+            ]
+        })])}}),
+    );
+}
