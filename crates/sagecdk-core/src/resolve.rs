@@ -273,7 +273,8 @@ impl<'a> ResolveContext<'a> {
     fn logical_id(&self, e: &ElementRef) -> Option<String> {
         if e.app != self.plan.app_id {
             self.error("a token refers to a construct of another App");
-            return Some(String::new());
+            // Rendered as absent: the node index means nothing in this app's tree.
+            return None;
         }
         match self.plan.logical_ids.get(&e.node) {
             Some(id) => Some(id.clone()),
@@ -288,7 +289,7 @@ impl<'a> ResolveContext<'a> {
     }
 
     fn maybe_import(&self, target: &ElementRef, token: &Token, rendered: Json) -> Option<Json> {
-        let producer = match self.arena.node(target.node).stack {
+        let producer = match self.arena.nodes.get(target.node as usize).and_then(|n| n.stack) {
             Some(s) => s,
             None => return Some(rendered),
         };

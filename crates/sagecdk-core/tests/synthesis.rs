@@ -585,10 +585,17 @@ fn stacks_under_constructs_get_unique_names() {
 fn tokens_of_another_app_are_rejected() {
     let other = app();
     let other_stack = Stack::new(&other, "O", StackProps::default());
+    // Node indices beyond anything in the consuming app must not be looked up there.
+    for i in 0..20 {
+        Construct::new(&other_stack, &format!("Pad{i}"));
+    }
     let foreign = CfnResource::new(&other_stack, "F", "AWS::X::Y");
     let app = app();
     let stack = Stack::new(&app, "S", StackProps::default());
-    CfnResource::new(&stack, "R", "AWS::X::Y").set_property("P", foreign.reference());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y");
+    r.set_property("P", foreign.reference());
+    r.set_property("Q", fmt_str!("x-{}", foreign.get_att("Arn")));
+    r.set_property("L", foreign.logical_id());
     let errs = errors(&app);
     assert!(errs.iter().any(|e| e.contains("another App")), "{errs:?}");
 }
