@@ -34,6 +34,10 @@ pub enum Command {
     Bootstrap(BootstrapArgs),
     /// Deploy stacks (and the stacks they depend on) with CloudFormation change sets.
     Deploy(DeployArgs),
+    /// Compare the deployed templates of stacks with the local ones.
+    Diff(DiffArgs),
+    /// Delete stacks (and the stacks that depend on them) from CloudFormation.
+    Destroy(DestroyArgs),
 }
 
 /// Options of `synth`.
@@ -97,6 +101,33 @@ pub struct DeployArgs {
     /// Write the stack outputs to this JSON file ({stackName: {key: value}}).
     #[arg(short = 'O', long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
+    /// Use this profile of the AWS shared config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Stacks to compare (ids, names or paths; `*` wildcards). Default: all.
+    pub stacks: Vec<String>,
+    /// Exit with code 1 when there are differences.
+    #[arg(long)]
+    pub fail: bool,
+    /// Use this profile of the AWS shared config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// Options of `destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Stacks to destroy (ids, names or paths; `*` wildcards), together with the stacks that
+    /// depend on them. Default: all.
+    pub stacks: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub force: bool,
     /// Use this profile of the AWS shared config files.
     #[arg(long)]
     pub profile: Option<String>,

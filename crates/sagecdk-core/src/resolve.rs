@@ -289,7 +289,12 @@ impl<'a> ResolveContext<'a> {
     }
 
     fn maybe_import(&self, target: &ElementRef, token: &Token, rendered: Json) -> Option<Json> {
-        let producer = match self.arena.nodes.get(target.node as usize).and_then(|n| n.stack) {
+        let producer = match self
+            .arena
+            .nodes
+            .get(target.node as usize)
+            .and_then(|n| n.stack)
+        {
             Some(s) => s,
             None => return Some(rendered),
         };

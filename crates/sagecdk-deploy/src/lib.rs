@@ -8,17 +8,23 @@
 //! * [`assets`]: file assets to the staging bucket, Docker image assets to the repository.
 //! * [`stack`]: one stack through a change set, with events and outputs.
 //! * [`deploy`]: the stacks of an assembly, in dependency order.
+//! * [`diff`]: deployed templates against local ones (a pure template comparison plus the reads).
+//! * [`destroy`]: deleting stacks and their dependents, dependents first.
 //!
 //! The SDK clients retry throttling and transient errors with exponential backoff.
 
 pub mod assets;
 pub mod bootstrap;
 pub mod deploy;
+pub mod destroy;
+pub mod diff;
 pub mod environment;
 pub mod error;
 pub mod stack;
 
 pub use deploy::{DeployOptions, deploy_stacks};
+pub use destroy::{DestroyOptions, destroy_order, destroy_stacks};
+pub use diff::{DiffOptions, StackDiff, TemplateDiff, diff_stacks, diff_templates};
 pub use environment::{AwsEnvironment, EnvironmentOptions};
 pub use error::{DeployError, Result};
 pub use stack::DeployResult;

@@ -62,19 +62,19 @@ pub struct DeployResult {
 }
 
 /// Polling intervals: short first, growing to `max`.
-struct Backoff {
+pub(crate) struct Backoff {
     next: Duration,
     max: Duration,
 }
 
 impl Backoff {
-    fn new(max: Duration) -> Self {
+    pub(crate) fn new(max: Duration) -> Self {
         Backoff {
             next: Duration::from_millis(500),
             max,
         }
     }
-    async fn wait(&mut self) {
+    pub(crate) async fn wait(&mut self) {
         tokio::time::sleep(self.next).await;
         self.next = (self.next * 2).min(self.max);
     }
@@ -108,11 +108,11 @@ fn outputs_of(stack: &aws_sdk_cloudformation::types::Stack) -> IndexMap<String, 
     outputs
 }
 
-fn in_progress(status: &str) -> bool {
+pub(crate) fn in_progress(status: &str) -> bool {
     status.ends_with("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS"
 }
 
-async fn wait_stable(
+pub(crate) async fn wait_stable(
     cfn: &Client,
     name: &str,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
@@ -452,8 +452,10 @@ pub async fn destroy_stack(cfn: &Client, name: &str, role: Option<&str>) -> Resu
 }
 
 /// Follows `DescribeStackEvents` and prints one plain line per event.
-struct EventMonitor {
+pub(crate) struct EventMonitor {
     stack: String,
+    /// Name or id used for the API calls (the id still answers once the stack is deleted).
+    stack_id: String,
     total: usize,
     done: usize,
     since: i64,
@@ -463,9 +465,10 @@ struct EventMonitor {
 }
 
 impl EventMonitor {
-    fn new(stack: &str, total: usize, since: i64) -> Self {
+    pub(crate) fn new(stack: &str, total: usize, since: i64) -> Self {
         EventMonitor {
             stack: stack.to_string(),
+            stack_id: stack.to_string(),
             total,
             done: 0,
             since,
@@ -475,13 +478,40 @@ impl EventMonitor {
         }
     }
 
-    async fn poll(&mut self, cfn: &Client) {
+    /// Calls the API with the stack id (ARN) instead of the name.
+    pub(crate) fn with_stack_id(mut self, id: &str) -> Self {
+        self.stack_id = id.to_string();
+        self
+    }
+
+    /// Marks the current newest events as seen, without printing them (following starts after
+    /// them, independent of the local clock).
+    pub(crate) async fn skip_existing(&mut self, cfn: &Client) {
+        if let Ok(page) = cfn
+            .describe_stack_events()
+            .stack_name(&self.stack_id)
+            .send()
+            .await
+        {
+            for e in page.stack_events() {
+                self.seen
+                    .insert(e.event_id().unwrap_or_default().to_string());
+            }
+        }
+    }
+
+    /// Errors collected from failed resources.
+    pub(crate) fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    pub(crate) async fn poll(&mut self, cfn: &Client) {
         let mut new_events = Vec::new();
         let mut next: Option<String> = None;
         'pages: loop {
             let Ok(page) = cfn
                 .describe_stack_events()
-                .stack_name(&self.stack)
+                .stack_name(&self.stack_id)
                 .set_next_token(next.clone())
                 .send()
                 .await

@@ -11,26 +11,11 @@ use sagecdk_deploy::{AwsEnvironment, DeployOptions, EnvironmentOptions, deploy_s
 use std::io::{Read, Write};
 use std::path::Path;
 
-const HINT: &str = "start the test services with `scripts/services.sh start` and export their \
-                    environment with `eval \"$(scripts/services.sh env)\"`";
+mod common;
+
+use common::{HINT, moto_endpoint, require};
+
 const BUCKET: &str = "cdk-hnb659fds-assets-123456789012-us-west-2";
-
-fn require(var: &str) -> String {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => v,
-        _ => panic!("{var} is not set: {HINT}"),
-    }
-}
-
-/// The moto endpoint, checked to answer.
-fn moto_endpoint() -> String {
-    let endpoint = require("AWS_ENDPOINT_URL");
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    if std::net::TcpStream::connect(addr).is_err() {
-        panic!("moto server at {endpoint} does not answer: {HINT}");
-    }
-    endpoint
-}
 
 /// Calls a JSON-protocol API of the moto server (e.g. SageMaker) directly.
 fn moto_json(endpoint: &str, target: &str, service: &str, body: &str) -> (u16, String) {

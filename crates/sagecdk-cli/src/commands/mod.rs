@@ -2,6 +2,8 @@
 
 mod bootstrap;
 mod deploy;
+mod destroy;
+mod diff;
 mod ls;
 mod synth;
 
@@ -23,6 +25,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ls(args) => ls::run(&config, &args),
         Command::Bootstrap(args) => bootstrap::run(&args),
         Command::Deploy(args) => deploy::run(&config, &args),
+        Command::Diff(args) => diff::run(&config, &args),
+        Command::Destroy(args) => destroy::run(&config, &args),
     }
 }
 

@@ -1,0 +1,43 @@
+//! `sagecdk diff`: synthesize, then compare each selected stack's deployed template with the
+//! local one.
+
+use crate::args::DiffArgs;
+use sagecdk_deploy::{DiffOptions, EnvironmentOptions, diff_stacks};
+use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let assembly = synthesize(config, super::log_app_line)?;
+    let stacks = select_stacks(&assembly, &args.stacks)?;
+    let options = DiffOptions {
+        environment: EnvironmentOptions {
+            profile: args.profile.clone(),
+        },
+    };
+    let diffs = sagecdk_deploy::runtime()?.block_on(diff_stacks(&stacks, &options))?;
+    let mut out = std::io::stdout().lock();
+    let mut changed = 0;
+    for d in &diffs {
+        writeln!(out, "Stack {}", d.display_name)?;
+        if !d.deployed {
+            writeln!(
+                out,
+                "(stack {} is not deployed: comparing with an empty template)",
+                d.stack_name
+            )?;
+        }
+        if d.diff.is_empty() {
+            writeln!(out, "There were no differences\n")?;
+        } else {
+            changed += 1;
+            write!(out, "{}", d.diff)?;
+        }
+    }
+    writeln!(out, "✨  Number of stacks with differences: {changed}")?;
+    Ok(if args.fail && changed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

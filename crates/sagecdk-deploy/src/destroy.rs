@@ -1,0 +1,224 @@
+//! `destroy`: deleting the stacks of a cloud assembly, dependents first.
+//!
+//! Per stack: `DescribeStacks` (a stack that does not exist is done), `DeleteStack` with the
+//! CloudFormation execution role when the stack names one (assumed through the deployment role,
+//! as for deployments), the stack events, and a wait until the stack is gone. Assets in the
+//! staging bucket and the container repository are not removed.
+
+use crate::environment::{AwsEnvironment, EnvironmentOptions};
+use crate::error::{DeployError, Result, aws};
+use crate::stack::{Backoff, EventMonitor, describe_stack, in_progress, wait_stable};
+use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::types::StackStatus;
+use sagecdk_assembly::StackArtifact;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// Options of `destroy`.
+#[derive(Debug, Clone, Default)]
+pub struct DestroyOptions {
+    /// Credentials and region.
+    pub environment: EnvironmentOptions,
+}
+
+/// The stacks to destroy: `selected` plus every stack of `all` that depends on one of them
+/// (directly or not), in reverse dependency order (dependents first). `all` is in the
+/// assembly's deployment order.
+pub fn destroy_order(all: &[StackArtifact], selected: &[StackArtifact]) -> Vec<StackArtifact> {
+    let mut wanted: HashSet<&str> = selected.iter().map(|s| s.id.as_str()).collect();
+    // In deployment order, a stack comes after its dependencies: one pass finds all dependents.
+    for s in all {
+        if s.stack_dependencies
+            .iter()
+            .any(|d| wanted.contains(d.as_str()))
+        {
+            wanted.insert(s.id.as_str());
+        }
+    }
+    all.iter()
+        .rev()
+        .filter(|s| wanted.contains(s.id.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Destroys the given stacks one after the other, in the given order (see [`destroy_order`]).
+/// Environments are resolved once each.
+pub async fn destroy_stacks(stacks: &[StackArtifact], options: &DestroyOptions) -> Result<()> {
+    let mut environments: HashMap<String, AwsEnvironment> = HashMap::new();
+    for (i, stack) in stacks.iter().enumerate() {
+        let env = match environments.get(&stack.environment) {
+            Some(env) => env.clone(),
+            None => {
+                let env = AwsEnvironment::resolve(&options.environment, &stack.environment).await?;
+                environments.insert(stack.environment.clone(), env.clone());
+                env
+            }
+        };
+        eprintln!(
+            "{}: destroying... [{}/{}]",
+            stack.display_name,
+            i + 1,
+            stacks.len()
+        );
+        destroy_artifact(&env, stack).await?;
+        eprintln!("\n ✅  {}: destroyed", stack.display_name);
+    }
+    Ok(())
+}
+
+/// Destroys one stack artifact in `env`, with its deployment role and execution role.
+pub async fn destroy_artifact(env: &AwsEnvironment, stack: &StackArtifact) -> Result<()> {
+    let props = &stack.properties;
+    let config = env
+        .config_for_role(
+            props.assume_role_arn.as_deref(),
+            props.assume_role_external_id.as_deref(),
+            None,
+        )
+        .await?;
+    let cfn = AwsEnvironment::cloudformation(&config);
+    let role = props
+        .cloud_formation_execution_role_arn
+        .as_deref()
+        .map(|r| env.replace_placeholders(r));
+    delete_stack(&cfn, stack.stack_name(), role.as_deref()).await?;
+    Ok(())
+}
+
+/// Deletes stack `name` (with `role` as the CloudFormation execution role), prints its events
+/// and waits until it is gone. Returns `false` when the stack did not exist.
+pub async fn delete_stack(cfn: &Client, name: &str, role: Option<&str>) -> Result<bool> {
+    let Some(mut stack) = describe_stack(cfn, name).await? else {
+        return Ok(false);
+    };
+    if stack
+        .stack_status()
+        .is_some_and(|s| in_progress(s.as_str()))
+    {
+        eprintln!("{name}: waiting for the stack's current operation to finish");
+        match wait_stable(cfn, name).await? {
+            Some(s) => stack = s,
+            None => return Ok(false),
+        }
+    }
+    if stack.stack_status() == Some(&StackStatus::DeleteComplete) {
+        return Ok(false);
+    }
+    let id = stack.stack_id().unwrap_or(name).to_string();
+    let total = count_resources(cfn, &id).await;
+    let mut monitor = EventMonitor::new(name, total, 0).with_stack_id(&id);
+    monitor.skip_existing(cfn).await;
+
+    cfn.delete_stack()
+        .stack_name(&id)
+        .set_role_arn(role.map(str::to_string))
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation DeleteStack", e))?;
+
+    let mut backoff = Backoff::new(Duration::from_secs(2));
+    let last = loop {
+        monitor.poll(cfn).await;
+        // By id: a deleted stack still answers (DELETE_COMPLETE) instead of "does not exist".
+        let current = describe_stack(cfn, &id).await?;
+        match &current {
+            Some(s) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
+                backoff.wait().await;
+            }
+            _ => break current,
+        }
+    };
+    monitor.poll(cfn).await;
+    let Some(last) = last else {
+        return Ok(true);
+    };
+    match last.stack_status() {
+        Some(StackStatus::DeleteComplete) => Ok(true),
+        status => {
+            let mut message = format!(
+                "Failed to destroy {name}: {}{}",
+                status.map(|s| s.as_str()).unwrap_or("unknown status"),
+                last.stack_status_reason()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+            if !monitor.errors().is_empty() {
+                message.push_str("\nFailed resources:");
+                for e in monitor.errors() {
+                    message.push_str("\n  ");
+                    message.push_str(e);
+                }
+            }
+            message.push_str(
+                "\nRemove or fix what blocks the deletion (see the events above), then run \
+                 destroy again",
+            );
+            Err(DeployError::StackFailed(message))
+        }
+    }
+}
+
+/// Number of resources of the stack (progress total of the events); 0 when unknown.
+async fn count_resources(cfn: &Client, id: &str) -> usize {
+    let mut count = 0;
+    let mut next: Option<String> = None;
+    loop {
+        let Ok(page) = cfn
+            .list_stack_resources()
+            .stack_name(id)
+            .set_next_token(next.clone())
+            .send()
+            .await
+        else {
+            return count;
+        };
+        count += page.stack_resource_summaries().len();
+        next = page.next_token().map(str::to_string);
+        if next.is_none() {
+            return count;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(id: &str, deps: &[&str]) -> StackArtifact {
+        StackArtifact {
+            id: id.into(),
+            display_name: id.into(),
+            environment: "aws://unknown-account/unknown-region".into(),
+            properties: Default::default(),
+            stack_dependencies: deps.iter().map(|d| d.to_string()).collect(),
+            other_dependencies: Vec::new(),
+            template_path: Default::default(),
+        }
+    }
+
+    fn ids(stacks: &[StackArtifact]) -> Vec<&str> {
+        stacks.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    #[test]
+    fn dependents_are_added_and_destroyed_first() {
+        // Network <- Model <- Endpoint; Other is independent.
+        let all = vec![
+            stack("Network", &[]),
+            stack("Other", &[]),
+            stack("Model", &["Network"]),
+            stack("Endpoint", &["Model"]),
+        ];
+        assert_eq!(
+            ids(&destroy_order(&all, &all[..1])),
+            ["Endpoint", "Model", "Network"]
+        );
+        assert_eq!(ids(&destroy_order(&all, &all[2..3])), ["Endpoint", "Model"]);
+        assert_eq!(ids(&destroy_order(&all, &all[1..2])), ["Other"]);
+        assert_eq!(
+            ids(&destroy_order(&all, &all)),
+            ["Endpoint", "Model", "Other", "Network"]
+        );
+    }
+}
