@@ -27,6 +27,12 @@ pub fn to_js_json(value: &Value, indent: usize) -> String {
     out
 }
 
+/// Appends `value` as it would appear nested `depth` levels deep in a document written with
+/// `indent` (for writers that stream a document without building it first).
+pub fn write_js_json(out: &mut String, value: &Value, indent: usize, depth: usize) {
+    write_value(out, value, indent, depth);
+}
+
 fn write_value(out: &mut String, value: &Value, indent: usize, depth: usize) {
     match value {
         Value::Null => out.push_str("null"),

@@ -21,6 +21,7 @@ use crate::tree::{
 };
 use crate::value::Value;
 use indexmap::IndexMap;
+use sagecdk_assembly::StagingDir;
 use sagecdk_assembly::assets::{
     AssetManifest, DockerImageAsset, DockerImageSource, FileAsset, FileSource,
 };
@@ -29,7 +30,6 @@ use sagecdk_assembly::manifest::{
     ASSET_MANIFEST_ARTIFACT, ArtifactManifest, AssemblyManifest, AssetManifestProperties,
     LookupRole, SCHEMA_VERSION, STACK_ARTIFACT, StackProperties, TREE_ARTIFACT,
 };
-use sagecdk_assembly::{StagingDir, manifest::MetadataEntry as ManifestMetadata};
 use serde_json::{Map as JsonMap, Value as Json, json};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -1098,57 +1098,82 @@ fn asset_manifest(
 
 /// `<stack>.metadata.json`: breadth-first over the stack's constructs, `"/" + path` → entries.
 fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str) -> String {
-    let mut out: IndexMap<String, Vec<ManifestMetadata>> = IndexMap::new();
+    use sagecdk_assembly::json::{write_js_json, write_string};
+    // Written directly (2-space indent, like the CDK's), without building a document first.
+    let mut out = String::with_capacity(128 * arena.nodes.len() / 4);
+    let mut first_key = true;
+    let entry = |out: &mut String, first: &mut bool, entry_type: &str, data: &Json| {
+        out.push_str(if *first {
+            "\n    {\n      \"type\": "
+        } else {
+            ",\n    {\n      \"type\": "
+        });
+        *first = false;
+        write_string(out, entry_type);
+        out.push_str(",\n      \"data\": ");
+        write_js_json(out, data, 2, 3);
+        out.push_str("\n    }");
+    };
+    out.push('{');
     let mut queue = std::collections::VecDeque::from([s.node]);
     while let Some(n) = queue.pop_front() {
         let node = arena.node(n);
         if n != s.node && matches!(node.kind, NodeKind::Stack(_)) {
             continue;
         }
-        let mut entries = Vec::new();
-        if n == s.node {
-            entries.push(ManifestMetadata {
-                entry_type: "aws:cdk:templateFile".into(),
-                data: Some(Json::String(template_file.to_string())),
-                trace: None,
-            });
-        }
-        if let Some(id) = plan.logical_ids.get(&n) {
-            entries.push(ManifestMetadata {
-                entry_type: "aws:cdk:logicalId".into(),
-                data: Some(Json::String(id.clone())),
-                trace: None,
-            });
-        }
-        for m in &node.metadata {
-            entries.push(ManifestMetadata {
-                entry_type: m.entry_type.clone(),
-                data: Some(m.data.clone()),
-                trace: None,
-            });
-        }
-        if n == s.node
-            && let Some(tags) = arena
+        queue.extend(node.children.iter().copied());
+        let logical_id = plan.logical_ids.get(&n);
+        let stack_tags = if n == s.node {
+            arena
                 .stack_data(n)
                 .map(|d| d.tags.tag_values())
                 .filter(|t| !t.is_empty())
-        {
+        } else {
+            None
+        };
+        if n != s.node && logical_id.is_none() && node.metadata.is_empty() {
+            continue;
+        }
+        out.push_str(if first_key { "\n  " } else { ",\n  " });
+        first_key = false;
+        write_string(&mut out, &format!("/{}", node.path));
+        out.push_str(": [");
+        let mut first = true;
+        if n == s.node {
+            entry(
+                &mut out,
+                &mut first,
+                "aws:cdk:templateFile",
+                &Json::String(template_file.to_string()),
+            );
+        }
+        if let Some(id) = logical_id {
+            entry(
+                &mut out,
+                &mut first,
+                "aws:cdk:logicalId",
+                &Json::String(id.clone()),
+            );
+        }
+        for m in &node.metadata {
+            entry(&mut out, &mut first, &m.entry_type, &m.data);
+        }
+        if let Some(tags) = stack_tags {
             let list: Vec<Json> = tags
                 .into_iter()
                 .map(|(k, v)| json!({"Key": k, "Value": v}))
                 .collect();
-            entries.push(ManifestMetadata {
-                entry_type: "aws:cdk:stack-tags".into(),
-                data: Some(Json::Array(list)),
-                trace: None,
-            });
+            entry(
+                &mut out,
+                &mut first,
+                "aws:cdk:stack-tags",
+                &Json::Array(list),
+            );
         }
-        if !entries.is_empty() {
-            out.insert(format!("/{}", node.path), entries);
-        }
-        queue.extend(node.children.iter().copied());
+        out.push_str("\n  ]");
     }
-    to_js_json(&serde_json::to_value(out).unwrap_or_default(), 2)
+    out.push_str(if first_key { "}" } else { "\n}" });
+    out
 }
 
 /// `tree.json`: the construct tree with each node's type and, for resources, the rendered
