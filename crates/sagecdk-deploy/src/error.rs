@@ -106,6 +106,29 @@ where
     {
         return DeployError::NoCredentials(text);
     }
+    let unreachable = match &err {
+        SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout(),
+        SdkError::TimeoutError(_) => true,
+        _ => false,
+    };
+    if unreachable {
+        // No answer from the service: name the cause, not the SDK's debug dump.
+        let mut cause = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            cause.push_str(": ");
+            cause.push_str(&s.to_string());
+            source = s.source();
+        }
+        return DeployError::Aws {
+            operation,
+            code: None,
+            message: format!(
+                "cannot reach the AWS endpoint ({cause}). Check the network connection, the \
+                 proxy settings and the endpoint (AWS_ENDPOINT_URL)"
+            ),
+        };
+    }
     match code.as_deref() {
         Some(c)
             if c.starts_with("AccessDenied")

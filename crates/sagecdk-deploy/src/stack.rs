@@ -386,7 +386,12 @@ pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployRes
         .client_request_token(format!("exec{token}"))
         .send()
         .await
-        .map_err(|e| aws("CloudFormation ExecuteChangeSet", e))?;
+        .map_err(|e| {
+            aws(
+                &format!("CloudFormation ExecuteChangeSet of stack {name}"),
+                e,
+            )
+        })?;
 
     let total = changes + usize::from(update);
     let mut monitor = EventMonitor::new(name, total, created_at.unwrap_or(0));
