@@ -123,12 +123,7 @@ fn collect(dir: &Path, options: &PackageOptions) -> Result<Vec<Item>> {
                 resolved,
                 internal,
             } => {
-                if follow == SymlinkFollowMode::BlockExternal && !internal {
-                    return Err(AssetError::ExternalSymlinkForbidden {
-                        path: dir.join(rel),
-                        target: PathBuf::from(resolved),
-                    });
-                }
+                crate::walk::ensure_link_allowed(follow, internal, &dir.join(rel), resolved)?;
                 let target = if is_internal(&canonical, resolved) {
                     let inside = jspath::relative(&canonical, resolved);
                     let from = jspath::dirname(&format!("/{rel}"));

@@ -3,7 +3,7 @@
 use crate::error::{AssetError, IoContext, Result};
 use crate::ignore::IgnoreStrategy;
 use crate::jspath;
-use crate::options::{FingerprintOptions, SymlinkFollowMode};
+use crate::options::FingerprintOptions;
 use crate::walk::{Entry, is_internal, walk_directory};
 use std::fs;
 use std::io;
@@ -236,12 +236,7 @@ pub fn copy_directory(
             resolved,
             internal,
         } => {
-            if follow == SymlinkFollowMode::BlockExternal && !internal {
-                return Err(AssetError::ExternalSymlinkForbidden {
-                    path: src.join(rel),
-                    target: PathBuf::from(resolved),
-                });
-            }
+            crate::walk::ensure_link_allowed(follow, internal, &src.join(rel), resolved)?;
             let d = dest.join(rel);
             if let Some(parent) = d.parent() {
                 fs::create_dir_all(parent).at(parent)?;

@@ -185,3 +185,19 @@ where
         }
     }
 }
+
+/// Refuses a symlink pointing outside the asset when the follow mode forbids that.
+pub(crate) fn ensure_link_allowed(
+    follow: crate::SymlinkFollowMode,
+    internal: bool,
+    link: &std::path::Path,
+    resolved: &str,
+) -> crate::Result<()> {
+    if follow == crate::SymlinkFollowMode::BlockExternal && !internal {
+        return Err(crate::AssetError::ExternalSymlinkForbidden {
+            path: link.to_path_buf(),
+            target: std::path::PathBuf::from(resolved),
+        });
+    }
+    Ok(())
+}
