@@ -108,10 +108,7 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
     let endpoint = Endpoint::new(
         &stack,
         "Endpoint",
-        EndpointProps {
-            endpoint_config,
-            endpoint_name: None,
-        },
+        EndpointProps::new(&endpoint_config),
     );
 
     // Autoscaling on invocations.

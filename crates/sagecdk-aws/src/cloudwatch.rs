@@ -1,7 +1,27 @@
 //! CloudWatch metrics and alarms.
 
 use indexmap::IndexMap;
-use sagecdk_core::{CfnResource, Construct, Scope, Str, Value};
+use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Something an alarm can notify or trigger: an SNS topic, a scaling policy, or any ARN.
+pub trait AlarmAction {
+    /// The ARN the alarm lists among its actions.
+    fn alarm_action_arn(&self) -> Str;
+}
+
+impl AlarmAction for Str {
+    fn alarm_action_arn(&self) -> Str {
+        self.clone()
+    }
+}
+
+impl AlarmAction for crate::sns::Topic {
+    fn alarm_action_arn(&self) -> Str {
+        self.topic_arn()
+    }
+}
 
 /// How datapoints are compared with the threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,10 +139,13 @@ pub struct AlarmProps {
     pub comparison_operator: Option<ComparisonOperator>,
     /// Missing data treatment.
     pub treat_missing_data: Option<TreatMissingData>,
-    /// Actions (e.g. SNS topic ARNs) when the alarm fires.
+    /// Actions (e.g. SNS topic ARNs) when the alarm fires; see also
+    /// [`Alarm::add_alarm_action`].
     pub alarm_actions: Vec<Str>,
     /// Actions when it returns to OK.
     pub ok_actions: Vec<Str>,
+    /// Actions when there is not enough data.
+    pub insufficient_data_actions: Vec<Str>,
     /// Physical name.
     pub alarm_name: Option<String>,
     /// Description.
@@ -134,6 +157,27 @@ pub struct AlarmProps {
 pub struct Alarm {
     node: Construct,
     resource: CfnResource,
+    actions: Rc<RefCell<AlarmActions>>,
+}
+
+#[derive(Debug, Default)]
+struct AlarmActions {
+    alarm: Vec<Str>,
+    ok: Vec<Str>,
+    insufficient_data: Vec<Str>,
+}
+
+/// A lazily rendered list of actions, omitted while empty.
+fn action_list(
+    actions: &Rc<RefCell<AlarmActions>>,
+    pick: fn(&AlarmActions) -> &Vec<Str>,
+) -> sagecdk_core::Token {
+    let view = actions.clone();
+    Lazy::any(move |_| {
+        let actions = view.borrow();
+        let list = pick(&actions);
+        (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
+    })
 }
 
 impl Scope for Alarm {
@@ -171,10 +215,12 @@ impl Alarm {
             "AWS::CloudWatch::Alarm",
             "sagecdk.aws_cloudwatch.CfnAlarm",
         );
-        let strs = |v: &[Str]| Value::Array(v.iter().map(Str::to_value).collect());
-        if !props.alarm_actions.is_empty() {
-            resource.set_property("AlarmActions", strs(&props.alarm_actions));
-        }
+        let actions = Rc::new(RefCell::new(AlarmActions {
+            alarm: props.alarm_actions.clone(),
+            ok: props.ok_actions.clone(),
+            insufficient_data: props.insufficient_data_actions.clone(),
+        }));
+        resource.set_property("AlarmActions", action_list(&actions, |a| &a.alarm));
         if let Some(d) = &props.alarm_description {
             resource.set_property("AlarmDescription", d.as_str());
         }
@@ -206,11 +252,13 @@ impl Alarm {
         if is_percentile(&metric.statistic) {
             resource.set_property("ExtendedStatistic", metric.statistic.as_str());
         }
+        resource.set_property(
+            "InsufficientDataActions",
+            action_list(&actions, |a| &a.insufficient_data),
+        );
         resource.set_property("MetricName", metric.metric_name.as_str());
         resource.set_property("Namespace", metric.namespace.as_str());
-        if !props.ok_actions.is_empty() {
-            resource.set_property("OKActions", strs(&props.ok_actions));
-        }
+        resource.set_property("OKActions", action_list(&actions, |a| &a.ok));
         resource.set_property("Period", metric.period);
         if !is_percentile(&metric.statistic) {
             resource.set_property("Statistic", metric.statistic.as_str());
@@ -219,7 +267,32 @@ impl Alarm {
         if let Some(t) = props.treat_missing_data {
             resource.set_property("TreatMissingData", t.as_str());
         }
-        Alarm { node, resource }
+        Alarm {
+            node,
+            resource,
+            actions,
+        }
+    }
+
+    /// Notifies or triggers `action` when the alarm fires (e.g. an SNS topic).
+    pub fn add_alarm_action(&self, action: &dyn AlarmAction) {
+        self.actions
+            .borrow_mut()
+            .alarm
+            .push(action.alarm_action_arn());
+    }
+
+    /// Notifies or triggers `action` when the alarm returns to OK.
+    pub fn add_ok_action(&self, action: &dyn AlarmAction) {
+        self.actions.borrow_mut().ok.push(action.alarm_action_arn());
+    }
+
+    /// Notifies or triggers `action` when there is not enough data.
+    pub fn add_insufficient_data_action(&self, action: &dyn AlarmAction) {
+        self.actions
+            .borrow_mut()
+            .insufficient_data
+            .push(action.alarm_action_arn());
     }
 
     /// The `AWS::CloudWatch::Alarm` resource.

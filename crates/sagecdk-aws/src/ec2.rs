@@ -1,6 +1,26 @@
-//! VPCs (imported by attributes) and security groups, as far as SageMaker models need them.
+//! VPCs (imported by attributes), security groups and their rules, and [`Connections`]: as
+//! far as SageMaker models need them.
+//!
+//! Rules follow the AWS CDK: rules between a new group and an address range are written
+//! inline in the group (`SecurityGroupIngress` / `SecurityGroupEgress`); rules naming another
+//! group, and rules on imported groups, are separate `AWS::EC2::SecurityGroupIngress` /
+//! `…Egress` resources under the group, with ids like `from <peer>:<port>`. Identical rules are
+//! written once.
+//!
+//! ```
+//! use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, Vpc};
+//! use sagecdk_core::{App, Stack, StackProps};
+//! let app = App::for_tests();
+//! let stack = Stack::new(&app, "S", StackProps::default());
+//! let vpc = Vpc::from_attributes("vpc-1", vec!["subnet-1".into()]);
+//! let group = SecurityGroup::new(&stack, "Group", &vpc, false, None);
+//! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
+//! ```
 
-use sagecdk_core::{CfnResource, Construct, Scope, Str, TagType, Value, cfn};
+use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, TagType, Value, cfn};
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
 
 /// A VPC defined elsewhere, known by its id and subnets.
 #[derive(Clone, Debug)]
@@ -21,12 +41,218 @@ impl Vpc {
     }
 }
 
+/// A range of ports of one protocol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Port {
+    protocol: &'static str,
+    from: Option<u16>,
+    to: Option<u16>,
+    label: String,
+}
+
+impl Port {
+    /// One TCP port.
+    pub fn tcp(port: u16) -> Port {
+        Port::range("tcp", port, port, port.to_string())
+    }
+
+    /// A range of TCP ports.
+    pub fn tcp_range(from: u16, to: u16) -> Port {
+        Port::range("tcp", from, to, format!("{from}-{to}"))
+    }
+
+    /// All TCP ports.
+    pub fn all_tcp() -> Port {
+        Port::range("tcp", 0, 65535, "ALL PORTS".into())
+    }
+
+    /// One UDP port.
+    pub fn udp(port: u16) -> Port {
+        Port::range("udp", port, port, format!("UDP {port}"))
+    }
+
+    /// A range of UDP ports.
+    pub fn udp_range(from: u16, to: u16) -> Port {
+        Port::range("udp", from, to, format!("UDP {from}-{to}"))
+    }
+
+    /// All UDP ports.
+    pub fn all_udp() -> Port {
+        Port::range("udp", 0, 65535, "UDP ALL PORTS".into())
+    }
+
+    /// All traffic of every protocol.
+    pub fn all_traffic() -> Port {
+        Port {
+            protocol: "-1",
+            from: None,
+            to: None,
+            label: "ALL TRAFFIC".into(),
+        }
+    }
+
+    fn range(protocol: &'static str, from: u16, to: u16, label: String) -> Port {
+        Port {
+            protocol,
+            from: Some(from),
+            to: Some(to),
+            label,
+        }
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// The other end of a rule: an address range, a prefix list or a security group.
+#[derive(Clone, Debug)]
+pub enum Peer {
+    /// An IPv4 CIDR block.
+    Ipv4(String),
+    /// An IPv6 CIDR block.
+    Ipv6(String),
+    /// A managed prefix list id.
+    PrefixList(String),
+    /// A security group (its id, and the unique id naming rules).
+    SecurityGroup {
+        /// The group id.
+        group_id: Str,
+        /// Unique id of the group's construct, used in rule ids and descriptions.
+        unique_id: String,
+    },
+}
+
+impl Peer {
+    /// An IPv4 CIDR block such as `10.0.0.0/16`.
+    pub fn ipv4(cidr: impl Into<String>) -> Peer {
+        Peer::Ipv4(cidr.into())
+    }
+
+    /// Any IPv4 address.
+    pub fn any_ipv4() -> Peer {
+        Peer::Ipv4("0.0.0.0/0".into())
+    }
+
+    /// An IPv6 CIDR block.
+    pub fn ipv6(cidr: impl Into<String>) -> Peer {
+        Peer::Ipv6(cidr.into())
+    }
+
+    /// Any IPv6 address.
+    pub fn any_ipv6() -> Peer {
+        Peer::Ipv6("::/0".into())
+    }
+
+    /// A managed prefix list.
+    pub fn prefix_list(id: impl Into<String>) -> Peer {
+        Peer::PrefixList(id.into())
+    }
+
+    /// A security group.
+    pub fn security_group(group: &SecurityGroup) -> Peer {
+        Peer::SecurityGroup {
+            group_id: group.security_group_id(),
+            unique_id: group.node.unique_id(),
+        }
+    }
+
+    fn unique_id(&self) -> &str {
+        match self {
+            Peer::Ipv4(c) | Peer::Ipv6(c) | Peer::PrefixList(c) => c,
+            Peer::SecurityGroup { unique_id, .. } => unique_id,
+        }
+    }
+
+    /// Inline rules are only written for address ranges and prefix lists, as in the CDK.
+    fn can_inline(&self) -> bool {
+        !matches!(self, Peer::SecurityGroup { .. })
+    }
+
+    /// The peer's keys of a rule: `Source…` for ingress, `Destination…` for egress.
+    fn rule_keys(&self, direction: Direction) -> Vec<(&'static str, Value)> {
+        let (prefix_list, group) = match direction {
+            Direction::Ingress => ("SourcePrefixListId", "SourceSecurityGroupId"),
+            Direction::Egress => ("DestinationPrefixListId", "DestinationSecurityGroupId"),
+        };
+        match self {
+            Peer::Ipv4(c) => vec![("CidrIp", Value::from(c.as_str()))],
+            Peer::Ipv6(c) => vec![("CidrIpv6", Value::from(c.as_str()))],
+            Peer::PrefixList(id) => vec![(prefix_list, Value::from(id.as_str()))],
+            Peer::SecurityGroup { group_id, .. } => vec![(group, group_id.to_value())],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn word(self) -> &'static str {
+        match self {
+            Direction::Ingress => "from",
+            Direction::Egress => "to",
+        }
+    }
+}
+
+/// One rule's properties, keys in the CDK's (alphabetical) order: inline in a group, or a
+/// separate resource naming its group.
+fn rule_properties(
+    peer: &Peer,
+    port: &Port,
+    description: &str,
+    direction: Direction,
+    group_id: Option<&Str>,
+) -> Value {
+    let mut keys: Vec<(&'static str, Value)> = peer.rule_keys(direction);
+    keys.push(("Description", Value::from(description)));
+    if let Some(from) = port.from {
+        keys.push(("FromPort", Value::from(from)));
+    }
+    if let Some(group_id) = group_id {
+        keys.push(("GroupId", group_id.to_value()));
+    }
+    keys.push(("IpProtocol", Value::from(port.protocol)));
+    if let Some(to) = port.to {
+        keys.push(("ToPort", Value::from(to)));
+    }
+    keys.sort_by(|a, b| a.0.cmp(b.0));
+    Value::object_from(keys)
+}
+
+#[derive(Debug, Default)]
+struct InlineRules {
+    /// Rules with the text they are compared by (inline peers are plain strings).
+    ingress: Vec<(String, Value)>,
+    egress: Vec<(String, Value)>,
+}
+
+#[derive(Clone, Debug)]
+enum Ownership {
+    /// Created here: inline rules are possible.
+    Owned {
+        resource: CfnResource,
+        rules: Rc<RefCell<InlineRules>>,
+    },
+    /// Imported and open to new rules (as separate resources).
+    Mutable,
+    /// Imported and closed: rules are dropped.
+    Immutable,
+}
+
 /// A security group: created (`<id>/Resource`) or imported by id.
 #[derive(Clone, Debug)]
 pub struct SecurityGroup {
     node: Construct,
     group_id: Str,
-    resource: Option<CfnResource>,
+    allow_all_outbound: bool,
+    ownership: Ownership,
 }
 
 impl Scope for SecurityGroup {
@@ -37,7 +263,7 @@ impl Scope for SecurityGroup {
 
 impl SecurityGroup {
     /// A new security group in `vpc`. With `allow_all_outbound` false, egress is closed by the
-    /// CDK's placeholder rule (CloudFormation otherwise opens all egress).
+    /// CDK's placeholder rule (CloudFormation otherwise opens all egress) until a rule is added.
     pub fn new(
         scope: &impl Scope,
         id: &str,
@@ -53,28 +279,66 @@ impl SecurityGroup {
             "sagecdk.aws_ec2.CfnSecurityGroup",
         );
         let description = description.map_or_else(|| node.path(), str::to_string);
-        let egress: Value = if allow_all_outbound {
-            cfn!([{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}])
-        } else {
-            cfn!([{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}])
-        };
+        let rules = Rc::new(RefCell::new(InlineRules::default()));
         resource.set_property("GroupDescription", description);
-        resource.set_property("SecurityGroupEgress", egress);
+        let view = rules.clone();
+        resource.set_property(
+            "SecurityGroupEgress",
+            Lazy::any(move |_| {
+                let rules = view.borrow();
+                Some(if allow_all_outbound {
+                    cfn!([{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}])
+                } else if rules.egress.is_empty() {
+                    cfn!([{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}])
+                } else {
+                    Value::Array(rules.egress.iter().map(|(_, r)| r.clone()).collect())
+                })
+            }),
+        );
+        let view = rules.clone();
+        resource.set_property(
+            "SecurityGroupIngress",
+            Lazy::any(move |_| {
+                let rules = view.borrow();
+                (!rules.ingress.is_empty())
+                    .then(|| Value::Array(rules.ingress.iter().map(|(_, r)| r.clone()).collect()))
+            }),
+        );
         resource.set_property("VpcId", vpc.vpc_id.clone());
         resource.enable_tags(TagType::Standard, "Tags");
         SecurityGroup {
             group_id: resource.get_att("GroupId"),
             node,
-            resource: Some(resource),
+            allow_all_outbound,
+            ownership: Ownership::Owned { resource, rules },
         }
     }
 
-    /// An existing security group by id.
+    /// An existing security group by id. It takes ingress rules (as separate resources);
+    /// egress rules are skipped since imported groups are taken to allow all outbound traffic,
+    /// as in the CDK. See [`SecurityGroup::from_id_with`] for other choices.
     pub fn from_id(scope: &impl Scope, id: &str, group_id: impl Into<Str>) -> SecurityGroup {
+        SecurityGroup::from_id_with(scope, id, group_id, true, true)
+    }
+
+    /// An existing security group by id: `mutable` false drops all rules added to it;
+    /// `allow_all_outbound` false lets it take egress rules.
+    pub fn from_id_with(
+        scope: &impl Scope,
+        id: &str,
+        group_id: impl Into<Str>,
+        mutable: bool,
+        allow_all_outbound: bool,
+    ) -> SecurityGroup {
         SecurityGroup {
             node: Construct::with_fqn(scope, id, "sagecdk.aws_ec2.ImportedSecurityGroup"),
             group_id: group_id.into(),
-            resource: None,
+            allow_all_outbound,
+            ownership: if mutable {
+                Ownership::Mutable
+            } else {
+                Ownership::Immutable
+            },
         }
     }
 
@@ -85,6 +349,198 @@ impl SecurityGroup {
 
     /// The `AWS::EC2::SecurityGroup` resource of a new group.
     pub fn resource(&self) -> Option<&CfnResource> {
-        self.resource.as_ref()
+        match &self.ownership {
+            Ownership::Owned { resource, .. } => Some(resource),
+            _ => None,
+        }
+    }
+
+    /// Network access through this group.
+    pub fn connections(&self) -> Connections {
+        Connections::new(vec![self.clone()])
+    }
+
+    /// Allows traffic from `peer` on `port` (description default: `from <peer>:<port>`).
+    pub fn add_ingress_rule(&self, peer: &Peer, port: &Port, description: Option<&str>) {
+        self.add_rule(Direction::Ingress, peer, port, description);
+    }
+
+    /// Allows traffic to `peer` on `port` (description default: `to <peer>:<port>`). Ignored,
+    /// with a warning on a new group, when the group allows all outbound traffic.
+    pub fn add_egress_rule(&self, peer: &Peer, port: &Port, description: Option<&str>) {
+        self.add_rule(Direction::Egress, peer, port, description);
+    }
+
+    fn add_rule(&self, direction: Direction, peer: &Peer, port: &Port, description: Option<&str>) {
+        if matches!(self.ownership, Ownership::Immutable) {
+            return;
+        }
+        let is_ipv6 = matches!(peer, Peer::Ipv6(_));
+        if direction == Direction::Egress && self.allow_all_outbound && !is_ipv6 {
+            if matches!(self.ownership, Ownership::Owned { .. }) {
+                self.node.add_warning("Ignoring Egress rule since 'allowAllOutbound' is set to true; To add customized rules, set allowAllOutbound=false on the SecurityGroup");
+            }
+            return;
+        }
+        let description = description.map_or_else(
+            || format!("{} {}:{port}", direction.word(), peer.unique_id()),
+            str::to_string,
+        );
+        if let Ownership::Owned { rules, .. } = &self.ownership
+            && peer.can_inline()
+        {
+            let rule = rule_properties(peer, port, &description, direction, None);
+            let key = format!("{peer:?} {port:?} {description}");
+            let mut rules = rules.borrow_mut();
+            let list = match direction {
+                Direction::Ingress => &mut rules.ingress,
+                Direction::Egress => &mut rules.egress,
+            };
+            if !list.iter().any(|(k, _)| *k == key) {
+                list.push((key, rule));
+            }
+            return;
+        }
+        let id = format!("{} {}:{port}", direction.word(), peer.unique_id());
+        if self.node.try_find_child(&id).is_some() {
+            return;
+        }
+        let (resource_type, fqn) = match direction {
+            Direction::Ingress => (
+                "AWS::EC2::SecurityGroupIngress",
+                "sagecdk.aws_ec2.CfnSecurityGroupIngress",
+            ),
+            Direction::Egress => (
+                "AWS::EC2::SecurityGroupEgress",
+                "sagecdk.aws_ec2.CfnSecurityGroupEgress",
+            ),
+        };
+        CfnResource::with_fqn(&self.node, &id, resource_type, fqn)
+            .with_properties(rule_properties(
+                peer,
+                port,
+                &description,
+                direction,
+                Some(&self.group_id),
+            ));
+    }
+}
+
+/// Network access of something placed in security groups: rules added here go to every one of
+/// its groups, and rules between two groups are written on both sides (ingress on one, egress
+/// on the other), as the CDK's `Connections` does.
+#[derive(Clone, Debug)]
+pub struct Connections {
+    security_groups: Vec<SecurityGroup>,
+}
+
+/// Something with network access rules: security groups, constructs placed in them, or an
+/// address range ([`Peer`]).
+pub trait Connectable {
+    /// Its connections (the groups rules are added to).
+    fn connections(&self) -> Connections;
+
+    /// The peers that rules on the other side name: by default its security groups.
+    fn peers(&self) -> Vec<Peer> {
+        self.connections()
+            .security_groups
+            .iter()
+            .map(Peer::security_group)
+            .collect()
+    }
+}
+
+impl Connectable for SecurityGroup {
+    fn connections(&self) -> Connections {
+        SecurityGroup::connections(self)
+    }
+}
+
+impl Connectable for Connections {
+    fn connections(&self) -> Connections {
+        self.clone()
+    }
+}
+
+impl Connectable for Peer {
+    /// An address range has no groups to add rules to.
+    fn connections(&self) -> Connections {
+        Connections::new(Vec::new())
+    }
+
+    fn peers(&self) -> Vec<Peer> {
+        vec![self.clone()]
+    }
+}
+
+impl Connections {
+    /// Connections through these groups.
+    pub fn new(security_groups: Vec<SecurityGroup>) -> Connections {
+        Connections { security_groups }
+    }
+
+    /// The groups.
+    pub fn security_groups(&self) -> &[SecurityGroup] {
+        &self.security_groups
+    }
+
+    /// Allows traffic from `other` on `port`; when `other` is in security groups, their
+    /// matching egress rules are added too.
+    pub fn allow_from(
+        &self,
+        other: &dyn Connectable,
+        port: Port,
+        description: Option<&str>,
+    ) {
+        for group in &self.security_groups {
+            for peer in other.peers() {
+                group.add_ingress_rule(&peer, &port, description);
+            }
+        }
+        for group in other.connections().security_groups {
+            for peer in self.peers() {
+                group.add_egress_rule(&peer, &port, description);
+            }
+        }
+    }
+
+    /// Allows traffic to `other` on `port`; when `other` is in security groups, their
+    /// matching ingress rules are added too.
+    pub fn allow_to(
+        &self,
+        other: &dyn Connectable,
+        port: Port,
+        description: Option<&str>,
+    ) {
+        for group in &self.security_groups {
+            for peer in other.peers() {
+                group.add_egress_rule(&peer, &port, description);
+            }
+        }
+        for group in other.connections().security_groups {
+            for peer in self.peers() {
+                group.add_ingress_rule(&peer, &port, description);
+            }
+        }
+    }
+
+    /// Allows traffic from any IPv4 address.
+    pub fn allow_from_any_ipv4(&self, port: Port, description: Option<&str>) {
+        self.allow_from(&Peer::any_ipv4(), port, description);
+    }
+
+    /// Allows traffic to any IPv4 address.
+    pub fn allow_to_any_ipv4(&self, port: Port, description: Option<&str>) {
+        self.allow_to(&Peer::any_ipv4(), port, description);
+    }
+
+    /// Allows traffic between the members of these groups.
+    pub fn allow_internally(&self, port: Port, description: Option<&str>) {
+        for group in &self.security_groups {
+            for peer in self.peers() {
+                group.add_ingress_rule(&peer, &port, description);
+                group.add_egress_rule(&peer, &port, description);
+            }
+        }
     }
 }

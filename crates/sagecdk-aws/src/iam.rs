@@ -630,6 +630,112 @@ impl Grantable for ImportedRole {
     }
 }
 
+/// A role given to a construct: one defined in the app or an import (mutable or not).
+///
+/// ```
+/// use sagecdk_aws::iam::{Role, RoleRef};
+/// use sagecdk_core::{App, Stack, StackProps};
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let role: RoleRef = Role::from_role_arn(&stack, "R", "arn:aws:iam::123456789012:role/r", false).into();
+/// ```
+#[derive(Clone, Debug)]
+pub enum RoleRef {
+    /// A role defined in the app.
+    Owned(Role),
+    /// A role defined outside the app.
+    Imported(ImportedRole),
+}
+
+impl RoleRef {
+    /// The role's ARN.
+    pub fn role_arn(&self) -> Str {
+        match self {
+            RoleRef::Owned(r) => r.role_arn(),
+            RoleRef::Imported(r) => r.role_arn(),
+        }
+    }
+
+    /// The role's name.
+    pub fn role_name(&self) -> Str {
+        match self {
+            RoleRef::Owned(r) => r.role_name(),
+            RoleRef::Imported(r) => r.role_name(),
+        }
+    }
+
+    /// The policy holding the statements added through grants, once there is one: what a
+    /// resource using the role must wait for.
+    pub fn grants_policy(&self) -> Option<Policy> {
+        match self {
+            RoleRef::Owned(r) => r.default_policy(),
+            RoleRef::Imported(r) => r.policy(),
+        }
+    }
+
+    /// The role when it is defined in the app.
+    pub fn as_owned(&self) -> Option<&Role> {
+        match self {
+            RoleRef::Owned(r) => Some(r),
+            RoleRef::Imported(_) => None,
+        }
+    }
+}
+
+impl Scope for RoleRef {
+    fn node(&self) -> &Construct {
+        match self {
+            RoleRef::Owned(r) => r.node(),
+            RoleRef::Imported(r) => r.node(),
+        }
+    }
+}
+
+impl Grantable for RoleRef {
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
+        match self {
+            RoleRef::Owned(r) => r.add_to_principal_policy(statement),
+            RoleRef::Imported(r) => r.add_to_principal_policy(statement),
+        }
+    }
+}
+
+impl From<Role> for RoleRef {
+    fn from(role: Role) -> Self {
+        RoleRef::Owned(role)
+    }
+}
+
+impl From<ImportedRole> for RoleRef {
+    fn from(role: ImportedRole) -> Self {
+        RoleRef::Imported(role)
+    }
+}
+
+/// A principal nothing can be granted to (an imported resource without a role): grants are
+/// dropped, as the CDK's `UnknownPrincipal` does, with a warning on the construct.
+#[derive(Clone, Debug)]
+pub struct UnknownPrincipal {
+    node: Construct,
+}
+
+impl UnknownPrincipal {
+    /// A principal standing for `node`, which has no role.
+    pub fn new(node: &Construct) -> Self {
+        UnknownPrincipal { node: node.clone() }
+    }
+}
+
+impl Grantable for UnknownPrincipal {
+    fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
+        self.node.add_warning(format!(
+            "Grant of {} not added: this construct has no role to add it to; add the permission to its principal yourself",
+            statement.actions.join(", ")
+        ));
+        false
+    }
+}
+
 /// An `AWS::IAM::Policy` attached to roles (the CDK's `iam.Policy`); named after its logical ID.
 #[derive(Clone, Debug)]
 pub struct Policy {

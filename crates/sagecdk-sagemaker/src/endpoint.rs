@@ -1,8 +1,9 @@
 //! `Endpoint`, its variants' metrics, and autoscaling of instance counts.
 
 use crate::endpoint_config::{EndpointConfig, VariantInfo};
+use crate::imports::{EndpointConfigRef, ResourceEnv};
 use crate::model::name_problem;
-use sagecdk_aws::cloudwatch::Metric;
+use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
 use sagecdk_aws::iam::{Grant, Grantable};
 use sagecdk_core::{ArnComponents, CfnResource, Construct, Scope, Stack, Str, Value, cfn};
 use std::cell::RefCell;
@@ -11,10 +12,26 @@ use std::rc::Rc;
 /// Options of an [`Endpoint`].
 #[derive(Clone, Debug)]
 pub struct EndpointProps {
-    /// The configuration to deploy.
-    pub endpoint_config: EndpointConfig,
+    /// The configuration to deploy (of this app or imported: `config.into()`).
+    pub endpoint_config: EndpointConfigRef,
     /// Physical name.
     pub endpoint_name: Option<String>,
+}
+
+impl EndpointProps {
+    /// Props deploying `endpoint_config` (`&EndpointConfig` or an imported configuration).
+    pub fn new(endpoint_config: impl Into<EndpointConfigRef>) -> Self {
+        EndpointProps {
+            endpoint_config: endpoint_config.into(),
+            endpoint_name: None,
+        }
+    }
+
+    /// Sets the physical name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.endpoint_name = Some(name.into());
+        self
+    }
 }
 
 /// A SageMaker endpoint: `<id>/Endpoint` is the resource.
@@ -22,7 +39,7 @@ pub struct EndpointProps {
 pub struct Endpoint {
     node: Construct,
     resource: CfnResource,
-    config: EndpointConfig,
+    config: EndpointConfigRef,
 }
 
 impl Scope for Endpoint {
@@ -50,6 +67,13 @@ impl Endpoint {
                 node.add_error(p);
             }
             resource.set_property("EndpointName", name.as_str());
+        }
+        for problem in props.endpoint_config.env().mismatches(
+            &ResourceEnv::of_stack(&node),
+            "endpoint configuration",
+            "endpoint",
+        ) {
+            node.add_error(problem);
         }
         Endpoint {
             node,
@@ -86,7 +110,7 @@ impl Endpoint {
         min: u32,
         max: u32,
     ) -> Option<ScalableInstanceCount> {
-        let Some((name, provisioned)) = self.config.serverless_variant() else {
+        let Some((name, provisioned)) = self.owned_config()?.serverless_variant() else {
             self.node
                 .add_error("Provisioned concurrency scaling needs a serverless production variant");
             return None;
@@ -117,9 +141,26 @@ impl Endpoint {
         )
     }
 
-    /// The instance variants.
+    /// The configuration when it is defined in the app; an error for an imported one, whose
+    /// variants are unknown.
+    fn owned_config(&self) -> Option<&EndpointConfig> {
+        match &self.config {
+            EndpointConfigRef::Owned(c) => Some(c),
+            EndpointConfigRef::Imported(_) => {
+                self.node.add_error(
+                    "Production variant lookup is not supported for an imported IEndpointConfig",
+                );
+                None
+            }
+        }
+    }
+
+    /// The instance variants (none, with an error, for an imported configuration).
     pub fn instance_production_variants(&self) -> Vec<InstanceVariant> {
-        self.config
+        let Some(config) = self.owned_config() else {
+            return Vec::new();
+        };
+        config
             .variant_names()
             .into_iter()
             .filter_map(|n| self.find_instance_production_variant(&n))
@@ -128,7 +169,7 @@ impl Endpoint {
 
     /// The variant with this name; records an error and returns `None` if there is none.
     pub fn find_instance_production_variant(&self, name: &str) -> Option<InstanceVariant> {
-        match self.config.variant(name) {
+        match self.owned_config()?.variant(name) {
             Some(info) => Some(InstanceVariant {
                 endpoint: self.clone(),
                 info,
@@ -367,6 +408,244 @@ pub struct ScheduledScalingProps {
     pub end_time: Option<String>,
 }
 
+/// One step of step scaling: when the metric is within `[lower, upper)`, change the capacity by
+/// `change` (or to `change` with [`AdjustmentType::ExactCapacity`]). Open ends extend to the
+/// next step or to infinity.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ScalingInterval {
+    /// Inclusive lower bound of the metric.
+    pub lower: Option<f64>,
+    /// Exclusive upper bound of the metric.
+    pub upper: Option<f64>,
+    /// The capacity change.
+    pub change: f64,
+}
+
+impl ScalingInterval {
+    /// Applies when the metric is below `upper`.
+    pub fn below(upper: f64, change: f64) -> Self {
+        ScalingInterval {
+            lower: None,
+            upper: Some(upper),
+            change,
+        }
+    }
+
+    /// Applies when the metric is at or above `lower`.
+    pub fn at_least(lower: f64, change: f64) -> Self {
+        ScalingInterval {
+            lower: Some(lower),
+            upper: None,
+            change,
+        }
+    }
+}
+
+/// How a step's change applies to the capacity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AdjustmentType {
+    /// Add the change to the capacity (the default).
+    #[default]
+    ChangeInCapacity,
+    /// Add the change as a percentage of the capacity.
+    PercentChangeInCapacity,
+    /// Set the capacity to the change.
+    ExactCapacity,
+}
+
+impl AdjustmentType {
+    fn as_str(self) -> &'static str {
+        match self {
+            AdjustmentType::ChangeInCapacity => "ChangeInCapacity",
+            AdjustmentType::PercentChangeInCapacity => "PercentChangeInCapacity",
+            AdjustmentType::ExactCapacity => "ExactCapacity",
+        }
+    }
+}
+
+/// Options of [`ScalableInstanceCount::scale_on_metric`].
+#[derive(Clone, Debug)]
+pub struct StepScalingProps {
+    /// The metric the alarms watch (statistic `Average`, `Minimum` or `Maximum`).
+    pub metric: Metric,
+    /// At least two steps; at most one range of the metric may be left without a change.
+    pub scaling_steps: Vec<ScalingInterval>,
+    /// How changes apply (default [`AdjustmentType::ChangeInCapacity`]).
+    pub adjustment_type: Option<AdjustmentType>,
+    /// Seconds after a scaling activity before the next one.
+    pub cooldown: Option<u32>,
+    /// Smallest change with [`AdjustmentType::PercentChangeInCapacity`].
+    pub min_adjustment_magnitude: Option<u32>,
+    /// Periods the alarms evaluate (default 1).
+    pub evaluation_periods: Option<u32>,
+    /// Breaching datapoints within those periods that trigger a step.
+    pub datapoints_to_alarm: Option<u32>,
+}
+
+impl StepScalingProps {
+    /// Step scaling on `metric` with these steps.
+    pub fn new(metric: Metric, scaling_steps: Vec<ScalingInterval>) -> Self {
+        StepScalingProps {
+            metric,
+            scaling_steps,
+            adjustment_type: None,
+            cooldown: None,
+            min_adjustment_magnitude: None,
+            evaluation_periods: None,
+            datapoints_to_alarm: None,
+        }
+    }
+}
+
+/// A step with both bounds known; `change: None` is the range where nothing happens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct CompleteInterval {
+    lower: f64,
+    upper: f64,
+    change: Option<f64>,
+}
+
+fn describe(i: &ScalingInterval) -> String {
+    let bound = |b: Option<f64>| b.map_or_else(|| "open".to_string(), |v| v.to_string());
+    format!(
+        "[{}, {}) change {}",
+        bound(i.lower),
+        bound(i.upper),
+        i.change
+    )
+}
+
+/// Orders the steps, fills in open bounds from their neighbours, and covers the whole number
+/// line (from 0 to infinity) by adding no-change ranges in the gaps — the AWS CDK's
+/// normalisation, so the same steps give the same alarms and adjustments.
+fn normalize_intervals(
+    steps: &[ScalingInterval],
+    absolute: bool,
+) -> Result<Vec<CompleteInterval>, String> {
+    if steps.len() < 2 {
+        return Err("You must supply at least 2 intervals for autoscaling".into());
+    }
+    if let Some(bad) = steps.iter().find(|i| i.lower.is_none() && i.upper.is_none()) {
+        return Err(format!(
+            "Must supply at least one of 'upper' or 'lower', got: {}",
+            describe(bad)
+        ));
+    }
+    let mut steps: Vec<ScalingInterval> = steps.to_vec();
+    let key = |i: &ScalingInterval| i.lower.or(i.upper).unwrap_or(0.0);
+    steps.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    loop {
+        let mut changed = false;
+        for i in 0..steps.len() - 1 {
+            if let Some(upper) = steps[i].upper
+                && steps[i + 1].lower.is_none()
+            {
+                steps[i + 1].lower = Some(upper);
+                changed = true;
+            }
+        }
+        for i in (1..steps.len()).rev() {
+            if let Some(lower) = steps[i].lower
+                && steps[i - 1].upper.is_none()
+            {
+                steps[i - 1].upper = Some(lower);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let last = steps.len() - 1;
+    steps[0].lower.get_or_insert(0.0);
+    steps[last].upper.get_or_insert(f64::INFINITY);
+    let mut full: Vec<CompleteInterval> = steps
+        .iter()
+        .map(|i| CompleteInterval {
+            lower: i.lower.unwrap_or(0.0),
+            upper: i.upper.unwrap_or(f64::INFINITY),
+            change: Some(i.change),
+        })
+        .collect();
+    for pair in full.windows(2) {
+        if pair[0].lower < pair[1].upper && pair[0].upper > pair[1].lower {
+            return Err(format!(
+                "Two intervals overlap: [{}, {}) and [{}, {})",
+                pair[0].lower, pair[0].upper, pair[1].lower, pair[1].upper
+            ));
+        }
+    }
+    if full[0].lower != 0.0 {
+        let upper = full[0].lower;
+        full.insert(
+            0,
+            CompleteInterval {
+                lower: 0.0,
+                upper,
+                change: None,
+            },
+        );
+    }
+    if let Some(last) = full.last().copied()
+        && last.upper != f64::INFINITY
+    {
+        full.push(CompleteInterval {
+            lower: last.upper,
+            upper: f64::INFINITY,
+            change: None,
+        });
+    }
+    let mut i = 1;
+    while i < full.len() {
+        if full[i - 1].upper < full[i].lower {
+            let gap = CompleteInterval {
+                lower: full[i - 1].upper,
+                upper: full[i].lower,
+                change: None,
+            };
+            full.insert(i, gap);
+        } else {
+            i += 1;
+        }
+    }
+    if !absolute {
+        for interval in &mut full {
+            if interval.change == Some(0.0) {
+                interval.change = None;
+            }
+        }
+    }
+    let mut i = 0;
+    while i + 1 < full.len() {
+        if full[i].change.is_none() && full[i + 1].change.is_none() {
+            full[i].upper = full[i + 1].upper;
+            full.remove(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    if full.iter().filter(|i| i.change.is_none()).count() > 1 {
+        return Err("Can have at most one no-change interval".into());
+    }
+    Ok(full)
+}
+
+/// Indexes of the steps the lower and upper alarms sit on: either side of the no-change range,
+/// or the middle when every range changes something.
+fn alarm_thresholds(intervals: &[CompleteInterval]) -> (Option<usize>, Option<usize>) {
+    if let Some(gap) = intervals.iter().position(|i| i.change.is_none()) {
+        return (
+            gap.checked_sub(1),
+            (gap + 1 < intervals.len()).then_some(gap + 1),
+        );
+    }
+    if intervals.len() == 1 {
+        return (None, Some(0));
+    }
+    let middle = intervals.len() / 2;
+    (Some(middle - 1), Some(middle))
+}
+
 impl ScalableInstanceCount {
     /// Target tracking on `SageMakerVariantInvocationsPerInstance`:
     /// target = safety factor × requests per second × 60.
@@ -478,6 +757,164 @@ impl ScalableInstanceCount {
         }));
     }
 
+    /// Step scaling: alarms on `metric` at the edges of the no-change range trigger step
+    /// policies (`<id>/LowerPolicy` + `<id>/LowerAlarm`, `<id>/UpperPolicy` + `<id>/UpperAlarm`),
+    /// laid out as the AWS CDK's `scaleOnMetric` does (the CDK offers it only for ECS and
+    /// other services, not SageMaker variants).
+    ///
+    /// ```
+    /// # use sagecdk_core::{App, Stack, StackProps};
+    /// # use sagecdk_sagemaker::*;
+    /// # let app = App::for_tests();
+    /// # let stack = Stack::new(&app, "S", StackProps::default());
+    /// # let image = ContainerImage::from_dlc("r", "t", Some("763104351884"));
+    /// # let model = Model::new(&stack, "M", ModelProps::with_container(ContainerDefinition::new(image)));
+    /// # let config = EndpointConfig::new(&stack, "C", EndpointConfigProps {
+    /// #     instance_production_variants: vec![InstanceProductionVariantProps::new(&model, "v")],
+    /// #     ..Default::default() });
+    /// # let endpoint = Endpoint::new(&stack, "E", EndpointProps::new(&config));
+    /// let variant = endpoint.find_instance_production_variant("v").unwrap();
+    /// let count = variant.auto_scale_instance_count(Some(1), Some(10)).unwrap();
+    /// count.scale_on_metric("CpuSteps", StepScalingProps::new(
+    ///     variant.metric_cpu_utilization(),
+    ///     vec![ScalingInterval::below(20.0, -1.0), ScalingInterval::at_least(70.0, 2.0)],
+    /// ));
+    /// ```
+    pub fn scale_on_metric(&self, id: &str, props: StepScalingProps) {
+        let scope = Construct::with_fqn(
+            &self.target_scope,
+            id,
+            "sagecdk.aws_applicationautoscaling.StepScalingPolicy",
+        );
+        let adjustment = props.adjustment_type.unwrap_or_default();
+        let mut problems = Vec::new();
+        let aggregation = match props.metric.statistic.as_str() {
+            "Average" => Some("Average"),
+            "Minimum" => Some("Minimum"),
+            "Maximum" => Some("Maximum"),
+            other => {
+                problems.push(format!(
+                    "Cannot only scale on 'Minimum', 'Maximum', 'Average' metrics, got {other}"
+                ));
+                None
+            }
+        };
+        if props.datapoints_to_alarm == Some(0) {
+            problems.push("datapointsToAlarm cannot be less than 1".to_string());
+        }
+        if props.min_adjustment_magnitude.is_some()
+            && adjustment != AdjustmentType::PercentChangeInCapacity
+        {
+            problems.push(
+                "minAdjustmentMagnitude only applies with PercentChangeInCapacity".to_string(),
+            );
+        }
+        let intervals = match normalize_intervals(
+            &props.scaling_steps,
+            adjustment == AdjustmentType::ExactCapacity,
+        ) {
+            Ok(i) => i,
+            Err(e) => {
+                problems.push(e);
+                Vec::new()
+            }
+        };
+        if !problems.is_empty() {
+            for p in problems {
+                scope.add_error(p);
+            }
+            return;
+        }
+        let (lower, upper) = alarm_thresholds(&intervals);
+        let sides = [
+            lower.map(|index| {
+                let threshold = intervals[index].upper;
+                let steps: Vec<Value> = (0..=index)
+                    .rev()
+                    .map(|i| {
+                        step_adjustment(
+                            (i != 0).then(|| intervals[i].lower - threshold),
+                            Some(intervals[i].upper - threshold),
+                            intervals[i].change.unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                (
+                    "Lower",
+                    threshold,
+                    steps,
+                    ComparisonOperator::LessThanOrEqualToThreshold,
+                )
+            }),
+            upper.map(|index| {
+                let threshold = intervals[index].lower;
+                let last = intervals.len() - 1;
+                let steps: Vec<Value> = (index..intervals.len())
+                    .map(|i| {
+                        step_adjustment(
+                            Some(intervals[i].lower - threshold),
+                            (i != last).then(|| intervals[i].upper - threshold),
+                            intervals[i].change.unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                (
+                    "Upper",
+                    threshold,
+                    steps,
+                    ComparisonOperator::GreaterThanOrEqualToThreshold,
+                )
+            }),
+        ];
+        for (side, threshold, steps, comparison) in sides.into_iter().flatten() {
+            let policy_scope = Construct::with_fqn(
+                &scope,
+                &format!("{side}Policy"),
+                "sagecdk.aws_applicationautoscaling.StepScalingAction",
+            );
+            let mut config = Value::object();
+            config.insert("AdjustmentType", adjustment.as_str());
+            if let Some(c) = props.cooldown {
+                config.insert("Cooldown", c);
+            }
+            if let Some(a) = aggregation {
+                config.insert("MetricAggregationType", a);
+            }
+            if let Some(m) = props.min_adjustment_magnitude {
+                config.insert("MinAdjustmentMagnitude", m);
+            }
+            config.insert("StepAdjustments", Value::Array(steps));
+            let policy = CfnResource::with_fqn(
+                &policy_scope,
+                "Resource",
+                "AWS::ApplicationAutoScaling::ScalingPolicy",
+                "sagecdk.aws_applicationautoscaling.CfnScalingPolicy",
+            )
+            .with_properties(cfn!({
+                "PolicyName": (policy_scope.unique_id()),
+                "PolicyType": "StepScaling",
+                "ScalingTargetId": (self.target.reference()),
+                "StepScalingPolicyConfiguration": config
+            }));
+            let alarm = Alarm::new(
+                &scope,
+                &format!("{side}Alarm"),
+                &props.metric,
+                AlarmProps {
+                    threshold,
+                    evaluation_periods: props.evaluation_periods.unwrap_or(1),
+                    datapoints_to_alarm: props.datapoints_to_alarm,
+                    comparison_operator: Some(comparison),
+                    alarm_description: Some(format!(
+                        "{side} threshold scaling alarm"
+                    )),
+                    ..AlarmProps::default()
+                },
+            );
+            alarm.add_alarm_action(&policy.reference());
+        }
+    }
+
     /// Changes the capacity limits on a schedule.
     pub fn scale_on_schedule(&self, id: &str, props: ScheduledScalingProps) {
         if props.min_capacity.is_none() && props.max_capacity.is_none() {
@@ -526,5 +963,91 @@ impl ScalableInstanceCount {
     /// The `AWS::ApplicationAutoScaling::ScalableTarget` resource.
     pub fn target(&self) -> &CfnResource {
         &self.target
+    }
+}
+
+/// One entry of `StepAdjustments`, bounds relative to the alarm threshold.
+fn step_adjustment(lower: Option<f64>, upper: Option<f64>, change: f64) -> Value {
+    let mut step = Value::object();
+    if let Some(l) = lower {
+        step.insert("MetricIntervalLowerBound", l);
+    }
+    if let Some(u) = upper {
+        step.insert("MetricIntervalUpperBound", u);
+    }
+    step.insert("ScalingAdjustment", change);
+    step
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(list: &[(Option<f64>, Option<f64>, f64)]) -> Vec<ScalingInterval> {
+        list.iter()
+            .map(|&(lower, upper, change)| ScalingInterval {
+                lower,
+                upper,
+                change,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn normalizes_like_the_cdk() {
+        // A gap between 10 and 50 becomes the no-change range; alarms sit on either side.
+        let full = normalize_intervals(
+            &steps(&[(None, Some(10.0), -1.0), (Some(50.0), None, 1.0), (Some(70.0), None, 3.0)]),
+            false,
+        )
+        .unwrap();
+        let bounds: Vec<(f64, f64, Option<f64>)> =
+            full.iter().map(|i| (i.lower, i.upper, i.change)).collect();
+        assert_eq!(
+            bounds,
+            vec![
+                (0.0, 10.0, Some(-1.0)),
+                (10.0, 50.0, None),
+                (50.0, 70.0, Some(1.0)),
+                (70.0, f64::INFINITY, Some(3.0)),
+            ]
+        );
+        assert_eq!(alarm_thresholds(&full), (Some(0), Some(2)));
+    }
+
+    #[test]
+    fn zero_changes_are_no_change_unless_absolute() {
+        let s = steps(&[(None, Some(10.0), 0.0), (Some(10.0), None, 2.0)]);
+        let relative = normalize_intervals(&s, false).unwrap();
+        assert_eq!(relative[0].change, None);
+        assert_eq!(alarm_thresholds(&relative), (None, Some(1)));
+        let absolute = normalize_intervals(&s, true).unwrap();
+        assert_eq!(absolute[0].change, Some(0.0));
+        // No gap: the alarms sit in the middle.
+        assert_eq!(alarm_thresholds(&absolute), (Some(0), Some(1)));
+    }
+
+    #[test]
+    fn rejects_bad_steps() {
+        let one = normalize_intervals(&steps(&[(Some(1.0), None, 1.0)]), false);
+        assert_eq!(
+            one.unwrap_err(),
+            "You must supply at least 2 intervals for autoscaling"
+        );
+        let open = normalize_intervals(&steps(&[(None, None, 1.0), (Some(1.0), None, 1.0)]), false);
+        assert!(open.unwrap_err().starts_with("Must supply at least one of"));
+        let overlap = normalize_intervals(
+            &steps(&[(Some(0.0), Some(20.0), 1.0), (Some(10.0), Some(30.0), 2.0)]),
+            false,
+        );
+        assert!(overlap.unwrap_err().starts_with("Two intervals overlap"));
+        let two_gaps = normalize_intervals(
+            &steps(&[(Some(10.0), Some(20.0), 1.0), (Some(30.0), Some(40.0), 2.0)]),
+            false,
+        );
+        assert_eq!(
+            two_gaps.unwrap_err(),
+            "Can have at most one no-change interval"
+        );
     }
 }

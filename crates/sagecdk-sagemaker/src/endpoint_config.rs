@@ -1,6 +1,7 @@
 //! `EndpointConfig`: production variants (instances, weights) for an endpoint.
 
-use crate::model::{Model, name_problem};
+use crate::imports::{ModelRef, ResourceEnv};
+use crate::model::name_problem;
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
 use sagecdk_core::{CfnResource, Construct, IndexMap, Lazy, Scope, Str, Value};
 use std::cell::RefCell;
@@ -12,8 +13,8 @@ pub const MAX_VARIANTS: usize = 10;
 /// An instance-backed production variant.
 #[derive(Clone, Debug)]
 pub struct InstanceProductionVariantProps {
-    /// The model served.
-    pub model: Model,
+    /// The model served (of this app or imported).
+    pub model: ModelRef,
     /// The variant's name.
     pub variant_name: String,
     /// Traffic weight relative to the other variants (default 1; 0 is allowed).
@@ -32,6 +33,18 @@ pub struct InstanceProductionVariantProps {
     pub volume_size_in_gb: Option<u32>,
     /// Request routing across instances.
     pub routing_strategy: Option<RoutingStrategy>,
+    /// Let SageMaker scale the instances of the variant for its inference components.
+    pub managed_instance_scaling: Option<ManagedInstanceScaling>,
+}
+
+/// Managed instance scaling of a variant (`ManagedInstanceScaling`, status `ENABLED`):
+/// SageMaker adds and removes instances as inference components need them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ManagedInstanceScaling {
+    /// Fewest instances (0 lets the variant scale to zero).
+    pub min_instance_count: u32,
+    /// Most instances (at least 1).
+    pub max_instance_count: u32,
 }
 
 /// How requests are routed across a variant's instances.
@@ -55,8 +68,8 @@ impl RoutingStrategy {
 /// A serverless production variant.
 #[derive(Clone, Debug)]
 pub struct ServerlessProductionVariantProps {
-    /// The model served.
-    pub model: Model,
+    /// The model served (of this app or imported).
+    pub model: ModelRef,
     /// The variant's name.
     pub variant_name: String,
     /// Traffic weight (default 1).
@@ -72,13 +85,13 @@ pub struct ServerlessProductionVariantProps {
 impl ServerlessProductionVariantProps {
     /// A serverless variant serving `model`.
     pub fn new(
-        model: &Model,
+        model: impl Into<ModelRef>,
         variant_name: impl Into<String>,
         memory_size_in_mb: u32,
         max_concurrency: u32,
     ) -> Self {
         ServerlessProductionVariantProps {
-            model: model.clone(),
+            model: model.into(),
             variant_name: variant_name.into(),
             initial_variant_weight: None,
             max_concurrency,
@@ -89,10 +102,10 @@ impl ServerlessProductionVariantProps {
 }
 
 impl InstanceProductionVariantProps {
-    /// A variant serving `model`.
-    pub fn new(model: &Model, variant_name: impl Into<String>) -> Self {
+    /// A variant serving `model` (`&Model` or an imported model).
+    pub fn new(model: impl Into<ModelRef>, variant_name: impl Into<String>) -> Self {
         InstanceProductionVariantProps {
-            model: model.clone(),
+            model: model.into(),
             variant_name: variant_name.into(),
             initial_variant_weight: None,
             initial_instance_count: None,
@@ -102,6 +115,7 @@ impl InstanceProductionVariantProps {
             model_data_download_timeout: None,
             volume_size_in_gb: None,
             routing_strategy: None,
+            managed_instance_scaling: None,
         }
     }
 
@@ -133,7 +147,8 @@ pub struct EndpointConfigProps {
     pub instance_production_variants: Vec<InstanceProductionVariantProps>,
     /// A serverless variant (cannot be combined with instance variants).
     pub serverless_production_variant: Option<ServerlessProductionVariantProps>,
-    /// KMS key ARN for the storage volume.
+    /// KMS key ARN for the storage volume (e.g. `key.key_arn()` of a
+    /// [`sagecdk_aws::kms::Key`]). As in the CDK, no key grants are made.
     pub kms_key_arn: Option<Str>,
 }
 
@@ -270,6 +285,11 @@ impl EndpointConfig {
         if props.initial_variant_weight.is_some_and(|w| w < 0.0) {
             problems.push("Cannot have negative variant weight".to_string());
         }
+        problems.extend(props.model.env().mismatches(
+            &ResourceEnv::of_stack(&self.node),
+            "model",
+            "endpoint configuration",
+        ));
         if !problems.is_empty() {
             self.node.add_error(format!(
                 "Invalid Serverless Production Variant Props: {}",
@@ -347,22 +367,17 @@ impl EndpointConfig {
         if props.initial_variant_weight.is_some_and(|w| w < 0.0) {
             problems.push("Cannot have negative variant weight".to_string());
         }
-        if let (Some(a), Some(b)) = (
-            props.model.stack().literal_account(),
-            sagecdk_core::Stack::of(&self.node).and_then(|s| s.literal_account()),
-        ) && a != b
+        problems.extend(props.model.env().mismatches(
+            &ResourceEnv::of_stack(&self.node),
+            "model",
+            "endpoint configuration",
+        ));
+        if let Some(m) = props.managed_instance_scaling
+            && (m.max_instance_count < 1 || m.min_instance_count > m.max_instance_count)
         {
             problems.push(format!(
-                "Cannot use model in account {a} for endpoint configuration in account {b}"
-            ));
-        }
-        if let (Some(a), Some(b)) = (
-            props.model.stack().literal_region(),
-            sagecdk_core::Stack::of(&self.node).and_then(|s| s.literal_region()),
-        ) && a != b
-        {
-            problems.push(format!(
-                "Cannot use model in region {a} for endpoint configuration in region {b}"
+                "managedInstanceScaling needs 0 <= minInstanceCount ({}) <= maxInstanceCount ({}) and maxInstanceCount >= 1",
+                m.min_instance_count, m.max_instance_count
             ));
         }
         if !problems.is_empty() {
@@ -405,6 +420,16 @@ impl EndpointConfig {
         );
         if let Some(t) = props.model_data_download_timeout {
             m.insert("ModelDataDownloadTimeoutInSeconds".into(), Value::from(t));
+        }
+        if let Some(scaling) = props.managed_instance_scaling {
+            m.insert(
+                "ManagedInstanceScaling".into(),
+                Value::object_from([
+                    ("MaxInstanceCount", Value::from(scaling.max_instance_count)),
+                    ("MinInstanceCount", Value::from(scaling.min_instance_count)),
+                    ("Status", Value::from("ENABLED")),
+                ]),
+            );
         }
         m.insert("ModelName".into(), props.model.model_name().to_value());
         if let Some(r) = props.routing_strategy {

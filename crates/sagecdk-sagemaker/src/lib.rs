@@ -31,14 +31,18 @@ mod model_data;
 
 pub use container_image::ContainerImage;
 pub use endpoint::{
-    Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps, ScalableInstanceCount,
-    ScheduledScalingProps, TargetTrackingProps,
+    AdjustmentType, Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps,
+    ScalableInstanceCount, ScalingInterval, ScheduledScalingProps, StepScalingProps,
+    TargetTrackingProps,
 };
 pub use endpoint_config::{
-    EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,
+    EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS, ManagedInstanceScaling,
     RoutingStrategy, ServerlessProductionVariantProps,
 };
-pub use imports::ImportedResource;
+pub use imports::{
+    EndpointConfigRef, ImportedEndpoint, ImportedEndpointConfig, ImportedModel, ModelAttributes,
+    ModelRef,
+};
 pub use instance_type::{AcceleratorType, InstanceType};
 pub use model::{ContainerDefinition, MAX_CONTAINERS, Model, ModelProps};
 pub use model_data::ModelData;

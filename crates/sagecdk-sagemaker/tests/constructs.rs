@@ -227,7 +227,7 @@ fn the_cdk_bugs_are_not_reproduced() {
         &s,
         "Endpoint",
         EndpointProps {
-            endpoint_config: config,
+            endpoint_config: config.into(),
             endpoint_name: Some("my-endpoint".into()),
         },
     );
@@ -340,7 +340,7 @@ fn autoscaling_and_lookup_validations() {
         &s,
         "Endpoint",
         EndpointProps {
-            endpoint_config: config,
+            endpoint_config: config.into(),
             endpoint_name: None,
         },
     );
@@ -424,7 +424,7 @@ fn imports_and_grants() {
         "Imported",
         "arn:aws:sagemaker:us-west-2:123456789012:model/my-model",
     );
-    assert_eq!(imported.name().as_literal().as_deref(), Some("my-model"));
+    assert_eq!(imported.model_name().as_literal().as_deref(), Some("my-model"));
     let endpoint = Endpoint::from_endpoint_name(&s, "Endpoint", "prod-endpoint");
     let caller = Role::new(
         &s,
@@ -539,7 +539,7 @@ fn scaling_beyond_the_cdk() {
         &s,
         "Endpoint",
         EndpointProps {
-            endpoint_config: config,
+            endpoint_config: config.into(),
             endpoint_name: None,
         },
     );
@@ -607,7 +607,7 @@ fn scaling_beyond_the_cdk() {
         &s,
         "Endpoint",
         EndpointProps {
-            endpoint_config: config,
+            endpoint_config: config.into(),
             endpoint_name: None,
         },
     );
@@ -689,7 +689,7 @@ fn scaling_beyond_the_cdk() {
         &s,
         "Endpoint",
         EndpointProps {
-            endpoint_config: config,
+            endpoint_config: config.into(),
             endpoint_name: None,
         },
     );

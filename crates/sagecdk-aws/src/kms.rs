@@ -1,0 +1,162 @@
+//! KMS keys: new (`<id>/Resource`, with an optional alias) or imported by ARN, and grants.
+//!
+//! A new key gets the CDK's default key policy (the account's root principal may administer
+//! and use it, so IAM policies decide who else may) and is retained when removed from the
+//! stack, as in the CDK.
+//!
+//! ```
+//! use sagecdk_aws::kms::{Key, KeyProps};
+//! use sagecdk_core::{App, Stack, StackProps};
+//! let app = App::for_tests();
+//! let stack = Stack::new(&app, "S", StackProps::default());
+//! let key = Key::new(&stack, "Key", KeyProps { enable_key_rotation: true, ..KeyProps::default() });
+//! assert!(key.key_arn().is_unresolved());
+//! ```
+
+use crate::iam::{Grant, Grantable};
+use sagecdk_core::{
+    Aws, CfnResource, Construct, RemovalPolicy, Scope, Str, TagType, Value, cfn,
+};
+
+/// Options of a [`Key`].
+#[derive(Clone, Debug, Default)]
+pub struct KeyProps {
+    /// Description.
+    pub description: Option<String>,
+    /// Rotate the key material every year.
+    pub enable_key_rotation: bool,
+    /// Alias to create, with or without the `alias/` prefix.
+    pub alias: Option<String>,
+    /// Days before a deleted key is destroyed (7–30; CloudFormation's default is 30).
+    pub pending_window_in_days: Option<u32>,
+    /// What happens when the key leaves the stack (default: retained).
+    pub removal_policy: Option<RemovalPolicy>,
+}
+
+/// A KMS key of this app or an existing one.
+#[derive(Clone, Debug)]
+pub struct Key {
+    node: Construct,
+    arn: Str,
+    resource: Option<CfnResource>,
+}
+
+impl Scope for Key {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl Key {
+    /// A new symmetric encryption key.
+    pub fn new(scope: &impl Scope, id: &str, props: KeyProps) -> Key {
+        let node = Construct::with_fqn(scope, id, "sagecdk.aws_kms.Key");
+        if let Some(days) = props.pending_window_in_days
+            && !(7..=30).contains(&days)
+        {
+            node.add_error(format!(
+                "'pendingWindow' value must between 7 and 30 days. Received: {days}"
+            ));
+        }
+        let resource = CfnResource::with_fqn(
+            &node,
+            "Resource",
+            "AWS::KMS::Key",
+            "sagecdk.aws_kms.CfnKey",
+        );
+        if let Some(d) = &props.description {
+            resource.set_property("Description", d.as_str());
+        }
+        if props.enable_key_rotation {
+            resource.set_property("EnableKeyRotation", true);
+        }
+        let root = Str::from("arn:") + Aws::partition() + ":iam::" + Aws::account_id() + ":root";
+        resource.set_property(
+            "KeyPolicy",
+            cfn!({
+                "Statement": [{
+                    "Action": "kms:*",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Resource": "*"
+                }],
+                "Version": "2012-10-17"
+            }),
+        );
+        if let Some(days) = props.pending_window_in_days {
+            resource.set_property("PendingWindowInDays", days);
+        }
+        resource.enable_tags(TagType::Standard, "Tags");
+        resource.apply_removal_policy(props.removal_policy.unwrap_or(RemovalPolicy::Retain));
+        let arn = resource.get_att("Arn");
+        if let Some(alias) = &props.alias {
+            let name = if alias.starts_with("alias/") {
+                alias.clone()
+            } else {
+                format!("alias/{alias}")
+            };
+            if name.starts_with("alias/aws/") || name.len() <= "alias/".len() {
+                node.add_error(format!(
+                    "Invalid alias '{name}': must not be empty or start with 'alias/aws/'"
+                ));
+            }
+            let alias_scope = Construct::with_fqn(&node, "Alias", "sagecdk.aws_kms.Alias");
+            CfnResource::with_fqn(
+                &alias_scope,
+                "Resource",
+                "AWS::KMS::Alias",
+                "sagecdk.aws_kms.CfnAlias",
+            )
+            .with_properties(cfn!({"AliasName": name, "TargetKeyId": (arn.clone())}));
+        }
+        Key {
+            node,
+            arn,
+            resource: Some(resource),
+        }
+    }
+
+    /// An existing key by ARN.
+    pub fn from_key_arn(scope: &impl Scope, id: &str, arn: impl Into<Str>) -> Key {
+        Key {
+            node: Construct::with_fqn(scope, id, "sagecdk.aws_kms.ImportedKey"),
+            arn: arn.into(),
+            resource: None,
+        }
+    }
+
+    /// The key's ARN.
+    pub fn key_arn(&self) -> Str {
+        self.arn.clone()
+    }
+
+    /// The `AWS::KMS::Key` resource of a new key.
+    pub fn resource(&self) -> Option<&CfnResource> {
+        self.resource.as_ref()
+    }
+
+    /// Allows encrypting and decrypting with the key.
+    pub fn grant_encrypt_decrypt(&self, grantee: &dyn Grantable) -> bool {
+        Grant::add_to_principal(
+            grantee,
+            [
+                "kms:Decrypt",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            [self.key_arn()],
+        )
+    }
+
+    /// Allows decrypting with the key.
+    pub fn grant_decrypt(&self, grantee: &dyn Grantable) -> bool {
+        Grant::add_to_principal(grantee, ["kms:Decrypt"], [self.key_arn()])
+    }
+}
+
+impl From<&Key> for Value {
+    fn from(key: &Key) -> Value {
+        key.key_arn().to_value()
+    }
+}

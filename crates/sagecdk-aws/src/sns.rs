@@ -1,0 +1,163 @@
+//! SNS topics (new or imported) and their subscriptions, as alarm actions need them.
+//!
+//! ```
+//! use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
+//! use sagecdk_core::{App, Stack, StackProps};
+//! let app = App::for_tests();
+//! let stack = Stack::new(&app, "S", StackProps::default());
+//! let topic = Topic::new(&stack, "Alarms", TopicProps::default());
+//! topic.add_subscription(Subscription::Email("oncall@example.com".into()));
+//! ```
+
+use crate::iam::{Grant, Grantable};
+use crate::kms::Key;
+use sagecdk_core::{CfnResource, Construct, Scope, Str, TagType, Value};
+
+/// Options of a [`Topic`].
+#[derive(Clone, Debug, Default)]
+pub struct TopicProps {
+    /// Physical name (FIFO topics need the `.fifo` suffix, added when missing).
+    pub topic_name: Option<String>,
+    /// Display name (SMS sender name).
+    pub display_name: Option<String>,
+    /// Key for server-side encryption.
+    pub master_key: Option<Key>,
+    /// A FIFO topic.
+    pub fifo: bool,
+}
+
+/// Where a subscription delivers.
+#[derive(Clone, Debug)]
+pub enum Subscription {
+    /// An e-mail address (`email` protocol).
+    Email(String),
+    /// An HTTPS or HTTP URL.
+    Url(String),
+    /// An SQS queue ARN.
+    SqsQueue(Str),
+    /// A Lambda function ARN.
+    LambdaFunction(Str),
+    /// A phone number for SMS.
+    Sms(String),
+}
+
+impl Subscription {
+    fn protocol_and_endpoint(&self) -> (&'static str, Str, String) {
+        match self {
+            Subscription::Email(e) => ("email", Str::from(e.as_str()), e.clone()),
+            Subscription::Url(u) => {
+                let protocol = if u.starts_with("http://") {
+                    "http"
+                } else {
+                    "https"
+                };
+                (protocol, Str::from(u.as_str()), u.clone())
+            }
+            Subscription::SqsQueue(arn) => ("sqs", arn.clone(), "Queue".into()),
+            Subscription::LambdaFunction(arn) => ("lambda", arn.clone(), "Function".into()),
+            Subscription::Sms(n) => ("sms", Str::from(n.as_str()), n.clone()),
+        }
+    }
+}
+
+/// An SNS topic of this app or an existing one.
+#[derive(Clone, Debug)]
+pub struct Topic {
+    node: Construct,
+    arn: Str,
+    resource: Option<CfnResource>,
+}
+
+impl Scope for Topic {
+    fn node(&self) -> &Construct {
+        &self.node
+    }
+}
+
+impl Topic {
+    /// A new topic.
+    pub fn new(scope: &impl Scope, id: &str, props: TopicProps) -> Topic {
+        let node = Construct::with_fqn(scope, id, "sagecdk.aws_sns.Topic");
+        let resource = CfnResource::with_fqn(
+            &node,
+            "Resource",
+            "AWS::SNS::Topic",
+            "sagecdk.aws_sns.CfnTopic",
+        );
+        if props.fifo {
+            resource.set_property("ContentBasedDeduplication", false);
+        }
+        if let Some(d) = &props.display_name {
+            resource.set_property("DisplayName", d.as_str());
+        }
+        if props.fifo {
+            resource.set_property("FifoTopic", true);
+        }
+        if let Some(key) = &props.master_key {
+            resource.set_property("KmsMasterKeyId", Value::from(key));
+        }
+        resource.enable_tags(TagType::Standard, "Tags");
+        if let Some(name) = &props.topic_name {
+            let name = if props.fifo && !name.ends_with(".fifo") {
+                format!("{name}.fifo")
+            } else {
+                name.clone()
+            };
+            let base = name.strip_suffix(".fifo").unwrap_or(&name);
+            if base.is_empty()
+                || base.len() > 256 - if props.fifo { 5 } else { 0 }
+                || !base
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                node.add_error(format!("Invalid topic name '{name}': 1–256 characters of letters, digits, '-' and '_' (plus '.fifo' for FIFO topics)"));
+            }
+            resource.set_property("TopicName", name);
+        }
+        Topic {
+            arn: resource.reference(),
+            node,
+            resource: Some(resource),
+        }
+    }
+
+    /// An existing topic by ARN.
+    pub fn from_topic_arn(scope: &impl Scope, id: &str, arn: impl Into<Str>) -> Topic {
+        Topic {
+            node: Construct::with_fqn(scope, id, "sagecdk.aws_sns.ImportedTopic"),
+            arn: arn.into(),
+            resource: None,
+        }
+    }
+
+    /// The topic's ARN.
+    pub fn topic_arn(&self) -> Str {
+        self.arn.clone()
+    }
+
+    /// The `AWS::SNS::Topic` resource of a new topic.
+    pub fn resource(&self) -> Option<&CfnResource> {
+        self.resource.as_ref()
+    }
+
+    /// Subscribes an endpoint: `<topic>/<endpoint>/Resource` (`Queue` or `Function` for ARNs).
+    pub fn add_subscription(&self, subscription: Subscription) -> CfnResource {
+        let (protocol, endpoint, id) = subscription.protocol_and_endpoint();
+        let scope = Construct::with_fqn(&self.node, &id, "sagecdk.aws_sns.Subscription");
+        let resource = CfnResource::with_fqn(
+            &scope,
+            "Resource",
+            "AWS::SNS::Subscription",
+            "sagecdk.aws_sns.CfnSubscription",
+        );
+        resource.set_property("Endpoint", endpoint);
+        resource.set_property("Protocol", protocol);
+        resource.set_property("TopicArn", self.topic_arn());
+        resource
+    }
+
+    /// Allows publishing to the topic.
+    pub fn grant_publish(&self, grantee: &dyn Grantable) -> bool {
+        Grant::add_to_principal(grantee, ["sns:Publish"], [self.topic_arn()])
+    }
+}
