@@ -105,11 +105,7 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
             ..EndpointConfigProps::default()
         },
     );
-    let endpoint = Endpoint::new(
-        &stack,
-        "Endpoint",
-        EndpointProps::new(&endpoint_config),
-    );
+    let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
 
     // Autoscaling on invocations.
     if let Some(variant) = endpoint.find_instance_production_variant("modelA") {

@@ -415,14 +415,9 @@ impl SecurityGroup {
                 "sagecdk.aws_ec2.CfnSecurityGroupEgress",
             ),
         };
-        CfnResource::with_fqn(&self.node, &id, resource_type, fqn)
-            .with_properties(rule_properties(
-                peer,
-                port,
-                &description,
-                direction,
-                Some(&self.group_id),
-            ));
+        CfnResource::with_fqn(&self.node, &id, resource_type, fqn).with_properties(
+            rule_properties(peer, port, &description, direction, Some(&self.group_id)),
+        );
     }
 }
 
@@ -486,12 +481,7 @@ impl Connections {
 
     /// Allows traffic from `other` on `port`; when `other` is in security groups, their
     /// matching egress rules are added too.
-    pub fn allow_from(
-        &self,
-        other: &dyn Connectable,
-        port: Port,
-        description: Option<&str>,
-    ) {
+    pub fn allow_from(&self, other: &dyn Connectable, port: Port, description: Option<&str>) {
         for group in &self.security_groups {
             for peer in other.peers() {
                 group.add_ingress_rule(&peer, &port, description);
@@ -506,12 +496,7 @@ impl Connections {
 
     /// Allows traffic to `other` on `port`; when `other` is in security groups, their
     /// matching ingress rules are added too.
-    pub fn allow_to(
-        &self,
-        other: &dyn Connectable,
-        port: Port,
-        description: Option<&str>,
-    ) {
+    pub fn allow_to(&self, other: &dyn Connectable, port: Port, description: Option<&str>) {
         for group in &self.security_groups {
             for peer in other.peers() {
                 group.add_egress_rule(&peer, &port, description);

@@ -14,9 +14,7 @@
 //! ```
 
 use crate::iam::{Grant, Grantable};
-use sagecdk_core::{
-    Aws, CfnResource, Construct, RemovalPolicy, Scope, Str, TagType, Value, cfn,
-};
+use sagecdk_core::{Aws, CfnResource, Construct, RemovalPolicy, Scope, Str, TagType, Value, cfn};
 
 /// Options of a [`Key`].
 #[derive(Clone, Debug, Default)]
@@ -58,12 +56,8 @@ impl Key {
                 "'pendingWindow' value must between 7 and 30 days. Received: {days}"
             ));
         }
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::KMS::Key",
-            "sagecdk.aws_kms.CfnKey",
-        );
+        let resource =
+            CfnResource::with_fqn(&node, "Resource", "AWS::KMS::Key", "sagecdk.aws_kms.CfnKey");
         if let Some(d) = &props.description {
             resource.set_property("Description", d.as_str());
         }

@@ -525,7 +525,10 @@ fn normalize_intervals(
     if steps.len() < 2 {
         return Err("You must supply at least 2 intervals for autoscaling".into());
     }
-    if let Some(bad) = steps.iter().find(|i| i.lower.is_none() && i.upper.is_none()) {
+    if let Some(bad) = steps
+        .iter()
+        .find(|i| i.lower.is_none() && i.upper.is_none())
+    {
         return Err(format!(
             "Must supply at least one of 'upper' or 'lower', got: {}",
             describe(bad)
@@ -905,9 +908,7 @@ impl ScalableInstanceCount {
                     evaluation_periods: props.evaluation_periods.unwrap_or(1),
                     datapoints_to_alarm: props.datapoints_to_alarm,
                     comparison_operator: Some(comparison),
-                    alarm_description: Some(format!(
-                        "{side} threshold scaling alarm"
-                    )),
+                    alarm_description: Some(format!("{side} threshold scaling alarm")),
                     ..AlarmProps::default()
                 },
             );
@@ -997,7 +998,11 @@ mod tests {
     fn normalizes_like_the_cdk() {
         // A gap between 10 and 50 becomes the no-change range; alarms sit on either side.
         let full = normalize_intervals(
-            &steps(&[(None, Some(10.0), -1.0), (Some(50.0), None, 1.0), (Some(70.0), None, 3.0)]),
+            &steps(&[
+                (None, Some(10.0), -1.0),
+                (Some(50.0), None, 1.0),
+                (Some(70.0), None, 3.0),
+            ]),
             false,
         )
         .unwrap();

@@ -428,7 +428,11 @@ impl Endpoint {
     }
 
     /// An existing endpoint by ARN.
-    pub fn from_endpoint_arn(scope: &impl Scope, id: &str, arn: impl Into<Str>) -> ImportedEndpoint {
+    pub fn from_endpoint_arn(
+        scope: &impl Scope,
+        id: &str,
+        arn: impl Into<Str>,
+    ) -> ImportedEndpoint {
         ImportedEndpoint {
             imported: Imported::from_arn(scope, id, arn),
         }

@@ -36,8 +36,8 @@ pub use endpoint::{
     TargetTrackingProps,
 };
 pub use endpoint_config::{
-    EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS, ManagedInstanceScaling,
-    RoutingStrategy, ServerlessProductionVariantProps,
+    EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,
+    ManagedInstanceScaling, RoutingStrategy, ServerlessProductionVariantProps,
 };
 pub use imports::{
     EndpointConfigRef, ImportedEndpoint, ImportedEndpointConfig, ImportedModel, ModelAttributes,

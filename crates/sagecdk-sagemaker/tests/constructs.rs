@@ -424,7 +424,10 @@ fn imports_and_grants() {
         "Imported",
         "arn:aws:sagemaker:us-west-2:123456789012:model/my-model",
     );
-    assert_eq!(imported.model_name().as_literal().as_deref(), Some("my-model"));
+    assert_eq!(
+        imported.model_name().as_literal().as_deref(),
+        Some("my-model")
+    );
     let endpoint = Endpoint::from_endpoint_name(&s, "Endpoint", "prod-endpoint");
     let caller = Role::new(
         &s,
@@ -749,5 +752,417 @@ fn uncompressed_model_data_from_an_s3_prefix() {
                 {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-llm-weights/llama/v3/*"]]}
             ]
         })])}}),
+    );
+}
+
+/// An endpoint with one instance variant of `m` and its scalable instance count.
+fn scalable(s: &Stack, m: &Model) -> (InstanceVariant, ScalableInstanceCount) {
+    let config = EndpointConfig::new(
+        s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(m, "v")
+                    .with_instance_type(InstanceType::M5_XLARGE)
+                    .with_instance_count(2),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(s, "Endpoint", EndpointProps::new(&config));
+    let variant = endpoint
+        .find_instance_production_variant("v")
+        .expect("variant");
+    let count = variant
+        .auto_scale_instance_count(Some(1), Some(10))
+        .expect("scalable");
+    (variant, count)
+}
+
+#[test]
+fn step_scaling_lays_out_alarms_and_policies_like_the_cdk() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let (variant, count) = scalable(&s, &m);
+    count.scale_on_metric(
+        "CpuSteps",
+        StepScalingProps {
+            cooldown: Some(120),
+            evaluation_periods: Some(3),
+            datapoints_to_alarm: Some(2),
+            ..StepScalingProps::new(
+                variant.metric_cpu_utilization(),
+                vec![
+                    ScalingInterval::below(20.0, -1.0),
+                    ScalingInterval::at_least(70.0, 2.0),
+                    ScalingInterval::at_least(90.0, 4.0),
+                ],
+            )
+        },
+    );
+    let t = Template::from_stack(&s);
+    t.assert_resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 2);
+    t.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        pattern!({
+            "PolicyName": Match::string_like_regexp("CpuStepsLowerPolicy"),
+            "PolicyType": "StepScaling",
+            "ScalingTargetId": {"Ref": Match::string_like_regexp("^EndpointInstanceCountTarget")},
+            "StepScalingPolicyConfiguration": {
+                "AdjustmentType": "ChangeInCapacity",
+                "Cooldown": 120,
+                "MetricAggregationType": "Average",
+                "StepAdjustments": [{"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}]
+            }
+        }),
+    );
+    t.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        pattern!({
+            "PolicyName": Match::string_like_regexp("CpuStepsUpperPolicy"),
+            "StepScalingPolicyConfiguration": {
+                "StepAdjustments": [
+                    {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 2},
+                    {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 4}
+                ]
+            }
+        }),
+    );
+    t.assert_has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        pattern!({
+            "AlarmActions": [{"Ref": Match::string_like_regexp("CpuStepsLowerPolicy")}],
+            "AlarmDescription": "Lower threshold scaling alarm",
+            "ComparisonOperator": "LessThanOrEqualToThreshold",
+            "DatapointsToAlarm": 2,
+            "EvaluationPeriods": 3,
+            "MetricName": "CPUUtilization",
+            "Namespace": "/aws/sagemaker/Endpoints",
+            "Threshold": 20
+        }),
+    );
+    t.assert_has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        pattern!({
+            "AlarmActions": [{"Ref": Match::string_like_regexp("CpuStepsUpperPolicy")}],
+            "AlarmDescription": "Upper threshold scaling alarm",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Threshold": 70
+        }),
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let (variant, count) = scalable(&s, &m);
+    count.scale_on_metric(
+        "OneStep",
+        StepScalingProps::new(
+            variant.metric_invocations(),
+            vec![ScalingInterval::at_least(100.0, 1.0)],
+        ),
+    );
+    count.scale_on_metric(
+        "Magnitude",
+        StepScalingProps {
+            min_adjustment_magnitude: Some(2),
+            ..StepScalingProps::new(
+                variant.metric_cpu_utilization(),
+                vec![
+                    ScalingInterval::below(10.0, -1.0),
+                    ScalingInterval::at_least(80.0, 1.0),
+                ],
+            )
+        },
+    );
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/Endpoint/InstanceCount/Target/OneStep] Cannot only scale on 'Minimum', 'Maximum', 'Average' metrics, got Sum",
+    );
+    assert_has(
+        &e,
+        "[S/Endpoint/InstanceCount/Target/OneStep] You must supply at least 2 intervals for autoscaling",
+    );
+    assert_has(
+        &e,
+        "[S/Endpoint/InstanceCount/Target/Magnitude] minAdjustmentMagnitude only applies with PercentChangeInCapacity",
+    );
+}
+
+#[test]
+fn managed_instance_scaling_renders_and_validates() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut variant = InstanceProductionVariantProps::new(&m, "v");
+    variant.managed_instance_scaling = Some(ManagedInstanceScaling {
+        min_instance_count: 0,
+        max_instance_count: 4,
+    });
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![variant],
+            ..EndpointConfigProps::default()
+        },
+    );
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"ProductionVariants": [{
+            "ManagedInstanceScaling": {"MaxInstanceCount": 4, "MinInstanceCount": 0, "Status": "ENABLED"},
+            "VariantName": "v"
+        }]}),
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut variant = InstanceProductionVariantProps::new(&m, "v");
+    variant.managed_instance_scaling = Some(ManagedInstanceScaling {
+        min_instance_count: 3,
+        max_instance_count: 2,
+    });
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![variant],
+            ..EndpointConfigProps::default()
+        },
+    );
+    assert_has(
+        &errors(&s),
+        "[S/Config] Invalid Production Variant Props: managedInstanceScaling needs 0 <= minInstanceCount (3) <= maxInstanceCount (2)",
+    );
+}
+
+#[test]
+fn imported_models_serve_variants_and_take_grants() {
+    use sagecdk_aws::ec2::{Peer, Port, SecurityGroup};
+    let app = App::for_tests();
+    let s = stack(&app);
+    let role = Role::from_role_arn(
+        &s,
+        "ModelRole",
+        "arn:aws:iam::123456789012:role/model-role",
+        true,
+    );
+    let imported = Model::from_model_attributes(
+        &s,
+        "Shared",
+        ModelAttributes {
+            role: Some(role.into()),
+            security_groups: vec![SecurityGroup::from_id(&s, "SharedGroup", "sg-999")],
+            ..ModelAttributes::new("arn:aws:sagemaker:us-west-2:123456789012:model/shared-model")
+        },
+    );
+    sagecdk_aws::s3::Bucket::from_bucket_name(&s, "Data", "data-bucket")
+        .grant_read(imported.grant_principal(), None);
+    imported
+        .connections()
+        .expect("security groups given")
+        .allow_from(&Peer::ipv4("10.1.0.0/16"), Port::tcp(8080), None);
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(
+                &imported, "shared",
+            )],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let t = Template::from_stack(&s);
+    t.assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"ProductionVariants": [{"ModelName": "shared-model", "VariantName": "shared"}]}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::IAM::Policy",
+        pattern!({
+            "PolicyDocument": {"Statement": [{"Action": Match::array_with(vec![pattern!("s3:GetObject*")]), "Effect": "Allow"}]},
+            "Roles": ["model-role"]
+        }),
+    );
+    t.assert_has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        pattern!({"CidrIp": "10.1.0.0/16", "GroupId": "sg-999", "FromPort": 8080}),
+    );
+
+    // A model in another region cannot serve this configuration; without a role grants are
+    // dropped with a warning; without security groups there are no connections.
+    let app = App::for_tests();
+    let s = stack(&app);
+    let elsewhere = Model::from_model_arn(
+        &s,
+        "Elsewhere",
+        "arn:aws:sagemaker:eu-west-1:123456789012:model/m",
+    );
+    assert!(
+        !elsewhere
+            .grant_principal()
+            .add_to_principal_policy(sagecdk_aws::iam::PolicyStatement::allow().action("s3:*"))
+    );
+    assert!(elsewhere.connections().is_none());
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(
+                &elsewhere, "v",
+            )],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let e = errors(&s);
+    assert_has(
+        &e,
+        "[S/Config] Invalid Production Variant Props: Cannot use model in region eu-west-1 for endpoint configuration in region us-west-2",
+    );
+    assert_has(
+        &e,
+        "[S/Elsewhere] Cannot manage network access without configuring a VPC",
+    );
+}
+
+#[test]
+fn endpoints_deploy_imported_configurations() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let config = EndpointConfig::from_endpoint_config_name(&s, "Config", "shared-config");
+    let endpoint = Endpoint::new(
+        &s,
+        "Endpoint",
+        EndpointProps::new(&config).with_name("prod"),
+    );
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        pattern!({"EndpointConfigName": "shared-config", "EndpointName": "prod"}),
+    );
+    assert!(endpoint.find_instance_production_variant("v").is_none());
+    assert_has(
+        &errors(&s),
+        "[S/Endpoint] Production variant lookup is not supported for an imported IEndpointConfig",
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let config = EndpointConfig::from_endpoint_config_arn(
+        &s,
+        "Config",
+        "arn:aws:sagemaker:us-west-2:999999999999:endpoint-config/c",
+    );
+    Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
+    assert_has(
+        &errors(&s),
+        "[S/Endpoint] Cannot use endpoint configuration in account 999999999999 for endpoint in account 123456789012",
+    );
+}
+
+#[test]
+fn models_take_imported_roles_and_manage_network_access() {
+    use sagecdk_aws::ec2::{Port, SecurityGroup, Vpc};
+    let app = App::for_tests();
+    let s = stack(&app);
+    let mutable = Role::from_role_arn(&s, "Mutable", "arn:aws:iam::123456789012:role/a", true);
+    let fixed = Role::from_role_arn(&s, "Fixed", "arn:aws:iam::123456789012:role/b", false);
+    Model::new(
+        &s,
+        "WithMutable",
+        ModelProps {
+            role: Some(mutable.into()),
+            ..ModelProps::with_container(ContainerDefinition::new(image()))
+        },
+    );
+    Model::new(
+        &s,
+        "WithFixed",
+        ModelProps {
+            role: Some(fixed.into()),
+            ..ModelProps::with_container(ContainerDefinition::new(image()))
+        },
+    );
+    let vpc = Vpc::from_attributes("vpc-1", vec!["subnet-1".into()]);
+    let in_vpc = Model::new(
+        &s,
+        "InVpc",
+        ModelProps {
+            vpc: Some(vpc.clone()),
+            allow_all_outbound: Some(false),
+            ..ModelProps::with_container(ContainerDefinition::new(image()))
+        },
+    );
+    let clients = SecurityGroup::new(&s, "Clients", &vpc, true, None);
+    in_vpc
+        .connections()
+        .expect("in a VPC")
+        .allow_from(&clients, Port::tcp(8080), Some("clients"));
+    let t = Template::from_stack(&s);
+    // Only the mutable import takes the image pull grant, and the model waits for it.
+    t.assert_resource_count_is("AWS::IAM::Role", 1);
+    let policies = t.find_resources(
+        "AWS::IAM::Policy",
+        pattern!({"Properties": {"Roles": ["a"]}}),
+    );
+    assert_eq!(policies.len(), 1);
+    let policy_id = policies.keys().next().expect("policy").clone();
+    t.assert_has_resource(
+        "AWS::SageMaker::Model",
+        pattern!({"Properties": {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/a"}, "DependsOn": [policy_id]}),
+    );
+    t.assert_has_resource(
+        "AWS::SageMaker::Model",
+        pattern!({"Properties": {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/b"}, "DependsOn": Match::absent()}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        pattern!({
+            "Description": "clients",
+            "GroupId": {"Fn::GetAtt": [Match::string_like_regexp("^InVpcSecurityGroup"), "GroupId"]},
+            "SourceSecurityGroupId": {"Fn::GetAtt": [Match::string_like_regexp("^Clients"), "GroupId"]}
+        }),
+    );
+    // The clients' group allows all outbound traffic: no egress rule is needed there.
+    t.assert_resource_count_is("AWS::EC2::SecurityGroupEgress", 0);
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "NoVpc");
+    assert!(m.connections().is_none());
+    assert_has(
+        &errors(&s),
+        "[S/NoVpc] Cannot manage network access without configuring a VPC",
+    );
+}
+
+#[test]
+fn variant_alarms_notify_topics() {
+    use sagecdk_aws::cloudwatch::AlarmProps;
+    use sagecdk_aws::sns::{Topic, TopicProps};
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let (variant, _) = scalable(&s, &m);
+    let topic = Topic::new(&s, "OnCall", TopicProps::default());
+    let alarm = variant.metric_invocation_5xx_errors().create_alarm(
+        &s,
+        "Errors",
+        AlarmProps {
+            threshold: 1.0,
+            evaluation_periods: 1,
+            ..AlarmProps::default()
+        },
+    );
+    alarm.add_alarm_action(&topic);
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        pattern!({
+            "AlarmActions": [{"Ref": Match::string_like_regexp("^OnCall")}],
+            "MetricName": "Invocation5XXErrors",
+            "Statistic": "Sum"
+        }),
     );
 }
