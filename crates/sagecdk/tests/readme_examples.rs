@@ -89,8 +89,9 @@ fn text(value: &Value) -> String {
     serde_json::to_string(value).expect("JSON")
 }
 
-/// The statements of the model's execution role policy (`<model>Role<...>DefaultPolicy...`).
-fn role_policy_actions(template: &Template, model: &str) -> String {
+/// The statements of the policy of a model's execution role (`<model>RoleDefaultPolicy<hash>`),
+/// as JSON text.
+fn role_policy_statements(template: &Template, model: &str) -> String {
     let policies = resources(template, "AWS::IAM::Policy");
     let (_, policy) = policies
         .iter()
@@ -125,7 +126,7 @@ fn single_container_model() {
             "Containers": Match::absent()
         }),
     );
-    let actions = role_policy_actions(&t, "PrimaryContainerModel");
+    let actions = role_policy_statements(&t, "PrimaryContainerModel");
     assert!(actions.contains("ecr:BatchGetImage"), "{actions}");
     assert!(actions.contains("s3:GetObject*"), "{actions}");
     assert_snapshot("single_container_model", &stack, &t);
@@ -225,7 +226,7 @@ fn container_images() {
             ":repository/huggingface-pytorch-training\"",
         ),
     ] {
-        let actions = role_policy_actions(&t, model);
+        let actions = role_policy_statements(&t, model);
         assert!(
             actions.contains("ecr:BatchGetImage") && actions.contains(repository),
             "{model}: {actions}"
@@ -254,7 +255,7 @@ fn model_data() {
     let bucket_id = bucket.as_string().expect("bucket reference");
     assert!(bucket_id.starts_with("MyBucket"), "{bucket_id}");
     t.assert_has_resource("AWS::S3::Bucket", pattern!({"DeletionPolicy": "Retain"}));
-    let actions = role_policy_actions(&t, "S3ModelDataModel");
+    let actions = role_policy_statements(&t, "S3ModelDataModel");
     assert!(
         actions.contains("s3:GetObject*") && actions.contains(&bucket_id),
         "{actions}"
