@@ -50,14 +50,7 @@ pub(crate) fn build(app: &App) -> Stack {
             ..EndpointConfigProps::default()
         },
     );
-    let endpoint = Endpoint::new(
-        &stack,
-        "Endpoint",
-        EndpointProps {
-            endpoint_config,
-            endpoint_name: None,
-        },
-    );
+    let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
 
     // Both calls record an error on the endpoint (reported by synthesis) instead of returning
     // a value when the variant is unknown or the scaling limits are invalid.

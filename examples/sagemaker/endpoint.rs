@@ -47,14 +47,7 @@ pub(crate) fn build(app: &App) -> Stack {
         },
     );
 
-    let endpoint = Endpoint::new(
-        &stack,
-        "Endpoint",
-        EndpointProps {
-            endpoint_config,
-            endpoint_name: None,
-        },
-    );
+    let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
     CfnOutput::new(&stack, "EndpointName", endpoint.endpoint_name())
         .with_description("The endpoint to invoke");
     stack

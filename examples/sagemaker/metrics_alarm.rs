@@ -47,14 +47,7 @@ pub(crate) fn build(app: &App) -> Stack {
         },
     );
 
-    let endpoint = Endpoint::new(
-        &stack,
-        "Endpoint",
-        EndpointProps {
-            endpoint_config,
-            endpoint_name: None,
-        },
-    );
+    let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
     // An unknown variant name is recorded as an error on the endpoint and reported by synthesis.
     if let Some(production_variant) = endpoint.find_instance_production_variant("my-variant") {
         production_variant.metric_model_latency().create_alarm(
