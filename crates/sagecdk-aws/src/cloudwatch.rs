@@ -1,6 +1,8 @@
 //! CloudWatch metrics and alarms.
 
 use indexmap::IndexMap;
+use sagecdk_cfn::cloudwatch::alarm::Dimension;
+use sagecdk_cfn::cloudwatch::{CfnAlarm, CfnAlarmProps};
 use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -209,64 +211,56 @@ impl Alarm {
                 props.evaluation_periods
             ));
         }
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::CloudWatch::Alarm",
-            "sagecdk.aws_cloudwatch.CfnAlarm",
-        );
         let actions = Rc::new(RefCell::new(AlarmActions {
             alarm: props.alarm_actions.clone(),
             ok: props.ok_actions.clone(),
             insufficient_data: props.insufficient_data_actions.clone(),
         }));
-        resource.set_property("AlarmActions", action_list(&actions, |a| &a.alarm));
+        let mut dims: Vec<(&String, &Str)> = metric.dimensions.iter().collect();
+        dims.sort_by(|a, b| a.0.cmp(b.0));
+        let percentile = is_percentile(&metric.statistic);
+        let mut cfn_props = CfnAlarmProps::new()
+            .with_alarm_actions(action_list(&actions, |a| &a.alarm))
+            .with_comparison_operator(
+                props
+                    .comparison_operator
+                    .unwrap_or(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                    .as_str(),
+            )
+            .with_evaluation_periods(props.evaluation_periods)
+            .with_insufficient_data_actions(action_list(&actions, |a| &a.insufficient_data))
+            .with_metric_name(metric.metric_name.as_str())
+            .with_namespace(metric.namespace.as_str())
+            .with_ok_actions(action_list(&actions, |a| &a.ok))
+            .with_period(metric.period)
+            .with_threshold(props.threshold);
         if let Some(d) = &props.alarm_description {
-            resource.set_property("AlarmDescription", d.as_str());
+            cfn_props = cfn_props.with_alarm_description(d.as_str());
         }
         if let Some(n) = &props.alarm_name {
-            resource.set_property("AlarmName", n.as_str());
+            cfn_props = cfn_props.with_alarm_name(n.as_str());
         }
-        resource.set_property(
-            "ComparisonOperator",
-            props
-                .comparison_operator
-                .unwrap_or(ComparisonOperator::GreaterThanOrEqualToThreshold)
-                .as_str(),
-        );
         if let Some(d) = props.datapoints_to_alarm {
-            resource.set_property("DatapointsToAlarm", d);
+            cfn_props = cfn_props.with_datapoints_to_alarm(d);
         }
-        if !metric.dimensions.is_empty() {
-            let mut dims: Vec<(&String, &Str)> = metric.dimensions.iter().collect();
-            dims.sort_by(|a, b| a.0.cmp(b.0));
-            let list: Vec<Value> = dims
-                .into_iter()
-                .map(|(k, v)| {
-                    Value::object_from([("Name", Value::from(k.as_str())), ("Value", v.to_value())])
-                })
-                .collect();
-            resource.set_property("Dimensions", Value::Array(list));
+        if !dims.is_empty() {
+            cfn_props = cfn_props.with_dimensions(
+                dims.into_iter()
+                    .map(|(k, v)| Dimension::new(k.as_str(), v.clone()))
+                    .collect::<Vec<_>>(),
+            );
         }
-        resource.set_property("EvaluationPeriods", props.evaluation_periods);
-        if is_percentile(&metric.statistic) {
-            resource.set_property("ExtendedStatistic", metric.statistic.as_str());
-        }
-        resource.set_property(
-            "InsufficientDataActions",
-            action_list(&actions, |a| &a.insufficient_data),
-        );
-        resource.set_property("MetricName", metric.metric_name.as_str());
-        resource.set_property("Namespace", metric.namespace.as_str());
-        resource.set_property("OKActions", action_list(&actions, |a| &a.ok));
-        resource.set_property("Period", metric.period);
-        if !is_percentile(&metric.statistic) {
-            resource.set_property("Statistic", metric.statistic.as_str());
-        }
-        resource.set_property("Threshold", props.threshold);
+        cfn_props = if percentile {
+            cfn_props.with_extended_statistic(metric.statistic.as_str())
+        } else {
+            cfn_props.with_statistic(metric.statistic.as_str())
+        };
         if let Some(t) = props.treat_missing_data {
-            resource.set_property("TreatMissingData", t.as_str());
+            cfn_props = cfn_props.with_treat_missing_data(t.as_str());
         }
+        let resource = CfnAlarm::new(&node, "Resource", cfn_props)
+            .resource()
+            .clone();
         Alarm {
             node,
             resource,

@@ -17,7 +17,8 @@
 //! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
 //! ```
 
-use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, TagType, Value, cfn};
+use sagecdk_cfn::ec2::{CfnSecurityGroup, CfnSecurityGroupProps};
+use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, Value, cfn};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -272,40 +273,35 @@ impl SecurityGroup {
         description: Option<&str>,
     ) -> SecurityGroup {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_ec2.SecurityGroup");
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::EC2::SecurityGroup",
-            "sagecdk.aws_ec2.CfnSecurityGroup",
-        );
         let description = description.map_or_else(|| node.path(), str::to_string);
         let rules = Rc::new(RefCell::new(InlineRules::default()));
-        resource.set_property("GroupDescription", description);
         let view = rules.clone();
-        resource.set_property(
-            "SecurityGroupEgress",
-            Lazy::any(move |_| {
-                let rules = view.borrow();
-                Some(if allow_all_outbound {
-                    cfn!([{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}])
-                } else if rules.egress.is_empty() {
-                    cfn!([{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}])
-                } else {
-                    Value::Array(rules.egress.iter().map(|(_, r)| r.clone()).collect())
-                })
-            }),
-        );
+        let egress = Lazy::any(move |_| {
+            let rules = view.borrow();
+            Some(if allow_all_outbound {
+                cfn!([{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}])
+            } else if rules.egress.is_empty() {
+                cfn!([{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}])
+            } else {
+                Value::Array(rules.egress.iter().map(|(_, r)| r.clone()).collect())
+            })
+        });
         let view = rules.clone();
-        resource.set_property(
-            "SecurityGroupIngress",
-            Lazy::any(move |_| {
-                let rules = view.borrow();
-                (!rules.ingress.is_empty())
-                    .then(|| Value::Array(rules.ingress.iter().map(|(_, r)| r.clone()).collect()))
-            }),
-        );
-        resource.set_property("VpcId", vpc.vpc_id.clone());
-        resource.enable_tags(TagType::Standard, "Tags");
+        let ingress = Lazy::any(move |_| {
+            let rules = view.borrow();
+            (!rules.ingress.is_empty())
+                .then(|| Value::Array(rules.ingress.iter().map(|(_, r)| r.clone()).collect()))
+        });
+        let resource = CfnSecurityGroup::new(
+            &node,
+            "Resource",
+            CfnSecurityGroupProps::new(description)
+                .with_security_group_egress(egress)
+                .with_security_group_ingress(ingress)
+                .with_vpc_id(vpc.vpc_id.clone()),
+        )
+        .resource()
+        .clone();
         SecurityGroup {
             group_id: resource.get_att("GroupId"),
             node,

@@ -14,7 +14,8 @@
 //! ```
 
 use crate::iam::{Grant, Grantable};
-use sagecdk_core::{Aws, CfnResource, Construct, RemovalPolicy, Scope, Str, TagType, Value, cfn};
+use sagecdk_cfn::kms::{CfnAlias, CfnAliasProps, CfnKey, CfnKeyProps};
+use sagecdk_core::{Aws, CfnResource, Construct, RemovalPolicy, Scope, Str, Value, cfn};
 
 /// Options of a [`Key`].
 #[derive(Clone, Debug, Default)]
@@ -56,31 +57,26 @@ impl Key {
                 "'pendingWindow' value must between 7 and 30 days. Received: {days}"
             ));
         }
-        let resource =
-            CfnResource::with_fqn(&node, "Resource", "AWS::KMS::Key", "sagecdk.aws_kms.CfnKey");
+        let root = Str::from("arn:") + Aws::partition() + ":iam::" + Aws::account_id() + ":root";
+        let mut key_props = CfnKeyProps::new().with_key_policy(cfn!({
+            "Statement": [{
+                "Action": "kms:*",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Resource": "*"
+            }],
+            "Version": "2012-10-17"
+        }));
         if let Some(d) = &props.description {
-            resource.set_property("Description", d.as_str());
+            key_props = key_props.with_description(d.as_str());
         }
         if props.enable_key_rotation {
-            resource.set_property("EnableKeyRotation", true);
+            key_props = key_props.with_enable_key_rotation(true);
         }
-        let root = Str::from("arn:") + Aws::partition() + ":iam::" + Aws::account_id() + ":root";
-        resource.set_property(
-            "KeyPolicy",
-            cfn!({
-                "Statement": [{
-                    "Action": "kms:*",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": root},
-                    "Resource": "*"
-                }],
-                "Version": "2012-10-17"
-            }),
-        );
         if let Some(days) = props.pending_window_in_days {
-            resource.set_property("PendingWindowInDays", days);
+            key_props = key_props.with_pending_window_in_days(days);
         }
-        resource.enable_tags(TagType::Standard, "Tags");
+        let resource = CfnKey::new(&node, "Resource", key_props).resource().clone();
         resource.apply_removal_policy(props.removal_policy.unwrap_or(RemovalPolicy::Retain));
         let arn = resource.get_att("Arn");
         if let Some(alias) = &props.alias {
@@ -95,13 +91,11 @@ impl Key {
                 ));
             }
             let alias_scope = Construct::with_fqn(&node, "Alias", "sagecdk.aws_kms.Alias");
-            CfnResource::with_fqn(
+            CfnAlias::new(
                 &alias_scope,
                 "Resource",
-                "AWS::KMS::Alias",
-                "sagecdk.aws_kms.CfnAlias",
-            )
-            .with_properties(cfn!({"AliasName": name, "TargetKeyId": (arn.clone())}));
+                CfnAliasProps::new(name, arn.clone()),
+            );
         }
         Key {
             node,

@@ -11,7 +11,8 @@
 
 use crate::iam::{Grant, Grantable};
 use crate::kms::Key;
-use sagecdk_core::{CfnResource, Construct, Scope, Str, TagType, Value};
+use sagecdk_cfn::sns::{CfnTopic, CfnTopicProps};
+use sagecdk_core::{CfnResource, Construct, Scope, Str};
 
 /// Options of a [`Topic`].
 #[derive(Clone, Debug, Default)]
@@ -78,25 +79,18 @@ impl Topic {
     /// A new topic.
     pub fn new(scope: &impl Scope, id: &str, props: TopicProps) -> Topic {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sns.Topic");
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::SNS::Topic",
-            "sagecdk.aws_sns.CfnTopic",
-        );
+        let mut topic_props = CfnTopicProps::new();
         if props.fifo {
-            resource.set_property("ContentBasedDeduplication", false);
+            topic_props = topic_props
+                .with_content_based_deduplication(false)
+                .with_fifo_topic(true);
         }
         if let Some(d) = &props.display_name {
-            resource.set_property("DisplayName", d.as_str());
-        }
-        if props.fifo {
-            resource.set_property("FifoTopic", true);
+            topic_props = topic_props.with_display_name(d.as_str());
         }
         if let Some(key) = &props.master_key {
-            resource.set_property("KmsMasterKeyId", Value::from(key));
+            topic_props = topic_props.with_kms_master_key_id(key.key_arn());
         }
-        resource.enable_tags(TagType::Standard, "Tags");
         if let Some(name) = &props.topic_name {
             let name = if props.fifo && !name.ends_with(".fifo") {
                 format!("{name}.fifo")
@@ -112,8 +106,11 @@ impl Topic {
             {
                 node.add_error(format!("Invalid topic name '{name}': 1–256 characters of letters, digits, '-' and '_' (plus '.fifo' for FIFO topics)"));
             }
-            resource.set_property("TopicName", name);
+            topic_props = topic_props.with_topic_name(name);
         }
+        let resource = CfnTopic::new(&node, "Resource", topic_props)
+            .resource()
+            .clone();
         Topic {
             arn: resource.reference(),
             node,

@@ -5,6 +5,8 @@ use crate::imports::{EndpointConfigRef, ResourceEnv};
 use crate::model::name_problem;
 use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
 use sagecdk_aws::iam::{Grant, Grantable};
+use sagecdk_cfn::application_auto_scaling::{CfnScalableTarget, CfnScalableTargetProps};
+use sagecdk_cfn::sagemaker::{CfnEndpoint, CfnEndpointProps};
 use sagecdk_core::{ArnComponents, CfnResource, Construct, Scope, Stack, Str, Value, cfn};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -52,22 +54,17 @@ impl Endpoint {
     /// Creates an endpoint.
     pub fn new(scope: &impl Scope, id: &str, props: EndpointProps) -> Endpoint {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sagemaker.Endpoint");
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Endpoint",
-            "AWS::SageMaker::Endpoint",
-            "sagecdk.aws_sagemaker.CfnEndpoint",
-        );
-        resource.set_property(
-            "EndpointConfigName",
-            props.endpoint_config.endpoint_config_name(),
-        );
+        let mut endpoint_props =
+            CfnEndpointProps::new(props.endpoint_config.endpoint_config_name());
         if let Some(name) = &props.endpoint_name {
             if let Some(p) = name_problem("endpoint", name) {
                 node.add_error(p);
             }
-            resource.set_property("EndpointName", name.as_str());
+            endpoint_props = endpoint_props.with_endpoint_name(name.as_str());
         }
+        let resource = CfnEndpoint::new(&node, "Endpoint", endpoint_props)
+            .resource()
+            .clone();
         for problem in props.endpoint_config.env().mismatches(
             &ResourceEnv::of_stack(&node),
             "endpoint configuration",
@@ -326,20 +323,20 @@ fn scalable_target(
     );
     let scope = Construct::new(node, scope_id);
     let target_scope = Construct::new(&scope, "Target");
-    let target = CfnResource::with_fqn(
+    let target = CfnScalableTarget::new(
         &target_scope,
         "Resource",
-        "AWS::ApplicationAutoScaling::ScalableTarget",
-        "sagecdk.aws_applicationautoscaling.CfnScalableTarget",
+        CfnScalableTargetProps::new(
+            max,
+            min,
+            Str::from("endpoint/") + endpoint.endpoint_name() + "/variant/" + variant,
+            dimension,
+            "sagemaker",
+        )
+        .with_role_arn(role_arn),
     )
-    .with_properties(cfn!({
-        "MaxCapacity": max,
-        "MinCapacity": min,
-        "ResourceId": (Str::from("endpoint/") + endpoint.endpoint_name() + "/variant/" + variant),
-        "RoleARN": role_arn,
-        "ScalableDimension": dimension,
-        "ServiceNamespace": "sagemaker"
-    }));
+    .resource()
+    .clone();
     Some(ScalableInstanceCount {
         target_scope,
         target,
