@@ -110,6 +110,17 @@ impl Metric {
         self
     }
 
+    /// The dimensions sorted by name, as CloudFormation templates list them.
+    pub fn sorted_dimensions(&self) -> Vec<(&str, &Str)> {
+        let mut dims: Vec<(&str, &Str)> = self
+            .dimensions
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        dims.sort_by(|a, b| a.0.cmp(b.0));
+        dims
+    }
+
     /// Sets the statistic.
     pub fn with_statistic(mut self, statistic: impl Into<String>) -> Self {
         self.statistic = statistic.into();
@@ -216,8 +227,7 @@ impl Alarm {
             ok: props.ok_actions.clone(),
             insufficient_data: props.insufficient_data_actions.clone(),
         }));
-        let mut dims: Vec<(&String, &Str)> = metric.dimensions.iter().collect();
-        dims.sort_by(|a, b| a.0.cmp(b.0));
+        let dims = metric.sorted_dimensions();
         let percentile = is_percentile(&metric.statistic);
         let mut cfn_props = CfnAlarmProps::new()
             .with_alarm_actions(action_list(&actions, |a| &a.alarm))
@@ -246,7 +256,7 @@ impl Alarm {
         if !dims.is_empty() {
             cfn_props = cfn_props.with_dimensions(
                 dims.into_iter()
-                    .map(|(k, v)| Dimension::new(k.as_str(), v.clone()))
+                    .map(|(k, v)| Dimension::new(k, v.clone()))
                     .collect::<Vec<_>>(),
             );
         }

@@ -690,15 +690,11 @@ impl ScalableInstanceCount {
         let mut config = sagecdk_core::Value::object();
         match (&props.predefined_metric, &props.custom_metric) {
             (None, Some(metric)) => {
-                let mut dims: Vec<(&String, &Str)> = metric.dimensions.iter().collect();
-                dims.sort_by(|a, b| a.0.cmp(b.0));
-                let dimensions: Vec<Value> = dims
+                let dimensions: Vec<Value> = metric
+                    .sorted_dimensions()
                     .into_iter()
                     .map(|(k, v)| {
-                        Value::object_from([
-                            ("Name", Value::from(k.as_str())),
-                            ("Value", v.to_value()),
-                        ])
+                        Value::object_from([("Name", Value::from(k)), ("Value", v.to_value())])
                     })
                     .collect();
                 config.insert(

@@ -893,48 +893,35 @@ fn step_scaling_lays_out_alarms_and_policies_like_the_cdk() {
 
 #[test]
 fn managed_instance_scaling_renders_and_validates() {
+    fn config_with(app: &App, min: u32, max: u32) -> Stack {
+        let s = stack(app);
+        let m = model(&s, "M");
+        let mut variant = InstanceProductionVariantProps::new(&m, "v");
+        variant.managed_instance_scaling = Some(ManagedInstanceScaling {
+            min_instance_count: min,
+            max_instance_count: max,
+        });
+        EndpointConfig::new(
+            &s,
+            "Config",
+            EndpointConfigProps {
+                instance_production_variants: vec![variant],
+                ..EndpointConfigProps::default()
+            },
+        );
+        s
+    }
     let app = App::for_tests();
-    let s = stack(&app);
-    let m = model(&s, "M");
-    let mut variant = InstanceProductionVariantProps::new(&m, "v");
-    variant.managed_instance_scaling = Some(ManagedInstanceScaling {
-        min_instance_count: 0,
-        max_instance_count: 4,
-    });
-    EndpointConfig::new(
-        &s,
-        "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![variant],
-            ..EndpointConfigProps::default()
-        },
-    );
-    Template::from_stack(&s).assert_has_resource_properties(
+    Template::from_stack(&config_with(&app, 0, 4)).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
         pattern!({"ProductionVariants": [{
             "ManagedInstanceScaling": {"MaxInstanceCount": 4, "MinInstanceCount": 0, "Status": "ENABLED"},
             "VariantName": "v"
         }]}),
     );
-
     let app = App::for_tests();
-    let s = stack(&app);
-    let m = model(&s, "M");
-    let mut variant = InstanceProductionVariantProps::new(&m, "v");
-    variant.managed_instance_scaling = Some(ManagedInstanceScaling {
-        min_instance_count: 3,
-        max_instance_count: 2,
-    });
-    EndpointConfig::new(
-        &s,
-        "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![variant],
-            ..EndpointConfigProps::default()
-        },
-    );
     assert_has(
-        &errors(&s),
+        &errors(&config_with(&app, 3, 2)),
         "[S/Config] Invalid Production Variant Props: managedInstanceScaling needs 0 <= minInstanceCount (3) <= maxInstanceCount (2)",
     );
 }
