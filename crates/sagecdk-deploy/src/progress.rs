@@ -216,7 +216,11 @@ impl Reporter for ProgressBarReporter {
             bar.set_length(a.total as u64);
         }
         bar.set_position(a.done as u64);
-        let mut message = format!("{} {} {}", a.status, a.resource_type, a.logical_id);
+        let mut message = if a.is_stack {
+            a.status.clone()
+        } else {
+            format!("{} {} {}", a.status, a.resource_type, a.logical_id)
+        };
         if !state.in_progress.is_empty() {
             message.push_str(&format!(" (in progress: {})", state.in_progress.join(", ")));
         }
@@ -283,6 +287,7 @@ mod tests {
         assert_eq!(bar.prefix(), "Stack");
 
         reporter.activity(&event("CREATE_IN_PROGRESS", "Stack", 0, 3));
+        assert_eq!(bar.message(), "CREATE_IN_PROGRESS", "the stack's own event");
         reporter.activity(&event("CREATE_IN_PROGRESS", "Model", 0, 3));
         reporter.activity(&event("CREATE_IN_PROGRESS", "Config", 0, 3));
         assert_eq!(

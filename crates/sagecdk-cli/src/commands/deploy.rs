@@ -387,7 +387,10 @@ mod tests {
     #[test]
     fn each_phase_says_what_is_left_behind() {
         for (phase, says) in [
-            (StackPhase::Preparing, "CloudFormation was not asked to change it"),
+            (
+                StackPhase::Preparing,
+                "CloudFormation was not asked to change it",
+            ),
             (
                 StackPhase::CreatingChangeSet,
                 "the stack itself was not changed",
@@ -399,7 +402,10 @@ mod tests {
         ] {
             let (tracker, stacks) = tracked(Some(phase));
             let text = interrupt_message(&tracker.account(), &stacks);
-            assert!(text.contains(&format!("Model {says}")) || text.contains(says), "{text}");
+            assert!(
+                text.contains(&format!("Model {says}")) || text.contains(says),
+                "{text}"
+            );
         }
         // Between stacks: nothing in progress, the rest is listed.
         let (tracker, stacks) = tracked(None);

@@ -1,11 +1,11 @@
 //! `sagecdk destroy`: synthesize, then delete the selected stacks and the stacks that depend on
 //! them, dependents first, after confirmation.
 
+use super::Answer;
 use crate::args::DestroyArgs;
 use anyhow::bail;
 use sagecdk_deploy::{DestroyOptions, EnvironmentOptions, destroy_order, destroy_stacks};
 use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
-use super::Answer;
 use std::process::ExitCode;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
