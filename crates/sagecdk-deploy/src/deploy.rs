@@ -162,7 +162,13 @@ async fn check_approval(
     if options.require_approval == RequireApproval::Never {
         return Ok(());
     }
-    let deployed = deployed_template(cfn, stack.stack_name()).await?;
+    let deployed = match deployed_template(cfn, stack.stack_name()).await {
+        Ok(t) => t,
+        // A deployed template that cannot be read as JSON: compare with nothing, so that every
+        // statement and rule counts as new (asking too much rather than too little).
+        Err(DeployError::Invalid(_)) => None,
+        Err(e) => return Err(e),
+    };
     let changes = security_diff(
         deployed.as_ref().unwrap_or(&serde_json::Value::Null),
         template,

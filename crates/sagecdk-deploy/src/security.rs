@@ -217,7 +217,6 @@ impl Extracted {
     }
 
     fn add_resource(&mut self, logical: &str, ty: &str, props: &Map<String, Value>) {
-        let own = || vec![format!("${{{logical}}}")];
         let own_arn = || vec![format!("${{{logical}.Arn}}")];
         let identity = || vec![format!("AWS:${{{logical}}}")];
         match ty {
@@ -243,7 +242,7 @@ impl Extracted {
                 }
                 for arn in list(props.get("ManagedPolicyArns")) {
                     self.managed_policies.push(ManagedPolicyAttachment {
-                        resource: own()[0].clone(),
+                        resource: format!("${{{logical}}}"),
                         policy_arn: arn,
                     });
                 }
