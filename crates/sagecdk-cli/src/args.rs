@@ -1,6 +1,6 @@
 //! Command-line definitions (clap); the work is done by the commands and the toolkit engine.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Infrastructure as code for Amazon SageMaker: synthesize and deploy CDK cloud assemblies.
@@ -101,9 +101,47 @@ pub struct DeployArgs {
     /// Write the stack outputs to this JSON file ({stackName: {key: value}}).
     #[arg(short = 'O', long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
+    /// Which IAM and security group changes must be approved before deploying: never,
+    /// any-change, or broadening (permissions or traffic rules added).
+    #[arg(long, value_enum, default_value_t = ApprovalLevel::Broadening)]
+    pub require_approval: ApprovalLevel,
+    /// How to show stack events: a live progress bar (the default on a terminal) or one line
+    /// per event (the default otherwise).
+    #[arg(long, value_enum)]
+    pub progress: Option<ProgressMode>,
     /// Use this profile of the AWS shared config files.
     #[arg(long)]
     pub profile: Option<String>,
+}
+
+/// Values of `--require-approval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApprovalLevel {
+    /// Never ask.
+    Never,
+    /// Ask for any IAM or security group change.
+    AnyChange,
+    /// Ask when IAM permissions or security group rules are added.
+    Broadening,
+}
+
+impl From<ApprovalLevel> for sagecdk_deploy::RequireApproval {
+    fn from(level: ApprovalLevel) -> Self {
+        match level {
+            ApprovalLevel::Never => sagecdk_deploy::RequireApproval::Never,
+            ApprovalLevel::AnyChange => sagecdk_deploy::RequireApproval::AnyChange,
+            ApprovalLevel::Broadening => sagecdk_deploy::RequireApproval::Broadening,
+        }
+    }
+}
+
+/// Values of `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A live progress bar (on a terminal; plain events otherwise).
+    Bar,
+    /// One line per stack event.
+    Events,
 }
 
 /// Options of `diff`.
@@ -114,6 +152,9 @@ pub struct DiffArgs {
     /// Exit with code 1 when there are differences.
     #[arg(long)]
     pub fail: bool,
+    /// Do not create a change set to learn which resources would be replaced.
+    #[arg(long)]
+    pub no_change_set: bool,
     /// Use this profile of the AWS shared config files.
     #[arg(long)]
     pub profile: Option<String>,

@@ -7,6 +7,7 @@
 
 use crate::environment::{AwsEnvironment, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
+use crate::progress::EventLines;
 use crate::stack::{DeployResult, StackDeployment, TemplateSource, deploy_stack};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -291,6 +292,7 @@ pub async fn bootstrap(env: &AwsEnvironment, options: &BootstrapOptions) -> Resu
             no_execute: options.no_execute,
             force: false,
         },
+        &EventLines::default(),
     )
     .await
 }

@@ -1,17 +1,21 @@
-//! Deploying the stacks of a cloud assembly: environment, version check, assets, change set.
+//! Deploying the stacks of a cloud assembly: environment, version check, approval of security
+//! changes, assets, change set.
 
 use crate::assets::{publish_manifest, stack_asset_manifests};
+use crate::diff::deployed_template;
 use crate::environment::{AwsEnvironment, EnvironmentOptions, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
+use crate::progress::{ApprovalRequest, EventLines, Reporter, StackPhase};
+use crate::security::{RequireApproval, security_diff};
 use crate::stack::{
     DeployResult, MAX_TEMPLATE_BODY, StackDeployment, TemplateSource, deploy_stack, describe_stack,
 };
-use indexmap::IndexMap;
 use sagecdk_assembly::{CloudAssembly, StackArtifact};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Options of `deploy`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeployOptions {
     /// Credentials and region.
     pub environment: EnvironmentOptions,
@@ -19,6 +23,24 @@ pub struct DeployOptions {
     pub no_execute: bool,
     /// Deploy even when nothing changed, and republish assets.
     pub force: bool,
+    /// Which IAM / security group changes need the reporter's approval. The default here is
+    /// [`RequireApproval::Never`] (a library asks nothing unless told to); the command line's
+    /// default is [`RequireApproval::Broadening`], as in the AWS CDK.
+    pub require_approval: RequireApproval,
+    /// Shows the progress and asks for approvals (default: [`EventLines`]).
+    pub reporter: Arc<dyn Reporter>,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            environment: EnvironmentOptions::default(),
+            no_execute: false,
+            force: false,
+            require_approval: RequireApproval::Never,
+            reporter: Arc::new(EventLines::default()),
+        }
+    }
 }
 
 /// `s3://bucket/key` → `https://s3.<region>.amazonaws.com/bucket/key` (path style).
@@ -35,7 +57,7 @@ pub fn s3_url_to_https(url: &str, region: &str) -> Result<String> {
 }
 
 /// Deploys the given stacks (already in dependency order) of `assembly`, one after the other.
-/// Environments are resolved once each.
+/// Environments are resolved once each. The reporter hears when each stack starts and is done.
 pub async fn deploy_stacks(
     assembly: &CloudAssembly,
     stacks: &[StackArtifact],
@@ -44,6 +66,7 @@ pub async fn deploy_stacks(
     let mut environments: HashMap<String, AwsEnvironment> = HashMap::new();
     let mut results = Vec::new();
     for (i, stack) in stacks.iter().enumerate() {
+        options.reporter.stack_started(stack);
         let env = match environments.get(&stack.environment) {
             Some(env) => env.clone(),
             None => {
@@ -64,9 +87,113 @@ pub async fn deploy_stacks(
             stack.display_name,
             if result.no_op { " (no changes)" } else { "" }
         );
+        options.reporter.stack_done(stack, &result);
         results.push(result);
     }
     Ok(results)
+}
+
+/// The deployment role's configuration for `stack`.
+pub(crate) async fn deploy_role_config(
+    env: &AwsEnvironment,
+    stack: &StackArtifact,
+) -> Result<aws_config::SdkConfig> {
+    let props = &stack.properties;
+    env.config_for_role(
+        props.assume_role_arn.as_deref(),
+        props.assume_role_external_id.as_deref(),
+        None,
+    )
+    .await
+}
+
+/// What CloudFormation gets for `stack`: its template from `source`, the parameters, tags,
+/// execution role and notification topics of the manifest.
+pub(crate) fn stack_deployment(
+    env: &AwsEnvironment,
+    stack: &StackArtifact,
+    template: serde_json::Value,
+    source: TemplateSource,
+    options: &DeployOptions,
+) -> StackDeployment {
+    let props = &stack.properties;
+    StackDeployment {
+        stack_name: stack.stack_name().to_string(),
+        template,
+        source,
+        parameters: props.parameters.clone().unwrap_or_default(),
+        tags: props.tags.clone().unwrap_or_default(),
+        execution_role_arn: props
+            .cloud_formation_execution_role_arn
+            .as_deref()
+            .map(|r| env.replace_placeholders(r)),
+        notification_arns: props.notification_arns.clone().unwrap_or_default(),
+        no_execute: options.no_execute,
+        force: options.force,
+    }
+}
+
+/// The template passed inline when small enough, else uploaded to the bootstrap bucket.
+pub(crate) async fn local_template_source(
+    env: &AwsEnvironment,
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &StackArtifact,
+) -> Result<TemplateSource> {
+    let body = std::fs::read_to_string(&stack.template_path)
+        .map_err(DeployError::io(&stack.template_path))?;
+    if body.len() <= MAX_TEMPLATE_BODY {
+        Ok(TemplateSource::Body(body))
+    } else {
+        Ok(TemplateSource::Url(
+            upload_large_template(env, cfn, stack, &body).await?,
+        ))
+    }
+}
+
+/// Asks the reporter to approve the IAM and security group changes of `stack` when the
+/// approval level requires it (the deployed template against `template`, before anything is
+/// published or changed).
+async fn check_approval(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &StackArtifact,
+    template: &serde_json::Value,
+    options: &DeployOptions,
+) -> Result<()> {
+    if options.require_approval == RequireApproval::Never {
+        return Ok(());
+    }
+    let deployed = match deployed_template(cfn, stack.stack_name()).await {
+        Ok(t) => t,
+        // A deployed template that cannot be read as JSON: compare with nothing, so that every
+        // statement and rule counts as new (asking too much rather than too little).
+        Err(DeployError::Invalid(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let changes = security_diff(
+        deployed.as_ref().unwrap_or(&serde_json::Value::Null),
+        template,
+    );
+    if !options.require_approval.requires(&changes) {
+        return Ok(());
+    }
+    let request = ApprovalRequest {
+        stack: stack.display_name.clone(),
+        level: options.require_approval,
+        changes,
+    };
+    let reporter = options.reporter.clone();
+    // The reporter may block on a terminal: keep it off the runtime's worker threads.
+    let answer = tokio::task::spawn_blocking(move || reporter.approve(&request))
+        .await
+        .map_err(|e| DeployError::Invalid(format!("the approval prompt failed: {e}")))?;
+    match answer {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(DeployError::NotApproved(format!(
+            "{}: deployment not approved; nothing was changed",
+            stack.display_name
+        ))),
+        Err(why) => Err(DeployError::NotApproved(why)),
+    }
 }
 
 /// Deploys one stack artifact into `env`.
@@ -77,6 +204,8 @@ pub async fn deploy_artifact(
     options: &DeployOptions,
 ) -> Result<DeployResult> {
     let props = &stack.properties;
+    let reporter = options.reporter.as_ref();
+    reporter.phase(stack.stack_name(), StackPhase::Preparing);
     let template = stack.template()?;
     let empty = template
         .get("Resources")
@@ -93,13 +222,7 @@ pub async fn deploy_artifact(
             ..DeployResult::default()
         });
     }
-    let deploy_config = env
-        .config_for_role(
-            props.assume_role_arn.as_deref(),
-            props.assume_role_external_id.as_deref(),
-            None,
-        )
-        .await?;
+    let deploy_config = deploy_role_config(env, stack).await?;
     if let Some(required) = props.requires_bootstrap_stack_version {
         env.check_bootstrap_version(
             &deploy_config,
@@ -108,6 +231,8 @@ pub async fn deploy_artifact(
         )
         .await?;
     }
+    let cfn = AwsEnvironment::cloudformation(&deploy_config);
+    check_approval(&cfn, stack, &template, options).await?;
 
     // Assets (including the template itself).
     for assets in stack_asset_manifests(assembly, &stack.other_dependencies)? {
@@ -128,39 +253,17 @@ pub async fn deploy_artifact(
         .await?;
     }
 
-    let cfn = AwsEnvironment::cloudformation(&deploy_config);
     let source = match &props.stack_template_asset_object_url {
         Some(url) => TemplateSource::Url(s3_url_to_https(
             &env.replace_placeholders(url),
             &env.region,
         )?),
-        None => {
-            let body = std::fs::read_to_string(&stack.template_path)
-                .map_err(DeployError::io(&stack.template_path))?;
-            if body.len() <= MAX_TEMPLATE_BODY {
-                TemplateSource::Body(body)
-            } else {
-                TemplateSource::Url(upload_large_template(env, &cfn, stack, &body).await?)
-            }
-        }
+        None => local_template_source(env, &cfn, stack).await?,
     };
-    let parameters: IndexMap<String, String> = props.parameters.clone().unwrap_or_default();
     deploy_stack(
         &cfn,
-        &StackDeployment {
-            stack_name: stack.stack_name().to_string(),
-            template,
-            source,
-            parameters,
-            tags: props.tags.clone().unwrap_or_default(),
-            execution_role_arn: props
-                .cloud_formation_execution_role_arn
-                .as_deref()
-                .map(|r| env.replace_placeholders(r)),
-            notification_arns: props.notification_arns.clone().unwrap_or_default(),
-            no_execute: options.no_execute,
-            force: options.force,
-        },
+        &stack_deployment(env, stack, template, source, options),
+        reporter,
     )
     .await
 }

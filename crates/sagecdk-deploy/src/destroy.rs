@@ -7,18 +7,31 @@
 
 use crate::environment::{AwsEnvironment, EnvironmentOptions};
 use crate::error::{DeployError, Result, aws};
+use crate::progress::{EventLines, Reporter};
 use crate::stack::{Backoff, EventMonitor, describe_stack, in_progress, wait_stable};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::StackStatus;
 use sagecdk_assembly::StackArtifact;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `destroy`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DestroyOptions {
     /// Credentials and region.
     pub environment: EnvironmentOptions,
+    /// Shows the stack events (default: [`EventLines`]).
+    pub reporter: Arc<dyn Reporter>,
+}
+
+impl Default for DestroyOptions {
+    fn default() -> Self {
+        DestroyOptions {
+            environment: EnvironmentOptions::default(),
+            reporter: Arc::new(EventLines::default()),
+        }
+    }
 }
 
 /// The stacks to destroy: `selected` plus every stack of `all` that depends on one of them
@@ -61,14 +74,19 @@ pub async fn destroy_stacks(stacks: &[StackArtifact], options: &DestroyOptions) 
             i + 1,
             stacks.len()
         );
-        destroy_artifact(&env, stack).await?;
+        destroy_artifact(&env, stack, options.reporter.as_ref()).await?;
         eprintln!("\n ✅  {}: destroyed", stack.display_name);
     }
     Ok(())
 }
 
-/// Destroys one stack artifact in `env`, with its deployment role and execution role.
-pub async fn destroy_artifact(env: &AwsEnvironment, stack: &StackArtifact) -> Result<()> {
+/// Destroys one stack artifact in `env`, with its deployment role and execution role; the
+/// events are shown by `reporter`.
+pub async fn destroy_artifact(
+    env: &AwsEnvironment,
+    stack: &StackArtifact,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     let props = &stack.properties;
     let config = env
         .config_for_role(
@@ -82,13 +100,18 @@ pub async fn destroy_artifact(env: &AwsEnvironment, stack: &StackArtifact) -> Re
         .cloud_formation_execution_role_arn
         .as_deref()
         .map(|r| env.replace_placeholders(r));
-    delete_stack(&cfn, stack.stack_name(), role.as_deref()).await?;
+    delete_stack(&cfn, stack.stack_name(), role.as_deref(), reporter).await?;
     Ok(())
 }
 
-/// Deletes stack `name` (with `role` as the CloudFormation execution role), prints its events
-/// and waits until it is gone. Returns `false` when the stack did not exist.
-pub async fn delete_stack(cfn: &Client, name: &str, role: Option<&str>) -> Result<bool> {
+/// Deletes stack `name` (with `role` as the CloudFormation execution role), shows its events
+/// through `reporter` and waits until it is gone. Returns `false` when the stack did not exist.
+pub async fn delete_stack(
+    cfn: &Client,
+    name: &str,
+    role: Option<&str>,
+    reporter: &dyn Reporter,
+) -> Result<bool> {
     let Some(mut stack) = describe_stack(cfn, name).await? else {
         return Ok(false);
     };
@@ -107,7 +130,7 @@ pub async fn delete_stack(cfn: &Client, name: &str, role: Option<&str>) -> Resul
     }
     let id = stack.stack_id().unwrap_or(name).to_string();
     let total = count_resources(cfn, &id).await;
-    let mut monitor = EventMonitor::new(name, total, 0).with_stack_id(&id);
+    let mut monitor = EventMonitor::new(name, total, 0, reporter).with_stack_id(&id);
     monitor.skip_existing(cfn).await;
 
     cfn.delete_stack()

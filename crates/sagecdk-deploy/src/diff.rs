@@ -4,14 +4,18 @@
 //! `cdk diff` (`Parameters`, `Metadata`, `Mappings`, `Conditions`, `Resources`, `Outputs`, and
 //! `Other Changes` for any other top-level key), with `[+]` / `[-]` / `[~]` markers per logical
 //! id. [`diff_stacks`] reads the deployed templates (`GetTemplate`, original stage; a stack that
-//! does not exist compares as an empty template).
+//! does not exist compares as an empty template), adds the IAM and security group changes
+//! ([`crate::security`]) and, for a deployed stack with differences, creates a change set
+//! (`cdk-diff-change-set`, deleted again right away) to learn which resources CloudFormation
+//! will replace: those are marked `(requires replacement)` or `(may be replaced)`.
 //!
-//! Not done (unlike `cdk diff`): no change set is created, so there is no replacement
-//! information, and there are no IAM / security group tables or nested stack templates.
+//! Not done (unlike `cdk diff`): nested stack templates.
 
+use crate::deploy::{DeployOptions, deploy_role_config, local_template_source, stack_deployment};
 use crate::environment::{AwsEnvironment, EnvironmentOptions};
 use crate::error::{DeployError, Result, aws};
-use crate::stack::describe_stack;
+use crate::security::{SecurityDiff, security_diff};
+use crate::stack::{ChangeSetOutcome, ChangeSetPurpose, create_change_set, describe_stack};
 use aws_sdk_cloudformation::types::{StackStatus, TemplateStage};
 use sagecdk_assembly::StackArtifact;
 use serde_json::{Map, Value};
@@ -63,6 +67,8 @@ pub struct ValueChange {
     pub old: Option<Value>,
     /// The new value (`None`: removed).
     pub new: Option<Value>,
+    /// Whether the change replaces the resource (from a change set).
+    pub replacement: Option<ReplacementKind>,
 }
 
 impl ValueChange {
@@ -93,6 +99,89 @@ pub struct EntryChange {
     pub new: Option<Value>,
     /// For modified entries: the changed paths, in template order.
     pub changes: Vec<ValueChange>,
+    /// Whether the resource will be replaced (a type change, or from a change set).
+    pub replacement: Option<ReplacementKind>,
+}
+
+/// Whether a change replaces a resource (a new physical resource; the old one is deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReplacementKind {
+    /// It may be replaced, depending on values only known during the update (CloudFormation's
+    /// `Replacement: Conditional` / `RequiresRecreation: Conditionally`).
+    Conditional,
+    /// It will be replaced (`Replacement: True` / `RequiresRecreation: Always`).
+    Always,
+}
+
+impl ReplacementKind {
+    /// `requires replacement` or `may be replaced`, as `cdk diff` says it.
+    pub fn marker(self) -> &'static str {
+        match self {
+            ReplacementKind::Always => "requires replacement",
+            ReplacementKind::Conditional => "may be replaced",
+        }
+    }
+}
+
+/// What a change set says about one resource's replacement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceReplacement {
+    /// The resource as a whole (`ResourceChange.Replacement`).
+    pub resource: Option<ReplacementKind>,
+    /// Top-level properties whose change replaces the resource (`Details[].Target`).
+    pub properties: HashMap<String, ReplacementKind>,
+}
+
+/// The replacement information of a change set's changes, by logical id. Only resources that
+/// may be replaced are listed.
+pub fn replacements(
+    changes: &[aws_sdk_cloudformation::types::Change],
+) -> HashMap<String, ResourceReplacement> {
+    use aws_sdk_cloudformation::types::{Replacement, RequiresRecreation, ResourceAttribute};
+    let mut out: HashMap<String, ResourceReplacement> = HashMap::new();
+    for change in changes {
+        let Some(rc) = change.resource_change() else {
+            continue;
+        };
+        let Some(logical) = rc.logical_resource_id() else {
+            continue;
+        };
+        let mut info = ResourceReplacement {
+            resource: match rc.replacement() {
+                Some(Replacement::True) => Some(ReplacementKind::Always),
+                Some(Replacement::Conditional) => Some(ReplacementKind::Conditional),
+                _ => None,
+            },
+            properties: HashMap::new(),
+        };
+        for detail in rc.details() {
+            let Some(target) = detail.target() else {
+                continue;
+            };
+            let (Some(ResourceAttribute::Properties), Some(name)) =
+                (target.attribute(), target.name())
+            else {
+                continue;
+            };
+            let kind = match target.requires_recreation() {
+                Some(RequiresRecreation::Always) => ReplacementKind::Always,
+                Some(RequiresRecreation::Conditionally) => ReplacementKind::Conditional,
+                _ => continue,
+            };
+            let entry = info.properties.entry(name.to_string()).or_insert(kind);
+            *entry = (*entry).max(kind);
+        }
+        if info.resource.is_some() || !info.properties.is_empty() {
+            out.insert(logical.to_string(), info);
+        }
+    }
+    out
+}
+
+/// The top-level property of a change path (`A.B[0]` → `A`).
+fn top_property(path: &str) -> &str {
+    let end = path.find(['.', '[']).unwrap_or(path.len());
+    &path[..end]
 }
 
 /// The changes of one section.
@@ -125,6 +214,30 @@ impl TemplateDiff {
     /// Number of changed entries over all sections.
     pub fn change_count(&self) -> usize {
         self.sections.iter().map(|s| s.entries.len()).sum()
+    }
+
+    /// Marks the modified resources (and their changed properties) that a change set says will
+    /// or may be replaced (see [`replacements`]).
+    pub fn apply_replacements(&mut self, info: &HashMap<String, ResourceReplacement>) {
+        let Some(section) = self.sections.iter_mut().find(|s| s.title == "Resources") else {
+            return;
+        };
+        for entry in section
+            .entries
+            .iter_mut()
+            .filter(|e| e.kind == ChangeKind::Modified)
+        {
+            let Some(r) = info.get(&entry.logical_id) else {
+                continue;
+            };
+            for change in &mut entry.changes {
+                if let Some(kind) = r.properties.get(top_property(&change.path)) {
+                    change.replacement = change.replacement.max(Some(*kind));
+                }
+            }
+            let strongest = r.properties.values().copied().max();
+            entry.replacement = entry.replacement.max(r.resource).max(strongest);
+        }
     }
 }
 
@@ -183,6 +296,7 @@ fn diff_entries(
                 old: Some(old_value.clone()),
                 new: None,
                 changes: Vec::new(),
+                replacement: None,
             }),
             Some(new_value) if new_value != old_value => {
                 let mut changes = Vec::new();
@@ -192,10 +306,13 @@ fn diff_entries(
                     diff_values(String::new(), old_value, new_value, &mut changes);
                 }
                 let (old_type, new_type) = (type_of(old_value), type_of(new_value));
+                let old_resource_type = (old_type != new_type).then_some(old_type).flatten();
                 entries.push(EntryChange {
                     logical_id: id.clone(),
                     kind: ChangeKind::Modified,
-                    old_resource_type: (old_type != new_type).then_some(old_type).flatten(),
+                    // A resource that changes type is always a new resource.
+                    replacement: old_resource_type.as_ref().map(|_| ReplacementKind::Always),
+                    old_resource_type,
                     resource_type: new_type,
                     old: Some(old_value.clone()),
                     new: Some(new_value.clone()),
@@ -215,6 +332,7 @@ fn diff_entries(
                 old: None,
                 new: Some(new_value.clone()),
                 changes: Vec::new(),
+                replacement: None,
             });
         }
     }
@@ -238,6 +356,7 @@ fn diff_resource(old: &Value, new: &Value, out: &mut Vec<ValueChange>) {
             path: "Properties".into(),
             old: old.get("Properties").cloned(),
             new: new.get("Properties").cloned(),
+            replacement: None,
         });
     }
     let others = |m: &Map<String, Value>| -> Map<String, Value> {
@@ -270,6 +389,7 @@ fn diff_values(path: String, old: &Value, new: &Value, out: &mut Vec<ValueChange
                         path: p,
                         old: Some(ov.clone()),
                         new: None,
+                        replacement: None,
                     }),
                 }
             }
@@ -279,6 +399,7 @@ fn diff_values(path: String, old: &Value, new: &Value, out: &mut Vec<ValueChange
                         path: join_key(&path, k),
                         old: None,
                         new: Some(nv.clone()),
+                        replacement: None,
                     });
                 }
             }
@@ -292,6 +413,7 @@ fn diff_values(path: String, old: &Value, new: &Value, out: &mut Vec<ValueChange
             path,
             old: Some(old.clone()),
             new: Some(new.clone()),
+            replacement: None,
         }),
     }
 }
@@ -331,8 +453,9 @@ fn kind_label(title: &str) -> &'static str {
 }
 
 impl fmt::Display for TemplateDiff {
-    /// The sections as `cdk diff` prints them (without the replacement and IAM tables); each
-    /// section is followed by a blank line.
+    /// The sections as `cdk diff` prints them, with replacement markers (the IAM and security
+    /// group tables are [`crate::security::SecurityDiff`]'s); each section is followed by a blank
+    /// line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for section in &self.sections {
             writeln!(f, "{}", section.title)?;
@@ -342,6 +465,10 @@ impl fmt::Display for TemplateDiff {
                     (Some(new), Some(old)) => format!("{old} → {new} {}", e.logical_id),
                     (Some(ty), None) => format!("{ty} {}", e.logical_id),
                     _ => format!("{}{}", kind_label(section.title), e.logical_id),
+                };
+                let head = match e.replacement {
+                    Some(r) => format!("{head} ({})", r.marker()),
+                    None => head,
                 };
                 let is_resource = section.title == "Resources";
                 match e.kind {
@@ -366,10 +493,13 @@ impl fmt::Display for TemplateDiff {
                                 };
                                 writeln!(
                                     f,
-                                    " {branch} {} {}: {}",
+                                    " {branch} {} {}: {}{}",
                                     c.kind().marker(),
                                     c.path,
-                                    describe(c)
+                                    describe(c),
+                                    c.replacement
+                                        .map(|r| format!(" ({})", r.marker()))
+                                        .unwrap_or_default()
                                 )?;
                             }
                         }
@@ -396,7 +526,12 @@ fn describe(c: &ValueChange) -> String {
 pub struct DiffOptions {
     /// Credentials and region.
     pub environment: EnvironmentOptions,
+    /// Do not create a change set (no replacement information).
+    pub no_change_set: bool,
 }
+
+/// The change set `diff` creates (and deletes) to learn about replacements.
+pub const DIFF_CHANGE_SET_NAME: &str = "cdk-diff-change-set";
 
 /// The diff of one stack.
 #[derive(Debug, Clone)]
@@ -407,8 +542,11 @@ pub struct StackDiff {
     pub stack_name: String,
     /// Whether the stack exists in CloudFormation.
     pub deployed: bool,
-    /// Deployed template → local template.
+    /// Deployed template → local template (with replacement markers when a change set gave
+    /// them).
     pub diff: TemplateDiff,
+    /// IAM and security group changes.
+    pub security: SecurityDiff,
 }
 
 /// The deployed template of `name` (`GetTemplate`, original stage), `None` when the stack does
@@ -475,27 +613,90 @@ pub async fn diff_stacks(
         };
         let config = match lookup {
             Some(config) => config,
-            None => {
-                env.config_for_role(
-                    props.assume_role_arn.as_deref(),
-                    props.assume_role_external_id.as_deref(),
-                    None,
-                )
-                .await?
-            }
+            None => deploy_role_config(&env, stack).await?,
         };
         let cfn = AwsEnvironment::cloudformation(&config);
         let deployed = deployed_template(&cfn, stack.stack_name()).await?;
         let local = stack.template()?;
-        let diff = diff_templates(deployed.as_ref().unwrap_or(&Value::Null), &local);
+        let old = deployed.as_ref().unwrap_or(&Value::Null);
+        let mut diff = diff_templates(old, &local);
+        if deployed.is_some() && !options.no_change_set && !diff.is_empty() {
+            match change_set_replacements(&env, stack, &local).await {
+                Ok(info) => diff.apply_replacements(&info),
+                Err(e) => eprintln!(
+                    "{}: could not create a change set to learn which resources would be \
+                     replaced ({e}); the diff shows template differences only",
+                    stack.display_name
+                ),
+            }
+        }
         diffs.push(StackDiff {
             display_name: stack.display_name.clone(),
             stack_name: stack.stack_name().to_string(),
             deployed: deployed.is_some(),
+            security: security_diff(old, &local),
             diff,
         });
     }
     Ok(diffs)
+}
+
+/// Creates a change set of `template` for the (deployed) stack with its deployment role, reads
+/// what it says about replacements and deletes it again.
+async fn change_set_replacements(
+    env: &AwsEnvironment,
+    stack: &StackArtifact,
+    template: &Value,
+) -> Result<HashMap<String, ResourceReplacement>> {
+    let config = deploy_role_config(env, stack).await?;
+    let cfn = AwsEnvironment::cloudformation(&config);
+    let name = stack.stack_name();
+    // A change set left by an interrupted diff of this stack would block the name. Matched by
+    // stack as well: some implementations look change sets up by name across all stacks.
+    if let Ok(old) = cfn
+        .describe_change_set()
+        .stack_name(name)
+        .change_set_name(DIFF_CHANGE_SET_NAME)
+        .send()
+        .await
+        && old.stack_name() == Some(name)
+        && let Some(id) = old.change_set_id()
+    {
+        cfn.delete_change_set()
+            .stack_name(name)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
+    }
+    let source = local_template_source(env, &cfn, stack).await?;
+    let deployment = stack_deployment(
+        env,
+        stack,
+        template.clone(),
+        source,
+        &DeployOptions::default(),
+    );
+    let (id, changes) = match create_change_set(
+        &cfn,
+        &deployment,
+        DIFF_CHANGE_SET_NAME,
+        true,
+        ChangeSetPurpose::Diff,
+    )
+    .await?
+    {
+        ChangeSetOutcome::Ready { id, changes, .. } => (id, changes),
+        ChangeSetOutcome::NoChanges { id } => (id, Vec::new()),
+    };
+    // By id (the ARN): the name alone may be ambiguous, as above.
+    cfn.delete_change_set()
+        .stack_name(name)
+        .change_set_name(&id)
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
+    Ok(replacements(&changes))
 }
 
 #[cfg(test)]
@@ -661,10 +862,9 @@ mod tests {
         );
         assert_eq!(entries[1].changes.len(), 1);
         assert_eq!(entries[1].changes[0].path, "ProductionVariants");
-        assert!(
-            diff.to_string()
-                .contains("[~] AWS::SageMaker::Model → AWS::SageMaker::Other Model\n")
-        );
+        assert!(diff.to_string().contains(
+            "[~] AWS::SageMaker::Model → AWS::SageMaker::Other Model (requires replacement)\n"
+        ));
     }
 
     #[test]
@@ -703,6 +903,113 @@ mod tests {
              Other Changes\n\
              [~] Description: \"v1\" → \"v2\"\n\n"
         );
+    }
+
+    /// A `DescribeChangeSet` change as AWS reports it (`Replacement`, `Details[].Target`).
+    fn aws_change(
+        logical: &str,
+        replacement: aws_sdk_cloudformation::types::Replacement,
+        targets: &[(&str, aws_sdk_cloudformation::types::RequiresRecreation)],
+    ) -> aws_sdk_cloudformation::types::Change {
+        use aws_sdk_cloudformation::types::*;
+        let mut rc = ResourceChange::builder()
+            .action(ChangeAction::Modify)
+            .logical_resource_id(logical)
+            .resource_type("AWS::SageMaker::Model")
+            .replacement(replacement);
+        for (name, recreation) in targets {
+            rc = rc.details(
+                ResourceChangeDetail::builder()
+                    .target(
+                        ResourceTargetDefinition::builder()
+                            .attribute(ResourceAttribute::Properties)
+                            .name(*name)
+                            .requires_recreation(recreation.clone())
+                            .build(),
+                    )
+                    .evaluation(EvaluationType::Static)
+                    .change_source(ChangeSource::DirectModification)
+                    .build(),
+            );
+        }
+        Change::builder()
+            .r#type(ChangeType::Resource)
+            .resource_change(rc.build())
+            .build()
+    }
+
+    #[test]
+    fn change_set_replacements_mark_resources_and_properties() {
+        use aws_sdk_cloudformation::types::{Replacement, RequiresRecreation};
+        let old = template();
+        let mut new = template();
+        let container = &mut new["Resources"]["Model"]["Properties"]["PrimaryContainer"];
+        container["Image"] = json!("img:2");
+        new["Resources"]["Model"]["Properties"]["ExecutionRoleArn"] = json!("arn:other");
+        new["Resources"]["Config"]["Properties"]["ProductionVariants"][0]["InitialInstanceCount"] =
+            json!(2);
+        let changes = [
+            aws_change(
+                "Model",
+                Replacement::True,
+                &[
+                    ("PrimaryContainer", RequiresRecreation::Always),
+                    ("ExecutionRoleArn", RequiresRecreation::Conditionally),
+                ],
+            ),
+            aws_change(
+                "Config",
+                Replacement::Conditional,
+                &[("ProductionVariants", RequiresRecreation::Conditionally)],
+            ),
+            aws_change(
+                "Unrelated",
+                Replacement::False,
+                &[("X", RequiresRecreation::Never)],
+            ),
+        ];
+        let info = replacements(&changes);
+        assert_eq!(info.len(), 2, "resources without replacement are left out");
+        assert_eq!(info["Model"].resource, Some(ReplacementKind::Always));
+        assert_eq!(
+            info["Model"].properties["ExecutionRoleArn"],
+            ReplacementKind::Conditional
+        );
+
+        let mut diff = diff_templates(&old, &new);
+        diff.apply_replacements(&info);
+        assert_eq!(
+            diff.to_string(),
+            "Resources\n\
+             [~] AWS::SageMaker::Model Model (requires replacement)\n \
+             ├─ [~] ExecutionRoleArn: \"arn:aws:iam::123456789012:role/r\" → \"arn:other\" \
+             (may be replaced)\n \
+             └─ [~] PrimaryContainer.Image: \"img:1\" → \"img:2\" (requires replacement)\n\
+             [~] AWS::SageMaker::EndpointConfig Config (may be replaced)\n \
+             └─ [~] ProductionVariants[0].InitialInstanceCount: 1 → 2 (may be replaced)\n\n"
+        );
+    }
+
+    #[test]
+    fn change_sets_without_replacement_data_mark_nothing() {
+        use aws_sdk_cloudformation::types::*;
+        // What the local test service returns: action, logical id and type only.
+        let change = Change::builder()
+            .r#type(ChangeType::Resource)
+            .resource_change(
+                ResourceChange::builder()
+                    .action(ChangeAction::Modify)
+                    .logical_resource_id("Model")
+                    .resource_type("AWS::SageMaker::Model")
+                    .build(),
+            )
+            .build();
+        assert!(replacements(&[change]).is_empty());
+        let mut new = template();
+        new["Resources"]["Model"]["Properties"]["ExecutionRoleArn"] = json!("arn:other");
+        let mut diff = diff_templates(&template(), &new);
+        diff.apply_replacements(&HashMap::new());
+        assert!(!diff.to_string().contains("replace"), "{diff}");
     }
 
     #[test]

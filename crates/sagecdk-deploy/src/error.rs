@@ -67,6 +67,9 @@ pub enum DeployError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// Security-relevant changes were not approved (declined, or nobody could be asked).
+    #[error("{0}")]
+    NotApproved(String),
     /// An invalid input (manifest entry, option).
     #[error("{0}")]
     Invalid(String),

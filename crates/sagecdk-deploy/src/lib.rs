@@ -10,6 +10,9 @@
 //! * [`deploy`]: the stacks of an assembly, in dependency order.
 //! * [`diff`]: deployed templates against local ones (a pure template comparison plus the reads).
 //! * [`destroy`]: deleting stacks and their dependents, dependents first.
+//! * [`security`]: IAM and security group changes between templates (approvals, diff tables).
+//! * [`progress`]: what is shown while stacks change (event lines or a live progress bar), and
+//!   the reporter hooks a command line uses for approvals and its own bookkeeping.
 //!
 //! The SDK clients retry throttling and transient errors with exponential backoff.
 
@@ -20,6 +23,8 @@ pub mod destroy;
 pub mod diff;
 pub mod environment;
 pub mod error;
+pub mod progress;
+pub mod security;
 pub mod stack;
 
 pub use deploy::{DeployOptions, deploy_stacks};
@@ -27,6 +32,8 @@ pub use destroy::{DestroyOptions, destroy_order, destroy_stacks};
 pub use diff::{DiffOptions, StackDiff, TemplateDiff, diff_stacks, diff_templates};
 pub use environment::{AwsEnvironment, EnvironmentOptions};
 pub use error::{DeployError, Result};
+pub use progress::{EventLines, ProgressBarReporter, Reporter, StackPhase};
+pub use security::{RequireApproval, SecurityDiff, security_diff};
 pub use stack::DeployResult;
 
 /// A multi-threaded runtime for the command-line tool.

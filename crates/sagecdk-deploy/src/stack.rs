@@ -1,6 +1,7 @@
 //! Deploying one CloudFormation stack with a change set, following its events.
 
 use crate::error::{DeployError, Result, aws};
+use crate::progress::{Reporter, StackActivity, StackPhase};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::{
     Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, Tag,
@@ -207,8 +208,150 @@ async fn unchanged(
     Ok(deployed.as_ref() == Some(&d.template))
 }
 
-/// Deploys a stack: change set CREATE or UPDATE, wait, execute, follow events, outputs.
-pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployResult> {
+/// Why a change set is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChangeSetPurpose {
+    /// To be executed.
+    Deploy,
+    /// Only to learn what would change (replacements), then deleted.
+    Diff,
+}
+
+/// A created change set.
+pub(crate) enum ChangeSetOutcome {
+    /// Ready to execute, with all its changes.
+    Ready {
+        id: String,
+        changes: Vec<aws_sdk_cloudformation::types::Change>,
+        /// Creation time (Unix seconds): events before it belong to earlier operations.
+        created_at: Option<i64>,
+    },
+    /// CloudFormation found nothing to change; the (failed) change set still exists.
+    NoChanges { id: String },
+}
+
+/// Creates change set `change_set_name` for `d` (CREATE, or UPDATE when `update`) and waits
+/// until CloudFormation has computed it.
+pub(crate) async fn create_change_set(
+    cfn: &Client,
+    d: &StackDeployment,
+    change_set_name: &str,
+    update: bool,
+    purpose: ChangeSetPurpose,
+) -> Result<ChangeSetOutcome> {
+    let name = d.stack_name.as_str();
+    let token = unique_token();
+    let (description, client_token) = match purpose {
+        ChangeSetPurpose::Deploy => (
+            format!("CDK Changeset for execution {token}"),
+            format!("create{token}"),
+        ),
+        ChangeSetPurpose::Diff => (
+            format!("CDK Changeset for diff {token}"),
+            format!("diff{token}"),
+        ),
+    };
+    let parameters: Vec<Parameter> = d
+        .parameters
+        .iter()
+        .map(|(k, v)| {
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build()
+        })
+        .collect();
+    let tags: Vec<Tag> = d
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    let mut create = cfn
+        .create_change_set()
+        .stack_name(name)
+        .change_set_name(change_set_name)
+        .change_set_type(if update {
+            ChangeSetType::Update
+        } else {
+            ChangeSetType::Create
+        })
+        .description(description)
+        .client_token(client_token)
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .capabilities(Capability::CapabilityAutoExpand)
+        .set_parameters(Some(parameters))
+        .set_tags(Some(tags))
+        .set_notification_arns(Some(d.notification_arns.clone()))
+        .set_role_arn(d.execution_role_arn.clone());
+    create = match &d.source {
+        TemplateSource::Url(url) => create.template_url(url),
+        TemplateSource::Body(body) => create.template_body(body),
+    };
+    let created = create
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation CreateChangeSet", e))?;
+    let id = created.id().unwrap_or(change_set_name).to_string();
+
+    let mut backoff = Backoff::new(Duration::from_secs(5));
+    loop {
+        let cs = cfn
+            .describe_change_set()
+            .stack_name(name)
+            .change_set_name(&id)
+            .send()
+            .await
+            .map_err(|e| aws("CloudFormation DescribeChangeSet", e))?;
+        match cs.status() {
+            Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) | None => {
+                backoff.wait().await;
+            }
+            Some(ChangeSetStatus::CreateComplete) => {
+                let created_at = cs.creation_time().map(|t| t.secs());
+                let mut changes = cs.changes().to_vec();
+                let mut next = cs.next_token().map(str::to_string);
+                while let Some(token) = next {
+                    let page = cfn
+                        .describe_change_set()
+                        .stack_name(name)
+                        .change_set_name(&id)
+                        .next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| aws("CloudFormation DescribeChangeSet", e))?;
+                    changes.extend_from_slice(page.changes());
+                    next = page.next_token().map(str::to_string);
+                }
+                return Ok(ChangeSetOutcome::Ready {
+                    id,
+                    changes,
+                    created_at,
+                });
+            }
+            Some(status) => {
+                let reason = cs.status_reason().unwrap_or_default();
+                if reason.starts_with("The submitted information didn't contain changes.")
+                    || reason.starts_with("No updates are to be performed.")
+                {
+                    return Ok(ChangeSetOutcome::NoChanges { id });
+                }
+                return Err(DeployError::StackFailed(format!(
+                    "Failed to create ChangeSet {change_set_name} on {name}: {}, {reason}",
+                    status.as_str()
+                )));
+            }
+        }
+    }
+}
+
+/// Deploys a stack: change set CREATE or UPDATE, wait, execute, follow events (shown by
+/// `reporter`), outputs.
+pub async fn deploy_stack(
+    cfn: &Client,
+    d: &StackDeployment,
+    reporter: &dyn Reporter,
+) -> Result<DeployResult> {
     let name = d.stack_name.as_str();
     let mut existing = describe_stack(cfn, name).await?;
     if let Some(s) = &existing {
@@ -221,6 +364,7 @@ pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployRes
             existing = None;
         } else if s.stack_status().is_some_and(|st| in_progress(st.as_str())) {
             eprintln!("{name}: waiting for the stack's current operation to finish");
+            reporter.phase(name, StackPhase::WaitingForOtherOperation);
             existing = wait_stable(cfn, name).await?;
         }
         if existing
@@ -266,101 +410,38 @@ pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployRes
                 .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
         }
     }
-    let token = unique_token();
-    let parameters: Vec<Parameter> = d
-        .parameters
-        .iter()
-        .map(|(k, v)| {
-            Parameter::builder()
-                .parameter_key(k)
-                .parameter_value(v)
-                .build()
-        })
-        .collect();
-    let tags: Vec<Tag> = d
-        .tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect();
-    let mut create = cfn
-        .create_change_set()
-        .stack_name(name)
-        .change_set_name(CHANGE_SET_NAME)
-        .change_set_type(if update {
-            ChangeSetType::Update
-        } else {
-            ChangeSetType::Create
-        })
-        .description(format!("CDK Changeset for execution {token}"))
-        .client_token(format!("create{token}"))
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam)
-        .capabilities(Capability::CapabilityAutoExpand)
-        .set_parameters(Some(parameters))
-        .set_tags(Some(tags))
-        .set_notification_arns(Some(d.notification_arns.clone()))
-        .set_role_arn(d.execution_role_arn.clone());
-    create = match &d.source {
-        TemplateSource::Url(url) => create.template_url(url),
-        TemplateSource::Body(body) => create.template_body(body),
-    };
     eprintln!(
         "{name}: creating CloudFormation changeset ({})...",
         if update { "UPDATE" } else { "CREATE" }
     );
-    let created = create
-        .send()
-        .await
-        .map_err(|e| aws("CloudFormation CreateChangeSet", e))?;
-    let change_set_id = created.id().unwrap_or(CHANGE_SET_NAME).to_string();
-
-    // Wait for the change set.
-    let mut backoff = Backoff::new(Duration::from_secs(5));
-    let (changes, created_at) = loop {
-        let cs = cfn
-            .describe_change_set()
-            .stack_name(name)
-            .change_set_name(&change_set_id)
-            .send()
-            .await
-            .map_err(|e| aws("CloudFormation DescribeChangeSet", e))?;
-        match cs.status() {
-            Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) | None => {
-                backoff.wait().await;
+    reporter.phase(name, StackPhase::CreatingChangeSet);
+    let (change_set_id, changes, created_at) =
+        match create_change_set(cfn, d, CHANGE_SET_NAME, update, ChangeSetPurpose::Deploy).await? {
+            ChangeSetOutcome::Ready {
+                id,
+                changes,
+                created_at,
+            } => (id, changes.len(), created_at),
+            ChangeSetOutcome::NoChanges { id } => {
+                let _ = cfn
+                    .delete_change_set()
+                    .stack_name(name)
+                    .change_set_name(&id)
+                    .send()
+                    .await;
+                eprintln!("{name}: no changes");
+                let stack = describe_stack(cfn, name).await?;
+                return Ok(DeployResult {
+                    stack_name: name.to_string(),
+                    stack_arn: stack
+                        .as_ref()
+                        .and_then(|s| s.stack_id().map(str::to_string)),
+                    outputs: stack.as_ref().map(outputs_of).unwrap_or_default(),
+                    no_op: true,
+                    change_set_pending: false,
+                });
             }
-            Some(ChangeSetStatus::CreateComplete) => {
-                break (cs.changes().len(), cs.creation_time().map(|t| t.secs()));
-            }
-            Some(status) => {
-                let reason = cs.status_reason().unwrap_or_default();
-                if reason.starts_with("The submitted information didn't contain changes.")
-                    || reason.starts_with("No updates are to be performed.")
-                {
-                    let _ = cfn
-                        .delete_change_set()
-                        .stack_name(name)
-                        .change_set_name(&change_set_id)
-                        .send()
-                        .await;
-                    eprintln!("{name}: no changes");
-                    let stack = describe_stack(cfn, name).await?;
-                    return Ok(DeployResult {
-                        stack_name: name.to_string(),
-                        stack_arn: stack
-                            .as_ref()
-                            .and_then(|s| s.stack_id().map(str::to_string)),
-                        outputs: stack.as_ref().map(outputs_of).unwrap_or_default(),
-                        no_op: true,
-                        change_set_pending: false,
-                    });
-                }
-                return Err(DeployError::StackFailed(format!(
-                    "Failed to create ChangeSet {CHANGE_SET_NAME} on {name}: {}, {reason}",
-                    status.as_str()
-                )));
-            }
-        }
-    };
+        };
 
     if d.no_execute {
         eprintln!(
@@ -380,6 +461,9 @@ pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployRes
     }
 
     eprintln!("{name}: executing changeset...");
+    // From here on CloudFormation may be changing the stack, whatever happens to this process.
+    reporter.phase(name, StackPhase::Executing);
+    let token = unique_token();
     cfn.execute_change_set()
         .stack_name(name)
         .change_set_name(&change_set_id)
@@ -394,7 +478,7 @@ pub async fn deploy_stack(cfn: &Client, d: &StackDeployment) -> Result<DeployRes
         })?;
 
     let total = changes + usize::from(update);
-    let mut monitor = EventMonitor::new(name, total, created_at.unwrap_or(0));
+    let mut monitor = EventMonitor::new(name, total, created_at.unwrap_or(0), reporter);
     let mut backoff = Backoff::new(Duration::from_secs(2));
     let stack = loop {
         monitor.poll(cfn).await;
@@ -456,8 +540,9 @@ pub async fn destroy_stack(cfn: &Client, name: &str, role: Option<&str>) -> Resu
     delete_stack_and_wait(cfn, name, role).await
 }
 
-/// Follows `DescribeStackEvents` and prints one plain line per event.
-pub(crate) struct EventMonitor {
+/// Follows `DescribeStackEvents`: counts finished resources, collects failures and hands each
+/// new event to a [`Reporter`] for display. Dropping it ends the display.
+pub(crate) struct EventMonitor<'a> {
     stack: String,
     /// Name or id used for the API calls (the id still answers once the stack is deleted).
     stack_id: String,
@@ -467,10 +552,12 @@ pub(crate) struct EventMonitor {
     seen: HashSet<String>,
     completed: HashSet<String>,
     errors: Vec<String>,
+    reporter: &'a dyn Reporter,
 }
 
-impl EventMonitor {
-    pub(crate) fn new(stack: &str, total: usize, since: i64) -> Self {
+impl<'a> EventMonitor<'a> {
+    pub(crate) fn new(stack: &str, total: usize, since: i64, reporter: &'a dyn Reporter) -> Self {
+        reporter.follow_start(stack, total);
         EventMonitor {
             stack: stack.to_string(),
             stack_id: stack.to_string(),
@@ -480,6 +567,7 @@ impl EventMonitor {
             seen: HashSet::new(),
             completed: HashSet::new(),
             errors: Vec::new(),
+            reporter,
         }
     }
 
@@ -489,7 +577,7 @@ impl EventMonitor {
         self
     }
 
-    /// Marks the current newest events as seen, without printing them (following starts after
+    /// Marks the current newest events as seen, without showing them (following starts after
     /// them, independent of the local clock).
     pub(crate) async fn skip_existing(&mut self, cfn: &Client) {
         if let Ok(page) = cfn
@@ -537,47 +625,53 @@ impl EventMonitor {
                 break;
             }
         }
-        let width = new_events
-            .iter()
-            .filter_map(|e| e.resource_type().map(str::len))
-            .max()
-            .unwrap_or(0)
-            .max(26);
         for e in new_events.into_iter().rev() {
             let id = e.event_id().unwrap_or_default().to_string();
             self.seen.insert(id);
-            let status = e.resource_status().map(|s| s.as_str()).unwrap_or("");
-            let logical = e.logical_resource_id().unwrap_or_default().to_string();
-            let is_stack = e.resource_type() == Some("AWS::CloudFormation::Stack");
-            if status.ends_with("_COMPLETE") && !is_stack {
-                if self.completed.insert(logical.clone()) {
-                    self.done += 1;
-                } else {
-                    self.done = self.done.saturating_sub(1);
-                }
-            }
-            let reason = e.resource_status_reason().unwrap_or_default();
-            if (status.ends_with("_FAILED")
-                || status == "ROLLBACK_IN_PROGRESS"
-                || status == "UPDATE_ROLLBACK_IN_PROGRESS")
-                && !is_stack
-                && !reason.contains("cancelled")
-            {
-                self.errors.push(format!("{logical}: {reason}"));
-            }
-            let time = e.timestamp().map(|t| clock(t.secs())).unwrap_or_default();
-            eprintln!(
-                "{} | {}/{} | {} | {:<20} | {:<width$} | {} {}",
-                self.stack,
-                self.done.min(self.total),
-                self.total,
-                time,
-                status,
-                e.resource_type().unwrap_or_default(),
-                logical,
-                reason
-            );
+            let activity = self.account(&e);
+            self.reporter.activity(&activity);
         }
+    }
+
+    /// Counts one event (done resources, failures) and describes it.
+    fn account(&mut self, e: &aws_sdk_cloudformation::types::StackEvent) -> StackActivity {
+        let status = e.resource_status().map(|s| s.as_str()).unwrap_or("");
+        let logical = e.logical_resource_id().unwrap_or_default().to_string();
+        let is_stack = e.resource_type() == Some("AWS::CloudFormation::Stack");
+        if status.ends_with("_COMPLETE") && !is_stack {
+            if self.completed.insert(logical.clone()) {
+                self.done += 1;
+            } else {
+                self.done = self.done.saturating_sub(1);
+            }
+        }
+        let reason = e.resource_status_reason().unwrap_or_default();
+        let failed = (status.ends_with("_FAILED")
+            || status == "ROLLBACK_IN_PROGRESS"
+            || status == "UPDATE_ROLLBACK_IN_PROGRESS")
+            && !is_stack
+            && !reason.contains("cancelled");
+        if failed {
+            self.errors.push(format!("{logical}: {reason}"));
+        }
+        StackActivity {
+            stack: self.stack.clone(),
+            done: self.done.min(self.total),
+            total: self.total,
+            time: e.timestamp().map(|t| clock(t.secs())).unwrap_or_default(),
+            status: status.to_string(),
+            resource_type: e.resource_type().unwrap_or_default().to_string(),
+            logical_id: logical,
+            reason: reason.to_string(),
+            is_stack,
+            failed,
+        }
+    }
+}
+
+impl Drop for EventMonitor<'_> {
+    fn drop(&mut self) {
+        self.reporter.follow_end(&self.stack);
     }
 }
 
@@ -602,6 +696,98 @@ pub(crate) fn unique_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use aws_sdk_cloudformation::primitives::DateTime;
+    use aws_sdk_cloudformation::types::{ResourceStatus, StackEvent};
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Recording {
+        events: Mutex<Vec<StackActivity>>,
+        ended: Mutex<Vec<String>>,
+    }
+
+    impl Reporter for Recording {
+        fn activity(&self, activity: &StackActivity) {
+            self.events.lock().unwrap().push(activity.clone());
+        }
+        fn follow_end(&self, stack: &str) {
+            self.ended.lock().unwrap().push(stack.to_string());
+        }
+    }
+
+    fn event(logical: &str, ty: &str, status: ResourceStatus, reason: &str) -> StackEvent {
+        StackEvent::builder()
+            .stack_id("arn:stack")
+            .stack_name("S")
+            .event_id(format!("{logical}-{}", status.as_str()))
+            .timestamp(DateTime::from_secs(3600 + 61))
+            .logical_resource_id(logical)
+            .resource_type(ty)
+            .resource_status(status)
+            .resource_status_reason(reason)
+            .build()
+    }
+
+    #[test]
+    fn the_monitor_counts_and_reports_each_event() {
+        let recording = Recording::default();
+        {
+            let mut monitor = EventMonitor::new("S", 2, 0, &recording);
+            let events = [
+                event(
+                    "S",
+                    "AWS::CloudFormation::Stack",
+                    ResourceStatus::CreateInProgress,
+                    "User Initiated",
+                ),
+                event("A", "AWS::SQS::Queue", ResourceStatus::CreateComplete, ""),
+                event(
+                    "B",
+                    "AWS::SQS::Queue",
+                    ResourceStatus::CreateFailed,
+                    "Resource handler returned message: boom",
+                ),
+                event(
+                    "C",
+                    "AWS::SQS::Queue",
+                    ResourceStatus::CreateFailed,
+                    "Resource creation cancelled",
+                ),
+                event("A", "AWS::SQS::Queue", ResourceStatus::DeleteComplete, ""),
+            ];
+            let activities: Vec<StackActivity> =
+                events.iter().map(|e| monitor.account(e)).collect();
+            let summary: Vec<(usize, bool, bool)> = activities
+                .iter()
+                .map(|a| (a.done, a.is_stack, a.failed))
+                .collect();
+            // The second completion of A (its rollback) counts it back out.
+            assert_eq!(
+                summary,
+                [
+                    (0, true, false),
+                    (1, false, false),
+                    (1, false, true),
+                    (1, false, false),
+                    (0, false, false)
+                ]
+            );
+            assert_eq!(activities[1].time, "01:01:01");
+            assert_eq!(activities[1].total, 2);
+            assert_eq!(
+                monitor.errors(),
+                ["B: Resource handler returned message: boom"]
+            );
+            monitor.reporter.activity(&activities[2]);
+        }
+        assert_eq!(recording.events.lock().unwrap()[0].logical_id, "B");
+        assert_eq!(
+            *recording.ended.lock().unwrap(),
+            ["S"],
+            "dropping ends the display"
+        );
+    }
 
     #[test]
     fn clock_formats_utc() {

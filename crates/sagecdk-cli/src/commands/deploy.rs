@@ -1,12 +1,28 @@
 //! `sagecdk deploy`: synthesize, then deploy the selected stacks and their dependencies.
+//!
+//! Stack events are shown by the display `--progress` chooses. Security-relevant changes are
+//! approved on the terminal (`--require-approval`). The first Ctrl-C stops following: nothing
+//! is cancelled in CloudFormation, the outputs of the stacks that finished are written (whole
+//! files only), and the message says which stack is still in progress and how to resume; the
+//! exit code is 130.
 
+use super::Answer;
 use crate::args::DeployArgs;
 use anyhow::Context as _;
-use sagecdk_deploy::{DeployOptions, EnvironmentOptions, deploy_stacks};
+use sagecdk_assembly::StackArtifact;
+use sagecdk_deploy::progress::{ApprovalRequest, StackActivity};
+use sagecdk_deploy::stack::DeployResult;
+use sagecdk_deploy::{DeployOptions, EnvironmentOptions, Reporter, StackPhase, deploy_stacks};
 use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
 use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Exit code of an interrupted deployment (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
@@ -25,21 +41,59 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         "\n✨  Synthesis time: {:.2}s\n",
         start.elapsed().as_secs_f64()
     );
+    let tracker = Arc::new(Tracker::new(super::display(args.progress)));
     let options = DeployOptions {
         environment: EnvironmentOptions {
             profile: args.profile.clone(),
         },
         no_execute: args.no_execute,
         force: args.force,
+        require_approval: args.require_approval.into(),
+        reporter: tracker.clone(),
     };
-    let results =
-        sagecdk_deploy::runtime()?.block_on(deploy_stacks(&assembly, &stacks, &options))?;
+    let runtime = sagecdk_deploy::runtime()?;
+    let outcome = runtime.block_on(async {
+        // Without a signal handler (it could not be installed) the deployment simply runs on.
+        let interrupted = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            // Polled first, so the handler is in place before anything is deployed.
+            biased;
+            () = interrupted => None,
+            result = deploy_stacks(&assembly, &stacks, &options) => Some(result),
+        }
+    });
+    // An approval prompt may still wait for its answer on a blocking thread: do not wait.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let Some(results) = outcome else {
+        let account = tracker.account();
+        report(&account.done, args.outputs_file.as_deref())?;
+        eprintln!("\n{}", interrupt_message(&account, &stacks));
+        return Ok(ExitCode::from(INTERRUPTED));
+    };
+    let results = results?;
+    let done: Vec<(String, DeployResult)> = stacks
+        .iter()
+        .zip(results)
+        .map(|(s, r)| (s.id.clone(), r))
+        .collect();
+    report(&done, args.outputs_file.as_deref())?;
+    eprintln!("\n✨  Total time: {:.2}s", start.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the outputs and ARNs of deployed stacks (artifact id, result) and writes the outputs
+/// file, replacing it as a whole (nothing is written when no stack was deployed).
+fn report(done: &[(String, DeployResult)], outputs_file: Option<&Path>) -> anyhow::Result<()> {
     let mut file = serde_json::Map::new();
-    for (stack, result) in stacks.iter().zip(&results) {
+    for (id, result) in done {
         if !result.outputs.is_empty() {
             println!("Outputs:");
             for (k, v) in &result.outputs {
-                println!("{}.{k} = {v}", stack.id);
+                println!("{id}.{k} = {v}");
             }
         }
         if let Some(arn) = &result.stack_arn {
@@ -55,11 +109,334 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
             serde_json::Value::Object(outputs),
         );
     }
-    if let Some(path) = &args.outputs_file {
+    if let Some(path) = outputs_file
+        && !done.is_empty()
+    {
         let text = serde_json::to_string_pretty(&serde_json::Value::Object(file))? + "\n";
-        std::fs::write(path, text)
+        write_atomically(path, text.as_bytes())
             .with_context(|| format!("writing outputs file {}", path.display()))?;
     }
-    eprintln!("\n✨  Total time: {:.2}s", start.elapsed().as_secs_f64());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// Writes `path` through a temporary file in the same directory and a rename: readers see the
+/// old file or the whole new one, never a part.
+fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sagecdk-outputs")
+        .tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The stack being deployed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Current {
+    display_name: String,
+    stack_name: String,
+    phase: StackPhase,
+}
+
+/// What the tracker knows about the deployment.
+#[derive(Debug, Clone, Default)]
+struct Account {
+    current: Option<Current>,
+    /// Finished stacks: artifact id and result.
+    done: Vec<(String, DeployResult)>,
+}
+
+/// The command line's reporter: shows events through the chosen display, asks for approvals
+/// on the terminal, and keeps account of which stacks are done and where the current one is.
+struct Tracker {
+    display: Arc<dyn Reporter>,
+    account: Mutex<Account>,
+}
+
+impl Tracker {
+    fn new(display: Arc<dyn Reporter>) -> Self {
+        Tracker {
+            display,
+            account: Mutex::new(Account::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
+        self.account.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn account(&self) -> Account {
+        self.lock().clone()
+    }
+}
+
+impl Reporter for Tracker {
+    fn follow_start(&self, stack: &str, total: usize) {
+        self.display.follow_start(stack, total);
+    }
+
+    fn activity(&self, activity: &StackActivity) {
+        self.display.activity(activity);
+    }
+
+    fn follow_end(&self, stack: &str) {
+        self.display.follow_end(stack);
+    }
+
+    fn stack_started(&self, stack: &StackArtifact) {
+        self.lock().current = Some(Current {
+            display_name: stack.display_name.clone(),
+            stack_name: stack.stack_name().to_string(),
+            phase: StackPhase::Preparing,
+        });
+    }
+
+    fn phase(&self, stack_name: &str, phase: StackPhase) {
+        if let Some(current) = self
+            .lock()
+            .current
+            .as_mut()
+            .filter(|c| c.stack_name == stack_name)
+        {
+            current.phase = phase;
+        }
+    }
+
+    fn stack_done(&self, stack: &StackArtifact, result: &DeployResult) {
+        let mut account = self.lock();
+        account.current = None;
+        account.done.push((stack.id.clone(), result.clone()));
+    }
+
+    fn approve(&self, request: &ApprovalRequest) -> Result<bool, String> {
+        eprintln!(
+            "{}: this deployment changes IAM permissions or security groups and needs approval \
+             (--require-approval {}):\n",
+            request.stack, request.level
+        );
+        eprint!("{}", request.changes);
+        eprintln!();
+        match super::ask("Do you wish to deploy these changes (y/n)?") {
+            Ok(Answer::Yes) => Ok(true),
+            Ok(Answer::No) => Ok(false),
+            Ok(Answer::NotAsked(why)) => Err(format!(
+                "{}: the changes above need approval (--require-approval {}), but {why}. Run in \
+                 a terminal to answer, or pass --require-approval never to deploy without asking",
+                request.stack, request.level
+            )),
+            Err(e) => Err(format!(
+                "{}: cannot ask for approval: {e}. Pass --require-approval never to deploy \
+                 without asking",
+                request.stack
+            )),
+        }
+    }
+}
+
+/// What an interrupted deployment leaves behind and how to resume it.
+fn interrupt_message(account: &Account, stacks: &[StackArtifact]) -> String {
+    let done: HashSet<&str> = account
+        .done
+        .iter()
+        .map(|(_, r)| r.stack_name.as_str())
+        .collect();
+    let remaining: Vec<&StackArtifact> = stacks
+        .iter()
+        .filter(|s| !done.contains(s.stack_name()))
+        .collect();
+    let mut out = String::from(
+        "Interrupted: stopped following the deployment. Nothing was cancelled in CloudFormation.\n",
+    );
+    if let Some(c) = &account.current {
+        let what = match c.phase {
+            StackPhase::Preparing => {
+                "was being prepared (checks, approvals, assets); CloudFormation was not asked to \
+                 change it"
+                    .to_string()
+            }
+            StackPhase::CreatingChangeSet => {
+                "a change set was being created; the stack itself was not changed (the next \
+                 deployment replaces the change set)"
+                    .to_string()
+            }
+            StackPhase::WaitingForOtherOperation => {
+                "is still in progress: the operation that was already running on it continues \
+                 in CloudFormation"
+                    .to_string()
+            }
+            StackPhase::Executing => {
+                "is still in progress: CloudFormation goes on executing its change set".to_string()
+            }
+        };
+        out.push_str(&format!("  {} {what}.\n", c.display_name));
+    }
+    let names = |list: Vec<&str>| list.join(", ");
+    if !account.done.is_empty() {
+        let finished: Vec<&str> = stacks
+            .iter()
+            .filter(|s| done.contains(s.stack_name()))
+            .map(|s| s.display_name.as_str())
+            .collect();
+        out.push_str(&format!("  Deployed: {}.\n", names(finished)));
+    }
+    let not_started: Vec<&str> = remaining
+        .iter()
+        .filter(|s| {
+            account
+                .current
+                .as_ref()
+                .is_none_or(|c| c.stack_name != s.stack_name())
+        })
+        .map(|s| s.display_name.as_str())
+        .collect();
+    if !not_started.is_empty() {
+        out.push_str(&format!("  Not started: {}.\n", names(not_started)));
+    }
+    if let Some(c) = &account.current {
+        out.push_str(&format!(
+            "Check the stack in the CloudFormation console or with `aws cloudformation \
+             describe-stacks --stack-name {}`.\n",
+            c.stack_name
+        ));
+    }
+    if !remaining.is_empty() {
+        let ids: Vec<&str> = remaining.iter().map(|s| s.display_name.as_str()).collect();
+        out.push_str(&format!(
+            "To resume, run `sagecdk deploy {}` again: it waits for an operation still running \
+             on a stack, then deploys what is not deployed yet.",
+            ids.join(" ")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(name: &str) -> StackArtifact {
+        StackArtifact {
+            id: name.into(),
+            display_name: name.into(),
+            environment: "aws://unknown-account/unknown-region".into(),
+            properties: Default::default(),
+            stack_dependencies: Vec::new(),
+            other_dependencies: Vec::new(),
+            template_path: Default::default(),
+        }
+    }
+
+    fn tracked(phase: Option<StackPhase>) -> (Tracker, Vec<StackArtifact>) {
+        let stacks = vec![stack("Network"), stack("Model"), stack("Endpoint")];
+        let tracker = Tracker::new(Arc::new(sagecdk_deploy::EventLines::default()));
+        tracker.stack_started(&stacks[0]);
+        tracker.stack_done(
+            &stacks[0],
+            &DeployResult {
+                stack_name: "Network".into(),
+                ..DeployResult::default()
+            },
+        );
+        if let Some(phase) = phase {
+            tracker.stack_started(&stacks[1]);
+            tracker.phase("Other", StackPhase::Executing);
+            tracker.phase("Model", phase);
+        }
+        (tracker, stacks)
+    }
+
+    #[test]
+    fn the_tracker_follows_stacks_and_phases() {
+        let (tracker, _) = tracked(Some(StackPhase::CreatingChangeSet));
+        let account = tracker.account();
+        assert_eq!(account.done.len(), 1);
+        assert_eq!(account.done[0].0, "Network");
+        assert_eq!(
+            account.current,
+            Some(Current {
+                display_name: "Model".into(),
+                stack_name: "Model".into(),
+                phase: StackPhase::CreatingChangeSet,
+            })
+        );
+    }
+
+    #[test]
+    fn an_interruption_while_executing_names_the_stack_and_how_to_resume() {
+        let (tracker, stacks) = tracked(Some(StackPhase::Executing));
+        let text = interrupt_message(&tracker.account(), &stacks);
+        assert_eq!(
+            text,
+            "Interrupted: stopped following the deployment. Nothing was cancelled in \
+             CloudFormation.\n  \
+             Model is still in progress: CloudFormation goes on executing its change set.\n  \
+             Deployed: Network.\n  \
+             Not started: Endpoint.\n\
+             Check the stack in the CloudFormation console or with `aws cloudformation \
+             describe-stacks --stack-name Model`.\n\
+             To resume, run `sagecdk deploy Model Endpoint` again: it waits for an operation \
+             still running on a stack, then deploys what is not deployed yet."
+        );
+    }
+
+    #[test]
+    fn each_phase_says_what_is_left_behind() {
+        for (phase, says) in [
+            (
+                StackPhase::Preparing,
+                "CloudFormation was not asked to change it",
+            ),
+            (
+                StackPhase::CreatingChangeSet,
+                "the stack itself was not changed",
+            ),
+            (
+                StackPhase::WaitingForOtherOperation,
+                "the operation that was already running on it continues",
+            ),
+        ] {
+            let (tracker, stacks) = tracked(Some(phase));
+            let text = interrupt_message(&tracker.account(), &stacks);
+            assert!(
+                text.contains(&format!("Model {says}")) || text.contains(says),
+                "{text}"
+            );
+        }
+        // Between stacks: nothing in progress, the rest is listed.
+        let (tracker, stacks) = tracked(None);
+        let text = interrupt_message(&tracker.account(), &stacks);
+        assert!(!text.contains("describe-stacks"), "{text}");
+        assert!(text.contains("Not started: Model, Endpoint."), "{text}");
+        assert!(text.contains("`sagecdk deploy Model Endpoint`"), "{text}");
+    }
+
+    #[test]
+    fn outputs_files_are_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        std::fs::write(&path, "old").unwrap();
+        let mut result = DeployResult {
+            stack_name: "Model".into(),
+            ..DeployResult::default()
+        };
+        result.outputs.insert("Name".into(), "m-1".into());
+        report(&[("Model".into(), result)], Some(&path)).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written, serde_json::json!({"Model": {"Name": "m-1"}}));
+        // Nothing deployed: the old file stays.
+        let other = dir.path().join("other.json");
+        report(&[], Some(&other)).unwrap();
+        assert!(!other.exists());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out.json"], "no temporary file is left");
+    }
 }

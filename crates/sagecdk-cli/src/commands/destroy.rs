@@ -1,11 +1,11 @@
 //! `sagecdk destroy`: synthesize, then delete the selected stacks and the stacks that depend on
 //! them, dependents first, after confirmation.
 
+use super::Answer;
 use crate::args::DestroyArgs;
 use anyhow::bail;
 use sagecdk_deploy::{DestroyOptions, EnvironmentOptions, destroy_order, destroy_stacks};
 use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
@@ -31,30 +31,22 @@ pub(crate) fn run(config: &ProjectConfig, args: &DestroyArgs) -> anyhow::Result<
         environment: EnvironmentOptions {
             profile: args.profile.clone(),
         },
+        reporter: super::display(None),
     };
     sagecdk_deploy::runtime()?.block_on(destroy_stacks(&stacks, &options))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Asks `question` on standard error and reads the answer from standard input (a terminal).
-/// Without a terminal, or without an answer, nothing is confirmed and the command fails.
+/// Asks `question`; without a terminal, or without an answer, nothing is confirmed and the
+/// command fails.
 fn confirm(question: &str) -> anyhow::Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        bail!(
-            "refusing to destroy without confirmation: standard input is not a terminal, so \
-             '{question}' cannot be asked. Run in a terminal, or pass --force to destroy without \
+    match super::ask(question)? {
+        Answer::Yes => Ok(true),
+        Answer::No => Ok(false),
+        Answer::NotAsked(why) => bail!(
+            "refusing to destroy without confirmation: {why}, so '{question}' cannot be \
+             answered. Run in a terminal and answer 'y', or pass --force to destroy without \
              asking"
-        );
+        ),
     }
-    eprint!("{question} ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    if stdin.lock().read_line(&mut answer)? == 0 {
-        bail!(
-            "refusing to destroy without confirmation: no answer on standard input. Answer 'y', \
-             or pass --force to destroy without asking"
-        );
-    }
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }

@@ -1,5 +1,6 @@
 //! `sagecdk diff`: synthesize, then compare each selected stack's deployed template with the
-//! local one.
+//! local one: IAM and security group tables first, then the template sections, with the
+//! resources a change set says will be replaced marked.
 
 use crate::args::DiffArgs;
 use sagecdk_deploy::{DiffOptions, EnvironmentOptions, diff_stacks};
@@ -14,6 +15,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<Exi
         environment: EnvironmentOptions {
             profile: args.profile.clone(),
         },
+        no_change_set: args.no_change_set,
     };
     let diffs = sagecdk_deploy::runtime()?.block_on(diff_stacks(&stacks, &options))?;
     let mut out = std::io::stdout().lock();
@@ -31,6 +33,9 @@ pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<Exi
             writeln!(out, "There were no differences\n")?;
         } else {
             changed += 1;
+            if !d.security.is_empty() {
+                writeln!(out, "{}", d.security)?;
+            }
             write!(out, "{}", d.diff)?;
         }
     }

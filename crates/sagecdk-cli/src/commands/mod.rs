@@ -7,9 +7,12 @@ mod diff;
 mod ls;
 mod synth;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, ProgressMode};
+use sagecdk_deploy::{EventLines, ProgressBarReporter, Reporter};
 use sagecdk_toolkit::ProjectConfig;
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = ProjectConfig::load(std::env::current_dir()?)?;
@@ -33,4 +36,47 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The app's own output goes to standard error, keeping standard output for templates.
 pub(crate) fn log_app_line(line: &str) {
     eprintln!("{line}");
+}
+
+/// How stack events are shown: the bar on a terminal unless `--progress events`; plain lines
+/// when standard error is not a terminal (a bar would not be drawn there at all).
+pub(crate) fn display(mode: Option<ProgressMode>) -> Arc<dyn Reporter> {
+    if mode != Some(ProgressMode::Events) && std::io::stderr().is_terminal() {
+        Arc::new(ProgressBarReporter::new())
+    } else {
+        Arc::new(EventLines::default())
+    }
+}
+
+/// The answer to a yes/no question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// Answered yes.
+    Yes,
+    /// Answered anything else.
+    No,
+    /// The question could not be asked or was not answered; says why.
+    NotAsked(&'static str),
+}
+
+/// Asks `question` on standard error and reads the answer from standard input, which must be
+/// a terminal.
+pub(crate) fn ask(question: &str) -> std::io::Result<Answer> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(Answer::NotAsked("standard input is not a terminal"));
+    }
+    eprint!("{question} ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    if stdin.lock().read_line(&mut answer)? == 0 {
+        return Ok(Answer::NotAsked("there was no answer on standard input"));
+    }
+    Ok(
+        if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+            Answer::Yes
+        } else {
+            Answer::No
+        },
+    )
 }

@@ -1,0 +1,480 @@
+//! `sagecdk deploy` and `diff` end to end against the local services of `scripts/services.sh`
+//! (moto server): approval of IAM changes (refused without a terminal, asked on a pseudo
+//! terminal), the progress bar on a terminal, the IAM tables and the change set of `diff`, and
+//! Ctrl-C during a deployment.
+
+use sagecdk_core::{App, AppProps, CfnResource, Stack, StackProps, cfn};
+use sagecdk_deploy::{AwsEnvironment, EnvironmentOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+const HINT: &str = "start the test services with `scripts/services.sh start` and export their \
+                    environment with `eval \"$(scripts/services.sh env)\"`";
+
+/// The moto endpoint, checked to answer.
+fn moto() {
+    let endpoint = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!("AWS_ENDPOINT_URL is not set: {HINT}"),
+    };
+    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    if std::net::TcpStream::connect(addr).is_err() {
+        panic!("moto server at {endpoint} does not answer: {HINT}");
+    }
+}
+
+fn sagecdk(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sagecdk"));
+    command
+        .current_dir(dir)
+        .env_remove("CDK_CONTEXT_JSON")
+        .env_remove("CDK_OUTDIR");
+    command
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Bootstraps the environment once per test binary (through the command line).
+fn bootstrapped() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        moto();
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = sagecdk(dir.path())
+            .arg("bootstrap")
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "bootstrap: {}", text(&out.stderr));
+    });
+}
+
+/// Synthesizes an app with the stacks `build` adds into `dir/name`.
+fn synth(dir: &Path, name: &str, build: impl FnOnce(&App)) -> PathBuf {
+    let out = dir.join(name);
+    let app = App::with_props(AppProps {
+        outdir: Some(out.clone()),
+        ignore_environment: true,
+        ..AppProps::default()
+    });
+    build(&app);
+    app.synth().expect("synthesizes");
+    out
+}
+
+/// A role SageMaker may assume; `extra` adds an inline policy and a managed policy.
+fn role_stack(app: &App, name: &str, extra: bool) {
+    let stack = Stack::new(app, name, StackProps::default());
+    let role = CfnResource::new(&stack, "Role", "AWS::IAM::Role");
+    let _role = if extra {
+        role.with_properties(cfn!({
+            "AssumeRolePolicyDocument": {
+                "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow",
+                               "Principal": {"Service": "sagemaker.amazonaws.com"}}],
+                "Version": "2012-10-17"
+            },
+            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSageMakerReadOnly"],
+            "Policies": [{
+                "PolicyName": "logs",
+                "PolicyDocument": {
+                    "Statement": [{"Action": "logs:PutLogEvents", "Effect": "Allow",
+                                   "Resource": "*"}],
+                    "Version": "2012-10-17"
+                }
+            }]
+        }))
+    } else {
+        role.with_properties(cfn!({
+            "AssumeRolePolicyDocument": {
+                "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow",
+                               "Principal": {"Service": "sagemaker.amazonaws.com"}}],
+                "Version": "2012-10-17"
+            }
+        }))
+    };
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    sagecdk_deploy::runtime().expect("runtime").block_on(f)
+}
+
+fn cloudformation() -> aws_sdk_cloudformation::Client {
+    block_on(async {
+        let env = AwsEnvironment::resolve(
+            &EnvironmentOptions::default(),
+            "aws://unknown-account/unknown-region",
+        )
+        .await
+        .expect("environment");
+        AwsEnvironment::cloudformation(env.base_config())
+    })
+}
+
+/// The stack's status, `None` when it does not exist.
+fn stack_status(cfn: &aws_sdk_cloudformation::Client, name: &str) -> Option<String> {
+    block_on(async {
+        sagecdk_deploy::stack::describe_stack(cfn, name)
+            .await
+            .expect("DescribeStacks")
+            .and_then(|s| s.stack_status().map(|st| st.as_str().to_string()))
+    })
+}
+
+fn delete_stacks(cfn: &aws_sdk_cloudformation::Client, names: &[&str]) {
+    block_on(async {
+        for name in names {
+            let _ = cfn.delete_stack().stack_name(*name).send().await;
+        }
+    });
+}
+
+fn run(command: &mut Command) -> Output {
+    command.stdin(Stdio::null()).output().expect("runs")
+}
+
+#[test]
+fn approval_of_iam_changes_and_the_tables_of_diff() {
+    bootstrapped();
+    let cfn = cloudformation();
+    let work = tempfile::tempdir().expect("tmp");
+    let name = format!("SageCdkUxIam{}", std::process::id());
+    let v1 = synth(work.path(), "v1", |app| role_stack(app, &name, false));
+    let v2 = synth(work.path(), "v2", |app| role_stack(app, &name, true));
+
+    // A new role broadens permissions: without a terminal, nothing is deployed.
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &name, "--app"])
+        .arg(&v1));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for expected in [
+        "IAM Statement Changes",
+        "│ + │ ${Role.Arn} │ Allow  │ sts:AssumeRole │ Service:sagemaker.amazonaws.com │",
+        "needs approval (--require-approval broadening)",
+        "standard input is not a terminal",
+        "pass --require-approval never to deploy without asking",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(!err.contains("creating CloudFormation changeset"), "{err}");
+    assert_eq!(stack_status(&cfn, &name), None, "nothing was deployed");
+
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &name, "--require-approval", "never", "--app"])
+        .arg(&v1));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Not a terminal: plain event lines.
+    assert!(
+        text(&out.stderr).contains(&format!("{name} | ")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+
+    // diff: the added statement and managed policy, through a change set that is deleted again
+    // (as is one left over by an interrupted diff).
+    block_on(async {
+        cfn.create_change_set()
+            .stack_name(&name)
+            .change_set_name("cdk-diff-change-set")
+            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Update)
+            .template_body(
+                std::fs::read_to_string(v2.join(format!("{name}.template.json")))
+                    .expect("template"),
+            )
+            .send()
+            .await
+            .expect("CreateChangeSet");
+    });
+    let out = run(sagecdk(work.path()).args(["diff", &name, "--app"]).arg(&v2));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    for expected in [
+        "IAM Statement Changes",
+        "│ + │ *        │ Allow  │ logs:PutLogEvents │ AWS:${Role} │",
+        "IAM Policy Changes",
+        "│ + │ ${Role}  │ arn:aws:iam::aws:policy/AmazonSageMakerReadOnly │",
+        "[~] AWS::IAM::Role Role",
+        "✨  Number of stacks with differences: 1",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.find("IAM Statement Changes") < stdout.find("Resources"),
+        "the tables come first:\n{stdout}"
+    );
+    assert!(
+        !stderr.contains("could not create a change set"),
+        "{stderr}"
+    );
+    let leftover = block_on(async {
+        cfn.list_change_sets()
+            .stack_name(&name)
+            .send()
+            .await
+            .expect("ListChangeSets")
+    });
+    assert!(
+        !leftover
+            .summaries()
+            .iter()
+            .any(|s| s.stack_name() == Some(name.as_str())
+                && s.change_set_name() == Some("cdk-diff-change-set")),
+        "the diff change set is deleted: {leftover:?}"
+    );
+    let out = run(sagecdk(work.path())
+        .args(["diff", &name, "--fail", "--no-change-set", "--app"])
+        .arg(&v2));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    // `any-change` asks for removals too; `broadening` does not.
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &name, "--require-approval", "never", "--app"])
+        .arg(&v2));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &name, "--require-approval", "any-change", "--app"])
+        .arg(&v1));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("│ - │ *        │ Allow  │ logs:PutLogEvents │ AWS:${Role} │"),
+        "{err}"
+    );
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &name, "--app"])
+        .arg(&v1));
+    assert!(
+        out.status.success(),
+        "removals alone need no approval: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+    delete_stacks(&cfn, &[&name]);
+}
+
+/// Runs `command` (shell words) under a pseudo terminal with `input` typed in; returns the exit
+/// code and everything the terminal showed.
+fn on_terminal(dir: &Path, command: &[&str], input: &str) -> (Option<i32>, String) {
+    let quoted: Vec<String> = command
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+        .collect();
+    let mut child = Command::new("script")
+        .args(["-qfec", &quoted.join(" "), "/dev/null"])
+        .current_dir(dir)
+        .env_remove("CDK_CONTEXT_JSON")
+        .env_remove("CDK_OUTDIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the command under a pseudo terminal");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("type");
+    let out = child.wait_with_output().expect("waits");
+    (out.status.code(), text(&out.stdout) + &text(&out.stderr))
+}
+
+#[test]
+fn on_a_terminal_approval_is_asked_and_events_show_as_a_bar() {
+    bootstrapped();
+    let cfn = cloudformation();
+    let work = tempfile::tempdir().expect("tmp");
+    let name = format!("SageCdkUxTty{}", std::process::id());
+    let app = synth(work.path(), "v1", |app| role_stack(app, &name, false));
+    let app = app.to_str().expect("utf8");
+    let bin = env!("CARGO_BIN_EXE_sagecdk");
+
+    let (code, screen) = on_terminal(work.path(), &[bin, "deploy", &name, "--app", app], "n\n");
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains("Do you wish to deploy these changes (y/n)?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!(
+            "{name}: deployment not approved; nothing was changed"
+        )),
+        "{screen}"
+    );
+    assert_eq!(stack_status(&cfn, &name), None);
+
+    let (code, screen) = on_terminal(work.path(), &[bin, "deploy", &name, "--app", app], "y\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains(&format!("{name} [")), "a bar: {screen}");
+    assert!(
+        !screen.contains(&format!("{name} | ")),
+        "no event lines: {screen}"
+    );
+    assert!(screen.contains(&format!("✅  {name}")), "{screen}");
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    delete_stacks(&cfn, &[&name]);
+}
+
+/// A stack whose creation does not finish: its custom resource's function never answers (on
+/// the local service the function is not even run), so the stack stays in CREATE_IN_PROGRESS,
+/// as it would on AWS until the custom resource times out.
+const STUCK_TEMPLATE: &str = r#"{
+  "Resources": {
+    "Role": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "AssumeRolePolicyDocument": {
+          "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow",
+                         "Principal": {"Service": "lambda.amazonaws.com"}}]
+        }
+      }
+    },
+    "Handler": {
+      "Type": "AWS::Lambda::Function",
+      "Properties": {
+        "Code": {"ZipFile": "def handler(event, context):\n    pass\n"},
+        "Handler": "index.handler",
+        "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+        "Runtime": "python3.12"
+      }
+    },
+    "Waits": {
+      "Type": "Custom::NeverAnswers",
+      "Properties": {"ServiceToken": {"Fn::GetAtt": ["Handler", "Arn"]}}
+    }
+  }
+}"#;
+
+#[test]
+fn ctrl_c_stops_following_and_says_how_to_resume() {
+    bootstrapped();
+    let cfn = cloudformation();
+    let work = tempfile::tempdir().expect("tmp");
+    let prefix = format!("SageCdkUxInt{}", std::process::id());
+    let (first, second) = (format!("{prefix}First"), format!("{prefix}Second"));
+    let app = synth(work.path(), "app", |app| {
+        let a = Stack::new(app, &first, StackProps::default());
+        CfnResource::new(&a, "Queue", "AWS::SQS::Queue");
+        let b = Stack::new(app, &second, StackProps::default());
+        CfnResource::new(&b, "Queue", "AWS::SQS::Queue");
+        b.add_dependency(&a, "test");
+    });
+    block_on(async {
+        cfn.create_stack()
+            .stack_name(&second)
+            .template_body(STUCK_TEMPLATE)
+            .send()
+            .await
+            .expect("CreateStack");
+    });
+    assert_eq!(
+        stack_status(&cfn, &second).as_deref(),
+        Some("CREATE_IN_PROGRESS"),
+        "the stack stays in progress"
+    );
+
+    let outputs_dir = work.path().join("outputs");
+    std::fs::create_dir(&outputs_dir).expect("mkdir");
+    let outputs = outputs_dir.join("outputs.json");
+    let mut child = sagecdk(work.path())
+        .args(["deploy", &second, "--progress", "events", "--outputs-file"])
+        .arg(&outputs)
+        .arg("--app")
+        .arg(&app)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // Lines of standard error arrive through a channel, so a deployment that never gets to the
+    // waiting point fails the test after a while instead of hanging it.
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            if lines.send(line.expect("line")).is_err() {
+                break;
+            }
+        }
+    });
+    let waiting = format!("{second}: waiting for the stack's current operation to finish");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = String::new();
+    loop {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        match received.recv_timeout(timeout) {
+            Ok(line) => {
+                if line.contains(&waiting) {
+                    let kill = Command::new("kill")
+                        .args(["-INT", &child.id().to_string()])
+                        .status()
+                        .expect("kill");
+                    assert!(kill.success());
+                }
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("the deployment did not end within 2 minutes:\n{seen}");
+            }
+        }
+    }
+    reader.join().expect("reader");
+    let status = child.wait().expect("waits");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+        .expect("stdout");
+    assert!(seen.contains(&waiting), "{seen}");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    for expected in [
+        "Interrupted: stopped following the deployment. Nothing was cancelled in CloudFormation."
+            .to_string(),
+        format!(
+            "{second} is still in progress: the operation that was already running on it \
+             continues in CloudFormation."
+        ),
+        format!("Deployed: {first}."),
+        format!("aws cloudformation describe-stacks --stack-name {second}"),
+        format!("To resume, run `sagecdk deploy {second}` again"),
+    ] {
+        assert!(seen.contains(&expected), "missing {expected:?} in:\n{seen}");
+    }
+    // Only the finished stack is in the outputs file, and only whole files were written.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs).expect("outputs file"))
+            .expect("JSON");
+    let keys: Vec<&String> = written.as_object().expect("object").keys().collect();
+    assert_eq!(keys, [&first], "{written}");
+    let files: Vec<_> = std::fs::read_dir(&outputs_dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(files, ["outputs.json"], "no partial or temporary files");
+    assert!(stdout.contains("Stack ARN:"), "{stdout}");
+    // The operation was left alone.
+    assert_eq!(
+        stack_status(&cfn, &second).as_deref(),
+        Some("CREATE_IN_PROGRESS")
+    );
+    delete_stacks(&cfn, &[&second, &first]);
+}
