@@ -185,7 +185,11 @@ mod tests {
             );
             let mut data = Vec::new();
             file.read_to_end(&mut data).unwrap();
-            assert_eq!(data, std::fs::read(dir.path().join(name)).unwrap(), "{name}");
+            assert_eq!(
+                data,
+                std::fs::read(dir.path().join(name)).unwrap(),
+                "{name}"
+            );
         }
         #[cfg(unix)]
         {

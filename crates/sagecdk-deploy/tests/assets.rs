@@ -21,7 +21,11 @@ const BUCKET: &str = "cdk-hnb659fds-assets-123456789012-us-west-2";
 
 fn write_model_directory(dir: &Path) {
     std::fs::create_dir_all(dir.join("code")).expect("mkdir");
-    std::fs::write(dir.join("code/inference.py"), "def model_fn(d):\n    return d\n").expect("py");
+    std::fs::write(
+        dir.join("code/inference.py"),
+        "def model_fn(d):\n    return d\n",
+    )
+    .expect("py");
     std::fs::write(dir.join("config.json"), "{\"labels\": 3}\n").expect("json");
     std::fs::write(dir.join("weights.bin"), [7u8, 0, 1].repeat(40_000)).expect("bin");
 }
@@ -120,8 +124,8 @@ async fn directory_asset_is_zipped_uploaded_and_reads_back() {
     }
 
     // Present now: publishing again is skipped.
-    let manifests = stack_asset_manifests(&assembly, &stacks[0].other_dependencies)
-        .expect("asset manifests");
+    let manifests =
+        stack_asset_manifests(&assembly, &stacks[0].other_dependencies).expect("asset manifests");
     let file = &manifests[0].manifest.files[asset.asset_hash()];
     assert_eq!(file.source.packaging.as_deref(), Some("zip"));
     let dest = file.destinations.values().next().expect("destination");
@@ -218,6 +222,10 @@ async fn uploads_follow_each_buckets_default_encryption() {
             },
             "{bucket}"
         );
-        s3.delete_bucket().bucket(bucket).send().await.expect("delete");
+        s3.delete_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .expect("delete");
     }
 }

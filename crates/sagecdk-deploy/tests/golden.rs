@@ -161,7 +161,12 @@ async fn deploys_the_aws_cdk_golden_assembly() {
         assert_eq!((configs.len(), endpoints.len()), (1, 1), "{stack_name}");
         let mut calls: Vec<(&str, String)> = models
             .iter()
-            .map(|m| ("SageMaker.DescribeModel", format!("{{\"ModelName\":\"{m}\"}}")))
+            .map(|m| {
+                (
+                    "SageMaker.DescribeModel",
+                    format!("{{\"ModelName\":\"{m}\"}}"),
+                )
+            })
             .collect();
         calls.push((
             "SageMaker.DescribeEndpointConfig",
@@ -200,7 +205,12 @@ async fn deploys_the_aws_cdk_golden_assembly() {
     // The tarball is in the staging bucket under the key AWS CDK chose (`<hash>.gz`).
     let manifest: AssetManifest = assembly.read_file("SeedEnv.assets.json").expect("assets");
     let tarball = &manifest.files[TARBALL];
-    let key = &tarball.destinations.values().next().expect("dest").object_key;
+    let key = &tarball
+        .destinations
+        .values()
+        .next()
+        .expect("dest")
+        .object_key;
     assert_eq!(key, &format!("{TARBALL}.gz"));
     let object = AwsEnvironment::s3(env.base_config())
         .get_object()
