@@ -217,20 +217,45 @@ pub async fn publish_file(
         asset.source.path.as_deref().ok_or_else(|| {
             DeployError::Invalid(format!("file asset for {key} has no source path"))
         })?;
-    let path = assembly_dir.join(rel);
-    if asset.source.packaging.as_deref() == Some("zip") || path.is_dir() {
-        return Err(DeployError::Invalid(format!(
-            "{}: directory assets (zip packaging) are not supported yet; package the directory \
-             as an archive file",
-            path.display()
-        )));
-    }
+    let source = assembly_dir.join(rel);
+    // Directories are zipped into a temporary file first (kept until the upload is done), so
+    // the cloud assembly itself is never written to.
+    let archive = match (packaging(asset, &source)?, source.is_dir()) {
+        (Packaging::Zip, true) => {
+            let dir = source.clone();
+            Some(
+                tokio::task::spawn_blocking(move || crate::archive::zip_directory_to_temp(&dir))
+                    .await
+                    .map_err(|e| {
+                        DeployError::Invalid(format!("zipping {}: {e}", source.display()))
+                    })??,
+            )
+        }
+        (Packaging::File, false) => None,
+        (Packaging::Zip, false) => {
+            return Err(DeployError::Invalid(format!(
+                "{}: the asset's packaging is 'zip', but it is not a directory",
+                source.display()
+            )));
+        }
+        (Packaging::File, true) => {
+            return Err(DeployError::Invalid(format!(
+                "{}: the asset's packaging is 'file', but it is a directory (directories need \
+                 packaging 'zip')",
+                source.display()
+            )));
+        }
+    };
+    let (path, content_type) = match &archive {
+        Some(zip) => (zip.path().to_path_buf(), "application/zip"),
+        None => (source.clone(), content_type(&source)),
+    };
     let size = std::fs::metadata(&path)
         .map_err(DeployError::io(&path))?
         .len();
-    let content_type = content_type(&path);
+    let encryption = upload_encryption(&s3, &bucket).await?;
     if size > MULTIPART_THRESHOLD {
-        upload_multipart(&s3, &bucket, &key, &path, content_type).await?;
+        upload_multipart(&s3, &bucket, &key, &path, content_type, &encryption).await?;
     } else {
         let body = ByteStream::from_path(&path)
             .await
@@ -239,6 +264,8 @@ pub async fn publish_file(
             .bucket(&bucket)
             .key(&key)
             .content_type(content_type)
+            .set_server_side_encryption(encryption.algorithm.clone())
+            .set_ssekms_key_id(encryption.kms_key_id.clone())
             .body(body)
             .send()
             .await
@@ -247,12 +274,72 @@ pub async fn publish_file(
     Ok(PublishOutcome::Published)
 }
 
+/// How a file asset is packaged (`packaging` in the asset manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packaging {
+    /// Uploaded as it is.
+    File,
+    /// A directory, uploaded as a zip archive of its contents.
+    Zip,
+}
+
+fn packaging(asset: &FileAsset, source: &Path) -> Result<Packaging> {
+    match asset.source.packaging.as_deref() {
+        None | Some("file") => Ok(Packaging::File),
+        Some("zip") => Ok(Packaging::Zip),
+        Some(other) => Err(DeployError::Invalid(format!(
+            "{}: unknown asset packaging '{other}' (expected 'file' or 'zip')",
+            source.display()
+        ))),
+    }
+}
+
+/// Server-side encryption requested with each upload: the bucket's default encryption, with
+/// its KMS key named explicitly (as the CDK's publisher does), or nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadEncryption {
+    /// `AES256`, `aws:kms`, …
+    pub algorithm: Option<aws_sdk_s3::types::ServerSideEncryption>,
+    /// The KMS key of `aws:kms` encryption, when the bucket names one.
+    pub kms_key_id: Option<String>,
+}
+
+/// The default encryption of `bucket`. Buckets without one, or whose configuration the
+/// credentials may not read, get uploads without encryption headers.
+pub async fn upload_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<UploadEncryption> {
+    match s3.get_bucket_encryption().bucket(bucket).send().await {
+        Ok(out) => {
+            let default = out
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default());
+            Ok(UploadEncryption {
+                algorithm: default.map(|d| d.sse_algorithm().clone()),
+                kms_key_id: default
+                    .and_then(|d| d.kms_master_key_id())
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string),
+            })
+        }
+        Err(e) => {
+            let err = aws("S3 GetBucketEncryption", e);
+            match err.code() {
+                Some("ServerSideEncryptionConfigurationNotFoundError" | "AccessDenied") => {
+                    Ok(UploadEncryption::default())
+                }
+                _ => Err(err),
+            }
+        }
+    }
+}
+
 async fn upload_multipart(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
     path: &PathBuf,
     content_type: &str,
+    encryption: &UploadEncryption,
 ) -> Result<()> {
     use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
     use tokio::io::AsyncReadExt;
@@ -261,6 +348,8 @@ async fn upload_multipart(
         .bucket(bucket)
         .key(key)
         .content_type(content_type)
+        .set_server_side_encryption(encryption.algorithm.clone())
+        .set_ssekms_key_id(encryption.kms_key_id.clone())
         .send()
         .await
         .map_err(|e| aws("S3 CreateMultipartUpload", e))?;

@@ -67,10 +67,13 @@ pub async fn deploy_stacks(
     let mut results = Vec::new();
     for (i, stack) in stacks.iter().enumerate() {
         options.reporter.stack_started(stack);
+        let deployed: Vec<String> = stacks[..i].iter().map(|s| s.display_name.clone()).collect();
         let env = match environments.get(&stack.environment) {
             Some(env) => env.clone(),
             None => {
-                let env = AwsEnvironment::resolve(&options.environment, &stack.environment).await?;
+                let env = AwsEnvironment::resolve(&options.environment, &stack.environment)
+                    .await
+                    .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
                 environments.insert(stack.environment.clone(), env.clone());
                 env
             }
@@ -81,7 +84,9 @@ pub async fn deploy_stacks(
             i + 1,
             stacks.len()
         );
-        let result = deploy_artifact(&env, assembly, stack, options).await?;
+        let result = deploy_artifact(&env, assembly, stack, options)
+            .await
+            .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
         eprintln!(
             "\n ✅  {}{}",
             stack.display_name,

@@ -6,6 +6,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use std::time::Duration;
 
 /// The default bootstrap qualifier.
 pub const DEFAULT_QUALIFIER: &str = "hnb659fds";
@@ -35,8 +36,14 @@ pub struct AwsEnvironment {
 /// web identity, container and instance metadata), region, `AWS_ENDPOINT_URL`, and a retry
 /// policy with exponential backoff for throttling and transient errors.
 pub async fn load_config(options: &EnvironmentOptions, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(8));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+        // At most about 15 s of waiting per call (0.5 + 1 + 2 + 4 + 8 s), so a deployment
+        // whose endpoint goes away fails in bounded time instead of hanging on.
+        RetryConfig::standard()
+            .with_max_attempts(6)
+            .with_initial_backoff(Duration::from_millis(500))
+            .with_max_backoff(Duration::from_secs(8)),
+    );
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }

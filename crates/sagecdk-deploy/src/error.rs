@@ -45,6 +45,27 @@ pub enum DeployError {
         /// The error, with its causes.
         message: String,
     },
+    /// The AWS endpoint did not answer (connection refused, reset or timed out), after retries.
+    #[error(
+        "{operation} failed: cannot reach the AWS endpoint ({cause}). Check the network \
+         connection, the proxy settings and the endpoint (AWS_ENDPOINT_URL)"
+    )]
+    Unreachable {
+        /// The API operation.
+        operation: String,
+        /// The connection error, with its causes.
+        cause: String,
+    },
+    /// A deployment stopped part-way because the AWS endpoint stopped answering.
+    #[error("{cause}\n{}", resume_hint(stack, deployed))]
+    Interrupted {
+        /// The stack being deployed when it stopped.
+        stack: String,
+        /// The stacks deployed before it, in order.
+        deployed: Vec<String>,
+        /// Why it stopped (not an error `source`: the message already includes it).
+        cause: Box<DeployError>,
+    },
     /// The Docker engine cannot be reached.
     #[error(
         "cannot reach the Docker engine ({0}). Start Docker, or point DOCKER_HOST at a running engine"
@@ -81,7 +102,21 @@ impl DeployError {
         match self {
             DeployError::Aws { code, .. } => code.as_deref(),
             DeployError::AccessDenied { .. } => Some("AccessDenied"),
+            DeployError::Interrupted { cause, .. } => cause.code(),
             _ => None,
+        }
+    }
+
+    /// Marks an unreachable-endpoint error as having interrupted the deployment of `stack`
+    /// after `deployed`; other errors are returned as they are.
+    pub fn interrupted(self, stack: &str, deployed: &[String]) -> DeployError {
+        match self {
+            DeployError::Unreachable { .. } => DeployError::Interrupted {
+                stack: stack.to_string(),
+                deployed: deployed.to_vec(),
+                cause: Box::new(self),
+            },
+            other => other,
         }
     }
 
@@ -89,6 +124,19 @@ impl DeployError {
         let path = path.into();
         move |source| DeployError::Io { path, source }
     }
+}
+
+fn resume_hint(stack: &str, deployed: &[String]) -> String {
+    let done = if deployed.is_empty() {
+        String::new()
+    } else {
+        format!(" (already deployed: {})", deployed.join(", "))
+    };
+    format!(
+        "The deployment stopped at stack {stack}{done}. CloudFormation finishes an operation it \
+         has started on its own. To resume, run 'sagecdk deploy' again once the endpoint \
+         answers: deployed stacks are skipped and a stack still in progress is waited for."
+    )
 }
 
 /// Maps an SDK error to a [`DeployError`] naming the operation.
@@ -123,14 +171,7 @@ where
             cause.push_str(&s.to_string());
             source = s.source();
         }
-        return DeployError::Aws {
-            operation,
-            code: None,
-            message: format!(
-                "cannot reach the AWS endpoint ({cause}). Check the network connection, the \
-                 proxy settings and the endpoint (AWS_ENDPOINT_URL)"
-            ),
-        };
+        return DeployError::Unreachable { operation, cause };
     }
     match code.as_deref() {
         Some(c)

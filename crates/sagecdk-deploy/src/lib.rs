@@ -6,6 +6,7 @@
 //! * [`bootstrap`]: the `CDKToolkit` bootstrap stack (sagecdk's own template, following the
 //!   AWS CDK's bootstrap contract).
 //! * [`assets`]: file assets to the staging bucket, Docker image assets to the repository.
+//! * [`archive`]: directory assets zipped reproducibly for upload.
 //! * [`stack`]: one stack through a change set, with events and outputs.
 //! * [`deploy`]: the stacks of an assembly, in dependency order.
 //! * [`diff`]: deployed templates against local ones (a pure template comparison plus the reads).
@@ -16,6 +17,7 @@
 //!
 //! The SDK clients retry throttling and transient errors with exponential backoff.
 
+pub mod archive;
 pub mod assets;
 pub mod bootstrap;
 pub mod deploy;
