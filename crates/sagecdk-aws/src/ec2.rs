@@ -358,22 +358,31 @@ impl SecurityGroup {
 
     /// Allows traffic from `peer` on `port` (description default: `from <peer>:<port>`).
     pub fn add_ingress_rule(&self, peer: &Peer, port: &Port, description: Option<&str>) {
-        self.add_rule(Direction::Ingress, peer, port, description);
+        self.add_rule(Direction::Ingress, peer, port, description, false);
     }
 
     /// Allows traffic to `peer` on `port` (description default: `to <peer>:<port>`). Ignored,
     /// with a warning on a new group, when the group allows all outbound traffic.
     pub fn add_egress_rule(&self, peer: &Peer, port: &Port, description: Option<&str>) {
-        self.add_rule(Direction::Egress, peer, port, description);
+        self.add_rule(Direction::Egress, peer, port, description, false);
     }
 
-    fn add_rule(&self, direction: Direction, peer: &Peer, port: &Port, description: Option<&str>) {
+    /// Adds a rule; `remote` rules are the other side of a [`Connections`] rule, which an open
+    /// group skips silently (the warning is for rules asked for directly, as in the CDK).
+    fn add_rule(
+        &self,
+        direction: Direction,
+        peer: &Peer,
+        port: &Port,
+        description: Option<&str>,
+        remote: bool,
+    ) {
         if matches!(self.ownership, Ownership::Immutable) {
             return;
         }
         let is_ipv6 = matches!(peer, Peer::Ipv6(_));
         if direction == Direction::Egress && self.allow_all_outbound && !is_ipv6 {
-            if matches!(self.ownership, Ownership::Owned { .. }) {
+            if !remote && matches!(self.ownership, Ownership::Owned { .. }) {
                 self.node.add_warning("Ignoring Egress rule since 'allowAllOutbound' is set to true; To add customized rules, set allowAllOutbound=false on the SecurityGroup");
             }
             return;
@@ -485,7 +494,7 @@ impl Connections {
         }
         for group in other.connections().security_groups {
             for peer in self.peers() {
-                group.add_egress_rule(&peer, &port, description);
+                group.add_rule(Direction::Egress, &peer, &port, description, true);
             }
         }
     }
@@ -500,7 +509,7 @@ impl Connections {
         }
         for group in other.connections().security_groups {
             for peer in self.peers() {
-                group.add_ingress_rule(&peer, &port, description);
+                group.add_rule(Direction::Ingress, &peer, &port, description, true);
             }
         }
     }

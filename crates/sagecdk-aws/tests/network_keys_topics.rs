@@ -256,3 +256,21 @@ fn topics_subscriptions_and_alarm_actions() {
         "{err}"
     );
 }
+
+#[test]
+fn the_open_side_of_a_connection_is_skipped_without_a_warning() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let model = SecurityGroup::new(&s, "Model", &vpc(), true, None);
+    let callers = SecurityGroup::new(&s, "Callers", &vpc(), true, None);
+    model
+        .connections()
+        .allow_from(&callers, Port::tcp(8080), None);
+    let t = Template::from_stack(&s);
+    t.assert_resource_count_is("AWS::EC2::SecurityGroupIngress", 1);
+    t.assert_resource_count_is("AWS::EC2::SecurityGroupEgress", 0);
+    Annotations::from_stack(&s)
+        .unwrap()
+        .has_no_warning("*", Match::string_like_regexp("Ignoring Egress rule"))
+        .unwrap();
+}
