@@ -8,7 +8,6 @@ use sagecdk_core::{App, AppProps, CfnResource, Stack, StackProps, cfn};
 use sagecdk_deploy::assets::{
     PublishOutcome, UploadEncryption, publish_file, stack_asset_manifests, upload_encryption,
 };
-use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
 use sagecdk_deploy::{AwsEnvironment, DeployOptions, EnvironmentOptions, deploy_stacks};
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -32,16 +31,7 @@ fn write_model_directory(dir: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn directory_asset_is_zipped_uploaded_and_reads_back() {
-    moto_endpoint();
-    let env = AwsEnvironment::resolve(
-        &EnvironmentOptions::default(),
-        "aws://unknown-account/unknown-region",
-    )
-    .await
-    .expect("environment");
-    bootstrap(&env, &BootstrapOptions::default())
-        .await
-        .expect("bootstrap");
+    let env = common::bootstrapped_environment().await;
 
     let work = tempfile::tempdir().expect("tmp");
     let model_dir = work.path().join("model");

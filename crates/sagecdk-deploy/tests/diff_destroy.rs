@@ -6,17 +6,14 @@
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_core::{App, AppProps, CfnOutput, CfnResource, Stack, StackProps, cfn};
-use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
 use sagecdk_deploy::diff::ChangeKind;
 use sagecdk_deploy::{
-    AwsEnvironment, DeployOptions, DestroyOptions, DiffOptions, EnvironmentOptions, deploy_stacks,
-    destroy_order, destroy_stacks, diff_stacks,
+    AwsEnvironment, DeployOptions, DestroyOptions, DiffOptions, deploy_stacks, destroy_order,
+    destroy_stacks, diff_stacks,
 };
 use std::path::Path;
 
 mod common;
-
-use common::moto_endpoint;
 
 fn model(stack: &Stack, version: &str) {
     let model = CfnResource::new(stack, "Model", "AWS::SageMaker::Model").with_properties(cfn!({
@@ -52,16 +49,7 @@ fn synth(work: &Path, prefix: &str, version: &str, extra: bool) -> CloudAssembly
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_diff_change_destroy() {
-    moto_endpoint();
-    let env = AwsEnvironment::resolve(
-        &EnvironmentOptions::default(),
-        "aws://unknown-account/unknown-region",
-    )
-    .await
-    .expect("environment");
-    bootstrap(&env, &BootstrapOptions::default())
-        .await
-        .expect("bootstrap");
+    let env = common::bootstrapped_environment().await;
 
     let work = tempfile::tempdir().expect("tmp");
     let prefix = format!("SageCdkDd{}", std::process::id());

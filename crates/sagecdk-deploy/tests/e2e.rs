@@ -8,40 +8,13 @@ use sagecdk_assets::{Asset, AssetProps, DockerImageAsset, DockerImageAssetOption
 use sagecdk_core::{App, AppProps, CfnOutput, CfnResource, Stack, StackProps, cfn};
 use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
 use sagecdk_deploy::{AwsEnvironment, DeployOptions, EnvironmentOptions, deploy_stacks};
-use std::io::{Read, Write};
 use std::path::Path;
 
 mod common;
 
-use common::{HINT, moto_endpoint, require};
+use common::{HINT, moto_endpoint, moto_json, require};
 
 const BUCKET: &str = "cdk-hnb659fds-assets-123456789012-us-west-2";
-
-/// Calls a JSON-protocol API of the moto server (e.g. SageMaker) directly.
-fn moto_json(endpoint: &str, target: &str, service: &str, body: &str) -> (u16, String) {
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to moto");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: {target}\r\nAuthorization: AWS4-HMAC-SHA256 \
-         Credential=testing/20240101/us-west-2/{service}/aws4_request, SignedHeaders=host, \
-         Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
 
 fn write_model_tarball(path: &Path) {
     let file = std::fs::File::create(path).expect("create tarball");

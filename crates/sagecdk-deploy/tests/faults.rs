@@ -9,16 +9,13 @@ use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
 use sagecdk_core::{App, AppProps, CfnResource, Stack, StackProps, cfn};
-use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
-use sagecdk_deploy::{AwsEnvironment, DeployOptions, EnvironmentOptions, deploy_stacks};
+use sagecdk_deploy::{AwsEnvironment, DeployOptions, deploy_stacks};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
-
-use common::moto_endpoint;
 
 /// The variable naming the assembly directory the child process deploys.
 const CHILD_ASSEMBLY: &str = "SAGECDK_FAULT_ASSEMBLY";
@@ -29,17 +26,7 @@ const CHILD_ERROR: &str = "deploy failed: ";
 async fn bootstrapped() -> AwsEnvironment {
     static ONCE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _guard = ONCE.lock().await;
-    moto_endpoint();
-    let env = AwsEnvironment::resolve(
-        &EnvironmentOptions::default(),
-        "aws://unknown-account/unknown-region",
-    )
-    .await
-    .expect("environment");
-    bootstrap(&env, &BootstrapOptions::default())
-        .await
-        .expect("bootstrap");
-    env
+    common::bootstrapped_environment().await
 }
 
 /// Every file of a directory tree with its contents.

@@ -9,18 +9,15 @@
 
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_assembly::assets::AssetManifest;
-use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
 use sagecdk_deploy::{
-    AwsEnvironment, DeployOptions, DestroyOptions, EnvironmentOptions, deploy_stacks,
-    destroy_order, destroy_stacks,
+    AwsEnvironment, DeployOptions, DestroyOptions, deploy_stacks, destroy_order, destroy_stacks,
 };
 use serde_json::Value;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{HINT, moto_endpoint, require};
+use common::{HINT, moto_endpoint, moto_json, require};
 
 const BUCKET: &str = "cdk-hnb659fds-assets-123456789012-us-west-2";
 const TARBALL: &str = "66ac51d5006eaf7bd98276ec82837ecbf71ee13e8e60543f0143c139d5c2fd39";
@@ -71,32 +68,6 @@ fn adjusted_assembly(dir: &Path, suffix: &str) -> CloudAssembly {
     CloudAssembly::load(dir).expect("loads")
 }
 
-/// Calls a JSON-protocol API of the moto server (SageMaker) directly.
-fn moto_json(endpoint: &str, target: &str, body: &str) -> (u16, String) {
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to moto");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: {target}\r\nAuthorization: AWS4-HMAC-SHA256 \
-         Credential=testing/20240101/us-west-2/sagemaker/aws4_request, SignedHeaders=host, \
-         Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 /// Physical ids of the stack's resources of type `ty`, all `*_COMPLETE`.
 async fn physical_ids(env: &AwsEnvironment, stack: &str, ty: &str) -> Vec<String> {
     let out = AwsEnvironment::cloudformation(env.base_config())
@@ -127,16 +98,7 @@ async fn deploys_the_aws_cdk_golden_assembly() {
     if let Err(e) = sagecdk_deploy::assets::connect_docker().await {
         panic!("Docker engine at {docker_host}: {e}: {HINT}");
     }
-    let env = AwsEnvironment::resolve(
-        &EnvironmentOptions::default(),
-        "aws://unknown-account/unknown-region",
-    )
-    .await
-    .expect("environment");
-    // The golden assembly expects the default qualifier and CDKToolkit (idempotent).
-    bootstrap(&env, &BootstrapOptions::default())
-        .await
-        .expect("bootstrap");
+    let env = common::bootstrapped_environment().await;
 
     let work = tempfile::tempdir().expect("tmp");
     let suffix = std::process::id().to_string();
@@ -177,7 +139,7 @@ async fn deploys_the_aws_cdk_golden_assembly() {
             format!("{{\"EndpointName\":\"{}\"}}", endpoints[0]),
         ));
         for (target, body) in calls {
-            let (status, text) = moto_json(&endpoint, target, &body);
+            let (status, text) = moto_json(&endpoint, target, "sagemaker", &body);
             assert_eq!(status, 200, "{stack_name} {target}: {text}");
         }
         // The models point at the published assets.
@@ -187,6 +149,7 @@ async fn deploys_the_aws_cdk_golden_assembly() {
                 let (_, text) = moto_json(
                     &endpoint,
                     "SageMaker.DescribeModel",
+                    "sagemaker",
                     &format!("{{\"ModelName\":\"{m}\"}}"),
                 );
                 text
