@@ -62,6 +62,28 @@ pub struct DeployResult {
     pub change_set_pending: bool,
 }
 
+impl DeployResult {
+    /// The result for `name` as the stack now stands (outputs only once executed).
+    fn of(
+        name: &str,
+        stack: Option<&aws_sdk_cloudformation::types::Stack>,
+        no_op: bool,
+        change_set_pending: bool,
+    ) -> DeployResult {
+        DeployResult {
+            stack_name: name.to_string(),
+            stack_arn: stack.and_then(|s| s.stack_id().map(str::to_string)),
+            outputs: if change_set_pending {
+                IndexMap::new()
+            } else {
+                stack.map(outputs_of).unwrap_or_default()
+            },
+            no_op,
+            change_set_pending,
+        }
+    }
+}
+
 /// Polling intervals: short first, growing to `max`.
 pub(crate) struct Backoff {
     next: Duration,
@@ -381,13 +403,7 @@ pub async fn deploy_stack(
         && unchanged(cfn, s, d).await?
     {
         eprintln!("{name}: skipping deployment (template and parameters unchanged)");
-        return Ok(DeployResult {
-            stack_name: name.to_string(),
-            stack_arn: s.stack_id().map(str::to_string),
-            outputs: outputs_of(s),
-            no_op: true,
-            change_set_pending: false,
-        });
+        return Ok(DeployResult::of(name, Some(s), true, false));
     }
 
     let update = existing
@@ -431,15 +447,7 @@ pub async fn deploy_stack(
                     .await;
                 eprintln!("{name}: no changes");
                 let stack = describe_stack(cfn, name).await?;
-                return Ok(DeployResult {
-                    stack_name: name.to_string(),
-                    stack_arn: stack
-                        .as_ref()
-                        .and_then(|s| s.stack_id().map(str::to_string)),
-                    outputs: stack.as_ref().map(outputs_of).unwrap_or_default(),
-                    no_op: true,
-                    change_set_pending: false,
-                });
+                return Ok(DeployResult::of(name, stack.as_ref(), true, false));
             }
         };
 
@@ -449,15 +457,7 @@ pub async fn deploy_stack(
              execution (--no-execute)"
         );
         let stack = describe_stack(cfn, name).await?;
-        return Ok(DeployResult {
-            stack_name: name.to_string(),
-            stack_arn: stack
-                .as_ref()
-                .and_then(|s| s.stack_id().map(str::to_string)),
-            outputs: IndexMap::new(),
-            no_op: false,
-            change_set_pending: true,
-        });
+        return Ok(DeployResult::of(name, stack.as_ref(), false, true));
     }
 
     eprintln!("{name}: executing changeset...");
@@ -498,13 +498,9 @@ pub async fn deploy_stack(
     };
     let status = stack.stack_status().map(|s| s.as_str()).unwrap_or("?");
     match status {
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => Ok(DeployResult {
-            stack_name: name.to_string(),
-            stack_arn: stack.stack_id().map(str::to_string),
-            outputs: outputs_of(&stack),
-            no_op: false,
-            change_set_pending: false,
-        }),
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => {
+            Ok(DeployResult::of(name, Some(&stack), false, false))
+        }
         _ => {
             let mut message = if matches!(status, "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED") {
                 format!(
