@@ -114,6 +114,26 @@ pub struct DockerImageSource {
     /// `--output` values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_outputs: Option<Vec<String>>,
+    /// `--cache-from` sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_from: Option<Vec<DockerCacheOption>>,
+    /// `--cache-to` destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_to: Option<DockerCacheOption>,
+    /// `--no-cache`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_disabled: Option<bool>,
+}
+
+/// A build cache source or destination (`type=registry,ref=…` and the like).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DockerCacheOption {
+    /// The cache type, e.g. `registry`, `local`, `gha`.
+    #[serde(rename = "type")]
+    pub cache_type: String,
+    /// Its parameters, e.g. `ref` for a registry cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<IndexMap<String, String>>,
 }
 
 /// An ECR destination of a Docker image asset.

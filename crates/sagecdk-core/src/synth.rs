@@ -1084,6 +1084,7 @@ fn asset_manifest(
                     network_mode: src.network_mode.clone(),
                     platform: src.platform.clone(),
                     docker_outputs: src.docker_outputs.clone(),
+                    ..DockerImageSource::default()
                 },
                 destinations: IndexMap::from([(dest_id, dest)]),
             },

@@ -10,7 +10,8 @@ use bollard::query_parameters::{BuildImageOptions, PushImageOptions, TagImageOpt
 use futures_util::StreamExt;
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_assembly::assets::{
-    AssetManifest, DockerImageAsset, DockerImageDestination, FileAsset, FileDestination,
+    AssetManifest, DockerCacheOption, DockerImageAsset, DockerImageDestination, FileAsset,
+    FileDestination,
 };
 use sagecdk_assembly::manifest::ASSET_MANIFEST_ARTIFACT;
 use std::path::{Path, PathBuf};
@@ -594,12 +595,14 @@ async fn build_image(
         || src.docker_build_ssh.is_some()
         || src.docker_build_contexts.is_some()
         || src.docker_outputs.is_some()
+        || src.cache_to.is_some()
     {
         return Err(DeployError::Invalid(format!(
-            "image asset {local}: build secrets, ssh, extra build contexts and outputs need \
-             BuildKit, which is not supported yet"
+            "image asset {local}: build secrets, ssh, extra build contexts, outputs and cache \
+             exports need BuildKit, which is not supported yet"
         )));
     }
+    let cache_from = classic_cache_sources(local, src.cache_from.as_deref().unwrap_or_default())?;
     // The build context as a tar stream.
     let context = {
         let src_dir = dir.clone();
@@ -626,6 +629,8 @@ async fn build_image(
         target: src.docker_build_target.clone().unwrap_or_default(),
         platform: src.platform.clone().unwrap_or_default(),
         networkmode: src.network_mode.clone(),
+        cachefrom: (!cache_from.is_empty()).then_some(cache_from),
+        nocache: src.cache_disabled.unwrap_or(false),
         rm: true,
         ..BuildImageOptions::default()
     };
@@ -659,5 +664,62 @@ mod tests {
         assert_eq!(content_type(Path::new("model.tar.gz")), "application/gzip");
         assert_eq!(content_type(Path::new("a.zip")), "application/zip");
         assert_eq!(content_type(Path::new("x")), "application/octet-stream");
+    }
+}
+
+/// The images the classic builder can take layers from: registry caches (`ref`); other cache
+/// types need BuildKit.
+fn classic_cache_sources(local: &str, options: &[DockerCacheOption]) -> Result<Vec<String>> {
+    options
+        .iter()
+        .map(|o| {
+            match (
+                o.cache_type.as_str(),
+                o.params.as_ref().and_then(|p| p.get("ref")),
+            ) {
+                ("registry", Some(image)) => Ok(image.clone()),
+                (kind, _) => Err(DeployError::Invalid(format!(
+                    "image asset {local}: cache source of type '{kind}' (needs 'registry' with a \
+                 'ref'): other cache types need BuildKit, which is not supported yet"
+                ))),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn option(kind: &str, reference: Option<&str>) -> DockerCacheOption {
+        DockerCacheOption {
+            cache_type: kind.into(),
+            params: reference
+                .map(|r| indexmap::IndexMap::from([("ref".to_string(), r.to_string())])),
+        }
+    }
+
+    #[test]
+    fn registry_caches_become_cache_from_images() {
+        let images = classic_cache_sources(
+            "img",
+            &[option(
+                "registry",
+                Some("123456789012.dkr.ecr.us-west-2.amazonaws.com/r:cache"),
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            images,
+            ["123456789012.dkr.ecr.us-west-2.amazonaws.com/r:cache"]
+        );
+        let error = classic_cache_sources("img", &[option("gha", None)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("image asset img: cache source of type 'gha'"),
+            "{error}"
+        );
+        assert!(classic_cache_sources("img", &[option("registry", None)]).is_err());
     }
 }
