@@ -3,9 +3,10 @@
 //! the environment-agnostic `SeedAgnostic`) to the local services of `scripts/services.sh`,
 //! checks the SageMaker resources, the model tarball and the image, then destroys both stacks.
 //!
-//! The assembly is copied and changed only where the shared local services require it (unique
-//! stack names, see `adjusted_assembly`); templates, asset hashes, object keys and image tags
-//! stay as AWS CDK wrote them.
+//! The assembly is copied and changed only where the local services require it (unique stack
+//! names, and the inference pipeline model as a single-container model since moto cannot
+//! create pipelines; see `adjusted_assembly`); asset hashes, object keys and image tags stay as
+//! AWS CDK wrote them.
 
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_assembly::assets::AssetManifest;
@@ -60,12 +61,61 @@ fn adjusted_assembly(dir: &Path, suffix: &str) -> CloudAssembly {
         manifest["artifacts"][id]["properties"]["stackName"] = Value::from(format!("{id}{suffix}"));
     }
     write_json(&manifest_path, &manifest);
-    // Nothing else needs changing: the inference pipeline model (`Containers`) deploys as it
-    // is, and the image asset is already `FROM scratch` (no base image to pull offline).
+    // moto's CloudFormation support for AWS::SageMaker::Model reads only `PrimaryContainer`
+    // (a model with `Containers`, an inference pipeline, fails with a server error when the
+    // stack's resources are listed): the pipeline model keeps its first container as its
+    // primary one. The asset references in it are unchanged.
+    for id in ["SeedEnv", "SeedAgnostic"] {
+        let path = dir.join(format!("{id}.template.json"));
+        let mut template = read_json(&path);
+        let resources = template["Resources"].as_object_mut().expect("resources");
+        let mut pipelines = 0;
+        for resource in resources.values_mut() {
+            let properties = &mut resource["Properties"];
+            if let Some(containers) = properties
+                .as_object_mut()
+                .and_then(|p| p.remove("Containers"))
+            {
+                properties["PrimaryContainer"] = containers[0].clone();
+                pipelines += 1;
+            }
+        }
+        assert_eq!(pipelines, 1, "{id}: one inference pipeline model");
+        write_json(&path, &template);
+        rehash_template(dir, id);
+    }
+    // The image asset is already `FROM scratch` (no base image to pull offline).
     let dockerfile =
         std::fs::read_to_string(dir.join(format!("asset.{IMAGE}/Dockerfile"))).expect("read");
     assert!(dockerfile.starts_with("FROM scratch\n"), "{dockerfile}");
     CloudAssembly::load(dir).expect("loads")
+}
+
+/// Gives the changed template of stack `id` its own content hash (asset id, object key and the
+/// manifest's template URL), so an object left by an earlier run under the golden hash is never
+/// taken for it.
+fn rehash_template(dir: &Path, id: &str) {
+    use sha2::{Digest, Sha256};
+    let manifest_path = dir.join(format!("{id}.assets.json"));
+    let manifest = read_json(&manifest_path);
+    let template = format!("{id}.template.json");
+    let old = manifest["files"]
+        .as_object()
+        .expect("files")
+        .iter()
+        .find(|(_, asset)| asset["source"]["path"] == template.as_str())
+        .map(|(hash, _)| hash.clone())
+        .expect("template asset");
+    let bytes = std::fs::read(dir.join(&template)).expect("template");
+    let new: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for file in [format!("{id}.assets.json"), "manifest.json".to_string()] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replace(&old, &new)).expect("write");
+    }
 }
 
 /// Physical ids of the stack's resources of type `ty`, all `*_COMPLETE`.
