@@ -42,6 +42,9 @@ pub struct Endpoint {
     node: Construct,
     resource: CfnResource,
     config: EndpointConfigRef,
+    /// The scalable dimensions already enabled, as `(variant, dimension)`: each may be
+    /// autoscaled once (shared by the clones handed out through variants).
+    scaled: Rc<RefCell<Vec<(String, &'static str)>>>,
 }
 
 impl Scope for Endpoint {
@@ -76,6 +79,7 @@ impl Endpoint {
             node,
             resource,
             config: props.endpoint_config,
+            scaled: Rc::default(),
         }
     }
 
@@ -121,6 +125,13 @@ impl Endpoint {
                 "min ({min}) and max ({max}) must satisfy 1 <= min <= max <= 200"
             ));
         }
+        let dimension = "sagemaker:variant:DesiredProvisionedConcurrency";
+        if self.is_scaled(&name, dimension) {
+            problems.push(
+                "AutoScaling of provisioned concurrency already enabled for this variant"
+                    .to_string(),
+            );
+        }
         if !problems.is_empty() {
             self.node.add_error(format!(
                 "Invalid Application Auto Scaling configuration: {}",
@@ -132,10 +143,18 @@ impl Endpoint {
             self,
             &format!("ProvisionedConcurrency{name}"),
             &name,
-            "sagemaker:variant:DesiredProvisionedConcurrency",
+            dimension,
             min,
             max,
         )
+    }
+
+    /// Whether `dimension` of `variant` already has a scalable target.
+    fn is_scaled(&self, variant: &str, dimension: &str) -> bool {
+        self.scaled
+            .borrow()
+            .iter()
+            .any(|(v, d)| v == variant && *d == dimension)
     }
 
     /// The configuration when it is defined in the app; an error for an imported one, whose
@@ -275,15 +294,16 @@ impl InstanceVariant {
                 self.info.instance_type
             ));
         }
+        let dimension = "sagemaker:variant:DesiredInstanceCount";
+        if self.endpoint.is_scaled(&self.info.name, dimension) {
+            problems.push("AutoScaling of task count already enabled for this service".to_string());
+        }
         // The CDK's fixed ids made a second autoscaled variant impossible; the first keeps them.
         let scope_id = if node.try_find_child("InstanceCount").is_none() {
             "InstanceCount".to_string()
         } else {
             format!("InstanceCount{}", self.info.name)
         };
-        if node.try_find_child(&scope_id).is_some() {
-            problems.push("AutoScaling of task count already enabled for this service".to_string());
-        }
         if !problems.is_empty() {
             node.add_error(format!(
                 "Invalid Application Auto Scaling configuration: {}",
@@ -295,7 +315,7 @@ impl InstanceVariant {
             &self.endpoint,
             &scope_id,
             &self.info.name,
-            "sagemaker:variant:DesiredInstanceCount",
+            dimension,
             min.unwrap_or(count),
             max.unwrap_or(count),
         )
@@ -307,12 +327,16 @@ fn scalable_target(
     endpoint: &Endpoint,
     scope_id: &str,
     variant: &str,
-    dimension: &str,
+    dimension: &'static str,
     min: u32,
     max: u32,
 ) -> Option<ScalableInstanceCount> {
     let node = &endpoint.node;
     let stack = Stack::of(node)?;
+    endpoint
+        .scaled
+        .borrow_mut()
+        .push((variant.to_string(), dimension));
     if node.try_find_child("ScalingRole").is_none() {
         Construct::new(node, "ScalingRole");
     }

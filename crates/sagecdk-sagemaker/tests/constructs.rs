@@ -3,7 +3,7 @@
 
 use sagecdk_assertions::{Match, Template, TemplateError, pattern};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
-use sagecdk_core::{App, Environment, Stack, StackProps};
+use sagecdk_core::{App, Environment, Scope, Stack, StackProps};
 use sagecdk_sagemaker::*;
 
 fn stack(app: &App) -> Stack {
@@ -1151,5 +1151,66 @@ fn variant_alarms_notify_topics() {
             "MetricName": "Invocation5XXErrors",
             "Statistic": "Sum"
         }),
+    );
+}
+
+#[test]
+fn each_variant_dimension_autoscales_once() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "a"),
+                InstanceProductionVariantProps::new(&m, "b"),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
+    let a = endpoint.find_instance_production_variant("a").expect("a");
+    assert!(a.auto_scale_instance_count(Some(1), Some(2)).is_some());
+    assert!(
+        endpoint
+            .find_instance_production_variant("b")
+            .expect("b")
+            .auto_scale_instance_count(Some(1), Some(2))
+            .is_some()
+    );
+    // The same variant again, through another handle: refused, nothing created.
+    let again = endpoint.find_instance_production_variant("a").expect("a");
+    assert!(again.auto_scale_instance_count(Some(1), Some(3)).is_none());
+    assert!(endpoint.node().try_find_child("InstanceCounta").is_none());
+    assert_eq!(
+        errors(&s),
+        vec![
+            "[S/Endpoint] Invalid Application Auto Scaling configuration: AutoScaling of task count already enabled for this service"
+        ]
+    );
+
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let mut variant = ServerlessProductionVariantProps::new(&m, "s", 1024, 10);
+    variant.provisioned_concurrency = Some(2);
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            serverless_production_variant: Some(variant),
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
+    assert!(endpoint.auto_scale_provisioned_concurrency(1, 5).is_some());
+    assert!(endpoint.auto_scale_provisioned_concurrency(1, 5).is_none());
+    assert_eq!(
+        errors(&s),
+        vec![
+            "[S/Endpoint] Invalid Application Auto Scaling configuration: AutoScaling of provisioned concurrency already enabled for this variant"
+        ]
     );
 }
