@@ -5,7 +5,9 @@ use crate::imports::{EndpointConfigRef, ResourceEnv};
 use crate::model::name_problem;
 use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
 use sagecdk_aws::iam::{Grant, Grantable};
-use sagecdk_cfn::application_auto_scaling::{CfnScalableTarget, CfnScalableTargetProps};
+use sagecdk_cfn::application_auto_scaling::{
+    CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps,
+};
 use sagecdk_cfn::sagemaker::{CfnEndpoint, CfnEndpointProps};
 use sagecdk_core::{ArnComponents, CfnResource, Construct, Scope, Stack, Str, Value, cfn};
 use std::cell::RefCell;
@@ -60,10 +62,11 @@ impl Endpoint {
         let mut endpoint_props =
             CfnEndpointProps::new(props.endpoint_config.endpoint_config_name());
         if let Some(name) = &props.endpoint_name {
-            if let Some(p) = name_problem("endpoint", name) {
-                node.add_error(p);
+            match name_problem("endpoint", name) {
+                // Reported once, in our words; the schema would repeat it.
+                Some(p) => node.add_error(p),
+                None => endpoint_props = endpoint_props.with_endpoint_name(name.as_str()),
             }
-            endpoint_props = endpoint_props.with_endpoint_name(name.as_str());
         }
         let resource = CfnEndpoint::new(&node, "Endpoint", endpoint_props)
             .resource()
@@ -763,18 +766,14 @@ impl ScalableInstanceCount {
             .policy_name
             .clone()
             .unwrap_or_else(|| scope.unique_id());
-        CfnResource::with_fqn(
+        scaling_policy(
             &scope,
-            "Resource",
-            "AWS::ApplicationAutoScaling::ScalingPolicy",
-            "sagecdk.aws_applicationautoscaling.CfnScalingPolicy",
-        )
-        .with_properties(cfn!({
-            "PolicyName": name,
-            "PolicyType": "TargetTrackingScaling",
-            "ScalingTargetId": (self.target.reference()),
-            "TargetTrackingScalingPolicyConfiguration": config
-        }));
+            name,
+            "TargetTrackingScaling",
+            &self.target,
+            "TargetTrackingScalingPolicyConfiguration",
+            config,
+        );
     }
 
     /// Step scaling: alarms on `metric` at the edges of the no-change range trigger step
@@ -904,18 +903,14 @@ impl ScalableInstanceCount {
                 config.insert("MinAdjustmentMagnitude", m);
             }
             config.insert("StepAdjustments", Value::Array(steps));
-            let policy = CfnResource::with_fqn(
+            let policy = scaling_policy(
                 &policy_scope,
-                "Resource",
-                "AWS::ApplicationAutoScaling::ScalingPolicy",
-                "sagecdk.aws_applicationautoscaling.CfnScalingPolicy",
-            )
-            .with_properties(cfn!({
-                "PolicyName": (policy_scope.unique_id()),
-                "PolicyType": "StepScaling",
-                "ScalingTargetId": (self.target.reference()),
-                "StepScalingPolicyConfiguration": config
-            }));
+                policy_scope.unique_id(),
+                "StepScaling",
+                &self.target,
+                "StepScalingPolicyConfiguration",
+                config,
+            );
             let alarm = Alarm::new(
                 &scope,
                 &format!("{side}Alarm"),
@@ -982,6 +977,28 @@ impl ScalableInstanceCount {
     pub fn target(&self) -> &CfnResource {
         &self.target
     }
+}
+
+/// Creates `<scope>/Resource`, a scaling policy of `target` whose configuration (built as a
+/// value: its shape depends on the options) goes into `config_property`.
+fn scaling_policy(
+    scope: &Construct,
+    name: String,
+    policy_type: &str,
+    target: &CfnResource,
+    config_property: &str,
+    config: Value,
+) -> CfnResource {
+    let policy = CfnScalingPolicy::new(
+        scope,
+        "Resource",
+        CfnScalingPolicyProps::new(name, policy_type).with_scaling_target_id(target.reference()),
+    )
+    .resource()
+    .clone();
+    // The configuration's name sorts after the others, where the CDK renders it.
+    policy.set_property(config_property, config);
+    policy
 }
 
 /// One entry of `StepAdjustments`, bounds relative to the alarm threshold.

@@ -3,7 +3,9 @@
 use crate::imports::{ModelRef, ResourceEnv};
 use crate::model::name_problem;
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
-use sagecdk_core::{CfnResource, Construct, IndexMap, Lazy, Scope, Str, Value};
+use sagecdk_cfn::sagemaker::endpoint_config::ProductionVariant;
+use sagecdk_cfn::sagemaker::{CfnEndpointConfig, CfnEndpointConfigProps};
+use sagecdk_core::{CfnResource, Construct, IndexMap, Lazy, List, Scope, Str, Tokenized, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -185,32 +187,26 @@ impl EndpointConfig {
         } else {
             InstanceType::M5_LARGE
         };
-        let resource = CfnResource::with_fqn(
-            &node,
-            "EndpointConfig",
-            "AWS::SageMaker::EndpointConfig",
-            "sagecdk.aws_sagemaker.CfnEndpointConfig",
-        );
-        if let Some(name) = &props.endpoint_config_name {
-            if let Some(p) = name_problem("endpoint configuration", name) {
-                node.add_error(p);
-            }
-            resource.set_property("EndpointConfigName", name.as_str());
-        }
-        if let Some(key) = &props.kms_key_arn {
-            resource.set_property("KmsKeyId", key.clone());
-        }
         let variants: Rc<RefCell<Vec<(VariantInfo, Value)>>> = Rc::new(RefCell::new(Vec::new()));
         let serverless: Rc<RefCell<Option<Value>>> = Rc::new(RefCell::new(None));
-        let (view, serverless_view) = (variants.clone(), serverless.clone());
-        resource.set_property(
-            "ProductionVariants",
-            Lazy::any(move |_| {
-                let mut list: Vec<Value> = view.borrow().iter().map(|(_, v)| v.clone()).collect();
-                list.extend(serverless_view.borrow().iter().cloned());
-                Some(Value::Array(list))
-            }),
-        );
+        // Replaced by the literal list when a variant is added; until then an empty list the
+        // schema does not check, so a configuration without variants gets one error (ours).
+        let no_variants: List<ProductionVariant> =
+            Tokenized::Token(Lazy::any(|_| Some(Value::Array(Vec::new()))));
+        let mut cfn_props = CfnEndpointConfigProps::new(no_variants);
+        if let Some(name) = &props.endpoint_config_name {
+            match name_problem("endpoint configuration", name) {
+                // Reported once, in our words; the schema would repeat it.
+                Some(p) => node.add_error(p),
+                None => cfn_props = cfn_props.with_endpoint_config_name(name.as_str()),
+            }
+        }
+        if let Some(key) = &props.kms_key_arn {
+            cfn_props = cfn_props.with_kms_key_id(key.clone());
+        }
+        let resource = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props)
+            .resource()
+            .clone();
         let (view, serverless_view) = (variants.clone(), serverless.clone());
         node.add_validation(move |_| {
             let n = view.borrow().len() + usize::from(serverless_view.borrow().is_some());
@@ -318,6 +314,20 @@ impl EndpointConfig {
             Value::from(props.variant_name.as_str()),
         );
         *self.serverless.borrow_mut() = Some(Value::Object(m));
+        self.sync_variants();
+    }
+
+    /// Writes the variants into the resource as a literal list (so the schema checks them).
+    fn sync_variants(&self) {
+        let mut list: Vec<Value> = self
+            .variants
+            .borrow()
+            .iter()
+            .map(|(_, v)| v.clone())
+            .collect();
+        list.extend(self.serverless.borrow().iter().cloned());
+        self.resource
+            .set_property("ProductionVariants", Value::Array(list));
     }
 
     /// Adds an instance production variant.
@@ -443,6 +453,7 @@ impl EndpointConfig {
             m.insert("VolumeSizeInGB".into(), Value::from(v));
         }
         self.variants.borrow_mut().push((info, Value::Object(m)));
+        self.sync_variants();
     }
 
     pub(crate) fn variant(&self, name: &str) -> Option<VariantInfo> {

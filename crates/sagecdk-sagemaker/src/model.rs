@@ -1,15 +1,15 @@
 //! `Model`: one container (`PrimaryContainer`) or an inference pipeline (`Containers`).
 
-use crate::cdk_compatible;
 use crate::container_image::ContainerImage;
 use crate::model_data::{BoundModelData, ModelData};
+use crate::{cdk_compatible, set_property_sorted};
 use sagecdk_aws::ec2::{Connectable, Connections, SecurityGroup, Vpc};
 use sagecdk_aws::iam::{
     Grantable, PolicyStatement, Principal, Role, RoleProps, RoleRef, aws_managed_policy_arn,
 };
-use sagecdk_core::{
-    ArnComponents, CfnResource, Construct, IndexMap, Lazy, Scope, Stack, Str, Value,
-};
+use sagecdk_cfn::sagemaker::model::VpcConfig;
+use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
+use sagecdk_core::{ArnComponents, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -125,6 +125,18 @@ pub(crate) fn name_problem(kind: &str, name: &str) -> Option<String> {
     (!ok).then(|| {
         format!("Invalid {kind} name '{name}': must match ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ and be at most 63 characters")
     })
+}
+
+/// Writes the containers into the resource as literal values (so the schema checks them):
+/// one is the `PrimaryContainer`, several are `Containers`.
+fn sync_containers(resource: &CfnResource, state: &ModelState) {
+    let (primary, pipeline) = match state.containers.as_slice() {
+        [] => (None, None),
+        [one] => (Some(one.clone()), None),
+        many => (None, Some(Value::Array(many.to_vec()))),
+    };
+    set_property_sorted(resource, "Containers", pipeline);
+    set_property_sorted(resource, "PrimaryContainer", primary);
 }
 
 struct ModelState {
@@ -263,21 +275,13 @@ impl Model {
                         .resource("*"),
                 );
             }
-            Value::object_from([
-                (
-                    "SecurityGroupIds",
-                    Value::Array(
-                        groups
-                            .iter()
-                            .map(|g| g.security_group_id().to_value())
-                            .collect(),
-                    ),
-                ),
-                (
-                    "Subnets",
-                    Value::Array(vpc.subnet_ids.iter().map(Str::to_value).collect()),
-                ),
-            ])
+            VpcConfig::new(
+                groups
+                    .iter()
+                    .map(SecurityGroup::security_group_id)
+                    .collect::<Vec<_>>(),
+                vpc.subnet_ids.clone(),
+            )
         });
         let state = Rc::new(RefCell::new(ModelState {
             containers: Vec::new(),
@@ -290,41 +294,22 @@ impl Model {
             s.hostnames.push(def.container_hostname.clone());
         }
 
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Model",
-            "AWS::SageMaker::Model",
-            "sagecdk.aws_sagemaker.CfnModel",
-        );
-        let view = state.clone();
-        resource.set_property(
-            "Containers",
-            Lazy::any(move |_| {
-                let s = view.borrow();
-                (s.containers.len() > 1).then(|| Value::Array(s.containers.clone()))
-            }),
-        );
+        let mut cfn_props = CfnModelProps::new().with_execution_role_arn(role.role_arn());
         if props.network_isolation {
-            resource.set_property("EnableNetworkIsolation", true);
+            cfn_props = cfn_props.with_enable_network_isolation(true);
         }
-        resource.set_property("ExecutionRoleArn", role.role_arn());
         if let Some(name) = &props.model_name {
-            if let Some(problem) = crate::model::name_problem("model", name) {
-                node.add_error(problem);
+            match name_problem("model", name) {
+                // Reported once, in our words; the schema would repeat it.
+                Some(problem) => node.add_error(problem),
+                None => cfn_props = cfn_props.with_model_name(name.as_str()),
             }
-            resource.set_property("ModelName", name.as_str());
         }
-        let view = state.clone();
-        resource.set_property(
-            "PrimaryContainer",
-            Lazy::any(move |_| {
-                let s = view.borrow();
-                (s.containers.len() == 1).then(|| s.containers[0].clone())
-            }),
-        );
         if let Some(vpc_config) = vpc_config {
-            resource.set_property("VpcConfig", vpc_config);
+            cfn_props = cfn_props.with_vpc_config(vpc_config);
         }
+        let resource = CfnModel::new(&node, "Model", cfn_props).resource().clone();
+        sync_containers(&resource, &state.borrow());
         let view = state.clone();
         node.add_validation(move |_| {
             let s = view.borrow();
@@ -369,6 +354,7 @@ impl Model {
         let mut s = self.state.borrow_mut();
         s.containers.push(rendered);
         s.hostnames.push(container.container_hostname);
+        sync_containers(&self.resource, &s);
     }
 
     /// Adds a statement to the execution role's policy.

@@ -1214,3 +1214,51 @@ fn each_variant_dimension_autoscales_once() {
         ]
     );
 }
+
+#[test]
+fn tags_reach_models_configurations_and_endpoints() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "a")],
+            ..EndpointConfigProps::default()
+        },
+    );
+    Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
+    sagecdk_core::Tags::of(&s).add("team", "ml-platform");
+    let t = Template::from_stack(&s);
+    for ty in [
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Endpoint",
+    ] {
+        t.assert_has_resource_properties(
+            ty,
+            pattern!({"Tags": [{"Key": "team", "Value": "ml-platform"}]}),
+        );
+    }
+}
+
+#[test]
+fn literal_properties_are_checked_against_the_schema() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "a")],
+            kms_key_arn: Some("not a key!".into()),
+            ..EndpointConfigProps::default()
+        },
+    );
+    assert_has(
+        &errors(&s),
+        "[S/Config/EndpointConfig] AWS::SageMaker::EndpointConfig property 'KmsKeyId'",
+    );
+}
