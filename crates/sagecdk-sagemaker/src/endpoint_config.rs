@@ -426,7 +426,7 @@ impl EndpointConfig {
         );
         m.insert(
             "InstanceType".into(),
-            Value::from(info.instance_type.as_str()),
+            self.instance_type_value(&info.instance_type),
         );
         if let Some(t) = props.model_data_download_timeout {
             m.insert("ModelDataDownloadTimeoutInSeconds".into(), Value::from(t));
@@ -454,6 +454,19 @@ impl EndpointConfig {
         }
         self.variants.borrow_mut().push((info, Value::Object(m)));
         self.sync_variants();
+    }
+
+    /// The `InstanceType` value: a type the schema does not list yet is deployed as given,
+    /// with a warning, and hidden from the schema's enum check (the schema lags new types).
+    fn instance_type_value(&self, instance_type: &InstanceType) -> Value {
+        if instance_type.is_known() {
+            return Value::from(instance_type.as_str());
+        }
+        self.node.add_warning(format!(
+            "Instance type '{instance_type}' is not among the hosting instance types of the CloudFormation schema sagecdk was built with; it is deployed as given (check its spelling)"
+        ));
+        let name = instance_type.as_str().to_string();
+        Value::Token(Lazy::any(move |_| Some(Value::from(name.as_str()))))
     }
 
     pub(crate) fn variant(&self, name: &str) -> Option<VariantInfo> {

@@ -1,7 +1,7 @@
 //! SageMaker constructs: features beyond the seed app, the CDK bugs not reproduced, and every
 //! validation with its message and construct path.
 
-use sagecdk_assertions::{Match, Template, TemplateError, pattern};
+use sagecdk_assertions::{Annotations, Match, Template, TemplateError, pattern};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
 use sagecdk_core::{App, Environment, Scope, Stack, StackProps};
 use sagecdk_sagemaker::*;
@@ -1260,5 +1260,47 @@ fn literal_properties_are_checked_against_the_schema() {
     assert_has(
         &errors(&s),
         "[S/Config/EndpointConfig] AWS::SageMaker::EndpointConfig property 'KmsKeyId'",
+    );
+}
+
+#[test]
+fn instance_types_newer_than_the_schema_deploy_with_a_warning() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "new")
+                    .with_instance_type(InstanceType::of("ml.g9.xlarge").expect("well formed")),
+                InstanceProductionVariantProps::new(&m, "known")
+                    .with_instance_type(InstanceType::P6_B200_48XLARGE),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    Template::from_stack(&s).assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"ProductionVariants": [
+            {"InstanceType": "ml.g9.xlarge", "VariantName": "new"},
+            {"InstanceType": "ml.p6-b200.48xlarge", "VariantName": "known"}
+        ]}),
+    );
+    let annotations = Annotations::from_stack(&s).expect("synthesizes");
+    annotations
+        .has_warning(
+            "/S/Config",
+            Match::string_like_regexp(
+                "Instance type 'ml.g9.xlarge' is not among the hosting instance types",
+            ),
+        )
+        .expect("warning");
+    assert_eq!(
+        annotations.messages().len(),
+        1,
+        "{:?}",
+        annotations.messages()
     );
 }
