@@ -6,7 +6,7 @@ use crate::{AcceleratorType, InstanceType, cdk_compatible};
 use sagecdk_cfn::sagemaker::endpoint_config::ProductionVariant;
 use sagecdk_cfn::sagemaker::{CfnEndpointConfig, CfnEndpointConfigProps};
 use sagecdk_core::{CfnResource, Construct, IndexMap, Lazy, List, Scope, Str, Tokenized, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// The most production variants an endpoint configuration may have.
@@ -25,7 +25,9 @@ pub struct InstanceProductionVariantProps {
     pub initial_instance_count: Option<u32>,
     /// Instance type (default `ml.m5.large`; `ml.t2.medium` with CDK-compatible defaults).
     pub instance_type: Option<InstanceType>,
-    /// Elastic Inference accelerator.
+    /// Elastic Inference accelerator: discontinued, so an error unless
+    /// [`crate::CDK_COMPATIBLE_DEFAULTS`] is set (then rendered as the CDK does, with a
+    /// warning).
     pub accelerator_type: Option<AcceleratorType>,
     /// Seconds to wait for the container's health check (60–3600).
     pub container_startup_health_check_timeout: Option<u32>,
@@ -170,6 +172,9 @@ pub struct EndpointConfig {
     variants: Rc<RefCell<Vec<(VariantInfo, Value)>>>,
     serverless: Rc<RefCell<Option<Value>>>,
     default_instance_type: InstanceType,
+    compatible: bool,
+    /// Variants refused with an error (not rendered).
+    rejected: Rc<Cell<usize>>,
 }
 
 impl Scope for EndpointConfig {
@@ -182,7 +187,8 @@ impl EndpointConfig {
     /// Creates an endpoint configuration.
     pub fn new(scope: &impl Scope, id: &str, props: EndpointConfigProps) -> EndpointConfig {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sagemaker.EndpointConfig");
-        let default_instance_type = if cdk_compatible(&node) {
+        let compatible = cdk_compatible(&node);
+        let default_instance_type = if compatible {
             InstanceType::T2_MEDIUM
         } else {
             InstanceType::M5_LARGE
@@ -207,11 +213,14 @@ impl EndpointConfig {
         let resource = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props)
             .resource()
             .clone();
-        let (view, serverless_view) = (variants.clone(), serverless.clone());
+        let rejected = Rc::new(Cell::new(0));
+        let (view, serverless_view, rejected_view) =
+            (variants.clone(), serverless.clone(), rejected.clone());
         node.add_validation(move |_| {
             let n = view.borrow().len() + usize::from(serverless_view.borrow().is_some());
             let mut problems = Vec::new();
-            if n == 0 {
+            // A variant rejected with its own error is not also reported as missing.
+            if n == 0 && rejected_view.get() == 0 {
                 problems.push("Must configure at least 1 production variant".to_string());
             }
             if n > MAX_VARIANTS {
@@ -227,6 +236,8 @@ impl EndpointConfig {
             variants,
             serverless,
             default_instance_type,
+            compatible,
+            rejected,
         };
         if props.serverless_production_variant.is_some()
             && !props.instance_production_variants.is_empty()
@@ -291,6 +302,7 @@ impl EndpointConfig {
                 "Invalid Serverless Production Variant Props: {}",
                 problems.join(" / ")
             ));
+            self.rejected.set(self.rejected.get() + 1);
             return;
         }
         let mut config: IndexMap<String, Value> = IndexMap::new();
@@ -371,6 +383,14 @@ impl EndpointConfig {
             ));
             return;
         }
+        if let Some(a) = &props.accelerator_type
+            && !self.compatible
+        {
+            problems.push(format!(
+                "acceleratorType ({a}) is not supported: Amazon Elastic Inference was discontinued and the CloudFormation schema of ProductionVariant no longer has AcceleratorType (use a GPU or Inferentia instance type instead)",
+                a = a.as_str()
+            ));
+        }
         if props.initial_instance_count == Some(0) {
             problems.push("Must have at least one instance".to_string());
         }
@@ -395,6 +415,7 @@ impl EndpointConfig {
                 "Invalid Production Variant Props: {}",
                 problems.join("; ")
             ));
+            self.rejected.set(self.rejected.get() + 1);
             return;
         }
         let info = VariantInfo {
@@ -452,7 +473,18 @@ impl EndpointConfig {
         if let Some(v) = props.volume_size_in_gb {
             m.insert("VolumeSizeInGB".into(), Value::from(v));
         }
-        self.variants.borrow_mut().push((info, Value::Object(m)));
+        let mut variant = Value::Object(m);
+        if let Some(a) = &props.accelerator_type {
+            self.node.add_warning(format!(
+                "Variant '{}' uses Elastic Inference accelerator {}, rendered for compatibility with the AWS CDK: Elastic Inference was discontinued and CloudFormation no longer accepts AcceleratorType, so expect the deployment to fail",
+                info.name,
+                a.as_str()
+            ));
+            // Hidden from the schema check, which would reject the property the CDK renders.
+            let rendered = variant;
+            variant = Value::Token(Lazy::any(move |_| Some(rendered.clone())));
+        }
+        self.variants.borrow_mut().push((info, variant));
         self.sync_variants();
     }
 

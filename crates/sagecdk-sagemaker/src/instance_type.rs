@@ -217,7 +217,11 @@ impl fmt::Display for InstanceType {
     }
 }
 
-/// An Elastic Inference accelerator type (`ml.eia*`).
+/// An Elastic Inference accelerator type (`ml.eia<version>.<size>`), kept for code ported
+/// from the AWS CDK. Amazon Elastic Inference was discontinued and the CloudFormation schema
+/// no longer has `AcceleratorType`: a variant using one is an error, unless
+/// [`crate::CDK_COMPATIBLE_DEFAULTS`] is set (then it is rendered as the CDK does, with a
+/// warning).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AcceleratorType(Cow<'static, str>);
 
@@ -227,12 +231,15 @@ named_types!(AcceleratorType {
 });
 
 impl AcceleratorType {
-    /// Validates and wraps an accelerator type name: it must start with `ml.`.
+    /// Validates and wraps an accelerator type name of the shape `ml.eia<version>.<size>`.
     pub fn of(name: impl Into<String>) -> Result<AcceleratorType, String> {
         let name = name.into();
-        if !name.starts_with("ml.") {
+        let family = name.split('.').nth(1).unwrap_or_default();
+        let version = family.strip_prefix("eia").unwrap_or_default();
+        if !well_formed(&name) || version.is_empty() || !version.chars().all(|c| c.is_ascii_digit())
+        {
             return Err(format!(
-                "accelerator type must start with 'ml.'; (got {name})"
+                "accelerator type must have the form ml.eia<version>.<size>, e.g. ml.eia2.medium (got '{name}')"
             ));
         }
         Ok(AcceleratorType(Cow::Owned(name)))
@@ -313,5 +320,26 @@ mod tests {
         assert!(InstanceType::of("ml.t3.medium").unwrap().is_burstable());
         assert!(!InstanceType::TRN1_2XLARGE.is_burstable());
         assert!(!InstanceType::P5_48XLARGE.is_burstable());
+    }
+
+    #[test]
+    fn accelerator_types_are_elastic_inference_shaped() {
+        for t in AcceleratorType::ALL {
+            assert_eq!(AcceleratorType::of(t.as_str()).as_ref(), Ok(t));
+        }
+        for bad in [
+            "eia1.medium",
+            "ml.m5.large",
+            "ml.eia.medium",
+            "ml.eiax.large",
+            "ml.eia1",
+        ] {
+            assert_eq!(
+                AcceleratorType::of(bad).unwrap_err(),
+                format!(
+                    "accelerator type must have the form ml.eia<version>.<size>, e.g. ml.eia2.medium (got '{bad}')"
+                )
+            );
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! |---|---|---|
 //! | model execution role | only the grants the model needs, plus CloudWatch Logs/metrics | `AmazonSageMakerFullAccess` |
 //! | default instance type | `ml.m5.large` | `ml.t2.medium` |
+//! | Elastic Inference `accelerator_type` (discontinued) | an error | rendered, with a warning |
 //!
 //! ```
 //! use sagecdk_core::{App, Stack, StackProps};
