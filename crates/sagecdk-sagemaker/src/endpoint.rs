@@ -114,7 +114,8 @@ impl Endpoint {
         min: u32,
         max: u32,
     ) -> Option<ScalableInstanceCount> {
-        let Some((name, provisioned)) = self.owned_config()?.serverless_variant() else {
+        let Some((name, provisioned, max_concurrency)) = self.owned_config()?.serverless_variant()
+        else {
             self.node
                 .add_error("Provisioned concurrency scaling needs a serverless production variant");
             return None;
@@ -123,9 +124,14 @@ impl Endpoint {
         if provisioned.is_none() {
             problems.push("the serverless variant must have provisioned concurrency".to_string());
         }
-        if min > max || !(1..=200).contains(&max) {
+        if min < 1 || min > max || max > 200 {
             problems.push(format!(
                 "min ({min}) and max ({max}) must satisfy 1 <= min <= max <= 200"
+            ));
+        }
+        if max > max_concurrency {
+            problems.push(format!(
+                "max ({max}) cannot be greater than the variant's maxConcurrency ({max_concurrency})"
             ));
         }
         let dimension = "sagemaker:variant:DesiredProvisionedConcurrency";
@@ -933,6 +939,18 @@ impl ScalableInstanceCount {
         if props.min_capacity.is_none() && props.max_capacity.is_none() {
             self.target_scope.add_error(format!(
                 "Scheduled action '{id}' must set min_capacity, max_capacity or both"
+            ));
+            return;
+        }
+        let taken = self.scheduled.borrow().iter().any(|a| {
+            a.as_object()
+                .and_then(|o| o.get("ScheduledActionName"))
+                .and_then(Value::as_str)
+                == Some(id)
+        });
+        if taken {
+            self.target_scope.add_error(format!(
+                "There is already a scheduled action named '{id}' on this scalable target"
             ));
             return;
         }

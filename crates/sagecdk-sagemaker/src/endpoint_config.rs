@@ -268,6 +268,7 @@ impl EndpointConfig {
             return;
         }
         let mut problems = Vec::new();
+        problems.extend(name_problem("production variant", &props.variant_name));
         if !(1..=200).contains(&props.max_concurrency) {
             problems.push("maxConcurrency must be between 1 and 200".to_string());
         }
@@ -383,6 +384,7 @@ impl EndpointConfig {
             ));
             return;
         }
+        problems.extend(name_problem("production variant", &props.variant_name));
         if let Some(a) = &props.accelerator_type
             && !self.compatible
         {
@@ -509,19 +511,22 @@ impl EndpointConfig {
             .map(|(v, _)| v.clone())
     }
 
-    /// The serverless variant's name and provisioned concurrency, if there is one.
-    pub(crate) fn serverless_variant(&self) -> Option<(String, Option<u32>)> {
+    /// The serverless variant's name, provisioned concurrency and maximum concurrency, if there
+    /// is one.
+    pub(crate) fn serverless_variant(&self) -> Option<(String, Option<u32>, u32)> {
         let v = self.serverless.borrow().clone()?;
         let object = v.as_object()?;
         let name = object.get("VariantName")?.as_str()?.to_string();
-        let provisioned = object
-            .get("ServerlessConfig")
-            .and_then(Value::as_object)
-            .and_then(|c| match c.get("ProvisionedConcurrency") {
-                Some(Value::Number(n)) => Some(*n as u32),
-                _ => None,
-            });
-        Some((name, provisioned))
+        let config = object.get("ServerlessConfig").and_then(Value::as_object)?;
+        let number = |key: &str| match config.get(key) {
+            Some(Value::Number(n)) => Some(*n as u32),
+            _ => None,
+        };
+        Some((
+            name,
+            number("ProvisionedConcurrency"),
+            number("MaxConcurrency")?,
+        ))
     }
 
     pub(crate) fn variant_names(&self) -> Vec<String> {

@@ -114,7 +114,8 @@ impl std::fmt::Debug for Model {
     }
 }
 
-/// Model, endpoint and endpoint configuration names: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`, ≤ 63.
+/// Model, endpoint, endpoint configuration and production variant names and container
+/// hostnames: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`, ≤ 63.
 pub(crate) fn name_problem(kind: &str, name: &str) -> Option<String> {
     let valid_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     let ok = !name.is_empty()
@@ -167,7 +168,13 @@ fn render_container(
     });
     let mut m: IndexMap<String, Value> = IndexMap::new();
     if let Some(h) = &def.container_hostname {
-        m.insert("ContainerHostname".into(), Value::from(h.as_str()));
+        match name_problem("container host", h) {
+            // Reported once, in our words; the schema would repeat it.
+            Some(problem) => node.add_error(problem),
+            None => {
+                m.insert("ContainerHostname".into(), Value::from(h.as_str()));
+            }
+        }
     }
     if !def.environment.is_empty() {
         m.insert(

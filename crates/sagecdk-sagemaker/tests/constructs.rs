@@ -1356,3 +1356,104 @@ fn elastic_inference_is_an_error_unless_cdk_compatible() {
         )
         .expect("warning");
 }
+
+#[test]
+fn names_hostnames_concurrency_and_schedules_are_validated() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let long = "v".repeat(64);
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "bad_name"),
+                InstanceProductionVariantProps::new(&m, long.as_str()),
+                InstanceProductionVariantProps::new(&m, "-dash"),
+                InstanceProductionVariantProps::new(&m, "ok-name--2"),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    EndpointConfig::new(
+        &s,
+        "Serverless",
+        EndpointConfigProps {
+            serverless_production_variant: Some(ServerlessProductionVariantProps::new(
+                &m,
+                "no spaces",
+                1024,
+                1,
+            )),
+            ..EndpointConfigProps::default()
+        },
+    );
+    Model::new(
+        &s,
+        "Pipeline",
+        ModelProps {
+            containers: vec![
+                ContainerDefinition::new(image()).with_hostname("first"),
+                ContainerDefinition::new(image()).with_hostname("second.host"),
+            ],
+            ..ModelProps::default()
+        },
+    );
+    let mut variant = ServerlessProductionVariantProps::new(&m, "s", 1024, 10);
+    variant.provisioned_concurrency = Some(2);
+    let serverless = EndpointConfig::new(
+        &s,
+        "Concurrency",
+        EndpointConfigProps {
+            serverless_production_variant: Some(variant),
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&serverless));
+    assert!(endpoint.auto_scale_provisioned_concurrency(0, 5).is_none());
+    assert!(endpoint.auto_scale_provisioned_concurrency(1, 11).is_none());
+    let count = endpoint
+        .auto_scale_provisioned_concurrency(1, 10)
+        .expect("within maxConcurrency");
+    let nightly = || ScheduledScalingProps {
+        schedule: "cron(0 20 * * ? *)".into(),
+        min_capacity: Some(1),
+        ..Default::default()
+    };
+    count.scale_on_schedule("Nightly", nightly());
+    count.scale_on_schedule("Nightly", nightly());
+    let e = errors(&s);
+    let rule = "must match ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ and be at most 63 characters";
+    for (path, name) in [
+        ("S/Config] Invalid", "bad_name"),
+        ("S/Config] Invalid", long.as_str()),
+        ("S/Config] Invalid", "-dash"),
+        ("S/Serverless] Invalid Serverless", "no spaces"),
+    ] {
+        assert_has(
+            &e,
+            &format!(
+                "[{path} Production Variant Props: Invalid production variant name '{name}': {rule}"
+            ),
+        );
+    }
+    assert_has(
+        &e,
+        &format!("[S/Pipeline] Invalid container host name 'second.host': {rule}"),
+    );
+    assert_has(
+        &e,
+        "[S/Endpoint] Invalid Application Auto Scaling configuration: min (0) and max (5) must satisfy 1 <= min <= max <= 200",
+    );
+    assert_has(
+        &e,
+        "[S/Endpoint] Invalid Application Auto Scaling configuration: max (11) cannot be greater than the variant's maxConcurrency (10)",
+    );
+    assert_has(
+        &e,
+        "[S/Endpoint/ProvisionedConcurrencys/Target] There is already a scheduled action named 'Nightly' on this scalable target",
+    );
+    // Each problem once: the schema does not repeat what the constructs report.
+    assert_eq!(e.len(), 8, "{e:#?}");
+}
