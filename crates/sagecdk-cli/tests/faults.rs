@@ -1,8 +1,15 @@
-//! The `sagecdk` binary failing clearly: no AWS credentials anywhere.
+//! The `sagecdk` binary failing clearly, changing nothing: no AWS credentials anywhere, rejected
+//! credentials, a denied permission, an environment nobody bootstrapped, the endpoint stopping
+//! mid-deploy.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "../../sagecdk-deploy/tests/common/private_moto.rs"]
+mod private_moto;
+
+use private_moto::PrivateMoto;
 
 fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
@@ -82,58 +89,6 @@ fn deploy_without_credentials_says_how_to_configure_them() {
         "{stderr}"
     );
     assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
-}
-
-/// A moto server of this test's own on a free port, killed when dropped (the shared one of
-/// `scripts/services.sh` is never stopped).
-struct PrivateMoto {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl PrivateMoto {
-    fn start() -> PrivateMoto {
-        let moto = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
-        assert!(
-            moto.exists(),
-            "{} is missing: install it with `scripts/services.sh start`",
-            moto.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(&moto)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("starts moto_server");
-        let server = PrivateMoto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
-                "moto_server did not answer on port {port}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        server
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateMoto {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// `sagecdk` with credentials for `endpoint` only (none of the caller's AWS settings).
@@ -274,6 +229,280 @@ fn endpoint_stopping_mid_deploy_fails_clearly_in_bounded_time_and_loses_nothing(
     assert_eq!(
         std::fs::read_to_string(&outputs).expect("outputs"),
         earlier,
+        "the outputs file is unchanged"
+    );
+}
+
+/// One stack (default synthesizer: bootstrap roles, template asset) with a file asset and an
+/// SSM parameter pointing at it, written to `out`.
+fn synth_stack_with_file_asset(out: &Path, name: &str) {
+    use sagecdk_core::{
+        App, AppProps, CfnResource, FileAssetPackaging, FileAssetSource, Stack, StackProps, cfn,
+    };
+    let app = App::with_props(AppProps {
+        outdir: Some(out.to_path_buf()),
+        ignore_environment: true,
+        ..AppProps::default()
+    });
+    let stack = Stack::new(&app, name, StackProps::default());
+    let hash = format!("{:064x}", 0x5a9e_cdc0_u64);
+    let file_name = format!("asset.{hash}.txt");
+    let location = stack.add_file_asset(FileAssetSource {
+        source_hash: hash,
+        file_name: file_name.clone(),
+        packaging: FileAssetPackaging::File,
+        display_name: Some("Data".into()),
+    });
+    CfnResource::new(&stack, "Pointer", "AWS::SSM::Parameter").with_properties(cfn!({
+        "Type": "String",
+        "Value": (location.s3_object_url)
+    }));
+    app.synth().expect("synthesizes");
+    std::fs::write(out.join(file_name), "model data\n").expect("asset file");
+}
+
+/// A fresh private moto server with the default environment bootstrapped, an IAM user
+/// `admin` allowed everything, and a user `limited` allowed `limited_actions` only; IAM
+/// authentication enforced from then on. Returns the server and both users' keys.
+fn authenticating_moto(
+    work: &Path,
+    limited_actions: &[&str],
+) -> (PrivateMoto, (String, String), (String, String)) {
+    let moto = PrivateMoto::start();
+    let bootstrap = sagecdk_against(&moto.endpoint, work)
+        .arg("bootstrap")
+        .output()
+        .expect("runs bootstrap");
+    assert!(
+        bootstrap.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bootstrap.stderr)
+    );
+    let admin = moto.create_user(
+        "admin",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+    );
+    let limited = moto.create_user(
+        "limited",
+        &serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": limited_actions, "Resource": "*"}]
+        })
+        .to_string(),
+    );
+    moto.enforce_auth();
+    (moto, admin, limited)
+}
+
+/// Runs `sagecdk deploy` of `assembly` (outputs to `outputs`) with `env` on top of
+/// [`sagecdk_against`]; returns its stderr after checking it failed with exit code 1.
+fn failed_deploy(
+    endpoint: &str,
+    work: &Path,
+    assembly: &Path,
+    outputs: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> String {
+    let mut command = sagecdk_against(endpoint, work);
+    command
+        .args(["deploy", "--require-approval", "never", "--app"])
+        .arg(assembly)
+        .arg("--outputs-file")
+        .arg(outputs)
+        .args(args);
+    for (k, v) in env {
+        if v.is_empty() {
+            command.env_remove(k);
+        } else {
+            command.env(k, v);
+        }
+    }
+    let started = std::time::Instant::now();
+    let out = command.output().expect("runs deploy");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!(
+        "deploy {args:?} {env:?} failed after {:?}:\n{stderr}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+const EARLIER_OUTPUTS: &str = "{\n  \"Earlier\": {\n    \"Key\": \"value\"\n  }\n}\n";
+
+#[test]
+fn rejected_credentials_say_what_is_wrong_with_them_and_where_they_came_from() {
+    let work = tempfile::tempdir().expect("tmp");
+    let assembly = work.path().join("cdk.out");
+    synth_stack_with_file_asset(&assembly, "Rejected");
+    let (moto, (admin_key, _), _) = authenticating_moto(work.path(), &["sts:GetCallerIdentity"]);
+    let outputs = work.path().join("outputs.json");
+    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
+    let before = snapshot(&assembly);
+
+    // An access key AWS does not know.
+    let unknown = failed_deploy(
+        &moto.endpoint,
+        work.path(),
+        &assembly,
+        &outputs,
+        &[],
+        &[("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")],
+    );
+    assert!(
+        unknown.contains(
+            "AWS rejected the credentials from the environment variables AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY, access key ID AKIAUNKNOWNKEY000000: the access key ID is not \
+             known to AWS"
+        ),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("STS GetCallerIdentity: InvalidClientTokenId")
+            && unknown.contains("Check the access key ID"),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("no AWS credentials found"), "{unknown}");
+
+    // A known access key with the wrong secret key.
+    let wrong_secret = failed_deploy(
+        &moto.endpoint,
+        work.path(),
+        &assembly,
+        &outputs,
+        &[],
+        &[
+            ("AWS_ACCESS_KEY_ID", &admin_key),
+            ("AWS_SECRET_ACCESS_KEY", "not-the-secret"),
+        ],
+    );
+    assert!(
+        wrong_secret.contains(&format!(
+            "access key ID {admin_key}: the secret access key does not match the access key ID"
+        )) && wrong_secret.contains("SignatureDoesNotMatch")
+            && wrong_secret.contains("Check the secret access key"),
+        "{wrong_secret}"
+    );
+
+    // The same from a named profile: the message names the profile.
+    let credentials = work.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!("[stale]\naws_access_key_id = {admin_key}\naws_secret_access_key = old\n"),
+    )
+    .expect("credentials");
+    let profile = failed_deploy(
+        &moto.endpoint,
+        work.path(),
+        &assembly,
+        &outputs,
+        &["--profile", "stale"],
+        &[
+            ("AWS_ACCESS_KEY_ID", ""),
+            ("AWS_SECRET_ACCESS_KEY", ""),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                credentials.to_str().expect("utf-8"),
+            ),
+        ],
+    );
+    assert!(
+        profile.contains("AWS rejected the credentials from profile 'stale' (--profile)")
+            && profile.contains("SignatureDoesNotMatch"),
+        "{profile}"
+    );
+
+    // Nothing was created or changed, locally or in the account.
+    moto.relax_auth();
+    assert_eq!(moto.stack_names(), ["CDKToolkit"]);
+    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
+    assert_eq!(
+        std::fs::read_to_string(&outputs).expect("outputs"),
+        EARLIER_OUTPUTS,
+        "the outputs file is unchanged"
+    );
+}
+
+#[test]
+fn denied_permission_names_the_action_and_what_to_do() {
+    let work = tempfile::tempdir().expect("tmp");
+    let assembly = work.path().join("cdk.out");
+    synth_stack_with_file_asset(&assembly, "Denied");
+    // Everything a deployment needs except uploading the assets (and assuming the bootstrap
+    // roles, so that the user's own permissions are the ones used). Not a CloudFormation action:
+    // moto checks the signature of a form-encoded request over its own re-encoding of the form,
+    // which differs from the SDK's for change sets (spaces, `*`), so it would reject the
+    // signature before looking at the permission.
+    let (moto, _, (key, secret)) = authenticating_moto(
+        work.path(),
+        &[
+            "sts:GetCallerIdentity",
+            "ssm:GetParameter",
+            "s3:List*",
+            "s3:Get*",
+            "cloudformation:*",
+        ],
+    );
+    let outputs = work.path().join("outputs.json");
+    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
+    let before = snapshot(&assembly);
+
+    let stderr = failed_deploy(
+        &moto.endpoint,
+        work.path(),
+        &assembly,
+        &outputs,
+        &[],
+        &[
+            ("AWS_ACCESS_KEY_ID", &key),
+            ("AWS_SECRET_ACCESS_KEY", &secret),
+        ],
+    );
+    assert!(
+        stderr.contains("permission denied for S3 PutObject")
+            && stderr.contains("Grant s3:PutObject to the credentials in use")
+            && stderr.contains("'sagecdk bootstrap --trust'"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("creating CloudFormation changeset"),
+        "{stderr}"
+    );
+
+    moto.relax_auth();
+    assert_eq!(moto.stack_names(), ["CDKToolkit"], "no stack was created");
+    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
+    assert_eq!(
+        std::fs::read_to_string(&outputs).expect("outputs"),
+        EARLIER_OUTPUTS,
+        "the outputs file is unchanged"
+    );
+}
+
+#[test]
+fn unbootstrapped_environment_names_the_bootstrap_command() {
+    let work = tempfile::tempdir().expect("tmp");
+    let assembly = work.path().join("cdk.out");
+    synth_stack_with_file_asset(&assembly, "Unbootstrapped");
+    let moto = PrivateMoto::start();
+    let outputs = work.path().join("outputs.json");
+    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
+    let before = snapshot(&assembly);
+
+    let stderr = failed_deploy(&moto.endpoint, work.path(), &assembly, &outputs, &[], &[]);
+    assert!(
+        stderr.contains("aws://123456789012/us-west-2 is not bootstrapped")
+            && stderr.contains("Run 'sagecdk bootstrap aws://123456789012/us-west-2'"),
+        "{stderr}"
+    );
+    assert!(moto.stack_names().is_empty(), "no stack was created");
+    assert!(moto.bucket_names().is_empty(), "nothing was uploaded");
+    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
+    assert_eq!(
+        std::fs::read_to_string(&outputs).expect("outputs"),
+        EARLIER_OUTPUTS,
         "the outputs file is unchanged"
     );
 }

@@ -30,6 +30,8 @@ pub struct AwsEnvironment {
     /// The partition (`aws`, `aws-cn`, …).
     pub partition: String,
     base: SdkConfig,
+    /// Where the base credentials came from, for error messages.
+    credential_source: String,
 }
 
 /// Loads the base SDK configuration: standard credential chain (environment, profiles, SSO,
@@ -85,15 +87,18 @@ impl AwsEnvironment {
         let provider = base
             .credentials_provider()
             .ok_or_else(|| DeployError::NoCredentials("no credential provider".into()))?;
-        provider
+        let credentials = provider
             .provide_credentials()
             .await
             .map_err(|e| DeployError::NoCredentials(e.to_string()))?;
+        let credential_source = credential_source(options, credentials.access_key_id());
         let identity = aws_sdk_sts::Client::new(&base)
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| aws("STS GetCallerIdentity", e))?;
+            .map_err(|e| {
+                aws("STS GetCallerIdentity", e).with_credential_source(&credential_source)
+            })?;
         let caller_account = identity.account().unwrap_or_default().to_string();
         let partition = identity
             .arn()
@@ -111,6 +116,7 @@ impl AwsEnvironment {
             region,
             partition,
             base,
+            credential_source,
         })
     }
 
@@ -173,7 +179,10 @@ impl AwsEnvironment {
                     .get_caller_identity()
                     .send()
                     .await
-                    .map_err(|e| aws("STS GetCallerIdentity", e))?;
+                    .map_err(|e| {
+                        aws("STS GetCallerIdentity", e)
+                            .with_credential_source(&self.credential_source)
+                    })?;
                 if caller.account() != Some(self.account.as_str()) {
                     return Err(DeployError::NotBootstrapped(format!(
                         "could not assume role {role_arn} ({e}), and the current credentials are \
@@ -221,8 +230,9 @@ impl AwsEnvironment {
                 let err = aws("SSM GetParameter", e);
                 if err.code() == Some("ParameterNotFound") {
                     return Err(DeployError::NotBootstrapped(format!(
-                        "SSM parameter {parameter} not found. Has the environment been \
-                         bootstrapped? Please run 'sagecdk bootstrap {}'",
+                        "environment {} is not bootstrapped (SSM parameter {parameter} not \
+                         found). Run 'sagecdk bootstrap {}' first",
+                        self.name(),
                         self.name()
                     )));
                 }
@@ -256,6 +266,24 @@ impl AwsEnvironment {
             .force_path_style(config.endpoint_url().is_some());
         aws_sdk_s3::Client::from_conf(builder.build())
     }
+}
+
+/// Where the default chain found the credentials with `access_key_id`: it tries the
+/// environment variables first, then the profile.
+fn credential_source(options: &EnvironmentOptions, access_key_id: &str) -> String {
+    let set = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
+    let from = if set("AWS_ACCESS_KEY_ID").is_some() {
+        "the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_string()
+    } else if let Some(profile) = &options.profile {
+        format!("profile '{profile}' (--profile)")
+    } else if let Some(profile) = set("AWS_PROFILE") {
+        format!("profile '{profile}' (AWS_PROFILE)")
+    } else {
+        "the default profile or another source of the default credential chain (web identity, \
+         container or instance metadata)"
+            .to_string()
+    };
+    format!("{from}, access key ID {access_key_id}")
 }
 
 fn user_name() -> String {

@@ -1,0 +1,229 @@
+//! A moto server of a test's own, on a free port, killed when dropped: for fault cases that
+//! stop the server, enforce IAM authentication or need an environment nobody bootstrapped (the
+//! shared server of `scripts/services.sh` is never changed or stopped).
+//!
+//! Shared by the deploy engine's and the command line's fault tests (the latter include this
+//! file by path).
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private moto server.
+pub(crate) struct PrivateMoto {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) endpoint: String,
+    port: u16,
+}
+
+impl PrivateMoto {
+    /// Starts `moto_server` of the workspace's `.venv` and waits until it answers.
+    pub(crate) fn start() -> PrivateMoto {
+        let moto = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
+        assert!(
+            moto.exists(),
+            "{} is missing: install it with `scripts/services.sh start`",
+            moto.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(&moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts moto_server");
+        let server = PrivateMoto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto_server did not answer on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Stops the server (again on drop).
+    pub(crate) fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends one HTTP request and returns the status and body.
+    fn call(&self, path: &str, headers: &str, body: &str) -> (u16, String) {
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{headers}Content-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        split_response(&response)
+    }
+
+    /// Calls an AWS Query-protocol API (IAM, STS) with unchecked test credentials.
+    fn query(&self, service: &str, params: &[(&str, &str)]) -> String {
+        let body = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let headers = format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \
+             AWS4-HMAC-SHA256 Credential=testing/20240101/us-west-2/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0\r\n"
+        );
+        let (status, text) = self.call("/", &headers, &body);
+        assert_eq!(status, 200, "{service} {params:?}: {text}");
+        text
+    }
+
+    /// Creates IAM user `name` with the inline policy `policy` (a JSON document) and an access
+    /// key; returns the key id and secret. Call before [`PrivateMoto::enforce_auth`].
+    pub(crate) fn create_user(&self, name: &str, policy: &str) -> (String, String) {
+        self.query(
+            "iam",
+            &[
+                ("Action", "CreateUser"),
+                ("Version", "2010-05-08"),
+                ("UserName", name),
+            ],
+        );
+        self.query(
+            "iam",
+            &[
+                ("Action", "PutUserPolicy"),
+                ("Version", "2010-05-08"),
+                ("UserName", name),
+                ("PolicyName", "sagecdk-test"),
+                ("PolicyDocument", policy),
+            ],
+        );
+        let key = self.query(
+            "iam",
+            &[
+                ("Action", "CreateAccessKey"),
+                ("Version", "2010-05-08"),
+                ("UserName", name),
+            ],
+        );
+        (
+            xml_text(&key, "AccessKeyId").expect("AccessKeyId"),
+            xml_text(&key, "SecretAccessKey").expect("SecretAccessKey"),
+        )
+    }
+
+    /// From now on every request must be signed by a known access key and be allowed by the
+    /// policies of its user, as in AWS.
+    pub(crate) fn enforce_auth(&self) {
+        let (status, text) = self.call("/moto-api/reset-auth", "", "0");
+        assert_eq!(status, 200, "reset-auth: {text}");
+    }
+}
+
+impl PrivateMoto {
+    /// Turns authentication off again (moto's default), e.g. to inspect what a rejected
+    /// deployment left behind.
+    pub(crate) fn relax_auth(&self) {
+        let (status, text) = self.call("/moto-api/reset-auth", "", "inf");
+        assert_eq!(status, 200, "reset-auth: {text}");
+    }
+
+    /// The names of the stacks that exist (not deleted). Needs authentication off.
+    pub(crate) fn stack_names(&self) -> Vec<String> {
+        let text = self.query(
+            "cloudformation",
+            &[("Action", "DescribeStacks"), ("Version", "2010-05-08")],
+        );
+        let mut names: Vec<String> = text
+            .split("<member>")
+            .skip(1)
+            .filter(|m| !m.contains("<StackStatus>DELETE_COMPLETE</StackStatus>"))
+            .filter_map(|m| xml_text(m, "StackName"))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The names of the S3 buckets. Needs authentication off.
+    pub(crate) fn bucket_names(&self) -> Vec<String> {
+        let (status, text) = self.get("/");
+        assert_eq!(status, 200, "ListBuckets: {text}");
+        text.split("<Bucket>")
+            .skip(1)
+            .filter_map(|b| xml_text(b, "Name"))
+            .collect()
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: AWS4-HMAC-SHA256 \
+             Credential=testing/20240101/us-west-2/s3/aws4_request, SignedHeaders=host, \
+             Signature=0\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        split_response(&response)
+    }
+}
+
+/// Status and body of a `Connection: close` HTTP/1.1 response.
+fn split_response(response: &str) -> (u16, String) {
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The text of the first `<tag>` element.
+pub(crate) fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..end].to_string())
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
