@@ -9,7 +9,9 @@ use sagecdk_aws::iam::{
 };
 use sagecdk_cfn::sagemaker::model::VpcConfig;
 use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
-use sagecdk_core::{ArnComponents, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value};
+use sagecdk_core::{
+    ArnComponents, Aspect, Aspects, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -138,6 +140,22 @@ fn sync_containers(resource: &CfnResource, state: &ModelState) {
     };
     set_property_sorted(resource, "Containers", pipeline);
     set_property_sorted(resource, "PrimaryContainer", primary);
+}
+
+/// Makes the model depend on its role's grants policy, once the policy's content is final.
+struct WaitForRolePolicy {
+    model: CfnResource,
+    role: RoleRef,
+}
+
+impl Aspect for WaitForRolePolicy {
+    fn visit(&self, node: &Construct) {
+        if node.is_same(&self.model)
+            && let Some(policy) = self.role.grants_policy()
+        {
+            self.model.node().add_dependency(&policy);
+        }
+    }
 }
 
 struct ModelState {
@@ -340,10 +358,15 @@ impl Model {
         // The model must wait for its role's permissions (SageMaker checks access to the image
         // and data when it creates the model). The CDK depends on the whole role, which the
         // ExecutionRoleArn reference already implies; sagecdk depends only on the policy.
+        // The policy may appear only later (grants through `add_container`, `add_to_role_policy`
+        // or `grant_principal`), so the dependency is decided just before synthesis.
         if compatible {
             resource.node().add_dependency(&role);
-        } else if let Some(policy) = role.grants_policy() {
-            resource.node().add_dependency(&policy);
+        } else {
+            Aspects::of(&resource).add(WaitForRolePolicy {
+                model: resource.clone(),
+                role: role.clone(),
+            });
         }
         Model {
             node,

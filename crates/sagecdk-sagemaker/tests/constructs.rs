@@ -1457,3 +1457,85 @@ fn names_hostnames_concurrency_and_schedules_are_validated() {
     // Each problem once: the schema does not repeat what the constructs report.
     assert_eq!(e.len(), 8, "{e:#?}");
 }
+
+#[test]
+fn models_wait_for_role_policies_granted_after_construction() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let given = Role::new(
+        &s,
+        "Given",
+        RoleProps::new(Principal::service("sagemaker.amazonaws.com")),
+    );
+    // No container yet: nothing is granted while the model is constructed.
+    let m = Model::new(
+        &s,
+        "Late",
+        ModelProps {
+            role: Some(given.clone().into()),
+            ..ModelProps::default()
+        },
+    );
+    assert!(m.role().grants_policy().is_none());
+    m.add_container(ContainerDefinition::new(ContainerImage::from_dlc(
+        "pytorch-inference",
+        "2.3.0-cpu-py311",
+        Some("763104351884"),
+    )));
+    m.add_to_role_policy(
+        sagecdk_aws::iam::PolicyStatement::allow()
+            .action("s3:GetObject")
+            .resource("arn:aws:s3:::features/*"),
+    );
+    let t = Template::from_stack(&s);
+    let policy = t
+        .get_resource_id("AWS::IAM::Policy", pattern!({"Properties": {"PolicyDocument": {"Statement": Match::array_with(vec![
+            Match::object_like(pattern!({"Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]})),
+            pattern!({"Action": "s3:GetObject", "Effect": "Allow", "Resource": "arn:aws:s3:::features/*"}),
+        ])}}}))
+        .expect("one policy with both grants");
+    t.assert_has_resource(
+        "AWS::SageMaker::Model",
+        pattern!({
+            "Properties": {"PrimaryContainer": {"Image": Match::any_value()}},
+            "DependsOn": [policy]
+        }),
+    );
+}
+
+#[test]
+fn add_container_turns_a_model_into_a_pipeline() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = Model::new(
+        &s,
+        "Pipeline",
+        ModelProps::with_container(
+            ContainerDefinition::new(ContainerImage::from_dlc("a", "1", None))
+                .with_hostname("pre")
+                .with_environment("STAGE", "pre"),
+        ),
+    );
+    m.add_container(
+        ContainerDefinition::new(ContainerImage::from_dlc("b", "2", None)).with_hostname("infer"),
+    );
+    let t = Template::from_stack(&s);
+    t.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({
+            "Containers": [
+                {"ContainerHostname": "pre", "Environment": {"STAGE": "pre"}, "Image": Match::any_value()},
+                {"ContainerHostname": "infer", "Image": Match::any_value()}
+            ],
+            "PrimaryContainer": Match::absent()
+        }),
+    );
+    // A hostname on one container only is still caught when the container comes later.
+    m.add_container(ContainerDefinition::new(ContainerImage::from_dlc(
+        "c", "3", None,
+    )));
+    assert_has(
+        &errors(&s),
+        "[S/Pipeline] Container hostnames must be set on all containers or on none",
+    );
+}
