@@ -1,7 +1,7 @@
 //! Deploying the stacks of a cloud assembly: environment, version check, approval of security
 //! changes, assets, change set.
 
-use crate::assets::{publish_manifest, stack_asset_manifests};
+use crate::assets::{AssetPublisher, PublishOptions, StackAssets, stack_asset_manifests};
 use crate::diff::deployed_template;
 use crate::environment::{AwsEnvironment, EnvironmentOptions, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
@@ -12,7 +12,8 @@ use crate::stack::{
 };
 use sagecdk_assembly::{CloudAssembly, StackArtifact};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 /// Options of `deploy`.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct DeployOptions {
     pub require_approval: RequireApproval,
     /// Shows the progress and asks for approvals (default: [`EventLines`]).
     pub reporter: Arc<dyn Reporter>,
+    /// Part sizes and parallelism of asset publishing.
+    pub assets: PublishOptions,
 }
 
 impl Default for DeployOptions {
@@ -39,6 +42,7 @@ impl Default for DeployOptions {
             force: false,
             require_approval: RequireApproval::Never,
             reporter: Arc::new(EventLines::default()),
+            assets: PublishOptions::default(),
         }
     }
 }
@@ -58,33 +62,59 @@ pub fn s3_url_to_https(url: &str, region: &str) -> Result<String> {
 
 /// Deploys the given stacks (already in dependency order) of `assembly`, one after the other.
 /// Environments are resolved once each. The reporter hears when each stack starts and is done.
+///
+/// The assets of all the stacks start publishing at once, in the background (bounded by
+/// [`DeployOptions::assets`]), each destination once however many stacks share it, as in the
+/// AWS CDK; a stack is deployed once its own assets are published, so later stacks' assets
+/// upload while earlier stacks deploy.
 pub async fn deploy_stacks(
     assembly: &CloudAssembly,
     stacks: &[StackArtifact],
     options: &DeployOptions,
 ) -> Result<Vec<DeployResult>> {
-    let mut environments: HashMap<String, AwsEnvironment> = HashMap::new();
+    let publisher = Arc::new(AssetPublisher::new(
+        assembly.dir(),
+        options.assets.clone(),
+        options.force,
+    )?);
+    let environments = Arc::new(Environments::new(options.environment.clone()));
+    let mut publications = Vec::with_capacity(stacks.len());
+    for stack in stacks {
+        let manifests = if has_resources(&stack.template()?) {
+            stack_asset_manifests(assembly, &stack.other_dependencies)?
+        } else {
+            Vec::new()
+        };
+        let (environments, publisher, stack) =
+            (environments.clone(), publisher.clone(), stack.clone());
+        publications.push(Background(tokio::spawn(async move {
+            let env = environments.get(&stack.environment).await?;
+            publish_stack_assets(&env, &stack, &manifests, &publisher).await
+        })));
+    }
     let mut results = Vec::new();
-    for (i, stack) in stacks.iter().enumerate() {
+    for (i, (stack, publication)) in stacks.iter().zip(&mut publications).enumerate() {
         options.reporter.stack_started(stack);
         let deployed: Vec<String> = stacks[..i].iter().map(|s| s.display_name.clone()).collect();
-        let env = match environments.get(&stack.environment) {
-            Some(env) => env.clone(),
-            None => {
-                let env = AwsEnvironment::resolve(&options.environment, &stack.environment)
-                    .await
-                    .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
-                environments.insert(stack.environment.clone(), env.clone());
-                env
-            }
-        };
+        let env = environments
+            .get(&stack.environment)
+            .await
+            .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
         eprintln!(
             "{}: deploying... [{}/{}]",
             stack.display_name,
             i + 1,
             stacks.len()
         );
-        let result = deploy_artifact(&env, assembly, stack, options)
+        let assets = async {
+            (&mut publication.0).await.map_err(|e| {
+                DeployError::Invalid(format!(
+                    "{}: asset publishing failed: {e}",
+                    stack.display_name
+                ))
+            })?
+        };
+        let result = deploy_with_assets(&env, stack, options, assets)
             .await
             .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
         eprintln!(
@@ -96,6 +126,87 @@ pub async fn deploy_stacks(
         results.push(result);
     }
     Ok(results)
+}
+
+/// A background task, aborted when dropped (when the deployment stops early, the assets of
+/// stacks it will not reach stop publishing).
+struct Background<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Background<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The environments of a deployment, each resolved once (by whichever caller asks first; a
+/// failed resolution is tried again by the next caller, which then reports the error).
+struct Environments {
+    options: EnvironmentOptions,
+    resolved: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<AwsEnvironment>>>>,
+}
+
+impl Environments {
+    fn new(options: EnvironmentOptions) -> Self {
+        Environments {
+            options,
+            resolved: Mutex::default(),
+        }
+    }
+
+    async fn get(&self, environment: &str) -> Result<AwsEnvironment> {
+        let cell = self
+            .resolved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(environment.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| AwsEnvironment::resolve(&self.options, environment))
+            .await
+            .cloned()
+    }
+}
+
+/// Publishes the asset manifests of `stack` (checking the bootstrap version each requires
+/// first).
+async fn publish_stack_assets(
+    env: &AwsEnvironment,
+    stack: &StackArtifact,
+    manifests: &[StackAssets],
+    publisher: &Arc<AssetPublisher>,
+) -> Result<()> {
+    if manifests.is_empty() {
+        return Ok(());
+    }
+    let deploy_config = deploy_role_config(env, stack).await?;
+    for assets in manifests {
+        if let Some(required) = assets.requires_bootstrap_stack_version {
+            env.check_bootstrap_version(
+                &deploy_config,
+                required,
+                assets.bootstrap_stack_version_ssm_parameter.as_deref(),
+            )
+            .await?;
+        }
+    }
+    let prefix = format!("{}: ", stack.display_name);
+    let publications = manifests
+        .iter()
+        .map(|assets| publisher.publish_manifest(env, &assets.manifest, &prefix));
+    let mut first_error = None;
+    for result in futures_util::future::join_all(publications).await {
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+fn has_resources(template: &serde_json::Value) -> bool {
+    template
+        .get("Resources")
+        .and_then(|r| r.as_object())
+        .is_some_and(|r| !r.is_empty())
 }
 
 /// The deployment role's configuration for `stack`.
@@ -156,8 +267,8 @@ pub(crate) async fn local_template_source(
 }
 
 /// Asks the reporter to approve the IAM and security group changes of `stack` when the
-/// approval level requires it (the deployed template against `template`, before anything is
-/// published or changed).
+/// approval level requires it (the deployed template against `template`, before the stack is
+/// changed).
 async fn check_approval(
     cfn: &aws_sdk_cloudformation::Client,
     stack: &StackArtifact,
@@ -201,22 +312,38 @@ async fn check_approval(
     }
 }
 
-/// Deploys one stack artifact into `env`.
+/// Deploys one stack artifact into `env`, publishing its assets first (after the approval of
+/// its security changes).
 pub async fn deploy_artifact(
     env: &AwsEnvironment,
     assembly: &CloudAssembly,
     stack: &StackArtifact,
     options: &DeployOptions,
 ) -> Result<DeployResult> {
+    let publisher = Arc::new(AssetPublisher::new(
+        assembly.dir(),
+        options.assets.clone(),
+        options.force,
+    )?);
+    let manifests = stack_asset_manifests(assembly, &stack.other_dependencies)?;
+    let assets = Box::pin(publish_stack_assets(env, stack, &manifests, &publisher));
+    deploy_with_assets(env, stack, options, assets).await
+}
+
+/// Deploys `stack` once `assets` (the publication of its assets) is done: a stack without
+/// resources is skipped, then the bootstrap version and the approval of security changes are
+/// checked, then the assets awaited, then the change set deployed.
+async fn deploy_with_assets(
+    env: &AwsEnvironment,
+    stack: &StackArtifact,
+    options: &DeployOptions,
+    assets: impl Future<Output = Result<()>>,
+) -> Result<DeployResult> {
     let props = &stack.properties;
     let reporter = options.reporter.as_ref();
     reporter.phase(stack.stack_name(), StackPhase::Preparing);
     let template = stack.template()?;
-    let empty = template
-        .get("Resources")
-        .and_then(|r| r.as_object())
-        .is_none_or(|r| r.is_empty());
-    if empty {
+    if !has_resources(&template) {
         eprintln!(
             "{}: stack has no resources, skipping deployment",
             stack.display_name
@@ -238,25 +365,8 @@ pub async fn deploy_artifact(
     }
     let cfn = AwsEnvironment::cloudformation(&deploy_config);
     check_approval(&cfn, stack, &template, options).await?;
-
-    // Assets (including the template itself).
-    for assets in stack_asset_manifests(assembly, &stack.other_dependencies)? {
-        if let Some(required) = assets.requires_bootstrap_stack_version {
-            env.check_bootstrap_version(
-                &deploy_config,
-                required,
-                assets.bootstrap_stack_version_ssm_parameter.as_deref(),
-            )
-            .await?;
-        }
-        publish_manifest(
-            env,
-            assembly.dir(),
-            &assets.manifest,
-            &format!("{}: ", stack.display_name),
-        )
-        .await?;
-    }
+    // The assets, including the template itself.
+    assets.await?;
 
     let source = match &props.stack_template_asset_object_url {
         Some(url) => TemplateSource::Url(s3_url_to_https(

@@ -50,6 +50,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         force: args.force,
         require_approval: args.require_approval.into(),
         reporter: tracker.clone(),
+        assets: sagecdk_deploy::assets::PublishOptions::default(),
     };
     let runtime = sagecdk_deploy::runtime()?;
     let outcome = runtime.block_on(async {
