@@ -223,11 +223,6 @@ impl EndpointConfig {
             if n == 0 && rejected_view.get() == 0 {
                 problems.push("Must configure at least 1 production variant".to_string());
             }
-            if n > MAX_VARIANTS {
-                problems.push(format!(
-                    "Can't have more than {MAX_VARIANTS} production variants"
-                ));
-            }
             problems
         });
         let config = EndpointConfig {
@@ -347,6 +342,14 @@ impl EndpointConfig {
     pub fn add_instance_production_variant(&self, props: InstanceProductionVariantProps) {
         if self.serverless.borrow().is_some() {
             self.node.add_error("Cannot add instance production variant when serverless production variant is already configured");
+            return;
+        }
+        if self.variants.borrow().len() >= MAX_VARIANTS {
+            self.node.add_error(format!(
+                "Can't have more than {MAX_VARIANTS} production variants ('{}' not added)",
+                props.variant_name
+            ));
+            self.rejected.set(self.rejected.get() + 1);
             return;
         }
         let mut problems = Vec::new();

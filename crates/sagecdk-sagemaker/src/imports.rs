@@ -232,6 +232,23 @@ impl ImportedEndpointConfig {
     }
 }
 
+/// What is known about an endpoint defined elsewhere ([`Endpoint::from_endpoint_attributes`]),
+/// as the CDK's `EndpointAttributes`.
+#[derive(Clone, Debug)]
+pub struct EndpointAttributes {
+    /// The endpoint's ARN.
+    pub endpoint_arn: Str,
+}
+
+impl EndpointAttributes {
+    /// Attributes with the ARN.
+    pub fn new(endpoint_arn: impl Into<Str>) -> Self {
+        EndpointAttributes {
+            endpoint_arn: endpoint_arn.into(),
+        }
+    }
+}
+
 /// An endpoint defined outside the app.
 #[derive(Clone, Debug)]
 pub struct ImportedEndpoint {
@@ -436,5 +453,15 @@ impl Endpoint {
         ImportedEndpoint {
             imported: Imported::from_arn(scope, id, arn),
         }
+    }
+
+    /// An existing endpoint from its attributes (the ARN; name, account and region come from
+    /// it).
+    pub fn from_endpoint_attributes(
+        scope: &impl Scope,
+        id: &str,
+        attributes: EndpointAttributes,
+    ) -> ImportedEndpoint {
+        Self::from_endpoint_arn(scope, id, attributes.endpoint_arn)
     }
 }

@@ -41,12 +41,14 @@ pub use endpoint_config::{
     ManagedInstanceScaling, RoutingStrategy, ServerlessProductionVariantProps,
 };
 pub use imports::{
-    EndpointConfigRef, ImportedEndpoint, ImportedEndpointConfig, ImportedModel, ModelAttributes,
-    ModelRef,
+    EndpointAttributes, EndpointConfigRef, ImportedEndpoint, ImportedEndpointConfig, ImportedModel,
+    ModelAttributes, ModelRef,
 };
 pub use instance_type::{AcceleratorType, InstanceType};
 pub use model::{ContainerDefinition, MAX_CONTAINERS, Model, ModelProps};
 pub use model_data::ModelData;
+/// Options of [`ModelData::from_directory`] (exclusions, compression).
+pub use sagecdk_assets::PackageOptions;
 
 /// Context flag: `true` restores the AWS CDK's defaults (full-access execution role,
 /// `ml.t2.medium` instance type) so templates are byte-identical to the CDK's.
