@@ -11,6 +11,11 @@ mod private_moto;
 
 use private_moto::PrivateMoto;
 
+#[path = "../../sagecdk-deploy/tests/common/fault_proxy.rs"]
+mod fault_proxy;
+
+use fault_proxy::{FaultProxy, Verdict};
+
 fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
 }
@@ -505,4 +510,173 @@ fn unbootstrapped_environment_names_the_bootstrap_command() {
         EARLIER_OUTPUTS,
         "the outputs file is unchanged"
     );
+}
+
+/// A private moto server with the default environment bootstrapped.
+fn bootstrapped_moto(work: &Path) -> PrivateMoto {
+    let moto = PrivateMoto::start();
+    let bootstrap = sagecdk_against(&moto.endpoint, work)
+        .arg("bootstrap")
+        .output()
+        .expect("runs bootstrap");
+    assert!(
+        bootstrap.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bootstrap.stderr)
+    );
+    moto
+}
+
+/// Runs `sagecdk deploy` of `assembly` against `endpoint`; returns whether it succeeded, with
+/// its stderr and how long it took.
+fn deploy_through(
+    endpoint: &str,
+    work: &Path,
+    assembly: &Path,
+) -> (bool, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let out = sagecdk_against(endpoint, work)
+        .args(["deploy", "--require-approval", "never", "--app"])
+        .arg(assembly)
+        .output()
+        .expect("runs deploy");
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("deploy took {elapsed:?}:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.success(), stderr, elapsed)
+}
+
+#[test]
+fn throttling_and_transient_errors_are_retried_and_the_deploy_succeeds() {
+    let work = tempfile::tempdir().expect("tmp");
+    let assembly = work.path().join("cdk.out");
+    synth_stack_with_file_asset(&assembly, "Retried");
+    let moto = bootstrapped_moto(work.path());
+    // The first call of every operation is throttled; the second CreateChangeSet loses its
+    // connection and the second DescribeStacks gets an internal error; DescribeStackEvents is
+    // throttled more often in a row than the SDK retries one call, so one poll of the events
+    // fails as a whole and is retried by the engine.
+    let mut calls = std::collections::HashMap::<String, usize>::new();
+    let proxy = FaultProxy::start(&moto.endpoint, move |request| {
+        let operation = request.operation();
+        let n = calls.entry(operation.clone()).or_default();
+        *n += 1;
+        match (operation.as_str(), *n) {
+            (_, 1) => Verdict::Throttle,
+            ("CreateChangeSet", 2) => Verdict::Drop,
+            ("DescribeStacks", 2) => Verdict::Fail(500, "InternalFailure"),
+            ("DescribeStackEvents", 2..=7) => Verdict::Throttle,
+            _ => Verdict::Forward,
+        }
+    });
+
+    let (ok, stderr, _) = deploy_through(&proxy.endpoint, work.path(), &assembly);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("✅  Retried"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Retried: reading the stack events failed (CloudFormation DescribeStackEvents \
+             failed: Rate exceeded (injected by the test proxy))"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
+
+    // Every operation was refused at first and then went through.
+    let seen = proxy.seen();
+    let mut operations: Vec<&str> = seen.iter().map(|s| s.operation.as_str()).collect();
+    operations.sort_unstable();
+    operations.dedup();
+    for operation in &operations {
+        let outcomes: Vec<&str> = seen
+            .iter()
+            .filter(|s| s.operation == *operation)
+            .map(|s| s.outcome.as_str())
+            .collect();
+        assert!(
+            ["Throttling", "ThrottlingException", "SlowDown"].contains(&outcomes[0])
+                && outcomes.contains(&"forwarded"),
+            "{operation}: {outcomes:?}"
+        );
+    }
+    for expected in [
+        "GetCallerIdentity",
+        "GetParameter",
+        "CreateChangeSet",
+        "DescribeChangeSet",
+        "ExecuteChangeSet",
+        "DescribeStacks",
+        "DescribeStackEvents",
+    ] {
+        assert!(operations.contains(&expected), "{expected}: {operations:?}");
+    }
+    assert!(
+        operations.iter().any(|o| o.starts_with("S3 PUT")),
+        "the asset upload went through the proxy: {operations:?}"
+    );
+    let outcomes = |op: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|s| s.operation == op)
+            .map(|s| s.outcome.clone())
+            .collect()
+    };
+    assert_eq!(
+        outcomes("CreateChangeSet")[..3],
+        ["Throttling", "dropped", "forwarded"]
+    );
+    assert_eq!(
+        outcomes("DescribeStacks")[..2],
+        ["Throttling", "InternalFailure"]
+    );
+    assert_eq!(
+        outcomes("DescribeStackEvents")
+            .iter()
+            .filter(|o| *o == "ThrottlingException" || *o == "Throttling")
+            .count(),
+        7
+    );
+
+    moto.relax_auth();
+    assert!(moto.stack_names().contains(&"Retried".to_string()));
+}
+
+#[test]
+fn stack_events_that_cannot_be_read_fail_the_deploy_clearly() {
+    let work = tempfile::tempdir().expect("tmp");
+    let assembly = work.path().join("cdk.out");
+    synth_stack_with_file_asset(&assembly, "Unfollowed");
+    let moto = bootstrapped_moto(work.path());
+    let proxy = FaultProxy::start(&moto.endpoint, |request| {
+        if request.operation() == "DescribeStackEvents" {
+            Verdict::Throttle
+        } else {
+            Verdict::Forward
+        }
+    });
+    let before = snapshot(&assembly);
+
+    let (ok, stderr, elapsed) = deploy_through(&proxy.endpoint, work.path(), &assembly);
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("Unfollowed: reading the stack events failed 4 times in a row, giving up")
+            && stderr.contains("CloudFormation DescribeStackEvents failed")
+            && stderr.contains("run the command again to follow it"),
+        "{stderr}"
+    );
+    for n in 1..=3 {
+        assert!(
+            stderr.contains(&format!("trying again ({n} of 3)")),
+            "{stderr}"
+        );
+    }
+    assert!(elapsed < std::time::Duration::from_secs(120), "{elapsed:?}");
+    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
+    // Each failed poll was one call retried by the SDK (6 attempts).
+    let events = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.operation == "DescribeStackEvents")
+        .count();
+    assert!(events >= 4 * 6, "{events} DescribeStackEvents calls");
 }

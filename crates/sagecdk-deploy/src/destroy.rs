@@ -8,13 +8,12 @@
 use crate::environment::{AwsEnvironment, EnvironmentOptions};
 use crate::error::{DeployError, Result, aws};
 use crate::progress::{EventLines, Reporter};
-use crate::stack::{Backoff, EventMonitor, describe_stack, in_progress, wait_stable};
+use crate::stack::{EventMonitor, describe_stack, follow_operation, in_progress, wait_stable};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::StackStatus;
 use sagecdk_assembly::StackArtifact;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Options of `destroy`.
 #[derive(Debug, Clone)]
@@ -140,19 +139,8 @@ pub async fn delete_stack(
         .await
         .map_err(|e| aws("CloudFormation DeleteStack", e))?;
 
-    let mut backoff = Backoff::new(Duration::from_secs(2));
-    let last = loop {
-        monitor.poll(cfn).await;
-        // By id: a deleted stack still answers (DELETE_COMPLETE) instead of "does not exist".
-        let current = describe_stack(cfn, &id).await?;
-        match &current {
-            Some(s) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
-                backoff.wait().await;
-            }
-            _ => break current,
-        }
-    };
-    monitor.poll(cfn).await;
+    // By id: a deleted stack still answers (DELETE_COMPLETE) instead of "does not exist".
+    let last = follow_operation(cfn, &id, &mut monitor).await?;
     let Some(last) = last else {
         return Ok(true);
     };

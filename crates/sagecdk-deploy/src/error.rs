@@ -122,6 +122,21 @@ impl DeployError {
         }
     }
 
+    /// Whether the service answered with an error that may go away when the call is repeated
+    /// a little later (throttling, an internal or unavailable service). An endpoint that does
+    /// not answer at all is not counted: the SDK has already waited for it.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DeployError::Aws { code, message, .. } => {
+                code.as_deref().is_some_and(transient_code)
+                    || ["HTTP 500", "HTTP 502", "HTTP 503", "HTTP 504"]
+                        .iter()
+                        .any(|s| message.starts_with(s))
+            }
+            _ => false,
+        }
+    }
+
     /// Marks an unreachable-endpoint error as having interrupted the deployment of `stack`
     /// after `deployed`; other errors are returned as they are.
     pub fn interrupted(self, stack: &str, deployed: &[String]) -> DeployError {
@@ -170,6 +185,33 @@ fn resume_hint(stack: &str, deployed: &[String]) -> String {
         "The deployment stopped at stack {stack}{done}. CloudFormation finishes an operation it \
          has started on its own. To resume, run 'sagecdk deploy' again once the endpoint \
          answers: deployed stacks are skipped and a stack still in progress is waited for."
+    )
+}
+
+/// Error codes of throttling and of passing service trouble (the SDK's own retry classes).
+fn transient_code(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling"
+            | "ThrottlingException"
+            | "ThrottledException"
+            | "RequestThrottledException"
+            | "TooManyRequestsException"
+            | "ProvisionedThroughputExceededException"
+            | "TransactionInProgressException"
+            | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "RequestThrottled"
+            | "SlowDown"
+            | "PriorRequestNotComplete"
+            | "EC2ThrottledException"
+            | "InternalError"
+            | "InternalFailure"
+            | "InternalServerError"
+            | "ServiceUnavailable"
+            | "ServiceUnavailableException"
+            | "RequestTimeout"
+            | "RequestTimeoutException"
     )
 }
 

@@ -103,6 +103,53 @@ impl Backoff {
     }
 }
 
+/// How many polls in a row may fail with a transient error (each already retried by the SDK
+/// with backoff) before a polling loop gives up.
+pub(crate) const POLL_FAILURES_TOLERATED: u32 = 3;
+
+/// The consecutive failures of one polling loop: transient ones are reported and retried up
+/// to [`POLL_FAILURES_TOLERATED`], anything else ends the loop with the error.
+pub(crate) struct PollFailures {
+    what: String,
+    count: u32,
+}
+
+impl PollFailures {
+    /// Failures of polling `what` (e.g. "Stack X: reading its events").
+    pub(crate) fn new(what: impl Into<String>) -> Self {
+        PollFailures {
+            what: what.into(),
+            count: 0,
+        }
+    }
+
+    /// A poll succeeded.
+    pub(crate) fn reset(&mut self) {
+        self.count = 0;
+    }
+
+    /// A poll failed: `Ok` to poll again (after a warning), or the error to give up with.
+    pub(crate) fn absorb(&mut self, err: DeployError) -> Result<()> {
+        self.count += 1;
+        if !err.is_transient() {
+            return Err(err);
+        }
+        if self.count > POLL_FAILURES_TOLERATED {
+            return Err(DeployError::StackFailed(format!(
+                "{} failed {} times in a row, giving up: {err}. CloudFormation carries on with \
+                 the stack's operation on its own: run the command again to follow it, or check \
+                 the stack in the CloudFormation console",
+                self.what, self.count
+            )));
+        }
+        eprintln!(
+            "{} failed ({err}); trying again ({} of {POLL_FAILURES_TOLERATED})",
+            self.what, self.count
+        );
+        Ok(())
+    }
+}
+
 /// Current description of a stack, `None` when it does not exist.
 pub async fn describe_stack(
     cfn: &Client,
@@ -140,15 +187,43 @@ pub(crate) async fn wait_stable(
     name: &str,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
     let mut backoff = Backoff::new(Duration::from_secs(5));
+    let mut failures = PollFailures::new(format!("{name}: reading the stack status"));
     loop {
-        let stack = describe_stack(cfn, name).await?;
-        match &stack {
-            Some(s) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
-                backoff.wait().await;
+        match describe_stack(cfn, name).await {
+            Ok(Some(s)) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
+                failures.reset();
             }
-            _ => return Ok(stack),
+            Ok(stack) => return Ok(stack),
+            Err(e) => failures.absorb(e)?,
         }
+        backoff.wait().await;
     }
+}
+
+/// Follows the operation under way on stack `stack` (name or id) until it is no longer in
+/// progress: its events go to `monitor`, its status is polled with growing intervals. Returns
+/// the stack as it ended, `None` if it no longer exists.
+pub(crate) async fn follow_operation(
+    cfn: &Client,
+    stack: &str,
+    monitor: &mut EventMonitor<'_>,
+) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
+    let mut backoff = Backoff::new(Duration::from_secs(2));
+    let mut failures = PollFailures::new(format!("{stack}: reading the stack status"));
+    let last = loop {
+        monitor.poll(cfn).await?;
+        match describe_stack(cfn, stack).await {
+            Ok(Some(s)) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
+                failures.reset();
+            }
+            Ok(current) => break current,
+            Err(e) => failures.absorb(e)?,
+        }
+        backoff.wait().await;
+    };
+    // The last events name the failed resources and their reasons: read them for sure.
+    monitor.finish(cfn).await?;
+    Ok(last)
 }
 
 async fn delete_stack_and_wait(cfn: &Client, name: &str, role: Option<&str>) -> Result<()> {
@@ -317,14 +392,26 @@ pub(crate) async fn create_change_set(
     let id = created.id().unwrap_or(change_set_name).to_string();
 
     let mut backoff = Backoff::new(Duration::from_secs(5));
+    let mut failures = PollFailures::new(format!("{name}: reading change set {change_set_name}"));
     loop {
-        let cs = cfn
+        let described = cfn
             .describe_change_set()
             .stack_name(name)
             .change_set_name(&id)
             .send()
             .await
-            .map_err(|e| aws("CloudFormation DescribeChangeSet", e))?;
+            .map_err(|e| aws("CloudFormation DescribeChangeSet", e));
+        let cs = match described {
+            Ok(cs) => {
+                failures.reset();
+                cs
+            }
+            Err(e) => {
+                failures.absorb(e)?;
+                backoff.wait().await;
+                continue;
+            }
+        };
         match cs.status() {
             Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) | None => {
                 backoff.wait().await;
@@ -479,18 +566,7 @@ pub async fn deploy_stack(
 
     let total = changes + usize::from(update);
     let mut monitor = EventMonitor::new(name, total, created_at.unwrap_or(0), reporter);
-    let mut backoff = Backoff::new(Duration::from_secs(2));
-    let stack = loop {
-        monitor.poll(cfn).await;
-        let stack = describe_stack(cfn, name).await?;
-        match &stack {
-            Some(s) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
-                backoff.wait().await;
-            }
-            _ => break stack,
-        }
-    };
-    monitor.poll(cfn).await;
+    let stack = follow_operation(cfn, name, &mut monitor).await?;
     let Some(stack) = stack else {
         return Err(DeployError::StackFailed(format!(
             "Stack {name} disappeared during deployment"
@@ -548,6 +624,7 @@ pub(crate) struct EventMonitor<'a> {
     seen: HashSet<String>,
     completed: HashSet<String>,
     errors: Vec<String>,
+    failures: PollFailures,
     reporter: &'a dyn Reporter,
 }
 
@@ -563,6 +640,7 @@ impl<'a> EventMonitor<'a> {
             seen: HashSet::new(),
             completed: HashSet::new(),
             errors: Vec::new(),
+            failures: PollFailures::new(format!("{stack}: reading the stack events")),
             reporter,
         }
     }
@@ -594,20 +672,45 @@ impl<'a> EventMonitor<'a> {
         &self.errors
     }
 
-    pub(crate) async fn poll(&mut self, cfn: &Client) {
+    /// Reads and reports the new events. A transient failure is reported and left to the next
+    /// round, up to [`POLL_FAILURES_TOLERATED`] in a row; other failures are errors.
+    pub(crate) async fn poll(&mut self, cfn: &Client) -> Result<()> {
+        match self.read_new_events(cfn).await {
+            Ok(()) => {
+                self.failures.reset();
+                Ok(())
+            }
+            Err(e) => self.failures.absorb(e),
+        }
+    }
+
+    /// Polls until a round succeeds (transient failures tolerated as by [`EventMonitor::poll`]),
+    /// so that the last events of a finished operation are read.
+    pub(crate) async fn finish(&mut self, cfn: &Client) -> Result<()> {
+        let mut backoff = Backoff::new(Duration::from_secs(2));
+        loop {
+            match self.read_new_events(cfn).await {
+                Ok(()) => {
+                    self.failures.reset();
+                    return Ok(());
+                }
+                Err(e) => self.failures.absorb(e)?,
+            }
+            backoff.wait().await;
+        }
+    }
+
+    async fn read_new_events(&mut self, cfn: &Client) -> Result<()> {
         let mut new_events = Vec::new();
         let mut next: Option<String> = None;
         'pages: loop {
-            let Ok(page) = cfn
+            let page = cfn
                 .describe_stack_events()
                 .stack_name(&self.stack_id)
                 .set_next_token(next.clone())
                 .send()
                 .await
-            else {
-                // Events are informational: a failed poll is retried on the next round.
-                return;
-            };
+                .map_err(|e| aws("CloudFormation DescribeStackEvents", e))?;
             for e in page.stack_events() {
                 let id = e.event_id().unwrap_or_default().to_string();
                 let older = e.timestamp().is_some_and(|t| t.secs() < self.since);
@@ -627,6 +730,7 @@ impl<'a> EventMonitor<'a> {
             let activity = self.account(&e);
             self.reporter.activity(&activity);
         }
+        Ok(())
     }
 
     /// Counts one event (done resources, failures) and describes it.
@@ -783,6 +887,50 @@ mod tests {
             ["S"],
             "dropping ends the display"
         );
+    }
+
+    #[test]
+    fn polls_tolerate_a_few_transient_failures_in_a_row_only() {
+        let throttled = || DeployError::Aws {
+            operation: "CloudFormation DescribeStacks".into(),
+            code: Some("Throttling".into()),
+            message: "Rate exceeded".into(),
+        };
+        let mut failures = PollFailures::new("S: reading the stack status");
+        for _ in 0..POLL_FAILURES_TOLERATED {
+            assert!(failures.absorb(throttled()).is_ok());
+        }
+        failures.reset();
+        for _ in 0..POLL_FAILURES_TOLERATED {
+            assert!(failures.absorb(throttled()).is_ok());
+        }
+        let given_up = failures
+            .absorb(throttled())
+            .expect_err("gives up")
+            .to_string();
+        assert!(
+            given_up.starts_with("S: reading the stack status failed 4 times in a row, giving up")
+                && given_up.contains("Rate exceeded"),
+            "{given_up}"
+        );
+
+        let denied = DeployError::AccessDenied {
+            operation: "CloudFormation DescribeStacks".into(),
+            message: "no".into(),
+        };
+        let mut failures = PollFailures::new("S: reading the stack status");
+        assert!(matches!(
+            failures.absorb(denied),
+            Err(DeployError::AccessDenied { .. })
+        ));
+        let unreachable = DeployError::Unreachable {
+            operation: "CloudFormation DescribeStacks".into(),
+            cause: "connection refused".into(),
+        };
+        assert!(matches!(
+            failures.absorb(unreachable),
+            Err(DeployError::Unreachable { .. })
+        ));
     }
 
     #[test]
