@@ -82,6 +82,9 @@ pub struct BootstrapArgs {
     /// Create the change set but do not execute it.
     #[arg(long)]
     pub no_execute: bool,
+    /// Deploy even over a newer bootstrap stack (a downgrade) or a customized one.
+    #[arg(short, long)]
+    pub force: bool,
     /// Use this profile of the AWS shared config files.
     #[arg(long)]
     pub profile: Option<String>,
@@ -112,6 +115,9 @@ pub struct DeployArgs {
     /// Use this profile of the AWS shared config files.
     #[arg(long)]
     pub profile: Option<String>,
+    /// Name of the bootstrap stack, whose bucket takes templates too large to pass inline.
+    #[arg(long, default_value = "CDKToolkit")]
+    pub toolkit_stack_name: String,
 }
 
 /// Values of `--require-approval`.

@@ -3,12 +3,15 @@
 //!
 //! The template is sagecdk's own; it follows the AWS CDK's bootstrap contract (stack name,
 //! qualifier, resource and role names, version parameter and outputs), so assemblies of either
-//! tool deploy into an environment bootstrapped by either.
+//! tool deploy into an environment bootstrapped by either. Its logical ids are the CDK's, so
+//! either tool re-bootstrapping the other's stack updates the resources instead of replacing
+//! them; and, as the CDK does, re-bootstrapping keeps the deployed parameter values of options
+//! not given, and leaves a newer (or customized) bootstrap stack alone unless forced.
 
 use crate::environment::{AwsEnvironment, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
 use crate::progress::EventLines;
-use crate::stack::{DeployResult, StackDeployment, TemplateSource, deploy_stack};
+use crate::stack::{DeployResult, StackDeployment, TemplateSource, deploy_stack, describe_stack};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
@@ -28,6 +31,8 @@ pub struct BootstrapOptions {
     pub stack_name: String,
     /// Create the change set without executing it.
     pub no_execute: bool,
+    /// Deploy even over a newer bootstrap stack (a downgrade) or a customized variant.
+    pub force: bool,
 }
 
 impl Default for BootstrapOptions {
@@ -38,23 +43,42 @@ impl Default for BootstrapOptions {
             execution_policies: Vec::new(),
             stack_name: TOOLKIT_STACK_NAME.to_string(),
             no_execute: false,
+            force: false,
         }
     }
+}
+
+/// The variant of the AWS CDK's default bootstrap template (its `BootstrapVariant` parameter);
+/// other variants are customized templates, not overwritten unless forced.
+pub const DEFAULT_BOOTSTRAP_VARIANT: &str = "AWS CDK: Default Resources";
+
+/// The outcome of `bootstrap`.
+#[derive(Debug, Clone, Default)]
+pub struct BootstrapOutcome {
+    /// The deployment of the bootstrap stack (`no_op` when nothing changed, or when the stack
+    /// was left alone).
+    pub result: DeployResult,
+    /// Why the existing bootstrap stack was left alone (it is newer, or a customized variant),
+    /// when it was.
+    pub left_alone: Option<String>,
 }
 
 fn sub(s: &str) -> Value {
     json!({"Fn::Sub": s})
 }
 
-/// Trust policy for a role assumable by this account and the trusted accounts.
+/// Trust policy for a role assumable by this account and the trusted accounts (statements as
+/// in the CDK's template, so re-bootstrapping with either tool changes nothing here).
 fn account_trust() -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
+            {"Action": "sts:TagSession", "Effect": "Allow",
+             "Principal": {"AWS": {"Ref": "AWS::AccountId"}}},
+            {"Action": "sts:AssumeRole", "Effect": "Allow",
              "Principal": {"AWS": {"Ref": "AWS::AccountId"}}},
             {"Fn::If": ["HasTrustedAccounts",
-                {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
+                {"Action": "sts:AssumeRole", "Effect": "Allow",
                  "Principal": {"AWS": {"Ref": "TrustedAccounts"}}},
                 {"Ref": "AWS::NoValue"}]}
         ]
@@ -72,11 +96,14 @@ fn role(name_suffix: &str) -> Value {
     })
 }
 
-fn policy(name: &str, role: &str, statements: Value) -> Value {
+/// A role's default policy, named as in the CDK's template.
+fn default_policy(role_name: &str, role: &str, statements: Value) -> Value {
     json!({
         "Type": "AWS::IAM::Policy",
         "Properties": {
-            "PolicyName": sub(&format!("cdk-${{Qualifier}}-{name}")),
+            "PolicyName": sub(&format!(
+                "cdk-${{Qualifier}}-{role_name}-default-policy-${{AWS::AccountId}}-${{AWS::Region}}"
+            )),
             "Roles": [{"Ref": role}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}
         }
@@ -114,7 +141,7 @@ pub fn bootstrap_template() -> Value {
         "Type": "AWS::S3::BucketPolicy",
         "Properties": {
             "Bucket": {"Ref": "StagingBucket"},
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "PolicyDocument": {"Id": "AccessControl", "Version": "2012-10-17", "Statement": [{
                 "Sid": "AllowSSLRequestsOnly", "Effect": "Deny", "Action": "s3:*",
                 "Principal": "*",
                 "Resource": [bucket_arn.clone(), {"Fn::Join": ["", [bucket_arn.clone(), "/*"]]}],
@@ -140,9 +167,14 @@ pub fn bootstrap_template() -> Value {
         let mut r = role("lookup-role");
         r["Properties"]["ManagedPolicyArns"] =
             json!([sub("arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess")]);
+        r["Properties"]["Policies"] = json!([{
+            "PolicyName": "LookupRolePolicy",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "DontReadSecrets", "Effect": "Deny", "Action": ["kms:Decrypt"],
+                "Resource": "*"}]}
+        }]);
         r
     });
-    resources.insert("DeploymentActionRole".into(), role("deploy-role"));
     resources.insert(
         "CloudFormationExecutionRole".into(),
         json!({
@@ -158,8 +190,8 @@ pub fn bootstrap_template() -> Value {
             }
         }),
     );
-    resources.insert("FilePublishingRolePolicy".into(), policy(
-        "file-publishing-role-policy",
+    resources.insert("FilePublishingRoleDefaultPolicy".into(), default_policy(
+        "file-publishing-role",
         "FilePublishingRole",
         json!([{"Effect": "Allow",
             "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:GetEncryptionConfiguration",
@@ -172,9 +204,9 @@ pub fn bootstrap_template() -> Value {
              "Condition": {"StringEquals": {"kms:ViaService": sub("s3.${AWS::Region}.amazonaws.com")}}}]),
     ));
     resources.insert(
-        "ImagePublishingRolePolicy".into(),
-        policy(
-            "image-publishing-role-policy",
+        "ImagePublishingRoleDefaultPolicy".into(),
+        default_policy(
+            "image-publishing-role",
             "ImagePublishingRole",
             json!([{"Effect": "Allow",
             "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
@@ -185,10 +217,12 @@ pub fn bootstrap_template() -> Value {
             {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]),
         ),
     );
-    resources.insert("DeploymentActionRolePolicy".into(), policy(
-        "deploy-role-default-policy",
-        "DeploymentActionRole",
-        json!([
+    // The deployment role's policy is inline (named `default`), as in the CDK's template.
+    resources.insert("DeploymentActionRole".into(), {
+        let mut r = role("deploy-role");
+        r["Properties"]["Policies"] = json!([{
+            "PolicyName": "default",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
             {"Sid": "CloudFormationPermissions", "Effect": "Allow",
              "Action": ["cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
                         "cloudformation:DescribeChangeSet", "cloudformation:DescribeStacks",
@@ -207,8 +241,10 @@ pub fn bootstrap_template() -> Value {
             {"Sid": "ReadVersion", "Effect": "Allow",
              "Action": ["ssm:GetParameter", "ssm:GetParameters"],
              "Resource": sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CdkBootstrapVersion}")}
-        ]),
-    ));
+        ]}
+        }]);
+        r
+    });
     resources.insert(
         "CdkBootstrapVersion".into(),
         json!({
@@ -250,8 +286,138 @@ pub fn bootstrap_template() -> Value {
     })
 }
 
+/// The existing bootstrap stack: its parameter values and version.
+struct DeployedBootstrap {
+    parameters: IndexMap<String, String>,
+    version: Option<u32>,
+}
+
+/// Reads the bootstrap stack `name`, `None` when there is none. The version comes from the
+/// `BootstrapVersion` output, or, when the stack shows no outputs, from the version parameter
+/// of its qualifier.
+async fn deployed_bootstrap(
+    env: &AwsEnvironment,
+    cfn: &aws_sdk_cloudformation::Client,
+    name: &str,
+) -> Result<Option<DeployedBootstrap>> {
+    let Some(stack) = describe_stack(cfn, name).await? else {
+        return Ok(None);
+    };
+    if stack.stack_status().map(|s| s.as_str()) == Some("DELETE_COMPLETE") {
+        return Ok(None);
+    }
+    let parameters: IndexMap<String, String> = stack
+        .parameters()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_key()?.to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    let from_output = stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("BootstrapVersion"))
+        .and_then(|o| o.output_value())
+        .and_then(|v| v.trim().parse().ok());
+    let version = match from_output {
+        Some(v) => Some(v),
+        None => {
+            let qualifier = parameters
+                .get("Qualifier")
+                .filter(|q| !q.is_empty())
+                .map_or(crate::environment::DEFAULT_QUALIFIER, String::as_str);
+            let parameter = format!("/cdk-bootstrap/{qualifier}/version");
+            match aws_sdk_ssm::Client::new(env.base_config())
+                .get_parameter()
+                .name(&parameter)
+                .send()
+                .await
+            {
+                Ok(out) => out
+                    .parameter()
+                    .and_then(|p| p.value())
+                    .and_then(|v| v.trim().parse().ok()),
+                Err(e) => {
+                    let err = crate::error::aws("SSM GetParameter", e);
+                    if err.code() != Some("ParameterNotFound") {
+                        return Err(err);
+                    }
+                    None
+                }
+            }
+        }
+    };
+    Ok(Some(DeployedBootstrap {
+        parameters,
+        version,
+    }))
+}
+
+/// Why the deployed bootstrap stack must be left alone (unless forced): it is newer than this
+/// template, or a customized variant of the CDK's.
+fn reason_to_leave_alone(deployed: &DeployedBootstrap, stack_name: &str) -> Option<String> {
+    if let Some(version) = deployed.version.filter(|v| *v > BOOTSTRAP_VERSION) {
+        return Some(format!(
+            "the bootstrap stack {stack_name} is at version {version}, newer than version \
+             {BOOTSTRAP_VERSION} of this tool's template: not downgrading it (it already \
+             serves deployments needing version {BOOTSTRAP_VERSION}; pass --force to downgrade \
+             anyway)"
+        ));
+    }
+    match deployed.parameters.get("BootstrapVariant") {
+        Some(variant) if variant != DEFAULT_BOOTSTRAP_VARIANT => Some(format!(
+            "the bootstrap stack {stack_name} holds a customized template (variant \
+             '{variant}'): not overwriting it with the default resources (pass --force to \
+             overwrite it)"
+        )),
+        _ => None,
+    }
+}
+
+/// The parameter values: those given, and for options left empty the values the deployed
+/// stack has (as the CDK keeps them), so re-bootstrapping without `--trust` keeps the trusted
+/// accounts.
+fn parameter_values(
+    options: &BootstrapOptions,
+    previous: Option<&IndexMap<String, String>>,
+) -> IndexMap<String, String> {
+    let keep = |given: &[String], name: &str| {
+        if given.is_empty() {
+            previous
+                .and_then(|p| p.get(name))
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            given.join(",")
+        }
+    };
+    IndexMap::from([
+        ("Qualifier".to_string(), options.qualifier.clone()),
+        (
+            "TrustedAccounts".to_string(),
+            keep(&options.trusted_accounts, "TrustedAccounts"),
+        ),
+        (
+            "CloudFormationExecutionPolicies".to_string(),
+            keep(
+                &options.execution_policies,
+                "CloudFormationExecutionPolicies",
+            ),
+        ),
+    ])
+}
+
 /// Deploys (or updates) the bootstrap stack into `env` with the caller's credentials.
-pub async fn bootstrap(env: &AwsEnvironment, options: &BootstrapOptions) -> Result<DeployResult> {
+///
+/// As the AWS CDK does, a deployed stack that is newer than this template, or a customized
+/// variant, is left alone unless forced; options left empty keep the deployed values.
+pub async fn bootstrap(
+    env: &AwsEnvironment,
+    options: &BootstrapOptions,
+) -> Result<BootstrapOutcome> {
     let valid = !options.qualifier.is_empty()
         && options.qualifier.len() <= 10
         && options
@@ -264,22 +430,33 @@ pub async fn bootstrap(env: &AwsEnvironment, options: &BootstrapOptions) -> Resu
             options.qualifier
         )));
     }
+    let cfn = AwsEnvironment::cloudformation(env.base_config());
+    let deployed = deployed_bootstrap(env, &cfn, &options.stack_name).await?;
+    if let Some(reason) = deployed
+        .as_ref()
+        .and_then(|d| reason_to_leave_alone(d, &options.stack_name))
+    {
+        if !options.force {
+            eprintln!(" ⚠️  {reason}");
+            let stack = describe_stack(&cfn, &options.stack_name).await?;
+            return Ok(BootstrapOutcome {
+                result: DeployResult {
+                    stack_name: options.stack_name.clone(),
+                    stack_arn: stack.and_then(|s| s.stack_id().map(str::to_string)),
+                    no_op: true,
+                    ..DeployResult::default()
+                },
+                left_alone: Some(reason),
+            });
+        }
+        eprintln!(" ⚠️  {reason}; forced: deploying over it");
+    }
     let template = bootstrap_template();
     let body = serde_json::to_string_pretty(&template)
         .map_err(|e| DeployError::Invalid(format!("bootstrap template: {e}")))?;
-    let mut parameters = IndexMap::new();
-    parameters.insert("Qualifier".to_string(), options.qualifier.clone());
-    parameters.insert(
-        "TrustedAccounts".to_string(),
-        options.trusted_accounts.join(","),
-    );
-    parameters.insert(
-        "CloudFormationExecutionPolicies".to_string(),
-        options.execution_policies.join(","),
-    );
-    let cfn = AwsEnvironment::cloudformation(env.base_config());
+    let parameters = parameter_values(options, deployed.as_ref().map(|d| &d.parameters));
     eprintln!(" ⏳  Bootstrapping environment {}...", env.name());
-    deploy_stack(
+    let result = deploy_stack(
         &cfn,
         &StackDeployment {
             stack_name: options.stack_name.clone(),
@@ -294,7 +471,11 @@ pub async fn bootstrap(env: &AwsEnvironment, options: &BootstrapOptions) -> Resu
         },
         &EventLines::default(),
     )
-    .await
+    .await?;
+    Ok(BootstrapOutcome {
+        result,
+        left_alone: None,
+    })
 }
 
 #[cfg(test)]
@@ -312,6 +493,25 @@ mod tests {
         assert_eq!(
             r["ContainerAssetsRepository"]["Properties"]["ImageTagMutability"],
             "IMMUTABLE"
+        );
+        // Logical ids as in the CDK's template, so either tool updates the other's resources.
+        for id in [
+            "StagingBucket",
+            "StagingBucketPolicy",
+            "ContainerAssetsRepository",
+            "FilePublishingRoleDefaultPolicy",
+            "ImagePublishingRoleDefaultPolicy",
+            "CdkBootstrapVersion",
+        ] {
+            assert!(r[id].is_object(), "{id}");
+        }
+        assert_eq!(
+            r["FilePublishingRoleDefaultPolicy"]["Properties"]["PolicyName"]["Fn::Sub"],
+            "cdk-${Qualifier}-file-publishing-role-default-policy-${AWS::AccountId}-${AWS::Region}"
+        );
+        assert_eq!(
+            r["DeploymentActionRole"]["Properties"]["Policies"][0]["PolicyName"],
+            "default"
         );
         for (id, name) in [
             ("FilePublishingRole", "file-publishing-role"),
@@ -334,5 +534,61 @@ mod tests {
         ] {
             assert!(t["Outputs"][o].is_object(), "{o}");
         }
+    }
+}
+
+#[cfg(test)]
+mod reuse_tests {
+    use super::*;
+
+    #[test]
+    fn empty_options_keep_the_deployed_values() {
+        let previous = IndexMap::from([
+            ("Qualifier".to_string(), "old".to_string()),
+            ("TrustedAccounts".to_string(), "111122223333".to_string()),
+            (
+                "CloudFormationExecutionPolicies".to_string(),
+                "arn:aws:iam::aws:policy/PowerUserAccess".to_string(),
+            ),
+        ]);
+        let options = BootstrapOptions {
+            execution_policies: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            ..BootstrapOptions::default()
+        };
+        let values = parameter_values(&options, Some(&previous));
+        assert_eq!(values["Qualifier"], "hnb659fds");
+        assert_eq!(values["TrustedAccounts"], "111122223333");
+        assert_eq!(
+            values["CloudFormationExecutionPolicies"],
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        );
+        assert_eq!(parameter_values(&options, None)["TrustedAccounts"], "");
+    }
+
+    #[test]
+    fn newer_stacks_and_custom_variants_are_left_alone() {
+        let newer = DeployedBootstrap {
+            parameters: IndexMap::new(),
+            version: Some(BOOTSTRAP_VERSION + 3),
+        };
+        let reason = reason_to_leave_alone(&newer, "CDKToolkit").expect("left alone");
+        assert!(
+            reason.contains(&format!("version {}", BOOTSTRAP_VERSION + 3))
+                && reason.contains(&format!("version {BOOTSTRAP_VERSION} of this tool")),
+            "{reason}"
+        );
+        let same = DeployedBootstrap {
+            parameters: IndexMap::from([(
+                "BootstrapVariant".to_string(),
+                DEFAULT_BOOTSTRAP_VARIANT.to_string(),
+            )]),
+            version: Some(BOOTSTRAP_VERSION),
+        };
+        assert_eq!(reason_to_leave_alone(&same, "CDKToolkit"), None);
+        let custom = DeployedBootstrap {
+            parameters: IndexMap::from([("BootstrapVariant".to_string(), "Mine".to_string())]),
+            version: Some(1),
+        };
+        assert!(reason_to_leave_alone(&custom, "CDKToolkit").is_some());
     }
 }

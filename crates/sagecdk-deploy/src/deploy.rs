@@ -32,6 +32,9 @@ pub struct DeployOptions {
     pub reporter: Arc<dyn Reporter>,
     /// Part sizes and parallelism of asset publishing.
     pub assets: PublishOptions,
+    /// The bootstrap stack, whose bucket takes templates too large to pass inline (default
+    /// `CDKToolkit`).
+    pub toolkit_stack_name: String,
 }
 
 impl Default for DeployOptions {
@@ -43,6 +46,7 @@ impl Default for DeployOptions {
             require_approval: RequireApproval::Never,
             reporter: Arc::new(EventLines::default()),
             assets: PublishOptions::default(),
+            toolkit_stack_name: TOOLKIT_STACK_NAME.to_string(),
         }
     }
 }
@@ -249,11 +253,13 @@ pub(crate) fn stack_deployment(
     }
 }
 
-/// The template passed inline when small enough, else uploaded to the bootstrap bucket.
+/// The template passed inline when small enough, else uploaded to the bucket of the bootstrap
+/// stack `toolkit_stack_name`.
 pub(crate) async fn local_template_source(
     env: &AwsEnvironment,
     cfn: &aws_sdk_cloudformation::Client,
     stack: &StackArtifact,
+    toolkit_stack_name: &str,
 ) -> Result<TemplateSource> {
     let body = std::fs::read_to_string(&stack.template_path)
         .map_err(DeployError::io(&stack.template_path))?;
@@ -261,7 +267,7 @@ pub(crate) async fn local_template_source(
         Ok(TemplateSource::Body(body))
     } else {
         Ok(TemplateSource::Url(
-            upload_large_template(env, cfn, stack, &body).await?,
+            upload_large_template(env, cfn, stack, &body, toolkit_stack_name).await?,
         ))
     }
 }
@@ -373,7 +379,7 @@ async fn deploy_with_assets(
             &env.replace_placeholders(url),
             &env.region,
         )?),
-        None => local_template_source(env, &cfn, stack).await?,
+        None => local_template_source(env, &cfn, stack, &options.toolkit_stack_name).await?,
     };
     deploy_stack(
         &cfn,
@@ -383,33 +389,29 @@ async fn deploy_with_assets(
     .await
 }
 
-/// Uploads a template too large for `TemplateBody` to the bootstrap bucket.
+/// Uploads a template too large for `TemplateBody` to the bucket of the bootstrap stack
+/// `toolkit_stack_name`.
 async fn upload_large_template(
     env: &AwsEnvironment,
     cfn: &aws_sdk_cloudformation::Client,
     stack: &StackArtifact,
     body: &str,
+    toolkit_stack_name: &str,
 ) -> Result<String> {
     use sha2::Digest;
-    let toolkit = describe_stack(cfn, TOOLKIT_STACK_NAME).await?;
-    let bucket = toolkit
-        .as_ref()
-        .and_then(|s| {
-            s.outputs()
-                .iter()
-                .find(|o| o.output_key() == Some("BucketName"))
-                .and_then(|o| o.output_value())
-        })
+    let bucket = toolkit_bucket(cfn, toolkit_stack_name)
+        .await?
         .ok_or_else(|| {
             DeployError::NotBootstrapped(format!(
                 "The template of {} is larger than 50 KiB and must be uploaded to the bootstrap \
-                 bucket, but {} is not bootstrapped. Run 'sagecdk bootstrap {}'",
+                 bucket, but {} has no bootstrap stack named {toolkit_stack_name}. Run \
+                 'sagecdk bootstrap {}' (with --toolkit-stack-name {toolkit_stack_name} if \
+                 that is its name), or name the bootstrap stack with --toolkit-stack-name",
                 stack.display_name,
                 env.name(),
                 env.name()
             ))
-        })?
-        .to_string();
+        })?;
     let hash = sha2::Sha256::digest(body.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("cdk/{}/{hex}.json", stack.id);
@@ -423,6 +425,46 @@ async fn upload_large_template(
         .await
         .map_err(|e| crate::error::aws("S3 PutObject", e))?;
     s3_url_to_https(&format!("s3://{bucket}/{key}"), &env.region)
+}
+
+/// The staging bucket of the bootstrap stack `name`: its `BucketName` output, or, when the
+/// stack shows no outputs (yet), its `StagingBucket` resource. `None` without such a stack.
+async fn toolkit_bucket(
+    cfn: &aws_sdk_cloudformation::Client,
+    name: &str,
+) -> Result<Option<String>> {
+    let Some(toolkit) = describe_stack(cfn, name).await? else {
+        return Ok(None);
+    };
+    let output = toolkit
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("BucketName"))
+        .and_then(|o| o.output_value());
+    if let Some(bucket) = output {
+        return Ok(Some(bucket.to_string()));
+    }
+    let resource = cfn
+        .describe_stack_resource()
+        .stack_name(name)
+        .logical_resource_id("StagingBucket")
+        .send()
+        .await;
+    match resource {
+        Ok(out) => Ok(out
+            .stack_resource_detail()
+            .and_then(|r| r.physical_resource_id())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)),
+        Err(e) => {
+            let err = crate::error::aws("CloudFormation DescribeStackResource", e);
+            if err.to_string().contains("does not exist") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

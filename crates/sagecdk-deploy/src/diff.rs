@@ -669,7 +669,8 @@ async fn change_set_replacements(
             .await
             .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
     }
-    let source = local_template_source(env, &cfn, stack).await?;
+    let source =
+        local_template_source(env, &cfn, stack, crate::environment::TOOLKIT_STACK_NAME).await?;
     let deployment = stack_deployment(
         env,
         stack,

@@ -148,7 +148,7 @@ async fn bootstrap_deploy_redeploy_update() {
     let again = bootstrap(&env, &BootstrapOptions::default())
         .await
         .expect("bootstrap again");
-    assert!(again.no_op, "bootstrap again changes nothing");
+    assert!(again.result.no_op, "bootstrap again changes nothing");
     // (The local service leaves stack outputs of change-set deployments empty: check the
     // resources themselves.)
     AwsEnvironment::s3(env.base_config())

@@ -15,6 +15,7 @@ pub(crate) fn run(args: &BootstrapArgs) -> anyhow::Result<ExitCode> {
         execution_policies: args.execution_policies.clone(),
         stack_name: args.toolkit_stack_name.clone(),
         no_execute: args.no_execute,
+        force: args.force,
     };
     let targets = if args.environments.is_empty() {
         vec!["aws://unknown-account/unknown-region".to_string()]
@@ -24,8 +25,11 @@ pub(crate) fn run(args: &BootstrapArgs) -> anyhow::Result<ExitCode> {
     sagecdk_deploy::runtime()?.block_on(async {
         for target in &targets {
             let env = AwsEnvironment::resolve(&env_options, target).await?;
-            let result = bootstrap(&env, &options).await?;
-            let what = if result.change_set_pending {
+            let outcome = bootstrap(&env, &options).await?;
+            let result = &outcome.result;
+            let what = if outcome.left_alone.is_some() {
+                "left as it is"
+            } else if result.change_set_pending {
                 "change set created (not executed)"
             } else if result.no_op {
                 "bootstrapped (no changes)"

@@ -50,7 +50,8 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         force: args.force,
         require_approval: args.require_approval.into(),
         reporter: tracker.clone(),
-        assets: sagecdk_deploy::assets::PublishOptions::default(),
+        toolkit_stack_name: args.toolkit_stack_name.clone(),
+        ..DeployOptions::default()
     };
     let runtime = sagecdk_deploy::runtime()?;
     let outcome = runtime.block_on(async {
