@@ -258,7 +258,9 @@ fn synth_stack_with_file_asset(out: &Path, name: &str) {
         packaging: FileAssetPackaging::File,
         display_name: Some("Data".into()),
     });
+    // Named: moto fails the first creation of an unnamed parameter with an internal error.
     CfnResource::new(&stack, "Pointer", "AWS::SSM::Parameter").with_properties(cfn!({
+        "Name": (format!("/sagecdk-test/{name}/pointer")),
         "Type": "String",
         "Value": (location.s3_object_url)
     }));
@@ -679,4 +681,203 @@ fn stack_events_that_cannot_be_read_fail_the_deploy_clearly() {
         .filter(|s| s.operation == "DescribeStackEvents")
         .count();
     assert!(events >= 4 * 6, "{events} DescribeStackEvents calls");
+}
+
+/// What CloudFormation answers about a stack whose resource `Pointer` failed to create and
+/// which was rolled back, made from moto's answers about the same stack created successfully.
+/// moto cannot produce it itself: its ExecuteChangeSet applies a change set in the request and
+/// marks the stack `<TYPE>_COMPLETE` (moto/cloudformation/models.py, `execute_change_set`,
+/// "TODO: handle execution errors and implement rollback"); a resource that fails to create
+/// fails the ExecuteChangeSet call itself and leaves the stack in REVIEW_IN_PROGRESS, without
+/// a failed resource event.
+mod rollback {
+    pub(crate) const REASON: &str = "Resource handler returned message: \"Parameter value \
+                                     exceeds the maximum length\" (HandlerErrorCode: \
+                                     InvalidRequest)";
+    const STACK_REASON: &str = "The following resource(s) failed to create: [Pointer]. \
+                                Rollback requested by user.";
+
+    /// DescribeStacks: the stack rolled back.
+    pub(crate) fn stacks(body: String) -> String {
+        body.replace(
+            "<StackStatus>CREATE_COMPLETE</StackStatus>",
+            &format!(
+                "<StackStatus>ROLLBACK_COMPLETE</StackStatus>\
+                 <StackStatusReason>{STACK_REASON}</StackStatusReason>"
+            ),
+        )
+    }
+
+    /// DescribeStackEvents: the stack's CREATE_COMPLETE replaced by the failure and rollback
+    /// events (newest first, as CloudFormation lists them).
+    pub(crate) fn events(body: String) -> String {
+        let (Some(start), Some(end)) = (body.find("<StackEvents>"), body.find("</StackEvents>"))
+        else {
+            return body;
+        };
+        let start = start + "<StackEvents>".len();
+        let members: Vec<&str> = body[start..end]
+            .split_inclusive("</member>")
+            .filter(|m| !m.contains("<ResourceStatus>CREATE_COMPLETE</ResourceStatus>"))
+            .collect();
+        let Some(newest) = members.first() else {
+            return body;
+        };
+        let field = |tag: &str| crate::private_moto::xml_text(newest, tag).unwrap_or_default();
+        let (stack_id, stack_name, time) =
+            (field("StackId"), field("StackName"), field("Timestamp"));
+        let event = |n: u32, logical: &str, kind: &str, status: &str, reason: &str| {
+            let physical = if kind == "AWS::CloudFormation::Stack" {
+                stack_id.clone()
+            } else {
+                String::new()
+            };
+            format!(
+                "<member><StackId>{stack_id}</StackId><EventId>rollback-{n}</EventId>\
+                 <StackName>{stack_name}</StackName><LogicalResourceId>{logical}\
+                 </LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId>\
+                 <ResourceType>{kind}</ResourceType><Timestamp>{time}</Timestamp>\
+                 <ResourceStatus>{status}</ResourceStatus>\
+                 <ResourceStatusReason>{reason}</ResourceStatusReason></member>"
+            )
+        };
+        let escaped = REASON.replace('"', "&quot;");
+        let fabricated = [
+            event(
+                4,
+                &stack_name,
+                "AWS::CloudFormation::Stack",
+                "ROLLBACK_COMPLETE",
+                "",
+            ),
+            event(3, "Pointer", "AWS::SSM::Parameter", "DELETE_COMPLETE", ""),
+            event(
+                2,
+                &stack_name,
+                "AWS::CloudFormation::Stack",
+                "ROLLBACK_IN_PROGRESS",
+                STACK_REASON,
+            ),
+            event(
+                1,
+                "Pointer",
+                "AWS::SSM::Parameter",
+                "CREATE_FAILED",
+                &escaped,
+            ),
+            event(
+                0,
+                "Pointer",
+                "AWS::SSM::Parameter",
+                "CREATE_IN_PROGRESS",
+                "",
+            ),
+        ]
+        .concat();
+        format!(
+            "{}{fabricated}{}{}",
+            &body[..start],
+            members.concat(),
+            &body[end..]
+        )
+    }
+}
+
+#[test]
+fn a_failed_resource_is_reported_with_its_reason_and_the_rolled_back_stack_is_replaced() {
+    let work = tempfile::tempdir().expect("tmp");
+    let assembly = work.path().join("cdk.out");
+    synth_stack_with_file_asset(&assembly, "RolledBack");
+    let moto = bootstrapped_moto(work.path());
+    // Between the first execution of the change set and the deletion of the stack, the proxy
+    // answers for the stack as CloudFormation does after a failed creation.
+    #[derive(PartialEq)]
+    enum Phase {
+        Before,
+        RolledBack,
+        Deleted,
+    }
+    let mut phase = Phase::Before;
+    let proxy = FaultProxy::start(&moto.endpoint, move |request| {
+        let ours = request
+            .form("StackName")
+            .is_some_and(|s| s.contains("RolledBack"));
+        match (request.operation().as_str(), &phase) {
+            ("ExecuteChangeSet", Phase::Before) if ours => {
+                phase = Phase::RolledBack;
+                Verdict::Forward
+            }
+            ("DeleteStack", Phase::RolledBack) if ours => {
+                phase = Phase::Deleted;
+                Verdict::Forward
+            }
+            ("DescribeStacks", Phase::RolledBack) if ours => {
+                Verdict::Rewrite(Box::new(rollback::stacks))
+            }
+            ("DescribeStackEvents", Phase::RolledBack) if ours => {
+                Verdict::Rewrite(Box::new(rollback::events))
+            }
+            _ => Verdict::Forward,
+        }
+    });
+    let outputs = work.path().join("outputs.json");
+    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
+    let before = snapshot(&assembly);
+
+    let failed = failed_deploy(&proxy.endpoint, work.path(), &assembly, &outputs, &[], &[]);
+    assert!(
+        failed.contains(
+            "The stack named RolledBack failed creation and was rolled back: ROLLBACK_COMPLETE \
+             (The following resource(s) failed to create: [Pointer]. Rollback requested by user.)"
+        ) && failed.contains("deploy again: the rolled-back stack is deleted first"),
+        "{failed}"
+    );
+    assert!(
+        failed.contains(&format!(
+            "Failed resources:\n  Pointer: {}",
+            rollback::REASON
+        )),
+        "{failed}"
+    );
+    // The event lines show the failure as it happened.
+    assert!(
+        failed.lines().any(|l| l.contains("CREATE_FAILED")
+            && l.contains("AWS::SSM::Parameter")
+            && l.contains("Pointer")
+            && l.contains("Parameter value exceeds the maximum length")),
+        "{failed}"
+    );
+    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
+    assert_eq!(
+        std::fs::read_to_string(&outputs).expect("outputs"),
+        EARLIER_OUTPUTS,
+        "the outputs file is unchanged"
+    );
+
+    // Deploying again deletes the rolled-back stack and creates it anew.
+    let (ok, stderr, _) = deploy_through(&proxy.endpoint, work.path(), &assembly);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("RolledBack: stack failed creation earlier; deleting it before deploying")
+            && stderr.contains("RolledBack: creating CloudFormation changeset (CREATE)")
+            && stderr.contains("✅  RolledBack"),
+        "{stderr}"
+    );
+    let operations: Vec<String> = proxy
+        .seen()
+        .into_iter()
+        .map(|s| s.operation)
+        .filter(|o| ["ExecuteChangeSet", "DeleteStack", "CreateChangeSet"].contains(&o.as_str()))
+        .collect();
+    assert_eq!(
+        operations,
+        [
+            "CreateChangeSet",
+            "ExecuteChangeSet",
+            "DeleteStack",
+            "CreateChangeSet",
+            "ExecuteChangeSet"
+        ]
+    );
+    assert!(moto.stack_names().contains(&"RolledBack".to_string()));
 }

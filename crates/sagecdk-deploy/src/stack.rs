@@ -578,19 +578,26 @@ pub async fn deploy_stack(
             Ok(DeployResult::of(name, Some(&stack), false, false))
         }
         _ => {
-            let mut message = if matches!(status, "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED") {
-                format!(
-                    "The stack named {name} failed creation, it may need to be manually deleted \
-                     from the AWS console: {status}"
-                )
-            } else {
-                format!(
-                    "The stack named {name} failed to deploy: {status}{}",
-                    stack
-                        .stack_status_reason()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
-                )
+            let reason = stack
+                .stack_status_reason()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            let mut message = match status {
+                "ROLLBACK_COMPLETE" => format!(
+                    "The stack named {name} failed creation and was rolled back: \
+                     {status}{reason}. Fix the cause (see the failed resources) and deploy \
+                     again: the rolled-back stack is deleted first"
+                ),
+                "ROLLBACK_FAILED" => format!(
+                    "The stack named {name} failed creation and its rollback failed too: \
+                     {status}{reason}. Resources may be left over: deploy again to delete the \
+                     stack first, or delete it in the CloudFormation console"
+                ),
+                "UPDATE_ROLLBACK_COMPLETE" => format!(
+                    "The stack named {name} failed to update and was rolled back to its \
+                     previous state: {status}{reason}"
+                ),
+                _ => format!("The stack named {name} failed to deploy: {status}{reason}"),
             };
             if !monitor.errors.is_empty() {
                 message.push_str("\nFailed resources:");

@@ -99,6 +99,8 @@ pub(crate) struct Seen {
     pub(crate) operation: String,
     /// `forwarded`, `rewritten`, `dropped`, or the injected error code.
     pub(crate) outcome: String,
+    /// The HTTP status of the answer (0 when dropped).
+    pub(crate) status: u16,
 }
 
 type Rule = dyn FnMut(&Request) -> Verdict + Send;
@@ -172,11 +174,21 @@ fn serve(client: TcpStream, upstream: &str, rule: &Mutex<Box<Rule>>, log: &Mutex
                 log.lock().expect("log").push(Seen {
                     operation,
                     outcome: "dropped".into(),
+                    status: 0,
                 });
                 return;
             }
         };
-        log.lock().expect("log").push(Seen { operation, outcome });
+        let status = String::from_utf8_lossy(&response[..response.len().min(16)])
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        log.lock().expect("log").push(Seen {
+            operation,
+            outcome,
+            status,
+        });
         if client.write_all(&response).is_err() {
             return;
         }
