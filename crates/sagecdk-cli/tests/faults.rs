@@ -556,19 +556,29 @@ fn throttling_and_transient_errors_are_retried_and_the_deploy_succeeds() {
     synth_stack_with_file_asset(&assembly, "Retried");
     let moto = bootstrapped_moto(work.path());
     // The first call of every operation is throttled; the second CreateChangeSet loses its
-    // connection and the second DescribeStacks gets an internal error; DescribeStackEvents is
-    // throttled more often in a row than the SDK retries one call, so one poll of the events
-    // fails as a whole and is retried by the engine.
+    // connection and the second DescribeStacks gets an internal error. Once the change set is
+    // executing, DescribeStackEvents and DescribeStacks are each throttled more often in a row
+    // than the SDK retries one call, so one poll of the events and one of the stack status
+    // fail as a whole and are retried by the engine.
     let mut calls = std::collections::HashMap::<String, usize>::new();
+    let mut after_execute = std::collections::HashMap::<String, usize>::new();
     let proxy = FaultProxy::start(&moto.endpoint, move |request| {
         let operation = request.operation();
-        let n = calls.entry(operation.clone()).or_default();
-        *n += 1;
-        match (operation.as_str(), *n) {
-            (_, 1) => Verdict::Throttle,
-            ("CreateChangeSet", 2) => Verdict::Drop,
-            ("DescribeStacks", 2) => Verdict::Fail(500, "InternalFailure"),
-            ("DescribeStackEvents", 2..=7) => Verdict::Throttle,
+        let n = {
+            let n = calls.entry(operation.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let executing = calls.contains_key("ExecuteChangeSet");
+        let m = after_execute.entry(operation.clone()).or_default();
+        if executing {
+            *m += 1;
+        }
+        match (operation.as_str(), n, executing, *m) {
+            (_, 1, _, _) => Verdict::Throttle,
+            ("CreateChangeSet", 2, _, _) => Verdict::Drop,
+            ("DescribeStacks", 2, _, _) => Verdict::Fail(500, "InternalFailure"),
+            ("DescribeStackEvents" | "DescribeStacks", _, true, 1..=7) => Verdict::Throttle,
             _ => Verdict::Forward,
         }
     });
@@ -583,7 +593,13 @@ fn throttling_and_transient_errors_are_retried_and_the_deploy_succeeds() {
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Retried: reading the stack status failed (CloudFormation DescribeStacks failed: \
+             Rate exceeded (injected by the test proxy)); trying again (1 of 3)"
+        ),
+        "{stderr}"
+    );
 
     // Every operation was refused at first and then went through.
     let seen = proxy.seen();
@@ -631,13 +647,9 @@ fn throttling_and_transient_errors_are_retried_and_the_deploy_succeeds() {
         outcomes("DescribeStacks")[..2],
         ["Throttling", "InternalFailure"]
     );
-    assert_eq!(
-        outcomes("DescribeStackEvents")
-            .iter()
-            .filter(|o| *o == "ThrottlingException" || *o == "Throttling")
-            .count(),
-        7
-    );
+    let throttled = |op: &str| outcomes(op).iter().filter(|o| *o == "Throttling").count();
+    assert_eq!(throttled("DescribeStackEvents"), 7);
+    assert_eq!(throttled("DescribeStacks"), 1 + 7);
 
     moto.relax_auth();
     assert!(moto.stack_names().contains(&"Retried".to_string()));
