@@ -1,7 +1,8 @@
 //! `sagecdk deploy` and `diff` end to end against the local services of `scripts/services.sh`
 //! (moto server): approval of IAM changes (refused without a terminal, asked on a pseudo
-//! terminal), the progress bar on a terminal, the IAM tables and the change set of `diff`, and
-//! Ctrl-C during a deployment.
+//! terminal), the progress bar on a terminal, the IAM tables and the change set of `diff`,
+//! Ctrl-C during a deployment, `--no-execute` change sets, `--force`, credentials of a
+//! `--profile` from the shared config files, and `destroy` confirmed on a pseudo terminal.
 
 use sagecdk_core::{App, AppProps, CfnResource, Stack, StackProps, cfn};
 use sagecdk_deploy::{AwsEnvironment, EnvironmentOptions};
@@ -477,4 +478,245 @@ fn ctrl_c_stops_following_and_says_how_to_resume() {
         Some("CREATE_IN_PROGRESS")
     );
     delete_stacks(&cfn, &[&second, &first]);
+}
+
+/// A stack of `queues` queues (no IAM changes, so nothing needs approval).
+fn queue_stack(app: &App, name: &str, queues: usize) {
+    let stack = Stack::new(app, name, StackProps::default());
+    for i in 0..queues {
+        CfnResource::new(&stack, &format!("Queue{i}"), "AWS::SQS::Queue");
+    }
+}
+
+/// The change set `deploy --no-execute` leaves on stack `name`, which must be ready to run.
+fn assert_change_set_waits(cfn: &aws_sdk_cloudformation::Client, name: &str) {
+    let change_set = block_on(async {
+        cfn.describe_change_set()
+            .stack_name(name)
+            .change_set_name("cdk-deploy-change-set")
+            .send()
+            .await
+            .expect("the change set is left")
+    });
+    assert_eq!(
+        change_set.status().map(|s| s.as_str()),
+        Some("CREATE_COMPLETE")
+    );
+    assert_eq!(
+        change_set.execution_status().map(|s| s.as_str()),
+        Some("AVAILABLE")
+    );
+}
+
+fn resource_count(cfn: &aws_sdk_cloudformation::Client, name: &str) -> usize {
+    block_on(async {
+        cfn.list_stack_resources()
+            .stack_name(name)
+            .send()
+            .await
+            .expect("ListStackResources")
+            .stack_resource_summaries()
+            .len()
+    })
+}
+
+#[test]
+fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
+    bootstrapped();
+    let cfn = cloudformation();
+    let work = tempfile::tempdir().expect("tmp");
+    let (new, existing) = (
+        format!("SageCdkUxNoExecNew{}", std::process::id()),
+        format!("SageCdkUxNoExec{}", std::process::id()),
+    );
+
+    // A new stack: only the change set's placeholder stack exists, the change set waits.
+    let app = synth(work.path(), "new", |app| queue_stack(app, &new, 1));
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &new, "--no-execute", "--app"])
+        .arg(&app));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("changeset cdk-deploy-change-set created and waiting in review"),
+        "{err}"
+    );
+    assert!(!err.contains("executing changeset"), "{err}");
+    assert_eq!(
+        stack_status(&cfn, &new).as_deref(),
+        Some("REVIEW_IN_PROGRESS")
+    );
+    assert_change_set_waits(&cfn, &new);
+    delete_stacks(&cfn, &[&new]);
+
+    // A deployed stack: the update waits as a change set, the stack is unchanged until a
+    // deploy without --no-execute.
+    let v1 = synth(work.path(), "v1", |app| queue_stack(app, &existing, 1));
+    let v2 = synth(work.path(), "v2", |app| queue_stack(app, &existing, 2));
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &existing, "--app"])
+        .arg(&v1));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &existing, "--no-execute", "--app"])
+        .arg(&v2));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("executing changeset"), "{err}");
+    assert_change_set_waits(&cfn, &existing);
+    assert_eq!(
+        stack_status(&cfn, &existing).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    assert_eq!(resource_count(&cfn, &existing), 1);
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &existing, "--app"])
+        .arg(&v2));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stack_status(&cfn, &existing).as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+    assert_eq!(resource_count(&cfn, &existing), 2);
+
+    // Unchanged: the template asset is already published and the stack is skipped.
+    let template_asset = format!("{existing}: {existing} Template");
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &existing, "--app"])
+        .arg(&v2));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&template_asset) && l.ends_with("already published")),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipping deployment (template and parameters unchanged)"),
+        "{err}"
+    );
+
+    // --force: the asset is published again and the stack goes through a change set.
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &existing, "--force", "--app"])
+        .arg(&v2));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&template_asset) && l.ends_with("success: Published")),
+        "{err}"
+    );
+    assert!(
+        !err.contains("skipping deployment") && err.contains("creating CloudFormation changeset"),
+        "{err}"
+    );
+    delete_stacks(&cfn, &[&existing]);
+}
+
+#[test]
+fn profile_credentials_come_from_the_shared_config_files() {
+    bootstrapped();
+    let cfn = cloudformation();
+    let work = tempfile::tempdir().expect("tmp");
+    let name = format!("SageCdkUxProfile{}", std::process::id());
+    let app = synth(work.path(), "app", |app| queue_stack(app, &name, 1));
+    let config = work.path().join("aws-config");
+    let credentials = work.path().join("aws-credentials");
+    std::fs::write(&config, "[profile sagecdk-test]\nregion = us-west-2\n").expect("config");
+    std::fs::write(
+        &credentials,
+        "[sagecdk-test]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .expect("credentials");
+    // Only the files know the credentials and the region.
+    let with_files = |command: &mut Command| {
+        command
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+    };
+
+    let mut without = sagecdk(work.path());
+    with_files(&mut without);
+    let out = run(without.args(["deploy", &name, "--app"]).arg(&app));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(stack_status(&cfn, &name), None, "{err}");
+
+    let mut with = sagecdk(work.path());
+    with_files(&mut with);
+    let out = run(with
+        .args(["deploy", &name, "--profile", "sagecdk-test", "--app"])
+        .arg(&app));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+
+    // A profile that is not there fails clearly.
+    let mut unknown = sagecdk(work.path());
+    with_files(&mut unknown);
+    let out = run(unknown
+        .args(["deploy", &name, "--profile", "sagecdk-nope", "--app"])
+        .arg(&app));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Error: "), "{err}");
+    delete_stacks(&cfn, &[&name]);
+}
+
+#[test]
+fn destroy_on_a_terminal_asks_and_deletes_on_yes() {
+    bootstrapped();
+    let cfn = cloudformation();
+    let work = tempfile::tempdir().expect("tmp");
+    let name = format!("SageCdkUxDestroy{}", std::process::id());
+    let app = synth(work.path(), "app", |app| queue_stack(app, &name, 1));
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &name, "--app"])
+        .arg(&app));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    let app = app.to_str().expect("utf8");
+    let bin = env!("CARGO_BIN_EXE_sagecdk");
+
+    let (code, screen) = on_terminal(work.path(), &[bin, "destroy", &name, "--app", app], "n\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains(&format!("Are you sure you want to delete: {name} (y/n)?")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Destroy cancelled: nothing was deleted."),
+        "{screen}"
+    );
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+
+    let (code, screen) = on_terminal(work.path(), &[bin, "destroy", &name, "--app", app], "y\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains(&format!("Are you sure you want to delete: {name} (y/n)?")),
+        "{screen}"
+    );
+    assert!(
+        matches!(
+            stack_status(&cfn, &name).as_deref(),
+            None | Some("DELETE_COMPLETE")
+        ),
+        "deleted"
+    );
 }
