@@ -4,6 +4,8 @@
 //! NotAction, Condition, Effect, Principal, NotPrincipal, Resource, NotResource, Sid`;
 //! duplicate actions and resources removed and single-element lists written as scalars;
 //! identical statements written once (first occurrence kept); `Statement` before `Version`.
+//! A role's default policy also drops statements equal up to the order of their lists. With
+//! [`MINIMIZE_POLICIES`] in the context, statements are merged and lists sorted as the CDK does.
 //!
 //! ```
 //! use sagecdk_aws::iam::{PolicyStatement, Principal, Role, RoleProps};
@@ -14,13 +16,26 @@
 //! role.add_to_policy(PolicyStatement::allow().action("s3:GetObject").resource("*"));
 //! ```
 
+mod render;
+
 use indexmap::IndexMap;
+use render::RenderSettings;
 use sagecdk_core::{
-    Aws, CfnResource, Construct, Lazy, ResolveContext, Scope, Str, TagType, Value, fns,
+    Aspect, Aspects, Aws, CfnResource, Construct, Lazy, Scope, Str, TagType, Value, fns,
 };
-use serde_json::{Map as JsonMap, Value as Json};
+use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// Context flag: `true` merges the statements of every policy document and sorts their
+/// actions, resources and principals, as the AWS CDK does under the same flag (statements
+/// with the same effect, conditions and `Not…` sets are merged when their actions, resources
+/// or principals are the only difference; never statements with a `Sid`).
+pub const MINIMIZE_POLICIES: &str = "@aws-cdk/aws-iam:minimizePolicies";
+
+/// Context key: the estimated length of an ARN only known at deployment (default 150), used
+/// where the size of a merged statement is limited, as in the AWS CDK.
+pub const ARN_SIZE_ESTIMATE: &str = "@aws-cdk/aws-iam.arnSizeEstimate";
 
 /// Who a policy applies to (in trust policies) or who is granted.
 #[derive(Clone, Debug)]
@@ -281,69 +296,74 @@ impl PolicyDocument {
     }
 
     /// The document as a template value, rendered at synthesis (so statements added later are
-    /// included); absent when empty.
+    /// included); absent when empty. Statements are never merged here: see
+    /// [`PolicyDocument::to_value_in`].
     pub fn to_value(&self) -> Value {
+        self.render(Rc::new(RenderSettings::new(false)))
+    }
+
+    /// The document as a template value of a property of `scope` (the resource holding it):
+    /// with [`MINIMIZE_POLICIES`] set to `true` in `scope`'s context, statements are merged and
+    /// their lists sorted as the AWS CDK does.
+    pub fn to_value_in(&self, scope: &impl Scope) -> Value {
+        self.render_in(scope.node(), false)
+    }
+
+    /// Like [`PolicyDocument::to_value_in`]; `size_limited_pass` for a role's default policy.
+    fn render_in(&self, node: &Construct, size_limited_pass: bool) -> Value {
+        let settings = Rc::new(RenderSettings::new(size_limited_pass));
+        // The flags are read from the context just before synthesis, when it is complete; the
+        // aspect holds the settings, not the tree, so nothing forms a cycle.
+        Aspects::of(node).add(ReadPolicyFlags {
+            path: node.path(),
+            settings: settings.clone(),
+        });
+        self.render(settings)
+    }
+
+    fn render(&self, settings: Rc<RenderSettings>) -> Value {
         let statements = self.statements.clone();
         Value::Token(Lazy::any(move |ctx| {
             let list = statements.borrow();
             if list.is_empty() {
                 return None;
             }
-            Some(Value::from(render_document(&list, ctx)))
+            Some(Value::from(render::render_document(&list, ctx, &settings)))
         }))
     }
 }
 
-/// Resolves and normalizes statements like the CDK's `PostProcessPolicyDocument`.
-fn render_document(statements: &[PolicyStatement], ctx: &ResolveContext<'_>) -> Json {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for s in statements {
-        let Some(Json::Object(mut m)) = ctx.resolve(&s.to_value()) else {
-            continue;
-        };
-        for key in ["Action", "NotAction", "Resource", "NotResource"] {
-            if let Some(v) = m.get_mut(key) {
-                normalize_list(v);
-            }
-        }
-        for key in ["Principal", "NotPrincipal"] {
-            if let Some(Json::Object(p)) = m.get_mut(key) {
-                for v in p.values_mut() {
-                    normalize_list(v);
-                }
-            }
-        }
-        let text = statement_key(&Json::Object(m.clone()));
-        if seen.insert(text) {
-            out.push(Json::Object(m));
-        }
-    }
-    let mut doc = JsonMap::new();
-    doc.insert("Statement".into(), Json::Array(out));
-    doc.insert("Version".into(), Json::String("2012-10-17".into()));
-    Json::Object(doc)
+/// Reads the policy flags from the context of the construct rendering a document.
+struct ReadPolicyFlags {
+    path: String,
+    settings: Rc<RenderSettings>,
 }
 
-fn statement_key(v: &Json) -> String {
-    // Key order is fixed by construction, so serde_json's compact form identifies a statement.
-    v.to_string()
-}
-
-/// Removes duplicates (first kept) and writes a single element as a scalar.
-fn normalize_list(v: &mut Json) {
-    if let Json::Array(items) = v {
-        let mut unique: Vec<Json> = Vec::with_capacity(items.len());
-        for i in items.drain(..) {
-            if !unique.contains(&i) {
-                unique.push(i);
-            }
+impl Aspect for ReadPolicyFlags {
+    fn visit(&self, node: &Construct) {
+        if node.path() != self.path {
+            return;
         }
-        *v = if unique.len() == 1 {
-            unique.pop().unwrap_or(Json::Null)
-        } else {
-            Json::Array(unique)
-        };
+        let minimize = matches!(
+            node.try_get_context(MINIMIZE_POLICIES),
+            Some(Json::Bool(true))
+        );
+        self.settings.minimize.set(minimize);
+        if !minimize && !self.settings.size_limited_pass {
+            return;
+        }
+        match node.try_get_context(ARN_SIZE_ESTIMATE) {
+            None => {}
+            Some(Json::Number(n)) if n.as_u64().is_some() => {
+                let n = n.as_u64().unwrap_or_default();
+                self.settings
+                    .arn_estimate
+                    .set(usize::try_from(n).unwrap_or(usize::MAX));
+            }
+            Some(other) => node.add_error(format!(
+                "Context value {ARN_SIZE_ESTIMATE} should be a number, got {other}"
+            )),
+        }
     }
 }
 
@@ -452,7 +472,7 @@ impl Role {
         let managed = Rc::new(RefCell::new(props.managed_policies.clone()));
         let managed_view = managed.clone();
         // Properties in CloudFormation-name order, like a typed resource.
-        resource.set_property("AssumeRolePolicyDocument", trust.to_value());
+        resource.set_property("AssumeRolePolicyDocument", trust.to_value_in(&resource));
         if let Some(d) = &props.description {
             resource.set_property("Description", d.as_str());
         }
@@ -478,7 +498,7 @@ impl Role {
                 .iter()
                 .map(|(name, doc)| {
                     Value::object_from([
-                        ("PolicyDocument", doc.to_value()),
+                        ("PolicyDocument", doc.to_value_in(&resource)),
                         ("PolicyName", Value::from(name.as_str())),
                     ])
                 })
@@ -523,7 +543,7 @@ impl Role {
         let policy = match existing {
             Some(p) => p,
             None => {
-                let p = Policy::new(&self.node, "DefaultPolicy");
+                let p = Policy::create(&self.node, "DefaultPolicy", true);
                 p.attach_to_role(self.role_name());
                 *self.default_policy.borrow_mut() = Some(p.clone());
                 p
@@ -754,6 +774,12 @@ impl Scope for Policy {
 impl Policy {
     /// Creates an empty policy; it renders once it has statements.
     pub fn new(scope: &impl Scope, id: &str) -> Policy {
+        Policy::create(scope, id, false)
+    }
+
+    /// A policy; `role_default` for a role's default policy, which the CDK merges with a size
+    /// limit first (it may split such a policy).
+    fn create(scope: &impl Scope, id: &str, role_default: bool) -> Policy {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.Policy");
         let resource = CfnResource::with_fqn(
             &node,
@@ -763,7 +789,10 @@ impl Policy {
         );
         let document = PolicyDocument::new();
         let roles: Rc<RefCell<Vec<Str>>> = Rc::new(RefCell::new(Vec::new()));
-        resource.set_property("PolicyDocument", document.to_value());
+        resource.set_property(
+            "PolicyDocument",
+            document.render_in(resource.node(), role_default),
+        );
         let logical_id = resource.logical_id().to_value();
         // The CDK names the policy after its logical ID, keeping the last 128 characters.
         resource.set_property(
@@ -823,20 +852,5 @@ impl Policy {
     /// The policy document.
     pub fn document(&self) -> &PolicyDocument {
         &self.document
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalizing_lists_dedupes_and_collapses() {
-        let mut v = serde_json::json!(["a", "b", "a"]);
-        normalize_list(&mut v);
-        assert_eq!(v, serde_json::json!(["a", "b"]));
-        let mut v = serde_json::json!(["a", "a"]);
-        normalize_list(&mut v);
-        assert_eq!(v, serde_json::json!("a"));
     }
 }
