@@ -17,7 +17,10 @@
 //! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
 //! ```
 
-use sagecdk_cfn::ec2::{CfnSecurityGroup, CfnSecurityGroupProps};
+use sagecdk_cfn::ec2::{
+    CfnSecurityGroup, CfnSecurityGroupEgress, CfnSecurityGroupEgressProps, CfnSecurityGroupIngress,
+    CfnSecurityGroupIngressProps, CfnSecurityGroupProps,
+};
 use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, Value, cfn};
 use std::cell::RefCell;
 use std::fmt;
@@ -171,20 +174,6 @@ impl Peer {
     fn can_inline(&self) -> bool {
         !matches!(self, Peer::SecurityGroup { .. })
     }
-
-    /// The peer's keys of a rule: `Source…` for ingress, `Destination…` for egress.
-    fn rule_keys(&self, direction: Direction) -> Vec<(&'static str, Value)> {
-        let (prefix_list, group) = match direction {
-            Direction::Ingress => ("SourcePrefixListId", "SourceSecurityGroupId"),
-            Direction::Egress => ("DestinationPrefixListId", "DestinationSecurityGroupId"),
-        };
-        match self {
-            Peer::Ipv4(c) => vec![("CidrIp", Value::from(c.as_str()))],
-            Peer::Ipv6(c) => vec![("CidrIpv6", Value::from(c.as_str()))],
-            Peer::PrefixList(id) => vec![(prefix_list, Value::from(id.as_str()))],
-            Peer::SecurityGroup { group_id, .. } => vec![(group, group_id.to_value())],
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,29 +191,89 @@ impl Direction {
     }
 }
 
-/// One rule's properties, keys in the CDK's (alphabetical) order: inline in a group, or a
-/// separate resource naming its group.
-fn rule_properties(
-    peer: &Peer,
-    port: &Port,
-    description: &str,
-    direction: Direction,
-    group_id: Option<&Str>,
-) -> Value {
-    let mut keys: Vec<(&'static str, Value)> = peer.rule_keys(direction);
-    keys.push(("Description", Value::from(description)));
-    if let Some(from) = port.from {
-        keys.push(("FromPort", Value::from(from)));
+/// What a rule says: the one place a peer and a port become rule fields, whichever form the
+/// rule takes (inline in its group or a resource of its own).
+struct Rule<'a> {
+    peer: &'a Peer,
+    port: &'a Port,
+    description: &'a str,
+}
+
+impl Rule<'_> {
+    /// The rule inline in a group's `SecurityGroupIngress` / `SecurityGroupEgress`, keys in the
+    /// CDK's (alphabetical) order. Only address ranges and prefix lists are written inline.
+    fn inline_value(&self, direction: Direction) -> Value {
+        let mut keys: Vec<(&'static str, Value)> = Vec::new();
+        match (self.peer, direction) {
+            (Peer::Ipv4(c), _) => keys.push(("CidrIp", Value::from(c.as_str()))),
+            (Peer::Ipv6(c), _) => keys.push(("CidrIpv6", Value::from(c.as_str()))),
+            (Peer::PrefixList(id), Direction::Ingress) => {
+                keys.push(("SourcePrefixListId", Value::from(id.as_str())));
+            }
+            (Peer::PrefixList(id), Direction::Egress) => {
+                keys.push(("DestinationPrefixListId", Value::from(id.as_str())));
+            }
+            (Peer::SecurityGroup { group_id, .. }, Direction::Ingress) => {
+                keys.push(("SourceSecurityGroupId", group_id.to_value()));
+            }
+            (Peer::SecurityGroup { group_id, .. }, Direction::Egress) => {
+                keys.push(("DestinationSecurityGroupId", group_id.to_value()));
+            }
+        }
+        keys.push(("Description", Value::from(self.description)));
+        if let Some(from) = self.port.from {
+            keys.push(("FromPort", Value::from(from)));
+        }
+        keys.push(("IpProtocol", Value::from(self.port.protocol)));
+        if let Some(to) = self.port.to {
+            keys.push(("ToPort", Value::from(to)));
+        }
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        Value::object_from(keys)
     }
-    if let Some(group_id) = group_id {
-        keys.push(("GroupId", group_id.to_value()));
+
+    /// The rule as an `AWS::EC2::SecurityGroupIngress` of the group `group_id`.
+    fn ingress(&self, scope: &Construct, id: &str, group_id: &Str) {
+        let mut props = CfnSecurityGroupIngressProps::new(self.port.protocol)
+            .with_description(self.description)
+            .with_group_id(group_id.clone());
+        if let Some(from) = self.port.from {
+            props = props.with_from_port(from);
+        }
+        if let Some(to) = self.port.to {
+            props = props.with_to_port(to);
+        }
+        props = match self.peer {
+            Peer::Ipv4(c) => props.with_cidr_ip(c.as_str()),
+            Peer::Ipv6(c) => props.with_cidr_ipv6(c.as_str()),
+            Peer::PrefixList(id) => props.with_source_prefix_list_id(id.as_str()),
+            Peer::SecurityGroup { group_id, .. } => {
+                props.with_source_security_group_id(group_id.clone())
+            }
+        };
+        CfnSecurityGroupIngress::new(scope, id, props);
     }
-    keys.push(("IpProtocol", Value::from(port.protocol)));
-    if let Some(to) = port.to {
-        keys.push(("ToPort", Value::from(to)));
+
+    /// The rule as an `AWS::EC2::SecurityGroupEgress` of the group `group_id`.
+    fn egress(&self, scope: &Construct, id: &str, group_id: &Str) {
+        let mut props = CfnSecurityGroupEgressProps::new(group_id.clone(), self.port.protocol)
+            .with_description(self.description);
+        if let Some(from) = self.port.from {
+            props = props.with_from_port(from);
+        }
+        if let Some(to) = self.port.to {
+            props = props.with_to_port(to);
+        }
+        props = match self.peer {
+            Peer::Ipv4(c) => props.with_cidr_ip(c.as_str()),
+            Peer::Ipv6(c) => props.with_cidr_ipv6(c.as_str()),
+            Peer::PrefixList(id) => props.with_destination_prefix_list_id(id.as_str()),
+            Peer::SecurityGroup { group_id, .. } => {
+                props.with_destination_security_group_id(group_id.clone())
+            }
+        };
+        CfnSecurityGroupEgress::new(scope, id, props);
     }
-    keys.sort_by(|a, b| a.0.cmp(b.0));
-    Value::object_from(keys)
 }
 
 #[derive(Debug, Default)]
@@ -391,10 +440,15 @@ impl SecurityGroup {
             || format!("{} {}:{port}", direction.word(), peer.unique_id()),
             str::to_string,
         );
+        let rule = Rule {
+            peer,
+            port,
+            description: &description,
+        };
         if let Ownership::Owned { rules, .. } = &self.ownership
             && peer.can_inline()
         {
-            let rule = rule_properties(peer, port, &description, direction, None);
+            let value = rule.inline_value(direction);
             let key = format!("{peer:?} {port:?} {description}");
             let mut rules = rules.borrow_mut();
             let list = match direction {
@@ -402,7 +456,7 @@ impl SecurityGroup {
                 Direction::Egress => &mut rules.egress,
             };
             if !list.iter().any(|(k, _)| *k == key) {
-                list.push((key, rule));
+                list.push((key, value));
             }
             return;
         }
@@ -410,19 +464,10 @@ impl SecurityGroup {
         if self.node.try_find_child(&id).is_some() {
             return;
         }
-        let (resource_type, fqn) = match direction {
-            Direction::Ingress => (
-                "AWS::EC2::SecurityGroupIngress",
-                "sagecdk.aws_ec2.CfnSecurityGroupIngress",
-            ),
-            Direction::Egress => (
-                "AWS::EC2::SecurityGroupEgress",
-                "sagecdk.aws_ec2.CfnSecurityGroupEgress",
-            ),
-        };
-        CfnResource::with_fqn(&self.node, &id, resource_type, fqn).with_properties(
-            rule_properties(peer, port, &description, direction, Some(&self.group_id)),
-        );
+        match direction {
+            Direction::Ingress => rule.ingress(&self.node, &id, &self.group_id),
+            Direction::Egress => rule.egress(&self.node, &id, &self.group_id),
+        }
     }
 }
 

@@ -20,9 +20,9 @@ mod render;
 
 use indexmap::IndexMap;
 use render::RenderSettings;
-use sagecdk_core::{
-    Aspect, Aspects, Aws, CfnResource, Construct, Lazy, Scope, Str, TagType, Value, fns,
-};
+use sagecdk_cfn::iam::role::Policy as InlinePolicy;
+use sagecdk_cfn::iam::{CfnPolicy, CfnPolicyProps, CfnRole, CfnRoleProps};
+use sagecdk_core::{Aspect, Aspects, Aws, CfnResource, Construct, Lazy, Scope, Str, Value, fns};
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -460,55 +460,44 @@ impl Role {
     /// Creates a role.
     pub fn new(scope: &impl Scope, id: &str, props: RoleProps) -> Role {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.Role");
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::IAM::Role",
-            "sagecdk.aws_iam.CfnRole",
-        );
         let trust = PolicyDocument::with_statements([PolicyStatement::allow()
             .action("sts:AssumeRole")
             .principal(props.assumed_by.clone())]);
         let managed = Rc::new(RefCell::new(props.managed_policies.clone()));
         let managed_view = managed.clone();
-        // Properties in CloudFormation-name order, like a typed resource.
-        resource.set_property("AssumeRolePolicyDocument", trust.to_value_in(&resource));
+        let managed_arns = Lazy::any(move |_| {
+            let list = managed_view.borrow();
+            (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
+        });
+        let mut role_props =
+            CfnRoleProps::new(trust.to_value_in(&node)).with_managed_policy_arns(managed_arns);
         if let Some(d) = &props.description {
-            resource.set_property("Description", d.as_str());
+            role_props = role_props.with_description(d.as_str());
         }
-        resource.set_property(
-            "ManagedPolicyArns",
-            Lazy::any(move |_| {
-                let list = managed_view.borrow();
-                (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
-            }),
-        );
         if let Some(d) = props.max_session_duration {
-            resource.set_property("MaxSessionDuration", d);
+            role_props = role_props.with_max_session_duration(d);
         }
         if let Some(p) = &props.path {
-            resource.set_property("Path", p.as_str());
+            role_props = role_props.with_path(p.as_str());
         }
         if let Some(b) = &props.permissions_boundary {
-            resource.set_property("PermissionsBoundary", b.clone());
+            role_props = role_props.with_permissions_boundary(b.clone());
         }
         if !props.inline_policies.is_empty() {
-            let policies: Vec<Value> = props
-                .inline_policies
-                .iter()
-                .map(|(name, doc)| {
-                    Value::object_from([
-                        ("PolicyDocument", doc.to_value_in(&resource)),
-                        ("PolicyName", Value::from(name.as_str())),
-                    ])
-                })
-                .collect();
-            resource.set_property("Policies", Value::Array(policies));
+            role_props = role_props.with_policies(
+                props
+                    .inline_policies
+                    .iter()
+                    .map(|(name, doc)| InlinePolicy::new(doc.to_value_in(&node), name.as_str()))
+                    .collect::<Vec<_>>(),
+            );
         }
         if let Some(n) = &props.role_name {
-            resource.set_property("RoleName", n.as_str());
+            role_props = role_props.with_role_name(n.as_str());
         }
-        resource.enable_tags(TagType::Standard, "Tags");
+        let resource = CfnRole::new(&node, "Resource", role_props)
+            .resource()
+            .clone();
         Role {
             node,
             resource,
@@ -781,37 +770,35 @@ impl Policy {
     /// limit first (it may split such a policy).
     fn create(scope: &impl Scope, id: &str, role_default: bool) -> Policy {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.Policy");
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::IAM::Policy",
-            "sagecdk.aws_iam.CfnPolicy",
-        );
         let document = PolicyDocument::new();
         let roles: Rc<RefCell<Vec<Str>>> = Rc::new(RefCell::new(Vec::new()));
-        resource.set_property(
-            "PolicyDocument",
-            document.render_in(resource.node(), role_default),
-        );
-        let logical_id = resource.logical_id().to_value();
+        // The name is the resource's own logical ID, known once the resource exists.
+        let logical_id: Rc<RefCell<Option<Value>>> = Rc::new(RefCell::new(None));
+        let logical_id_view = logical_id.clone();
         // The CDK names the policy after its logical ID, keeping the last 128 characters.
-        resource.set_property(
-            "PolicyName",
-            Lazy::any(move |ctx| {
-                let id = ctx.resolve(&logical_id)?;
-                let id = id.as_str()?.to_string();
-                let start = id.len().saturating_sub(128);
-                Some(Value::String(id[start..].to_string()))
-            }),
-        );
+        let policy_name = Lazy::any(move |ctx| {
+            let id = ctx.resolve(logical_id_view.borrow().as_ref()?)?;
+            let id = id.as_str()?.to_string();
+            let start = id.len().saturating_sub(128);
+            Some(Value::String(id[start..].to_string()))
+        });
         let roles_view = roles.clone();
-        resource.set_property(
-            "Roles",
-            Lazy::any(move |_| {
-                let list = roles_view.borrow();
-                (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
-            }),
-        );
+        let role_names = Lazy::any(move |_| {
+            let list = roles_view.borrow();
+            (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
+        });
+        let resource = CfnPolicy::new(
+            &node,
+            "Resource",
+            CfnPolicyProps::new(
+                document.render_in(&node, role_default),
+                policy_name.to_str(),
+            )
+            .with_roles(role_names),
+        )
+        .resource()
+        .clone();
+        *logical_id.borrow_mut() = Some(resource.logical_id().to_value());
         let doc = document.clone();
         node.add_validation(move |_| {
             if doc.is_empty() {

@@ -1,9 +1,8 @@
 //! S3 buckets: new (`MyBucket/Resource`) or imported by name, with read grants and object URLs.
 
 use crate::iam::{Grant, Grantable};
-use sagecdk_core::{
-    ArnComponents, CfnResource, Construct, RemovalPolicy, Scope, Stack, Str, TagType,
-};
+use sagecdk_cfn::s3::{CfnBucket, CfnBucketProps};
+use sagecdk_core::{ArnComponents, CfnResource, Construct, RemovalPolicy, Scope, Stack, Str};
 
 /// A bucket of this app or an existing one.
 #[derive(Clone, Debug)]
@@ -34,14 +33,10 @@ impl Bucket {
     /// A new bucket, retained when removed from the stack (the CDK's default).
     pub fn new(scope: &impl Scope, id: &str) -> Bucket {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_s3.Bucket");
-        let resource = CfnResource::with_fqn(
-            &node,
-            "Resource",
-            "AWS::S3::Bucket",
-            "sagecdk.aws_s3.CfnBucket",
-        );
+        let resource = CfnBucket::new(&node, "Resource", CfnBucketProps::new())
+            .resource()
+            .clone();
         resource.apply_removal_policy(RemovalPolicy::Retain);
-        resource.enable_tags(TagType::Standard, "Tags");
         let (region, url_suffix) = stack_of(&node).map_or((Str::default(), Str::default()), |s| {
             (s.region(), s.url_suffix())
         });

@@ -569,7 +569,7 @@ fn the_arn_size_estimate_comes_from_the_context() {
     let err = Template::try_from_stack(&stack).expect_err("invalid estimate");
     assert!(
         err.to_string().contains(
-            "[Stack/Role/DefaultPolicy/Resource] Context value @aws-cdk/aws-iam.arnSizeEstimate should be a number, got \"big\""
+            "[Stack/Role/DefaultPolicy] Context value @aws-cdk/aws-iam.arnSizeEstimate should be a number, got \"big\""
         ),
         "{err}"
     );
