@@ -222,6 +222,14 @@ impl Alarm {
                 props.evaluation_periods
             ));
         }
+        // CloudWatch accepts high-resolution periods of 1, 5, 10 and 30 seconds, otherwise
+        // whole minutes (the CDK refuses other metric periods the same way).
+        if ![1, 5, 10, 30].contains(&metric.period) && !metric.period.is_multiple_of(60) {
+            node.add_error(format!(
+                "'period' must be 1, 5, 10, 30, or a multiple of 60 seconds, received {}",
+                metric.period
+            ));
+        }
         let actions = Rc::new(RefCell::new(AlarmActions {
             alarm: props.alarm_actions.clone(),
             ok: props.ok_actions.clone(),
