@@ -302,9 +302,9 @@ impl PolicyDocument {
         self.render(Rc::new(RenderSettings::new(false)))
     }
 
-    /// The document as a template value of a property of `scope` (the resource holding it):
-    /// with [`MINIMIZE_POLICIES`] set to `true` in `scope`'s context, statements are merged and
-    /// their lists sorted as the AWS CDK does.
+    /// The document as a template value of a resource in `scope` (the resource, or the
+    /// construct owning it): with [`MINIMIZE_POLICIES`] set to `true` in `scope`'s context when
+    /// the app is synthesized, statements are merged and their lists sorted as the AWS CDK does.
     pub fn to_value_in(&self, scope: &impl Scope) -> Value {
         self.render_in(scope.node(), false)
     }
