@@ -11,7 +11,7 @@
 
 use crate::iam::{Grant, Grantable};
 use crate::kms::Key;
-use sagecdk_cfn::sns::{CfnTopic, CfnTopicProps};
+use sagecdk_cfn::sns::{CfnSubscription, CfnSubscriptionProps, CfnTopic, CfnTopicProps};
 use sagecdk_core::{CfnResource, Construct, Scope, Str};
 
 /// Options of a [`Topic`].
@@ -138,19 +138,15 @@ impl Topic {
     }
 
     /// Subscribes an endpoint: `<topic>/<endpoint>/Resource` (`Queue` or `Function` for ARNs).
-    pub fn add_subscription(&self, subscription: Subscription) -> CfnResource {
+    /// Literal values are checked against the `AWS::SNS::Subscription` schema at synthesis.
+    pub fn add_subscription(&self, subscription: Subscription) -> CfnSubscription {
         let (protocol, endpoint, id) = subscription.protocol_and_endpoint();
         let scope = Construct::with_fqn(&self.node, &id, "sagecdk.aws_sns.Subscription");
-        let resource = CfnResource::with_fqn(
+        CfnSubscription::new(
             &scope,
             "Resource",
-            "AWS::SNS::Subscription",
-            "sagecdk.aws_sns.CfnSubscription",
-        );
-        resource.set_property("Endpoint", endpoint);
-        resource.set_property("Protocol", protocol);
-        resource.set_property("TopicArn", self.topic_arn());
-        resource
+            CfnSubscriptionProps::new(protocol, self.topic_arn()).with_endpoint(endpoint),
+        )
     }
 
     /// Allows publishing to the topic.

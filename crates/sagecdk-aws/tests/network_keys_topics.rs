@@ -258,6 +258,45 @@ fn topics_subscriptions_and_alarm_actions() {
 }
 
 #[test]
+fn subscriptions_are_typed_resources_checked_against_the_schema() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let topic = Topic::from_topic_arn(&s, "Pager", "arn:aws:sns:us-west-2:123456789012:pager");
+    let sqs = topic.add_subscription(Subscription::SqsQueue(
+        "arn:aws:sqs:us-west-2:123456789012:q".into(),
+    ));
+    let web = topic.add_subscription(Subscription::Url("http://example.com/hook".into()));
+    assert_eq!(sqs.node().path(), "S/Pager/Queue/Resource");
+    assert_eq!(
+        web.node().path(),
+        "S/Pager/http:----example.com--hook/Resource"
+    );
+    let t = Template::from_stack(&s);
+    t.assert_resource_count_is("AWS::SNS::Subscription", 2);
+    t.assert_has_resource_properties(
+        "AWS::SNS::Subscription",
+        pattern!({"Endpoint": "arn:aws:sqs:us-west-2:123456789012:q", "Protocol": "sqs", "TopicArn": "arn:aws:sns:us-west-2:123456789012:pager"}),
+    );
+    t.assert_has_resource_properties(
+        "AWS::SNS::Subscription",
+        pattern!({"Endpoint": "http://example.com/hook", "Protocol": "http"}),
+    );
+
+    // Properties added through the escape hatch are checked at synthesis too.
+    let app = App::for_tests();
+    let s = stack(&app);
+    let topic = Topic::new(&s, "Alarms", TopicProps::default());
+    let sub = topic.add_subscription(Subscription::Email("oncall@example.com".into()));
+    sub.resource().set_property("Protocoll", "email");
+    let err = Template::try_from_stack(&s).unwrap_err().to_string();
+    assert!(
+        err.contains("S/Alarms/oncall@example.com/Resource") && err.contains("Protocoll"),
+        "{err}"
+    );
+    assert!(err.contains("unknown property"), "{err}");
+}
+
+#[test]
 fn the_open_side_of_a_connection_is_skipped_without_a_warning() {
     let app = App::for_tests();
     let s = stack(&app);
