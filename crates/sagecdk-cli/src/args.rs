@@ -67,9 +67,10 @@ pub struct BootstrapArgs {
     /// Environments as aws://ACCOUNT/REGION. Default: the account and region of the current
     /// credentials.
     pub environments: Vec<String>,
-    /// Qualifier distinguishing several bootstrap stacks in one environment.
-    #[arg(long, default_value = "hnb659fds")]
-    pub qualifier: String,
+    /// Qualifier distinguishing several bootstrap stacks in one environment. Default: the
+    /// deployed bootstrap stack's, for a new one `hnb659fds`.
+    #[arg(long)]
+    pub qualifier: Option<String>,
     /// Accounts allowed to deploy into the environment (repeatable).
     #[arg(long = "trust", value_name = "ACCOUNT")]
     pub trust: Vec<String>,

@@ -6,12 +6,15 @@
 //! tool deploy into an environment bootstrapped by either. Its logical ids are the CDK's, so
 //! either tool re-bootstrapping the other's stack updates the resources instead of replacing
 //! them; and, as the CDK does, re-bootstrapping keeps the deployed parameter values of options
-//! not given, and leaves a newer (or customized) bootstrap stack alone unless forced.
+//! not given (the qualifier too), and leaves a newer (or customized) bootstrap stack alone
+//! unless forced.
 
 use crate::environment::{AwsEnvironment, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
 use crate::progress::EventLines;
-use crate::stack::{DeployResult, StackDeployment, TemplateSource, deploy_stack, describe_stack};
+use crate::stack::{
+    DeployResult, ParameterValue, StackDeployment, TemplateSource, deploy_stack, describe_stack,
+};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
@@ -21,8 +24,8 @@ pub const BOOTSTRAP_VERSION: u32 = 27;
 /// Options of `bootstrap`.
 #[derive(Debug, Clone)]
 pub struct BootstrapOptions {
-    /// Resource name qualifier (default `hnb659fds`).
-    pub qualifier: String,
+    /// Resource name qualifier. Default: the deployed stack's, for a new stack `hnb659fds`.
+    pub qualifier: Option<String>,
     /// Accounts allowed to deploy into this environment.
     pub trusted_accounts: Vec<String>,
     /// Managed policies of the CloudFormation execution role (default AdministratorAccess).
@@ -38,7 +41,7 @@ pub struct BootstrapOptions {
 impl Default for BootstrapOptions {
     fn default() -> Self {
         BootstrapOptions {
-            qualifier: crate::environment::DEFAULT_QUALIFIER.to_string(),
+            qualifier: None,
             trusted_accounts: Vec::new(),
             execution_policies: Vec::new(),
             stack_name: TOOLKIT_STACK_NAME.to_string(),
@@ -377,35 +380,24 @@ fn reason_to_leave_alone(deployed: &DeployedBootstrap, stack_name: &str) -> Opti
     }
 }
 
-/// The parameter values: those given, and for options left empty the values the deployed
-/// stack has (as the CDK keeps them), so re-bootstrapping without `--trust` keeps the trusted
-/// accounts.
-fn parameter_values(
-    options: &BootstrapOptions,
-    previous: Option<&IndexMap<String, String>>,
-) -> IndexMap<String, String> {
-    let keep = |given: &[String], name: &str| {
-        if given.is_empty() {
-            previous
-                .and_then(|p| p.get(name))
-                .cloned()
-                .unwrap_or_default()
-        } else {
-            given.join(",")
-        }
-    };
+/// The parameter values: those given; for options left out, the deployed stack's values are
+/// kept (as the CDK keeps them) with `UsePreviousValue` rather than sent again as read, since
+/// CloudFormation may show a value differently from how it was given (some implementations
+/// show a list as `['…']`, which sent back would be nested once more on each run). A new
+/// stack gets the template's defaults for them.
+fn parameter_values(options: &BootstrapOptions) -> IndexMap<String, ParameterValue> {
+    let given =
+        |value: Option<String>| value.map_or(ParameterValue::Previous, ParameterValue::Value);
+    let list = |values: &[String]| (!values.is_empty()).then(|| values.join(","));
     IndexMap::from([
-        ("Qualifier".to_string(), options.qualifier.clone()),
+        ("Qualifier".to_string(), given(options.qualifier.clone())),
         (
             "TrustedAccounts".to_string(),
-            keep(&options.trusted_accounts, "TrustedAccounts"),
+            given(list(&options.trusted_accounts)),
         ),
         (
             "CloudFormationExecutionPolicies".to_string(),
-            keep(
-                &options.execution_policies,
-                "CloudFormationExecutionPolicies",
-            ),
+            given(list(&options.execution_policies)),
         ),
     ])
 }
@@ -418,17 +410,17 @@ pub async fn bootstrap(
     env: &AwsEnvironment,
     options: &BootstrapOptions,
 ) -> Result<BootstrapOutcome> {
-    let valid = !options.qualifier.is_empty()
-        && options.qualifier.len() <= 10
-        && options
-            .qualifier
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid {
-        return Err(DeployError::Invalid(format!(
-            "invalid qualifier '{}': use 1 to 10 letters, digits, '_' or '-'",
-            options.qualifier
-        )));
+    if let Some(qualifier) = &options.qualifier {
+        let valid = !qualifier.is_empty()
+            && qualifier.len() <= 10
+            && qualifier
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
+            return Err(DeployError::Invalid(format!(
+                "invalid qualifier '{qualifier}': use 1 to 10 letters, digits, '_' or '-'"
+            )));
+        }
     }
     let cfn = AwsEnvironment::cloudformation(env.base_config());
     let deployed = deployed_bootstrap(env, &cfn, &options.stack_name).await?;
@@ -454,7 +446,7 @@ pub async fn bootstrap(
     let template = bootstrap_template();
     let body = serde_json::to_string_pretty(&template)
         .map_err(|e| DeployError::Invalid(format!("bootstrap template: {e}")))?;
-    let parameters = parameter_values(options, deployed.as_ref().map(|d| &d.parameters));
+    let parameters = parameter_values(options);
     eprintln!(" ⏳  Bootstrapping environment {}...", env.name());
     let result = deploy_stack(
         &cfn,
@@ -542,27 +534,33 @@ mod reuse_tests {
     use super::*;
 
     #[test]
-    fn empty_options_keep_the_deployed_values() {
-        let previous = IndexMap::from([
-            ("Qualifier".to_string(), "old".to_string()),
-            ("TrustedAccounts".to_string(), "111122223333".to_string()),
-            (
-                "CloudFormationExecutionPolicies".to_string(),
-                "arn:aws:iam::aws:policy/PowerUserAccess".to_string(),
-            ),
-        ]);
+    fn options_left_out_keep_the_deployed_values() {
         let options = BootstrapOptions {
-            execution_policies: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            execution_policies: vec![
+                "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+                "arn:aws:iam::aws:policy/PowerUserAccess".into(),
+            ],
             ..BootstrapOptions::default()
         };
-        let values = parameter_values(&options, Some(&previous));
-        assert_eq!(values["Qualifier"], "hnb659fds");
-        assert_eq!(values["TrustedAccounts"], "111122223333");
+        let values = parameter_values(&options);
+        assert_eq!(values["Qualifier"], ParameterValue::Previous);
+        assert_eq!(values["TrustedAccounts"], ParameterValue::Previous);
         assert_eq!(
             values["CloudFormationExecutionPolicies"],
-            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+            ParameterValue::from(
+                "arn:aws:iam::aws:policy/ReadOnlyAccess,arn:aws:iam::aws:policy/PowerUserAccess"
+            )
         );
-        assert_eq!(parameter_values(&options, None)["TrustedAccounts"], "");
+        let given = parameter_values(&BootstrapOptions {
+            qualifier: Some("mine".into()),
+            trusted_accounts: vec!["111122223333".into()],
+            ..BootstrapOptions::default()
+        });
+        assert_eq!(given["Qualifier"], ParameterValue::from("mine"));
+        assert_eq!(
+            given["TrustedAccounts"],
+            ParameterValue::from("111122223333")
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@ use crate::error::{DeployError, Result};
 use crate::progress::{ApprovalRequest, EventLines, Reporter, StackPhase};
 use crate::security::{RequireApproval, security_diff};
 use crate::stack::{
-    DeployResult, MAX_TEMPLATE_BODY, StackDeployment, TemplateSource, deploy_stack, describe_stack,
+    DeployResult, MAX_TEMPLATE_BODY, ParameterValue, StackDeployment, TemplateSource, deploy_stack,
+    describe_stack,
 };
 use sagecdk_assembly::{CloudAssembly, StackArtifact};
 use std::collections::HashMap;
@@ -241,7 +242,12 @@ pub(crate) fn stack_deployment(
         stack_name: stack.stack_name().to_string(),
         template,
         source,
-        parameters: props.parameters.clone().unwrap_or_default(),
+        parameters: props
+            .parameters
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), ParameterValue::Value(v.clone())))
+            .collect(),
         tags: props.tags.clone().unwrap_or_default(),
         execution_role_arn: props
             .cloud_formation_execution_role_arn

@@ -7,6 +7,7 @@ use aws_sdk_cloudformation::types::{
     Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, Tag,
 };
 use indexmap::IndexMap;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -24,6 +25,30 @@ pub enum TemplateSource {
     Body(String),
 }
 
+/// The value a deployment gives a template parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    /// This value.
+    Value(String),
+    /// The value the deployed stack has (CloudFormation's `UsePreviousValue`), so that a value
+    /// CloudFormation shows differently from how it was given (masked `NoEcho` values, lists on
+    /// some implementations) is kept as it is. When the stack is created, or has no such
+    /// parameter yet, the parameter is left out: the template's default applies.
+    Previous,
+}
+
+impl From<String> for ParameterValue {
+    fn from(value: String) -> Self {
+        ParameterValue::Value(value)
+    }
+}
+
+impl From<&str> for ParameterValue {
+    fn from(value: &str) -> Self {
+        ParameterValue::Value(value.to_string())
+    }
+}
+
 /// What to deploy.
 #[derive(Debug, Clone)]
 pub struct StackDeployment {
@@ -34,7 +59,7 @@ pub struct StackDeployment {
     /// Where CloudFormation gets the template.
     pub source: TemplateSource,
     /// Parameter values.
-    pub parameters: IndexMap<String, String>,
+    pub parameters: IndexMap<String, ParameterValue>,
     /// Stack tags.
     pub tags: IndexMap<String, String>,
     /// Role CloudFormation uses for the resources.
@@ -265,10 +290,11 @@ async fn unchanged(
             ))
         })
         .collect();
-    if d.parameters
-        .iter()
-        .any(|(k, v)| deployed_params.get(k) != Some(v))
-    {
+    let differs = |(k, v): (&String, &ParameterValue)| match v {
+        ParameterValue::Value(v) => deployed_params.get(k) != Some(v),
+        ParameterValue::Previous => !deployed_params.contains_key(k),
+    };
+    if d.parameters.iter().any(differs) {
         return Ok(false);
     }
     let deployed_tags: IndexMap<String, String> = stack
@@ -351,11 +377,15 @@ pub(crate) async fn create_change_set(
     let parameters: Vec<Parameter> = d
         .parameters
         .iter()
-        .map(|(k, v)| {
-            Parameter::builder()
+        .map(|(k, v)| match v {
+            ParameterValue::Value(v) => Parameter::builder()
                 .parameter_key(k)
                 .parameter_value(v)
-                .build()
+                .build(),
+            ParameterValue::Previous => Parameter::builder()
+                .parameter_key(k)
+                .use_previous_value(true)
+                .build(),
         })
         .collect();
     let tags: Vec<Tag> = d
@@ -454,6 +484,32 @@ pub(crate) async fn create_change_set(
     }
 }
 
+/// `d` as sent to update `deployed` (`None`: to create the stack): the parameters to keep
+/// that the stack has no value for are left out, so the template's defaults apply, as
+/// CloudFormation refuses `UsePreviousValue` for them.
+fn keeping_only_deployed_values<'d>(
+    d: &'d StackDeployment,
+    deployed: Option<&aws_sdk_cloudformation::types::Stack>,
+) -> Cow<'d, StackDeployment> {
+    let has = |key: &str| {
+        deployed.is_some_and(|s| {
+            s.parameters()
+                .iter()
+                .any(|p| p.parameter_key() == Some(key))
+        })
+    };
+    if d.parameters
+        .iter()
+        .all(|(k, v)| *v != ParameterValue::Previous || has(k))
+    {
+        return Cow::Borrowed(d);
+    }
+    let mut kept = d.clone();
+    kept.parameters
+        .retain(|k, v| *v != ParameterValue::Previous || has(k));
+    Cow::Owned(kept)
+}
+
 /// Deploys a stack: change set CREATE or UPDATE, wait, execute, follow events (shown by
 /// `reporter`), outputs.
 pub async fn deploy_stack(
@@ -518,25 +574,33 @@ pub async fn deploy_stack(
         if update { "UPDATE" } else { "CREATE" }
     );
     reporter.phase(name, StackPhase::CreatingChangeSet);
-    let (change_set_id, changes, created_at) =
-        match create_change_set(cfn, d, CHANGE_SET_NAME, update, ChangeSetPurpose::Deploy).await? {
-            ChangeSetOutcome::Ready {
-                id,
-                changes,
-                created_at,
-            } => (id, changes.len(), created_at),
-            ChangeSetOutcome::NoChanges { id } => {
-                let _ = cfn
-                    .delete_change_set()
-                    .stack_name(name)
-                    .change_set_name(&id)
-                    .send()
-                    .await;
-                eprintln!("{name}: no changes");
-                let stack = describe_stack(cfn, name).await?;
-                return Ok(DeployResult::of(name, stack.as_ref(), true, false));
-            }
-        };
+    let sent = keeping_only_deployed_values(d, existing.as_ref().filter(|_| update));
+    let (change_set_id, changes, created_at) = match create_change_set(
+        cfn,
+        &sent,
+        CHANGE_SET_NAME,
+        update,
+        ChangeSetPurpose::Deploy,
+    )
+    .await?
+    {
+        ChangeSetOutcome::Ready {
+            id,
+            changes,
+            created_at,
+        } => (id, changes.len(), created_at),
+        ChangeSetOutcome::NoChanges { id } => {
+            let _ = cfn
+                .delete_change_set()
+                .stack_name(name)
+                .change_set_name(&id)
+                .send()
+                .await;
+            eprintln!("{name}: no changes");
+            let stack = describe_stack(cfn, name).await?;
+            return Ok(DeployResult::of(name, stack.as_ref(), true, false));
+        }
+    };
 
     if d.no_execute {
         eprintln!(

@@ -1,7 +1,8 @@
 //! The bootstrap stack against the local services of `scripts/services.sh`: what it creates
 //! (an encrypted, versioned staging bucket with lifecycle rules and a TLS-only policy, a
 //! repository with immutable tags, the five roles, the version parameter), re-bootstrapping
-//! without `--trust` keeping the trusted accounts, and a newer bootstrap stack left alone.
+//! without `--trust` or `--qualifier` keeping the deployed values as they are, and a newer
+//! bootstrap stack left alone.
 //!
 //! Each run uses its own stack name and qualifier, so the shared `CDKToolkit` stack of the
 //! other tests is never changed.
@@ -11,7 +12,9 @@ use sagecdk_deploy::bootstrap::{
     BOOTSTRAP_VERSION, BootstrapOptions, bootstrap, bootstrap_template,
 };
 use sagecdk_deploy::progress::EventLines;
-use sagecdk_deploy::stack::{StackDeployment, TemplateSource, deploy_stack, destroy_stack};
+use sagecdk_deploy::stack::{
+    ParameterValue, StackDeployment, TemplateSource, deploy_stack, destroy_stack,
+};
 use sagecdk_deploy::{AwsEnvironment, EnvironmentOptions};
 
 mod common;
@@ -101,7 +104,7 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
     let stack_name = format!("SageCdkBootstrap{id}");
     let suffix = format!("{}-{}", env.account, env.region);
     let options = BootstrapOptions {
-        qualifier: qualifier.clone(),
+        qualifier: Some(qualifier.clone()),
         stack_name: stack_name.clone(),
         trusted_accounts: vec!["111122223333".into()],
         execution_policies: vec!["arn:aws:iam::aws:policy/PowerUserAccess".into()],
@@ -185,14 +188,32 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
         BOOTSTRAP_VERSION.to_string()
     );
 
-    // Again without --trust: the trusted accounts stay (with other policies, so the stack
-    // really is updated).
+    // Again without --trust, --cloudformation-execution-policies or --qualifier: the deployed
+    // values are kept exactly as they are (not read back and sent again, which nests the lists
+    // the local service shows as `['…']`), so nothing changes.
+    let deployed = stack_parameters(&cfn, &stack_name).await;
+    assert_eq!(deployed["Qualifier"], qualifier);
+    let keep_all = BootstrapOptions {
+        stack_name: stack_name.clone(),
+        ..BootstrapOptions::default()
+    };
+    let same = bootstrap(&env, &keep_all)
+        .await
+        .expect("bootstrap unchanged");
+    assert!(same.left_alone.is_none());
+    assert!(same.result.no_op, "nothing changed");
+    assert_eq!(stack_parameters(&cfn, &stack_name).await, deployed);
+
+    // Other policies, the qualifier left out: the stack is updated, with the deployed
+    // qualifier kept by CloudFormation. (The local service cannot execute a change set keeping
+    // a list parameter's previous value: it hands the parsed list back to its own parser. The
+    // trusted accounts are given again here, and kept in the unchanged runs around.)
     let again = bootstrap(
         &env,
         &BootstrapOptions {
-            trusted_accounts: Vec::new(),
+            trusted_accounts: vec!["111122223333".into()],
             execution_policies: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
-            ..options.clone()
+            ..keep_all.clone()
         },
     )
     .await
@@ -200,13 +221,11 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
     assert!(again.left_alone.is_none());
     assert!(!again.result.no_op, "the policies changed");
     let parameters = stack_parameters(&cfn, &stack_name).await;
-    // (The local service shows list parameters as `['…']`; AWS as `…`.)
+    assert_eq!(parameters["Qualifier"], qualifier);
+    assert_eq!(parameters["TrustedAccounts"], deployed["TrustedAccounts"]);
     assert!(
-        parameters["TrustedAccounts"].contains("111122223333"),
-        "{parameters:?}"
-    );
-    assert!(
-        parameters["CloudFormationExecutionPolicies"].contains("ReadOnlyAccess"),
+        parameters["CloudFormationExecutionPolicies"].contains("ReadOnlyAccess")
+            && !parameters["CloudFormationExecutionPolicies"].contains("PowerUserAccess"),
         "{parameters:?}"
     );
     let (status, body) = iam(
@@ -215,19 +234,11 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("111122223333"), "still trusted: {body}");
-
-    // Unchanged options: nothing to do.
-    let same = bootstrap(
-        &env,
-        &BootstrapOptions {
-            trusted_accounts: Vec::new(),
-            execution_policies: Vec::new(),
-            ..options.clone()
-        },
-    )
-    .await
-    .expect("bootstrap unchanged");
+    let same = bootstrap(&env, &keep_all)
+        .await
+        .expect("bootstrap unchanged");
     assert!(same.result.no_op, "nothing changed");
+    assert_eq!(stack_parameters(&cfn, &stack_name).await, parameters);
 
     // A newer bootstrap stack (as a newer AWS CDK would deploy) is not downgraded.
     let newer = BOOTSTRAP_VERSION + 1;
@@ -241,7 +252,17 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
             stack_name: stack_name.clone(),
             template,
             source: TemplateSource::Body(body),
-            parameters: parameters.clone(),
+            parameters: IndexMap::from([
+                (
+                    "Qualifier".to_string(),
+                    ParameterValue::from(qualifier.as_str()),
+                ),
+                ("TrustedAccounts".to_string(), "111122223333".into()),
+                (
+                    "CloudFormationExecutionPolicies".to_string(),
+                    "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+                ),
+            ]),
             tags: IndexMap::new(),
             execution_role_arn: None,
             notification_arns: Vec::new(),
@@ -297,7 +318,7 @@ async fn a_template_too_large_to_pass_inline_goes_to_the_named_bootstrap_stacks_
     bootstrap(
         &env,
         &BootstrapOptions {
-            qualifier: qualifier.clone(),
+            qualifier: Some(qualifier.clone()),
             stack_name: toolkit.clone(),
             ..BootstrapOptions::default()
         },
