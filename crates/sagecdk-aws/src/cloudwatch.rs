@@ -73,6 +73,131 @@ impl TreatMissingData {
     }
 }
 
+/// A statistic as CloudWatch takes it: the five simple statistics go to an alarm's `Statistic`,
+/// everything else (percentiles, trimmed and winsorized means, trimmed counts and sums,
+/// percentile ranks, `IQM`) to its `ExtendedStatistic`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    /// `Average`, `Sum`, `Minimum`, `Maximum` or `SampleCount`.
+    Simple(&'static str),
+    /// An extended statistic in CloudWatch's spelling, e.g. `p99.9` or `TM(10%:90%)`.
+    Extended(String),
+}
+
+impl Statistic {
+    /// Recognises a statistic as the AWS CDK does: simple names in any case and with their
+    /// short forms (`avg`, `min`, `max`, `n`), `p`/`tm`/`wm`/`tc`/`ts` followed by a number
+    /// from 0 to 100 (prefix lowercased), and `PR`/`TM`/`WM`/`TC`/`TS` ranges such as
+    /// `tm(10%:90%)` or `pr(:300)` (uppercased). `None` for anything else.
+    pub fn parse(statistic: &str) -> Option<Statistic> {
+        let lower = statistic.to_ascii_lowercase();
+        let simple = match lower.as_str() {
+            "average" | "avg" => Some("Average"),
+            "minimum" | "min" => Some("Minimum"),
+            "maximum" | "max" => Some("Maximum"),
+            "samplecount" | "n" => Some("SampleCount"),
+            "sum" => Some("Sum"),
+            // The CDK counts IQM among the simple statistics, yet CloudWatch (and the alarm
+            // schema's `Statistic` enum) only takes it as an extended statistic.
+            "iqm" => return Some(Statistic::Extended("IQM".into())),
+            _ => None,
+        };
+        if let Some(s) = simple {
+            return Some(Statistic::Simple(s));
+        }
+        let single = |prefix: &str| {
+            let number = lower.strip_prefix(prefix)?;
+            is_decimal(number)
+                .then(|| number.parse::<f64>().ok())
+                .flatten()
+                .filter(|v| (0.0..=100.0).contains(v))
+                .map(|_| lower.clone())
+        };
+        let pair = |prefix: &str| is_range(&lower, prefix).then(|| statistic.to_ascii_uppercase());
+        // The CDK's order: percentiles, percentile ranks, then the single or range forms of
+        // the trimmed and winsorized statistics.
+        single("p")
+            .or_else(|| pair("pr"))
+            .or_else(|| {
+                ["tm", "wm", "tc", "ts"]
+                    .iter()
+                    .find_map(|p| single(p).or_else(|| pair(p)))
+            })
+            .map(Statistic::Extended)
+    }
+
+    /// The statistic as written to the template.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Statistic::Simple(s) => s,
+            Statistic::Extended(s) => s,
+        }
+    }
+
+    /// Whether it goes to `ExtendedStatistic`.
+    pub fn is_extended(&self) -> bool {
+        matches!(self, Statistic::Extended(_))
+    }
+}
+
+/// The accepted statistics, for error messages.
+const STATISTIC_FORMS: &str = "Average (avg), Sum, Minimum (min), Maximum (max), SampleCount (n), IQM, a percentile such as p99 or p99.9, tm/wm/tc/ts followed by a percentage such as tm99, or a range such as TM(10%:90%), WM(5%:95%), TC(:500), TS(10%:) or PR(10:)";
+
+/// Normalises a statistic the way the AWS CDK does (`avg` → `Average`, `P99` → `p99`,
+/// `tm(10%:90%)` → `TM(10%:90%)`); unrecognised statistics are returned unchanged (an alarm on
+/// them reports the error).
+pub fn normalize_statistic(statistic: &str) -> String {
+    Statistic::parse(statistic)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|| statistic.to_string())
+}
+
+/// A non-negative decimal: digits, optionally a dot and more digits.
+fn is_decimal(s: &str) -> bool {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    match s.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(s),
+    }
+}
+
+/// `prefix(lower:upper)` with at least one bound; bounds are non-negative numbers, both
+/// percentages (at most 100) or both absolute values. `lower` is already lowercased.
+fn is_range(lower: &str, prefix: &str) -> bool {
+    let Some(inner) = lower
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.strip_suffix(')'))
+    else {
+        return false;
+    };
+    // Stricter than the CDK, which ignores anything after a second ':' that CloudWatch rejects.
+    let Some((lhs, rhs)) = inner.split_once(':') else {
+        return false;
+    };
+    if inner.contains(')') || rhs.contains(':') {
+        return false;
+    }
+    /// `None` for an empty bound, `Some(Err)` for a bad one, else whether it is a percentage.
+    fn bound(text: &str) -> Option<Result<bool, ()>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let (number, percent) = match text.strip_suffix('%') {
+            Some(n) => (n.trim(), true),
+            None => (text, false),
+        };
+        let ok = matches!(number.parse::<f64>(), Ok(v) if v.is_finite() && v >= 0.0 && (!percent || v <= 100.0));
+        Some(if ok { Ok(percent) } else { Err(()) })
+    }
+    match (bound(lhs), bound(rhs)) {
+        (None, None) | (Some(Err(())), _) | (_, Some(Err(()))) => false,
+        (Some(Ok(a)), Some(Ok(b))) => a == b,
+        _ => true,
+    }
+}
+
 /// A metric: namespace, name, dimensions, statistic and period.
 #[derive(Clone, Debug)]
 pub struct Metric {
@@ -82,14 +207,16 @@ pub struct Metric {
     pub metric_name: String,
     /// Dimensions (rendered sorted by name).
     pub dimensions: IndexMap<String, Str>,
-    /// `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or a percentile like `p99`.
+    /// `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or an extended statistic like
+    /// `p99` (normalised by [`Metric::new`] and [`Metric::with_statistic`]; see [`Statistic`]).
     pub statistic: String,
     /// Period in seconds (default 300).
     pub period: u32,
 }
 
 impl Metric {
-    /// A metric with the CloudWatch default period of 300 s.
+    /// A metric with the CloudWatch default period of 300 s; the statistic is normalised as
+    /// the CDK does (`avg` → `Average`, see [`normalize_statistic`]).
     pub fn new(
         namespace: impl Into<String>,
         metric_name: impl Into<String>,
@@ -99,7 +226,7 @@ impl Metric {
             namespace: namespace.into(),
             metric_name: metric_name.into(),
             dimensions: IndexMap::new(),
-            statistic: statistic.into(),
+            statistic: normalize_statistic(&statistic.into()),
             period: 300,
         }
     }
@@ -121,9 +248,9 @@ impl Metric {
         dims
     }
 
-    /// Sets the statistic.
+    /// Sets the statistic (normalised, see [`normalize_statistic`]).
     pub fn with_statistic(mut self, statistic: impl Into<String>) -> Self {
-        self.statistic = statistic.into();
+        self.statistic = normalize_statistic(&statistic.into());
         self
     }
 
@@ -199,14 +326,6 @@ impl Scope for Alarm {
     }
 }
 
-fn is_percentile(statistic: &str) -> bool {
-    let lower = statistic.to_ascii_lowercase();
-    ["p", "tm", "wm", "tc", "ts", "pr"].iter().any(|p| {
-        lower.starts_with(p)
-            && lower[p.len()..].starts_with(|c: char| c.is_ascii_digit() || c == '(')
-    })
-}
-
 impl Alarm {
     /// Creates the alarm.
     pub fn new(scope: &impl Scope, id: &str, metric: &Metric, props: AlarmProps) -> Alarm {
@@ -236,7 +355,14 @@ impl Alarm {
             insufficient_data: props.insufficient_data_actions.clone(),
         }));
         let dims = metric.sorted_dimensions();
-        let percentile = is_percentile(&metric.statistic);
+        // Parsed again: the field is public, so it may not have gone through normalisation.
+        let statistic = Statistic::parse(&metric.statistic);
+        if statistic.is_none() {
+            node.add_error(format!(
+                "Unrecognized statistic '{}' for metric '{}': use {STATISTIC_FORMS}",
+                metric.statistic, metric.metric_name
+            ));
+        }
         let mut cfn_props = CfnAlarmProps::new()
             .with_alarm_actions(action_list(&actions, |a| &a.alarm))
             .with_comparison_operator(
@@ -268,11 +394,13 @@ impl Alarm {
                     .collect::<Vec<_>>(),
             );
         }
-        cfn_props = if percentile {
-            cfn_props.with_extended_statistic(metric.statistic.as_str())
-        } else {
-            cfn_props.with_statistic(metric.statistic.as_str())
-        };
+        match &statistic {
+            Some(Statistic::Simple(s)) => cfn_props = cfn_props.with_statistic(*s),
+            Some(Statistic::Extended(s)) => {
+                cfn_props = cfn_props.with_extended_statistic(s.as_str())
+            }
+            None => {}
+        }
         if let Some(t) = props.treat_missing_data {
             cfn_props = cfn_props.with_treat_missing_data(t.as_str());
         }

@@ -1,7 +1,7 @@
 //! Alarm validations: each problem reported at the alarm's path, all of them together.
 
 use sagecdk_assertions::{Match, Template, pattern};
-use sagecdk_aws::cloudwatch::{AlarmProps, Metric};
+use sagecdk_aws::cloudwatch::{AlarmProps, Metric, Statistic};
 use sagecdk_core::{App, Stack, StackProps};
 use serde_json::json;
 
@@ -112,9 +112,10 @@ fn percentiles_are_extended_statistics_and_other_statistics_are_checked() {
         "AWS::CloudWatch::Alarm",
         pattern!({"ExtendedStatistic": "p99", "Statistic": Match::absent()}),
     );
+    // Ranges are uppercased, as the CDK writes them.
     template.assert_has_resource_properties(
         "AWS::CloudWatch::Alarm",
-        json!({"ExtendedStatistic": "tm(10%:90%)"}),
+        json!({"ExtendedStatistic": "TM(10%:90%)"}),
     );
     let err = synth_error(|s| {
         metric()
@@ -122,7 +123,130 @@ fn percentiles_are_extended_statistics_and_other_statistics_are_checked() {
             .create_alarm(s, "Mean", props(1, None));
     });
     assert!(
-        err.contains("[S/Mean/Resource] AWS::CloudWatch::Alarm property 'Statistic'"),
+        err.contains("[S/Mean] Unrecognized statistic 'Mean' for metric 'ModelLatency': use Average (avg), Sum,"),
         "{err}"
     );
+}
+
+#[test]
+fn statistics_are_normalised_as_the_cdk_does() {
+    let simple = [
+        ("avg", "Average"),
+        ("AVERAGE", "Average"),
+        ("Average", "Average"),
+        ("sum", "Sum"),
+        ("min", "Minimum"),
+        ("minimum", "Minimum"),
+        ("max", "Maximum"),
+        ("Maximum", "Maximum"),
+        ("n", "SampleCount"),
+        ("samplecount", "SampleCount"),
+        ("SampleCount", "SampleCount"),
+    ];
+    let extended = [
+        ("p99", "p99"),
+        ("P99.9", "p99.9"),
+        ("p0", "p0"),
+        ("p100", "p100"),
+        ("tm99", "tm99"),
+        ("TC90", "tc90"),
+        ("ts90", "ts90"),
+        ("wm99", "wm99"),
+        ("pr(10:)", "PR(10:)"),
+        ("pr(:300.5)", "PR(:300.5)"),
+        ("TM(10%:90%)", "TM(10%:90%)"),
+        ("wm(5%:95%)", "WM(5%:95%)"),
+        ("tc(:500)", "TC(:500)"),
+        ("ts(10%:)", "TS(10%:)"),
+        ("iqm", "IQM"),
+    ];
+    for (given, expected) in simple {
+        assert_eq!(
+            Statistic::parse(given),
+            Some(Statistic::Simple(expected)),
+            "{given}"
+        );
+    }
+    for (given, expected) in extended {
+        assert_eq!(
+            Statistic::parse(given),
+            Some(Statistic::Extended(expected.into())),
+            "{given}"
+        );
+    }
+    let bad = [
+        "Mean",
+        "p",
+        "p101",
+        "p-1",
+        "p99.",
+        "p.5",
+        "p99x",
+        "tm(10%:90)",
+        "tm(:)",
+        "tm(10)",
+        "tm(10%:90%:95%)",
+        "pr(-1:)",
+        "tm(10%:101%)",
+        "tm(a:b)",
+        "x99",
+        "",
+    ];
+    for given in bad {
+        assert_eq!(Statistic::parse(given), None, "{given}");
+    }
+
+    // The metric keeps the normalised statistic (other users, e.g. scaling policies, see it
+    // too), and the alarm puts each kind where CloudFormation takes it.
+    assert_eq!(metric().with_statistic("avg").statistic, "Average");
+    assert_eq!(
+        Metric::new("AWS/SageMaker", "ModelLatency", "tm(10%:90%)").statistic,
+        "TM(10%:90%)"
+    );
+    let app = App::for_tests();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    for (i, (given, _)) in simple.iter().chain(extended.iter()).enumerate() {
+        metric()
+            .with_statistic(*given)
+            .create_alarm(&stack, &format!("A{i}"), props(1, None));
+    }
+    let template = Template::from_stack(&stack);
+    for (_, expected) in simple {
+        template.assert_has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            pattern!({"Statistic": expected, "ExtendedStatistic": Match::absent()}),
+        );
+    }
+    for (_, expected) in extended {
+        template.assert_has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            pattern!({"ExtendedStatistic": expected, "Statistic": Match::absent()}),
+        );
+    }
+
+    // Every bad statistic is reported, each at its alarm, together with other problems.
+    let err = synth_error(|s| {
+        let mut m = metric();
+        // Set directly, bypassing normalisation: the alarm still checks it.
+        m.statistic = "p101".into();
+        m.create_alarm(s, "Pct", props(1, None));
+        metric()
+            .with_statistic("tm(10%:90)")
+            .create_alarm(s, "Mixed", props(0, None));
+    });
+    assert!(
+        err.contains("[S/Pct] Unrecognized statistic 'p101' for metric 'ModelLatency'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[S/Mixed] Unrecognized statistic 'tm(10%:90)'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[S/Mixed] evaluation_periods must be at least 1"),
+        "{err}"
+    );
+    // No second, schema-level report of the same statistic.
+    assert!(!err.contains("property 'Statistic'"), "{err}");
+    assert!(!err.contains("property 'ExtendedStatistic'"), "{err}");
 }
