@@ -508,6 +508,34 @@ fn assert_change_set_waits(cfn: &aws_sdk_cloudformation::Client, name: &str) {
     );
 }
 
+/// How many stacks named `name` exist (not deleted).
+fn live_stacks_named(cfn: &aws_sdk_cloudformation::Client, name: &str) -> usize {
+    block_on(async {
+        let mut count = 0;
+        let mut next = None;
+        loop {
+            let page = cfn
+                .list_stacks()
+                .set_next_token(next)
+                .send()
+                .await
+                .expect("ListStacks");
+            count += page
+                .stack_summaries()
+                .iter()
+                .filter(|s| {
+                    s.stack_name() == Some(name)
+                        && s.stack_status().map(|s| s.as_str()) != Some("DELETE_COMPLETE")
+                })
+                .count();
+            next = page.next_token().map(str::to_string);
+            if next.is_none() {
+                return count;
+            }
+        }
+    })
+}
+
 fn resource_count(cfn: &aws_sdk_cloudformation::Client, name: &str) -> usize {
     block_on(async {
         cfn.list_stack_resources()
@@ -547,6 +575,35 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
         Some("REVIEW_IN_PROGRESS")
     );
     assert_change_set_waits(&cfn, &new);
+    // Again: the stack under review counts as not existing, its change set is made anew.
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &new, "--no-execute", "--app"])
+        .arg(&app));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("creating CloudFormation changeset (CREATE)"),
+        "{err}"
+    );
+    assert_eq!(
+        stack_status(&cfn, &new).as_deref(),
+        Some("REVIEW_IN_PROGRESS")
+    );
+    assert_change_set_waits(&cfn, &new);
+    assert_eq!(live_stacks_named(&cfn, &new), 1);
+    // Deployed at last: created, one stack of that name.
+    let out = run(sagecdk(work.path())
+        .args(["deploy", &new, "--app"])
+        .arg(&app));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("creating CloudFormation changeset (CREATE)"),
+        "{err}"
+    );
+    assert_eq!(stack_status(&cfn, &new).as_deref(), Some("CREATE_COMPLETE"));
+    assert_eq!(resource_count(&cfn, &new), 1);
+    assert_eq!(live_stacks_named(&cfn, &new), 1);
     delete_stacks(&cfn, &[&new]);
 
     // A deployed stack: the update waits as a change set, the stack is unchanged until a

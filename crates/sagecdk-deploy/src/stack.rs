@@ -345,6 +345,8 @@ pub(crate) enum ChangeSetOutcome {
     /// Ready to execute, with all its changes.
     Ready {
         id: String,
+        /// The stack the change set belongs to, as CreateChangeSet named it.
+        stack_id: Option<String>,
         changes: Vec<aws_sdk_cloudformation::types::Change>,
         /// Creation time (Unix seconds): events before it belong to earlier operations.
         created_at: Option<i64>,
@@ -420,6 +422,7 @@ pub(crate) async fn create_change_set(
         .await
         .map_err(|e| aws("CloudFormation CreateChangeSet", e))?;
     let id = created.id().unwrap_or(change_set_name).to_string();
+    let stack_id = created.stack_id().map(str::to_string);
 
     let mut backoff = Backoff::new(Duration::from_secs(5));
     let mut failures = PollFailures::new(format!("{name}: reading change set {change_set_name}"));
@@ -464,6 +467,7 @@ pub(crate) async fn create_change_set(
                 }
                 return Ok(ChangeSetOutcome::Ready {
                     id,
+                    stack_id,
                     changes,
                     created_at,
                 });
@@ -481,6 +485,37 @@ pub(crate) async fn create_change_set(
                 )));
             }
         }
+    }
+}
+
+/// After a CREATE change set for stack `name` while it was under review (`review`, its id):
+/// CloudFormation adds the change set to that stack, but some implementations create a second
+/// stack of the same name (`created`) instead, which lookups by name would never reach. The
+/// stack under review has never been executed and has no resources: it is deleted then.
+async fn forget_stack_under_review(
+    cfn: &Client,
+    name: &str,
+    review: &str,
+    created: Option<&str>,
+) -> Result<()> {
+    if created.is_none_or(|created| created == review) {
+        return Ok(());
+    }
+    eprintln!("{name}: deleting the earlier stack under review (never executed, no resources)");
+    cfn.delete_stack()
+        .stack_name(review)
+        .send()
+        .await
+        .map_err(|e| aws("CloudFormation DeleteStack", e))?;
+    match wait_stable(cfn, review).await? {
+        Some(s) if s.stack_status() != Some(&StackStatus::DeleteComplete) => {
+            Err(DeployError::StackFailed(format!(
+                "Failed deleting the earlier stack {name} under review ({review}, current state: \
+                 {}). Delete it in the CloudFormation console, then deploy again",
+                s.stack_status().map(|s| s.as_str()).unwrap_or("?")
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -549,9 +584,15 @@ pub async fn deploy_stack(
         return Ok(DeployResult::of(name, Some(s), true, false));
     }
 
-    let update = existing
+    // A stack under review (a CREATE change set made, never executed: after `--no-execute`, or
+    // an execution that failed to start) has no template or resources: CloudFormation counts
+    // it as not existing, refuses an UPDATE change set for it and takes a CREATE one, as the
+    // AWS CDK makes.
+    let under_review = existing
         .as_ref()
-        .is_some_and(|s| s.stack_status() != Some(&StackStatus::ReviewInProgress));
+        .filter(|s| s.stack_status() == Some(&StackStatus::ReviewInProgress))
+        .and_then(|s| s.stack_id());
+    let update = existing.is_some() && under_review.is_none();
     if existing.is_some() {
         // Remove a change set left over by an earlier run (e.g. `--no-execute`).
         let leftover = cfn
@@ -586,9 +627,15 @@ pub async fn deploy_stack(
     {
         ChangeSetOutcome::Ready {
             id,
+            stack_id,
             changes,
             created_at,
-        } => (id, changes.len(), created_at),
+        } => {
+            if let Some(review) = under_review {
+                forget_stack_under_review(cfn, name, review, stack_id.as_deref()).await?;
+            }
+            (id, changes.len(), created_at)
+        }
         ChangeSetOutcome::NoChanges { id } => {
             let _ = cfn
                 .delete_change_set()
