@@ -726,7 +726,51 @@ fn profile_credentials_come_from_the_shared_config_files() {
         .arg(&app));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("Error: "), "{err}");
+    let files = format!(
+        "{} (AWS_CONFIG_FILE) and {} (AWS_SHARED_CREDENTIALS_FILE)",
+        config.display(),
+        credentials.display()
+    );
+    assert!(
+        err.contains("Error: AWS profile 'sagecdk-nope' (--profile) not found in")
+            && err.contains(&files),
+        "{err}"
+    );
+    assert!(!err.contains("region"), "{err}");
+
+    // Named by AWS_PROFILE: the same, for every command.
+    let mut unknown = sagecdk(work.path());
+    with_files(&mut unknown);
+    let out = run(unknown.env("AWS_PROFILE", "sagecdk-nope").arg("bootstrap"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("AWS profile 'sagecdk-nope' (AWS_PROFILE) not found in")
+            && err.contains(&files),
+        "{err}"
+    );
+
+    // A profile of the credentials file only is a profile too (the region from the
+    // environment), and AWS_PROFILE names it as well as --profile.
+    std::fs::write(
+        &credentials,
+        "[sagecdk-test]\naws_access_key_id = testing\naws_secret_access_key = testing\n\
+         [sagecdk-keys]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .expect("credentials");
+    let mut keys_only = sagecdk(work.path());
+    with_files(&mut keys_only);
+    let out = run(keys_only
+        .env("AWS_PROFILE", "sagecdk-keys")
+        .env("AWS_REGION", "us-west-2")
+        .args(["deploy", &name, "--app"])
+        .arg(&app));
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("skipping deployment (template and parameters unchanged)"),
+        "{err}"
+    );
     delete_stacks(&cfn, &[&name]);
 }
 

@@ -74,11 +74,56 @@ fn is_unknown(value: &str) -> bool {
     value.is_empty() || value.starts_with("unknown-")
 }
 
+/// Checks that the profile named by `--profile` or `AWS_PROFILE` is defined in the shared
+/// config or credentials file: otherwise the SDK would quietly go without it and fail later
+/// for want of a region or credentials, without saying why.
+async fn check_named_profile(options: &EnvironmentOptions) -> Result<()> {
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+    let from_env = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let (profile, given_by) = match (&options.profile, from_env) {
+        (Some(profile), _) => (profile.clone(), "--profile"),
+        (None, Some(profile)) => (profile, "AWS_PROFILE"),
+        (None, None) => return Ok(()),
+    };
+    // The files as the SDK finds them: the variables, else the defaults in the home directory.
+    let file = |var: &str, default: &str| {
+        std::env::var(var)
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map_or_else(|| default.to_string(), |p| format!("{p} ({var})"))
+    };
+    let files = format!(
+        "{} and {}",
+        file("AWS_CONFIG_FILE", "~/.aws/config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    );
+    let set = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &EnvConfigFiles::default(),
+        Some(profile.clone().into()),
+    )
+    .await
+    .map_err(|e| {
+        DeployError::Invalid(format!("could not read the AWS config files {files}: {e}"))
+    })?;
+    if set.get_profile(&profile).is_none() {
+        return Err(DeployError::UnknownProfile {
+            profile,
+            given_by: given_by.to_string(),
+            files,
+        });
+    }
+    Ok(())
+}
+
 impl AwsEnvironment {
     /// Resolves `aws://account/region` (either may be `unknown-…`) with the default credentials.
     /// The caller's identity (STS `GetCallerIdentity`) gives the account and the partition.
     pub async fn resolve(options: &EnvironmentOptions, environment: &str) -> Result<Self> {
         let (account, region) = parse_environment(environment)?;
+        check_named_profile(options).await?;
         let base = load_config(options, (!is_unknown(&region)).then_some(region.as_str())).await;
         let region = base
             .region()

@@ -29,6 +29,19 @@ pub enum DeployError {
         /// Where the credentials came from, when known (environment variables, a profile).
         from: Option<String>,
     },
+    /// The named profile is in none of the shared config files.
+    #[error(
+        "AWS profile '{profile}' ({given_by}) not found in {files}. Add it there (`aws configure \
+         --profile {profile}`), or name a profile they define"
+    )]
+    UnknownProfile {
+        /// The profile name.
+        profile: String,
+        /// How it was named (`--profile`, `AWS_PROFILE`).
+        given_by: String,
+        /// The config files looked at.
+        files: String,
+    },
     /// No region is configured and the stack does not name one.
     #[error(
         "no AWS region configured. Set AWS_REGION, add a region to the profile, or give the stack \
