@@ -489,14 +489,31 @@ fn queue_stack(app: &App, name: &str, queues: usize) {
 }
 
 /// The change set `deploy --no-execute` leaves on stack `name`, which must be ready to run.
+/// Looked up as the newest change set of that name: the local CloudFormation keeps executed
+/// change sets listed, and may answer a lookup by name with an older, executed one.
 fn assert_change_set_waits(cfn: &aws_sdk_cloudformation::Client, name: &str) {
+    let summaries = block_on(async {
+        cfn.list_change_sets()
+            .stack_name(name)
+            .send()
+            .await
+            .expect("change sets listed")
+    });
+    let newest = summaries
+        .summaries()
+        .iter()
+        .filter(|s| s.change_set_name() == Some("cdk-deploy-change-set"))
+        .max_by_key(|s| s.creation_time().map(|t| (t.secs(), t.subsec_nanos())))
+        .and_then(|s| s.change_set_id())
+        .expect("the change set is left")
+        .to_string();
     let change_set = block_on(async {
         cfn.describe_change_set()
             .stack_name(name)
-            .change_set_name("cdk-deploy-change-set")
+            .change_set_name(newest)
             .send()
             .await
-            .expect("the change set is left")
+            .expect("the change set is described")
     });
     assert_eq!(
         change_set.status().map(|s| s.as_str()),
