@@ -191,6 +191,31 @@ impl Direction {
     }
 }
 
+/// A peer as the fields of a rule: an address range, a prefix list or a security group (the
+/// last two are `Source…` fields of ingress rules and `Destination…` fields of egress rules).
+#[derive(Default)]
+struct PeerFields {
+    cidr_ip: Option<Str>,
+    cidr_ipv6: Option<Str>,
+    prefix_list_id: Option<Str>,
+    security_group_id: Option<Str>,
+}
+
+impl PeerFields {
+    fn of(peer: &Peer) -> PeerFields {
+        let mut fields = PeerFields::default();
+        match peer {
+            Peer::Ipv4(c) => fields.cidr_ip = Some(c.as_str().into()),
+            Peer::Ipv6(c) => fields.cidr_ipv6 = Some(c.as_str().into()),
+            Peer::PrefixList(id) => fields.prefix_list_id = Some(id.as_str().into()),
+            Peer::SecurityGroup { group_id, .. } => {
+                fields.security_group_id = Some(group_id.clone());
+            }
+        }
+        fields
+    }
+}
+
 /// What a rule says: the one place a peer and a port become rule fields, whichever form the
 /// rule takes (inline in its group or a resource of its own).
 struct Rule<'a> {
@@ -203,23 +228,20 @@ impl Rule<'_> {
     /// The rule inline in a group's `SecurityGroupIngress` / `SecurityGroupEgress`, keys in the
     /// CDK's (alphabetical) order. Only address ranges and prefix lists are written inline.
     fn inline_value(&self, direction: Direction) -> Value {
-        let mut keys: Vec<(&'static str, Value)> = Vec::new();
-        match (self.peer, direction) {
-            (Peer::Ipv4(c), _) => keys.push(("CidrIp", Value::from(c.as_str()))),
-            (Peer::Ipv6(c), _) => keys.push(("CidrIpv6", Value::from(c.as_str()))),
-            (Peer::PrefixList(id), Direction::Ingress) => {
-                keys.push(("SourcePrefixListId", Value::from(id.as_str())));
-            }
-            (Peer::PrefixList(id), Direction::Egress) => {
-                keys.push(("DestinationPrefixListId", Value::from(id.as_str())));
-            }
-            (Peer::SecurityGroup { group_id, .. }, Direction::Ingress) => {
-                keys.push(("SourceSecurityGroupId", group_id.to_value()));
-            }
-            (Peer::SecurityGroup { group_id, .. }, Direction::Egress) => {
-                keys.push(("DestinationSecurityGroupId", group_id.to_value()));
-            }
-        }
+        let (prefix_list_key, group_key) = match direction {
+            Direction::Ingress => ("SourcePrefixListId", "SourceSecurityGroupId"),
+            Direction::Egress => ("DestinationPrefixListId", "DestinationSecurityGroupId"),
+        };
+        let peer = PeerFields::of(self.peer);
+        let mut keys: Vec<(&'static str, Value)> = [
+            ("CidrIp", peer.cidr_ip),
+            ("CidrIpv6", peer.cidr_ipv6),
+            (prefix_list_key, peer.prefix_list_id),
+            (group_key, peer.security_group_id),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?.to_value())))
+        .collect();
         keys.push(("Description", Value::from(self.description)));
         if let Some(from) = self.port.from {
             keys.push(("FromPort", Value::from(from)));
@@ -234,43 +256,33 @@ impl Rule<'_> {
 
     /// The rule as an `AWS::EC2::SecurityGroupIngress` of the group `group_id`.
     fn ingress(&self, scope: &Construct, id: &str, group_id: &Str) {
-        let mut props = CfnSecurityGroupIngressProps::new(self.port.protocol)
-            .with_description(self.description)
-            .with_group_id(group_id.clone());
-        if let Some(from) = self.port.from {
-            props = props.with_from_port(from);
-        }
-        if let Some(to) = self.port.to {
-            props = props.with_to_port(to);
-        }
-        props = match self.peer {
-            Peer::Ipv4(c) => props.with_cidr_ip(c.as_str()),
-            Peer::Ipv6(c) => props.with_cidr_ipv6(c.as_str()),
-            Peer::PrefixList(id) => props.with_source_prefix_list_id(id.as_str()),
-            Peer::SecurityGroup { group_id, .. } => {
-                props.with_source_security_group_id(group_id.clone())
-            }
+        let peer = PeerFields::of(self.peer);
+        let props = CfnSecurityGroupIngressProps {
+            cidr_ip: peer.cidr_ip,
+            cidr_ipv6: peer.cidr_ipv6,
+            description: Some(self.description.into()),
+            from_port: self.port.from.map(Into::into),
+            group_id: Some(group_id.clone()),
+            source_prefix_list_id: peer.prefix_list_id,
+            source_security_group_id: peer.security_group_id,
+            to_port: self.port.to.map(Into::into),
+            ..CfnSecurityGroupIngressProps::new(self.port.protocol)
         };
         CfnSecurityGroupIngress::new(scope, id, props);
     }
 
     /// The rule as an `AWS::EC2::SecurityGroupEgress` of the group `group_id`.
     fn egress(&self, scope: &Construct, id: &str, group_id: &Str) {
-        let mut props = CfnSecurityGroupEgressProps::new(group_id.clone(), self.port.protocol)
-            .with_description(self.description);
-        if let Some(from) = self.port.from {
-            props = props.with_from_port(from);
-        }
-        if let Some(to) = self.port.to {
-            props = props.with_to_port(to);
-        }
-        props = match self.peer {
-            Peer::Ipv4(c) => props.with_cidr_ip(c.as_str()),
-            Peer::Ipv6(c) => props.with_cidr_ipv6(c.as_str()),
-            Peer::PrefixList(id) => props.with_destination_prefix_list_id(id.as_str()),
-            Peer::SecurityGroup { group_id, .. } => {
-                props.with_destination_security_group_id(group_id.clone())
-            }
+        let peer = PeerFields::of(self.peer);
+        let props = CfnSecurityGroupEgressProps {
+            cidr_ip: peer.cidr_ip,
+            cidr_ipv6: peer.cidr_ipv6,
+            description: Some(self.description.into()),
+            destination_prefix_list_id: peer.prefix_list_id,
+            destination_security_group_id: peer.security_group_id,
+            from_port: self.port.from.map(Into::into),
+            to_port: self.port.to.map(Into::into),
+            ..CfnSecurityGroupEgressProps::new(group_id.clone(), self.port.protocol)
         };
         CfnSecurityGroupEgress::new(scope, id, props);
     }
