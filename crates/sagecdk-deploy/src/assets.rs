@@ -243,14 +243,12 @@ impl AssetPublisher {
         dest: &FileDestination,
         label: &str,
     ) -> Result<PublishOutcome> {
-        let key = format!(
-            "file\n{asset_id}\n{}\n{}\n{}\n{}",
-            env.account,
-            dest.region
-                .as_deref()
-                .map_or_else(|| env.region.clone(), |r| env.replace_placeholders(r)),
-            env.replace_placeholders(&dest.bucket_name),
-            env.replace_placeholders(&dest.object_key)
+        let key = destination_key(
+            env,
+            "file",
+            asset_id,
+            dest.region.as_deref(),
+            [&dest.bucket_name, &dest.object_key],
         );
         // Boxed: the upload's state is large, and callers may keep many of these at once.
         self.once(
@@ -274,14 +272,12 @@ impl AssetPublisher {
         dest: &DockerImageDestination,
         label: &str,
     ) -> Result<PublishOutcome> {
-        let key = format!(
-            "image\n{asset_id}\n{}\n{}\n{}\n{}",
-            env.account,
-            dest.region
-                .as_deref()
-                .map_or_else(|| env.region.clone(), |r| env.replace_placeholders(r)),
-            env.replace_placeholders(&dest.repository_name),
-            env.replace_placeholders(&dest.image_tag)
+        let key = destination_key(
+            env,
+            "image",
+            asset_id,
+            dest.region.as_deref(),
+            [&dest.repository_name, &dest.image_tag],
         );
         self.once(
             key,
@@ -682,6 +678,23 @@ impl AssetPublisher {
         };
         once_per_key(&self.builds, local.to_string(), build, DeployError::Docker).await
     }
+}
+
+/// What identifies a destination within a publisher: the kind of asset, the asset and where
+/// it goes (account, region and the two names locating it), placeholders replaced.
+fn destination_key(
+    env: &AwsEnvironment,
+    kind: &str,
+    asset_id: &str,
+    region: Option<&str>,
+    location: [&str; 2],
+) -> String {
+    let region = region.map_or_else(|| env.region.clone(), |r| env.replace_placeholders(r));
+    let [container, name] = location.map(|l| env.replace_placeholders(l));
+    format!(
+        "{kind}\n{asset_id}\n{}\n{region}\n{container}\n{name}",
+        env.account
+    )
 }
 
 fn label(prefix: &str, id: &str, display_name: Option<&str>, dest_id: &str) -> String {
