@@ -85,6 +85,16 @@ pub enum Effect {
     Deny,
 }
 
+impl Effect {
+    /// `Allow` or `Deny`, as written in a statement.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
 /// One statement of a policy document.
 #[derive(Clone, Debug)]
 pub struct PolicyStatement {
@@ -233,13 +243,7 @@ impl PolicyStatement {
         if !self.conditions.is_empty() {
             m.insert("Condition".into(), Value::Object(self.conditions.clone()));
         }
-        m.insert(
-            "Effect".into(),
-            Value::String(match self.effect {
-                Effect::Allow => "Allow".into(),
-                Effect::Deny => "Deny".into(),
-            }),
-        );
+        m.insert("Effect".into(), Value::from(self.effect.as_str()));
         if let Some(p) = Self::principals_value(&self.principals) {
             m.insert("Principal".into(), p);
         }

@@ -63,12 +63,26 @@ impl Element {
     }
 }
 
+/// Elements are the same when their JSON is.
+impl PartialEq for Element {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
 /// A resolved principal: its key (`None` for the literal `"*"`) and value.
 #[derive(Clone, Debug)]
 struct PrincipalElement {
     key: Option<&'static str>,
     value: Json,
     text: String,
+}
+
+/// Principals are the same when their keys and JSON are.
+impl PartialEq for PrincipalElement {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.text == other.text
+    }
 }
 
 /// A statement with every part resolved, the unit statements are merged in.
@@ -92,10 +106,24 @@ fn utf16_len(s: &str) -> usize {
 }
 
 /// Appends elements not already present (a statement's lists behave as ordered sets).
-fn push_unique(list: &mut Vec<Element>, element: Element) {
-    if !list.iter().any(|e| e.text == element.text) {
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, element: T) {
+    if !list.contains(&element) {
         list.push(element);
     }
+}
+
+/// Whether two lists hold the same elements, in any order.
+fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
+/// The elements of `a`, then those of `b` not in `a`.
+fn union<T: PartialEq + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = a.to_vec();
+    for e in b {
+        push_unique(&mut out, e.clone());
+    }
+    out
 }
 
 fn resolve_strings(list: &[String]) -> Vec<Element> {
@@ -134,9 +162,7 @@ fn resolve_principals(list: &[Principal], ctx: &ResolveContext<'_>) -> Vec<Princ
             }
         };
         let text = value.to_string();
-        if !out.iter().any(|e| e.key == key && e.text == text) {
-            out.push(PrincipalElement { key, value, text });
-        }
+        push_unique(&mut out, PrincipalElement { key, value, text });
     }
     out
 }
@@ -167,39 +193,25 @@ impl Resolved {
     /// The statement's JSON, keys in the CDK's order, lists with one element as scalars.
     fn render(&self) -> JsonMap<String, Json> {
         let mut m = JsonMap::new();
-        let mut list = |key: &str, elements: &[Element]| {
+        let list = |m: &mut JsonMap<String, Json>, key: &str, elements: &[Element]| {
             if let Some(v) = list_value(elements.iter().map(|e| e.json.clone()).collect()) {
                 m.insert(key.into(), v);
             }
         };
-        list("Action", &self.actions);
-        list("NotAction", &self.not_actions);
+        list(&mut m, "Action", &self.actions);
+        list(&mut m, "NotAction", &self.not_actions);
         if let Some(c) = &self.condition {
             m.insert("Condition".into(), c.clone());
         }
-        m.insert(
-            "Effect".into(),
-            Json::String(
-                match self.effect {
-                    Effect::Allow => "Allow",
-                    Effect::Deny => "Deny",
-                }
-                .into(),
-            ),
-        );
+        m.insert("Effect".into(), Json::String(self.effect.as_str().into()));
         if let Some(p) = principals_value(&self.principals) {
             m.insert("Principal".into(), p);
         }
         if let Some(p) = principals_value(&self.not_principals) {
             m.insert("NotPrincipal".into(), p);
         }
-        let mut list = |key: &str, elements: &[Element]| {
-            if let Some(v) = list_value(elements.iter().map(|e| e.json.clone()).collect()) {
-                m.insert(key.into(), v);
-            }
-        };
-        list("Resource", &self.resources);
-        list("NotResource", &self.not_resources);
+        list(&mut m, "Resource", &self.resources);
+        list(&mut m, "NotResource", &self.not_resources);
         if let Some(sid) = &self.sid {
             m.insert("Sid".into(), Json::String(sid.clone()));
         }
@@ -208,11 +220,7 @@ impl Resolved {
 
     /// The CDK's size estimate of a statement (deliberately on the high side).
     fn estimated_size(&self, arn_estimate: usize) -> usize {
-        let effect = match self.effect {
-            Effect::Allow => "Allow",
-            Effect::Deny => "Deny",
-        };
-        let mut size = format!("\"Effect\": \"{effect}\",").len();
+        let mut size = format!("\"Effect\": \"{}\",", self.effect.as_str()).len();
         let count = |key: &str, elements: &[Element], token_size: usize| {
             if elements.is_empty() {
                 return 0;
@@ -273,34 +281,6 @@ fn principals_value(list: &[PrincipalElement]) -> Option<Json> {
     Some(Json::Object(m))
 }
 
-fn same_elements(a: &[Element], b: &[Element]) -> bool {
-    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| y.text == x.text))
-}
-
-fn same_principals(a: &[PrincipalElement], b: &[PrincipalElement]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .all(|x| b.iter().any(|y| y.key == x.key && y.text == x.text))
-}
-
-fn union_elements(a: &[Element], b: &[Element]) -> Vec<Element> {
-    let mut out = a.to_vec();
-    for e in b {
-        push_unique(&mut out, e.clone());
-    }
-    out
-}
-
-fn union_principals(a: &[PrincipalElement], b: &[PrincipalElement]) -> Vec<PrincipalElement> {
-    let mut out = a.to_vec();
-    for p in b {
-        if !out.iter().any(|e| e.key == p.key && e.text == p.text) {
-            out.push(p.clone());
-        }
-    }
-    out
-}
-
 /// How two statements may be merged.
 #[derive(Clone, Copy, Debug)]
 enum MergeMode {
@@ -314,9 +294,9 @@ enum MergeMode {
 fn same_frame(a: &Resolved, b: &Resolved) -> bool {
     a.effect == b.effect
         && a.condition_text == b.condition_text
-        && same_elements(&a.not_actions, &b.not_actions)
-        && same_elements(&a.not_resources, &b.not_resources)
-        && same_principals(&a.not_principals, &b.not_principals)
+        && same_set(&a.not_actions, &b.not_actions)
+        && same_set(&a.not_resources, &b.not_resources)
+        && same_set(&a.not_principals, &b.not_principals)
 }
 
 fn merge_pair(
@@ -328,9 +308,9 @@ fn merge_pair(
     if !same_frame(a, b) {
         return None;
     }
-    let same_actions = same_elements(&a.actions, &b.actions);
-    let same_resources = same_elements(&a.resources, &b.resources);
-    let same_principals = same_principals(&a.principals, &b.principals);
+    let same_actions = same_set(&a.actions, &b.actions);
+    let same_resources = same_set(&a.resources, &b.resources);
+    let same_principals = same_set(&a.principals, &b.principals);
     match mode {
         MergeMode::Equal => {
             (a.sid == b.sid && same_actions && same_resources && same_principals).then(|| a.clone())
@@ -351,9 +331,9 @@ fn merge_pair(
                 return None;
             }
             let merged = Resolved {
-                actions: union_elements(&a.actions, &b.actions),
-                resources: union_elements(&a.resources, &b.resources),
-                principals: union_principals(&a.principals, &b.principals),
+                actions: union(&a.actions, &b.actions),
+                resources: union(&a.resources, &b.resources),
+                principals: union(&a.principals, &b.principals),
                 ..a.clone()
             };
             match limit {
