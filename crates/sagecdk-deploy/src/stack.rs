@@ -207,22 +207,13 @@ pub(crate) fn in_progress(status: &str) -> bool {
     status.ends_with("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS"
 }
 
+/// Waits until stack `name` is no longer in progress. Returns the stack as it ended, `None`
+/// if it no longer exists.
 pub(crate) async fn wait_stable(
     cfn: &Client,
     name: &str,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
-    let mut backoff = Backoff::new(Duration::from_secs(5));
-    let mut failures = PollFailures::new(format!("{name}: reading the stack status"));
-    loop {
-        match describe_stack(cfn, name).await {
-            Ok(Some(s)) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
-                failures.reset();
-            }
-            Ok(stack) => return Ok(stack),
-            Err(e) => failures.absorb(e)?,
-        }
-        backoff.wait().await;
-    }
+    poll_until_settled(cfn, name, Duration::from_secs(5), None).await
 }
 
 /// Follows the operation under way on stack `stack` (name or id) until it is no longer in
@@ -233,22 +224,35 @@ pub(crate) async fn follow_operation(
     stack: &str,
     monitor: &mut EventMonitor<'_>,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
-    let mut backoff = Backoff::new(Duration::from_secs(2));
+    let last = poll_until_settled(cfn, stack, Duration::from_secs(2), Some(&mut *monitor)).await?;
+    // The last events name the failed resources and their reasons: read them for sure.
+    monitor.finish(cfn).await?;
+    Ok(last)
+}
+
+/// Polls the status of `stack` (and its events, with a `monitor`) with intervals growing to
+/// `max_wait` until it is no longer in progress.
+async fn poll_until_settled(
+    cfn: &Client,
+    stack: &str,
+    max_wait: Duration,
+    mut monitor: Option<&mut EventMonitor<'_>>,
+) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
+    let mut backoff = Backoff::new(max_wait);
     let mut failures = PollFailures::new(format!("{stack}: reading the stack status"));
-    let last = loop {
-        monitor.poll(cfn).await?;
+    loop {
+        if let Some(monitor) = monitor.as_deref_mut() {
+            monitor.poll(cfn).await?;
+        }
         match describe_stack(cfn, stack).await {
             Ok(Some(s)) if s.stack_status().is_some_and(|st| in_progress(st.as_str())) => {
                 failures.reset();
             }
-            Ok(current) => break current,
+            Ok(settled) => return Ok(settled),
             Err(e) => failures.absorb(e)?,
         }
         backoff.wait().await;
-    };
-    // The last events name the failed resources and their reasons: read them for sure.
-    monitor.finish(cfn).await?;
-    Ok(last)
+    }
 }
 
 async fn delete_stack_and_wait(cfn: &Client, name: &str, role: Option<&str>) -> Result<()> {
@@ -793,28 +797,28 @@ impl<'a> EventMonitor<'a> {
     /// Reads and reports the new events. A transient failure is reported and left to the next
     /// round, up to [`POLL_FAILURES_TOLERATED`] in a row; other failures are errors.
     pub(crate) async fn poll(&mut self, cfn: &Client) -> Result<()> {
-        match self.read_new_events(cfn).await {
-            Ok(()) => {
-                self.failures.reset();
-                Ok(())
-            }
-            Err(e) => self.failures.absorb(e),
-        }
+        self.round(cfn).await.map(|_| ())
     }
 
     /// Polls until a round succeeds (transient failures tolerated as by [`EventMonitor::poll`]),
     /// so that the last events of a finished operation are read.
     pub(crate) async fn finish(&mut self, cfn: &Client) -> Result<()> {
         let mut backoff = Backoff::new(Duration::from_secs(2));
-        loop {
-            match self.read_new_events(cfn).await {
-                Ok(()) => {
-                    self.failures.reset();
-                    return Ok(());
-                }
-                Err(e) => self.failures.absorb(e)?,
-            }
+        while !self.round(cfn).await? {
             backoff.wait().await;
+        }
+        Ok(())
+    }
+
+    /// One round of reading the new events: whether it succeeded, a tolerated failure being
+    /// `Ok(false)`.
+    async fn round(&mut self, cfn: &Client) -> Result<bool> {
+        match self.read_new_events(cfn).await {
+            Ok(()) => {
+                self.failures.reset();
+                Ok(true)
+            }
+            Err(e) => self.failures.absorb(e).map(|()| false),
         }
     }
 
