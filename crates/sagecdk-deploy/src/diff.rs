@@ -15,7 +15,10 @@ use crate::deploy::{DeployOptions, deploy_role_config, local_template_source, st
 use crate::environment::{AwsEnvironment, EnvironmentOptions};
 use crate::error::{DeployError, Result, aws};
 use crate::security::{SecurityDiff, security_diff};
-use crate::stack::{ChangeSetOutcome, ChangeSetPurpose, create_change_set, describe_stack};
+use crate::stack::{
+    ChangeSetOutcome, ChangeSetPurpose, create_change_set, delete_leftover_change_set,
+    describe_stack,
+};
 use aws_sdk_cloudformation::types::{StackStatus, TemplateStage};
 use sagecdk_assembly::StackArtifact;
 use serde_json::{Map, Value};
@@ -651,24 +654,8 @@ async fn change_set_replacements(
     let config = deploy_role_config(env, stack).await?;
     let cfn = AwsEnvironment::cloudformation(&config);
     let name = stack.stack_name();
-    // A change set left by an interrupted diff of this stack would block the name. Matched by
-    // stack as well: some implementations look change sets up by name across all stacks.
-    if let Ok(old) = cfn
-        .describe_change_set()
-        .stack_name(name)
-        .change_set_name(DIFF_CHANGE_SET_NAME)
-        .send()
-        .await
-        && old.stack_name() == Some(name)
-        && let Some(id) = old.change_set_id()
-    {
-        cfn.delete_change_set()
-            .stack_name(name)
-            .change_set_name(id)
-            .send()
-            .await
-            .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
-    }
+    // A change set left by an interrupted diff of this stack.
+    delete_leftover_change_set(&cfn, name, DIFF_CHANGE_SET_NAME).await?;
     let source =
         local_template_source(env, &cfn, stack, crate::environment::TOOLKIT_STACK_NAME).await?;
     let deployment = stack_deployment(
@@ -690,7 +677,7 @@ async fn change_set_replacements(
         ChangeSetOutcome::Ready { id, changes, .. } => (id, changes),
         ChangeSetOutcome::NoChanges { id } => (id, Vec::new()),
     };
-    // By id (the ARN): the name alone may be ambiguous, as above.
+    // By id (the ARN): some implementations look change sets up by name across all stacks.
     cfn.delete_change_set()
         .stack_name(name)
         .change_set_name(&id)

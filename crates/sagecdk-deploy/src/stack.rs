@@ -492,6 +492,33 @@ pub(crate) async fn create_change_set(
     }
 }
 
+/// Deletes change set `change_set_name` of stack `name` when one is left over (by an earlier
+/// run, or one interrupted), as it would block the name. Matched by stack as well, and deleted
+/// by id: some implementations look change sets up by name across all stacks.
+pub(crate) async fn delete_leftover_change_set(
+    cfn: &Client,
+    name: &str,
+    change_set_name: &str,
+) -> Result<()> {
+    if let Ok(old) = cfn
+        .describe_change_set()
+        .stack_name(name)
+        .change_set_name(change_set_name)
+        .send()
+        .await
+        && old.stack_name() == Some(name)
+        && let Some(id) = old.change_set_id()
+    {
+        cfn.delete_change_set()
+            .stack_name(name)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
+    }
+    Ok(())
+}
+
 /// After a CREATE change set for stack `name` while it was under review (`review`, its id):
 /// CloudFormation adds the change set to that stack, but some implementations create a second
 /// stack of the same name (`created`) instead, which lookups by name would never reach. The
@@ -599,20 +626,7 @@ pub async fn deploy_stack(
     let update = existing.is_some() && under_review.is_none();
     if existing.is_some() {
         // Remove a change set left over by an earlier run (e.g. `--no-execute`).
-        let leftover = cfn
-            .describe_change_set()
-            .stack_name(name)
-            .change_set_name(CHANGE_SET_NAME)
-            .send()
-            .await;
-        if leftover.is_ok() {
-            cfn.delete_change_set()
-                .stack_name(name)
-                .change_set_name(CHANGE_SET_NAME)
-                .send()
-                .await
-                .map_err(|e| aws("CloudFormation DeleteChangeSet", e))?;
-        }
+        delete_leftover_change_set(cfn, name, CHANGE_SET_NAME).await?;
     }
     eprintln!(
         "{name}: creating CloudFormation changeset ({})...",
