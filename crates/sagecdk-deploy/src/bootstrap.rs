@@ -9,12 +9,16 @@
 //! not given (the qualifier too), and leaves a newer (or customized) bootstrap stack alone
 //! unless forced.
 
-use crate::environment::{AwsEnvironment, TOOLKIT_STACK_NAME};
+use crate::environment::{
+    AwsEnvironment, DEFAULT_QUALIFIER, TOOLKIT_STACK_NAME, bootstrap_version_parameter,
+    ssm_parameter,
+};
 use crate::error::{DeployError, Result};
 use crate::progress::EventLines;
 use crate::stack::{
     DeployResult, ParameterValue, StackDeployment, TemplateSource, deploy_stack, describe_stack,
 };
+use aws_sdk_cloudformation::types::StackStatus;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
@@ -266,7 +270,7 @@ pub fn bootstrap_template() -> Value {
                 "Description": "Accounts allowed to publish assets and deploy into this environment"},
             "CloudFormationExecutionPolicies": {"Type": "CommaDelimitedList", "Default": "",
                 "Description": "Managed policy ARNs for the CloudFormation execution role"},
-            "Qualifier": {"Type": "String", "Default": crate::environment::DEFAULT_QUALIFIER,
+            "Qualifier": {"Type": "String", "Default": DEFAULT_QUALIFIER,
                 "AllowedPattern": "[A-Za-z0-9_-]{1,10}",
                 "ConstraintDescription": "Qualifier must be an alphanumeric identifier of at most 10 characters",
                 "Description": "Distinguishes several bootstrap stacks in one environment"}
@@ -295,20 +299,12 @@ struct DeployedBootstrap {
     version: Option<u32>,
 }
 
-/// Reads the bootstrap stack `name`, `None` when there is none. The version comes from the
-/// `BootstrapVersion` output, or, when the stack shows no outputs, from the version parameter
-/// of its qualifier.
+/// Reads the deployed bootstrap stack `stack`. The version comes from the `BootstrapVersion`
+/// output, or, when the stack shows no outputs, from the version parameter of its qualifier.
 async fn deployed_bootstrap(
     env: &AwsEnvironment,
-    cfn: &aws_sdk_cloudformation::Client,
-    name: &str,
-) -> Result<Option<DeployedBootstrap>> {
-    let Some(stack) = describe_stack(cfn, name).await? else {
-        return Ok(None);
-    };
-    if stack.stack_status().map(|s| s.as_str()) == Some("DELETE_COMPLETE") {
-        return Ok(None);
-    }
+    stack: &aws_sdk_cloudformation::types::Stack,
+) -> Result<DeployedBootstrap> {
     let parameters: IndexMap<String, String> = stack
         .parameters()
         .iter()
@@ -331,32 +327,16 @@ async fn deployed_bootstrap(
             let qualifier = parameters
                 .get("Qualifier")
                 .filter(|q| !q.is_empty())
-                .map_or(crate::environment::DEFAULT_QUALIFIER, String::as_str);
-            let parameter = format!("/cdk-bootstrap/{qualifier}/version");
-            match aws_sdk_ssm::Client::new(env.base_config())
-                .get_parameter()
-                .name(&parameter)
-                .send()
-                .await
-            {
-                Ok(out) => out
-                    .parameter()
-                    .and_then(|p| p.value())
-                    .and_then(|v| v.trim().parse().ok()),
-                Err(e) => {
-                    let err = crate::error::aws("SSM GetParameter", e);
-                    if err.code() != Some("ParameterNotFound") {
-                        return Err(err);
-                    }
-                    None
-                }
-            }
+                .map_or(DEFAULT_QUALIFIER, String::as_str);
+            ssm_parameter(env.base_config(), &bootstrap_version_parameter(qualifier))
+                .await?
+                .and_then(|v| v.trim().parse().ok())
         }
     };
-    Ok(Some(DeployedBootstrap {
+    Ok(DeployedBootstrap {
         parameters,
         version,
-    }))
+    })
 }
 
 /// Why the deployed bootstrap stack must be left alone (unless forced): it is newer than this
@@ -423,18 +403,22 @@ pub async fn bootstrap(
         }
     }
     let cfn = AwsEnvironment::cloudformation(env.base_config());
-    let deployed = deployed_bootstrap(env, &cfn, &options.stack_name).await?;
-    if let Some(reason) = deployed
-        .as_ref()
-        .and_then(|d| reason_to_leave_alone(d, &options.stack_name))
-    {
+    let existing = describe_stack(&cfn, &options.stack_name)
+        .await?
+        .filter(|s| s.stack_status() != Some(&StackStatus::DeleteComplete));
+    let reason = match &existing {
+        Some(stack) => {
+            reason_to_leave_alone(&deployed_bootstrap(env, stack).await?, &options.stack_name)
+        }
+        None => None,
+    };
+    if let Some(reason) = reason {
         if !options.force {
             eprintln!(" ⚠️  {reason}");
-            let stack = describe_stack(&cfn, &options.stack_name).await?;
             return Ok(BootstrapOutcome {
                 result: DeployResult {
                     stack_name: options.stack_name.clone(),
-                    stack_arn: stack.and_then(|s| s.stack_id().map(str::to_string)),
+                    stack_arn: existing.and_then(|s| s.stack_id().map(str::to_string)),
                     no_op: true,
                     ..DeployResult::default()
                 },

@@ -256,33 +256,17 @@ impl AwsEnvironment {
         required: u32,
         parameter: Option<&str>,
     ) -> Result<u32> {
-        let parameter = parameter
-            .map(|p| self.replace_placeholders(p))
-            .unwrap_or_else(|| format!("/cdk-bootstrap/{DEFAULT_QUALIFIER}/version"));
-        let out = aws_sdk_ssm::Client::new(config)
-            .get_parameter()
-            .name(&parameter)
-            .with_decryption(true)
-            .send()
-            .await;
-        let value = match out {
-            Ok(out) => out
-                .parameter()
-                .and_then(|p| p.value())
-                .unwrap_or_default()
-                .to_string(),
-            Err(e) => {
-                let err = aws("SSM GetParameter", e);
-                if err.code() == Some("ParameterNotFound") {
-                    return Err(DeployError::NotBootstrapped(format!(
-                        "environment {} is not bootstrapped (SSM parameter {parameter} not \
-                         found). Run 'sagecdk bootstrap {}' first",
-                        self.name(),
-                        self.name()
-                    )));
-                }
-                return Err(err);
-            }
+        let parameter = parameter.map_or_else(
+            || bootstrap_version_parameter(DEFAULT_QUALIFIER),
+            |p| self.replace_placeholders(p),
+        );
+        let Some(value) = ssm_parameter(config, &parameter).await? else {
+            return Err(DeployError::NotBootstrapped(format!(
+                "environment {} is not bootstrapped (SSM parameter {parameter} not found). Run \
+                 'sagecdk bootstrap {}' first",
+                self.name(),
+                self.name()
+            )));
         };
         let found: u32 = value.trim().parse().map_err(|_| {
             DeployError::NotBootstrapped(format!(
@@ -310,6 +294,37 @@ impl AwsEnvironment {
         let builder = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(config.endpoint_url().is_some());
         aws_sdk_s3::Client::from_conf(builder.build())
+    }
+}
+
+/// The SSM parameter holding the bootstrap version of the stack with `qualifier`.
+pub(crate) fn bootstrap_version_parameter(qualifier: &str) -> String {
+    format!("/cdk-bootstrap/{qualifier}/version")
+}
+
+/// The value of SSM parameter `name`, `None` when there is no such parameter.
+pub(crate) async fn ssm_parameter(config: &SdkConfig, name: &str) -> Result<Option<String>> {
+    let out = aws_sdk_ssm::Client::new(config)
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await;
+    match out {
+        Ok(out) => Ok(Some(
+            out.parameter()
+                .and_then(|p| p.value())
+                .unwrap_or_default()
+                .to_string(),
+        )),
+        Err(e) => {
+            let err = aws("SSM GetParameter", e);
+            if err.code() == Some("ParameterNotFound") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
     }
 }
 
