@@ -3,6 +3,7 @@
 use crate::endpoint_config::{EndpointConfig, VariantInfo};
 use crate::imports::{EndpointConfigRef, ResourceEnv};
 use crate::model::name_problem;
+use crate::set_property_sorted;
 use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
 use sagecdk_aws::iam::{Grant, Grantable};
 use sagecdk_cfn::application_auto_scaling::{
@@ -978,16 +979,13 @@ impl ScalableInstanceCount {
         self.scheduled.borrow_mut().push(action);
         if first {
             let view = self.scheduled.clone();
-            let mut props = self.target.properties();
-            props.insert(
-                "ScheduledActions".into(),
-                Value::Token(sagecdk_core::Lazy::any(move |_| {
+            set_property_sorted(
+                &self.target,
+                "ScheduledActions",
+                Some(Value::Token(sagecdk_core::Lazy::any(move |_| {
                     Some(Value::Array(view.borrow().clone()))
-                })),
+                }))),
             );
-            // Keep the CloudFormation-name order of the properties.
-            props.sort_keys();
-            let _ = self.target.clone().with_properties(Value::Object(props));
         }
     }
 
