@@ -115,14 +115,14 @@ impl Endpoint {
         min: u32,
         max: u32,
     ) -> Option<ScalableInstanceCount> {
-        let Some((name, provisioned, max_concurrency)) = self.owned_config()?.serverless_variant()
-        else {
+        let Some(variant) = self.owned_config()?.serverless_variant() else {
             self.node
                 .add_error("Provisioned concurrency scaling needs a serverless production variant");
             return None;
         };
         let mut problems = Vec::new();
-        if provisioned.is_none() {
+        let (name, max_concurrency) = (variant.name, variant.max_concurrency);
+        if variant.provisioned_concurrency.is_none() {
             problems.push("the serverless variant must have provisioned concurrency".to_string());
         }
         if min < 1 || min > max || max > 200 {

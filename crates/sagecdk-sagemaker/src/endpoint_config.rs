@@ -164,17 +164,24 @@ pub(crate) struct VariantInfo {
     pub(crate) instance_type: InstanceType,
 }
 
+/// The serverless variant, as autoscaling of its provisioned concurrency sees it.
+#[derive(Clone, Debug)]
+pub(crate) struct ServerlessInfo {
+    pub(crate) name: String,
+    pub(crate) provisioned_concurrency: Option<u32>,
+    pub(crate) max_concurrency: u32,
+}
+
 /// A SageMaker endpoint configuration: `<id>/EndpointConfig` is the resource.
 #[derive(Clone, Debug)]
 pub struct EndpointConfig {
     node: Construct,
     resource: CfnResource,
     variants: Rc<RefCell<Vec<(VariantInfo, Value)>>>,
-    serverless: Rc<RefCell<Option<Value>>>,
-    default_instance_type: InstanceType,
+    serverless: Rc<RefCell<Option<(ServerlessInfo, Value)>>>,
     compatible: bool,
-    /// Variants refused with an error (not rendered).
-    rejected: Rc<Cell<usize>>,
+    /// Whether a variant was refused with an error (and not rendered).
+    rejected: Rc<Cell<bool>>,
 }
 
 impl Scope for EndpointConfig {
@@ -188,13 +195,8 @@ impl EndpointConfig {
     pub fn new(scope: &impl Scope, id: &str, props: EndpointConfigProps) -> EndpointConfig {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sagemaker.EndpointConfig");
         let compatible = cdk_compatible(&node);
-        let default_instance_type = if compatible {
-            InstanceType::T2_MEDIUM
-        } else {
-            InstanceType::M5_LARGE
-        };
         let variants: Rc<RefCell<Vec<(VariantInfo, Value)>>> = Rc::new(RefCell::new(Vec::new()));
-        let serverless: Rc<RefCell<Option<Value>>> = Rc::new(RefCell::new(None));
+        let serverless: Rc<RefCell<Option<(ServerlessInfo, Value)>>> = Rc::new(RefCell::new(None));
         // Replaced by the literal list when a variant is added; until then an empty list the
         // schema does not check, so a configuration without variants gets one error (ours).
         let no_variants: List<ProductionVariant> =
@@ -213,14 +215,14 @@ impl EndpointConfig {
         let resource = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props)
             .resource()
             .clone();
-        let rejected = Rc::new(Cell::new(0));
+        let rejected = Rc::new(Cell::new(false));
         let (view, serverless_view, rejected_view) =
             (variants.clone(), serverless.clone(), rejected.clone());
         node.add_validation(move |_| {
             let n = view.borrow().len() + usize::from(serverless_view.borrow().is_some());
             let mut problems = Vec::new();
             // A variant rejected with its own error is not also reported as missing.
-            if n == 0 && rejected_view.get() == 0 {
+            if n == 0 && !rejected_view.get() {
                 problems.push("Must configure at least 1 production variant".to_string());
             }
             problems
@@ -230,7 +232,6 @@ impl EndpointConfig {
             resource,
             variants,
             serverless,
-            default_instance_type,
             compatible,
             rejected,
         };
@@ -298,7 +299,7 @@ impl EndpointConfig {
                 "Invalid Serverless Production Variant Props: {}",
                 problems.join(" / ")
             ));
-            self.rejected.set(self.rejected.get() + 1);
+            self.rejected.set(true);
             return;
         }
         let mut config: IndexMap<String, Value> = IndexMap::new();
@@ -321,7 +322,12 @@ impl EndpointConfig {
             "VariantName".into(),
             Value::from(props.variant_name.as_str()),
         );
-        *self.serverless.borrow_mut() = Some(Value::Object(m));
+        let info = ServerlessInfo {
+            name: props.variant_name,
+            provisioned_concurrency: props.provisioned_concurrency,
+            max_concurrency: props.max_concurrency,
+        };
+        *self.serverless.borrow_mut() = Some((info, Value::Object(m)));
         self.sync_variants();
     }
 
@@ -333,7 +339,7 @@ impl EndpointConfig {
             .iter()
             .map(|(_, v)| v.clone())
             .collect();
-        list.extend(self.serverless.borrow().iter().cloned());
+        list.extend(self.serverless.borrow().iter().map(|(_, v)| v.clone()));
         self.resource
             .set_property("ProductionVariants", Value::Array(list));
     }
@@ -349,7 +355,7 @@ impl EndpointConfig {
                 "Can't have more than {MAX_VARIANTS} production variants ('{}' not added)",
                 props.variant_name
             ));
-            self.rejected.set(self.rejected.get() + 1);
+            self.rejected.set(true);
             return;
         }
         let mut problems = Vec::new();
@@ -420,7 +426,7 @@ impl EndpointConfig {
                 "Invalid Production Variant Props: {}",
                 problems.join("; ")
             ));
-            self.rejected.set(self.rejected.get() + 1);
+            self.rejected.set(true);
             return;
         }
         let info = VariantInfo {
@@ -429,7 +435,7 @@ impl EndpointConfig {
             instance_type: props
                 .instance_type
                 .clone()
-                .unwrap_or_else(|| self.default_instance_type.clone()),
+                .unwrap_or_else(|| self.default_instance_type()),
         };
         let mut m: IndexMap<String, Value> = IndexMap::new();
         if let Some(a) = &props.accelerator_type {
@@ -514,22 +520,21 @@ impl EndpointConfig {
             .map(|(v, _)| v.clone())
     }
 
-    /// The serverless variant's name, provisioned concurrency and maximum concurrency, if there
-    /// is one.
-    pub(crate) fn serverless_variant(&self) -> Option<(String, Option<u32>, u32)> {
-        let v = self.serverless.borrow().clone()?;
-        let object = v.as_object()?;
-        let name = object.get("VariantName")?.as_str()?.to_string();
-        let config = object.get("ServerlessConfig").and_then(Value::as_object)?;
-        let number = |key: &str| match config.get(key) {
-            Some(Value::Number(n)) => Some(*n as u32),
-            _ => None,
-        };
-        Some((
-            name,
-            number("ProvisionedConcurrency"),
-            number("MaxConcurrency")?,
-        ))
+    /// The serverless variant, if there is one.
+    pub(crate) fn serverless_variant(&self) -> Option<ServerlessInfo> {
+        self.serverless
+            .borrow()
+            .as_ref()
+            .map(|(info, _)| info.clone())
+    }
+
+    /// `ml.m5.large`; `ml.t2.medium` with CDK-compatible defaults.
+    fn default_instance_type(&self) -> InstanceType {
+        if self.compatible {
+            InstanceType::T2_MEDIUM
+        } else {
+            InstanceType::M5_LARGE
+        }
     }
 
     pub(crate) fn variant_names(&self) -> Vec<String> {
