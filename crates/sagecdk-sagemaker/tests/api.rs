@@ -1,38 +1,14 @@
 //! The SageMaker API beyond construction: imports by name, ARN and attributes, the variant
 //! metrics, the variant limit, and model directories packaged through a model.
 
-use sagecdk_assertions::{Match, Template, TemplateError, pattern};
+use sagecdk_assertions::{Match, Template, pattern};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
-use sagecdk_core::{App, AppProps, CfnOutput, Environment, Scope, Stack, StackProps, Str};
+use sagecdk_core::{App, AppProps, CfnOutput, Scope, Stack, Str};
 use sagecdk_sagemaker::*;
 
-fn stack(app: &App) -> Stack {
-    Stack::new(
-        app,
-        "S",
-        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
-    )
-}
+mod common;
 
-fn model(stack: &Stack, id: &str) -> Model {
-    Model::new(
-        stack,
-        id,
-        ModelProps::with_container(ContainerDefinition::new(ContainerImage::from_dlc(
-            "pytorch-inference",
-            "2.3.0-cpu-py311",
-            None,
-        ))),
-    )
-}
-
-fn errors(stack: &Stack) -> Vec<String> {
-    match Template::try_from_stack(stack) {
-        Ok(_) => panic!("expected synthesis errors"),
-        Err(TemplateError::Synth(e)) => e.diagnostics().iter().map(ToString::to_string).collect(),
-        Err(e) => panic!("unexpected {e}"),
-    }
-}
+use common::*;
 
 /// The values as the template renders them (through outputs).
 fn rendered(stack: &Stack, values: Vec<Str>) -> Vec<serde_json::Value> {
@@ -59,13 +35,10 @@ fn models_imported_by_name_serve_variants() {
     let app = App::for_tests();
     let s = stack(&app);
     let imported = Model::from_model_name(&s, "Existing", "my-model");
-    EndpointConfig::new(
+    instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![InstanceProductionVariantProps::new(&imported, "a")],
-            ..EndpointConfigProps::default()
-        },
+        vec![InstanceProductionVariantProps::new(&imported, "a")],
     );
     let t = Template::from_stack(&s);
     t.assert_has_resource_properties(
@@ -165,13 +138,10 @@ fn variant_metrics_have_their_namespace_statistic_and_dimensions() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "blue")],
-            ..EndpointConfigProps::default()
-        },
+        vec![InstanceProductionVariantProps::new(&m, "blue")],
     );
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
     let v = endpoint
@@ -290,15 +260,12 @@ fn more_than_ten_variants_are_refused() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: (0..MAX_VARIANTS)
-                .map(|i| InstanceProductionVariantProps::new(&m, format!("v{i}")))
-                .collect(),
-            ..EndpointConfigProps::default()
-        },
+        (0..MAX_VARIANTS)
+            .map(|i| InstanceProductionVariantProps::new(&m, format!("v{i}")))
+            .collect(),
     );
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",

@@ -1,45 +1,14 @@
 //! SageMaker constructs: features beyond the seed app, the CDK bugs not reproduced, and every
 //! validation with its message and construct path.
 
-use sagecdk_assertions::{Annotations, Match, Template, TemplateError, pattern};
+use sagecdk_assertions::{Annotations, Match, Template, pattern};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
 use sagecdk_core::{App, Environment, Scope, Stack, StackProps};
 use sagecdk_sagemaker::*;
 
-fn stack(app: &App) -> Stack {
-    Stack::new(
-        app,
-        "S",
-        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
-    )
-}
+mod common;
 
-fn image() -> ContainerImage {
-    ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", None)
-}
-
-fn model(stack: &Stack, id: &str) -> Model {
-    Model::new(
-        stack,
-        id,
-        ModelProps::with_container(ContainerDefinition::new(image())),
-    )
-}
-
-fn errors(stack: &Stack) -> Vec<String> {
-    match Template::try_from_stack(stack) {
-        Ok(_) => panic!("expected synthesis errors"),
-        Err(TemplateError::Synth(e)) => e.diagnostics().iter().map(ToString::to_string).collect(),
-        Err(e) => panic!("unexpected {e}"),
-    }
-}
-
-fn assert_has(errors: &[String], expected: &str) {
-    assert!(
-        errors.iter().any(|e| e.contains(expected)),
-        "missing {expected:?} in {errors:#?}"
-    );
-}
+use common::*;
 
 #[test]
 fn serverless_variant_renders_and_validates() {
@@ -48,14 +17,7 @@ fn serverless_variant_renders_and_validates() {
     let m = model(&s, "M");
     let mut serverless = ServerlessProductionVariantProps::new(&m, "serverless", 2048, 20);
     serverless.provisioned_concurrency = Some(5);
-    EndpointConfig::new(
-        &s,
-        "Config",
-        EndpointConfigProps {
-            serverless_production_variant: Some(serverless),
-            ..EndpointConfigProps::default()
-        },
-    );
+    serverless_config(&s, "Config", serverless);
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
         pattern!({"ProductionVariants": [{
@@ -85,23 +47,11 @@ fn serverless_variant_renders_and_validates() {
     ));
     let mut bad = ServerlessProductionVariantProps::new(&m, "v", 1000, 300);
     bad.provisioned_concurrency = Some(301);
-    EndpointConfig::new(
-        &s,
-        "Bad",
-        EndpointConfigProps {
-            serverless_production_variant: Some(bad),
-            ..EndpointConfigProps::default()
-        },
-    );
-    let serverless_only = EndpointConfig::new(
+    serverless_config(&s, "Bad", bad);
+    let serverless_only = serverless_config(
         &s,
         "ServerlessOnly",
-        EndpointConfigProps {
-            serverless_production_variant: Some(ServerlessProductionVariantProps::new(
-                &m, "s", 1024, 1,
-            )),
-            ..EndpointConfigProps::default()
-        },
+        ServerlessProductionVariantProps::new(&m, "s", 1024, 1),
     );
     serverless_only
         .add_instance_production_variant(InstanceProductionVariantProps::new(&m, "late"));
@@ -177,14 +127,7 @@ fn instance_variant_options_and_zero_weight() {
         .with_weight(-1.0);
     v.container_startup_health_check_timeout = Some(10);
     v.volume_size_in_gb = Some(1000);
-    let config = EndpointConfig::new(
-        &s,
-        "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![v],
-            ..EndpointConfigProps::default()
-        },
-    );
+    let config = instance_config(&s, "Config", vec![v]);
     config.add_instance_production_variant(InstanceProductionVariantProps::new(&m, "w"));
     config.add_instance_production_variant(InstanceProductionVariantProps::new(&m, "w"));
     let e = errors(&s);
@@ -215,18 +158,13 @@ fn the_cdk_bugs_are_not_reproduced() {
         },
     );
     // Two autoscaled variants on one endpoint.
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "a")
-                    .with_instance_type(InstanceType::M5_LARGE),
-                InstanceProductionVariantProps::new(&m, "b")
-                    .with_instance_type(InstanceType::C5_LARGE),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "a").with_instance_type(InstanceType::M5_LARGE),
+            InstanceProductionVariantProps::new(&m, "b").with_instance_type(InstanceType::C5_LARGE),
+        ],
     );
     let endpoint = Endpoint::new(
         &s,
@@ -327,19 +265,16 @@ fn autoscaling_and_lookup_validations() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "burst")
-                    .with_instance_type(InstanceType::T2_MEDIUM),
-                InstanceProductionVariantProps::new(&m, "two")
-                    .with_instance_count(2)
-                    .with_instance_type(InstanceType::M5_LARGE),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "burst")
+                .with_instance_type(InstanceType::T2_MEDIUM),
+            InstanceProductionVariantProps::new(&m, "two")
+                .with_instance_count(2)
+                .with_instance_type(InstanceType::M5_LARGE),
+        ],
     );
     let endpoint = Endpoint::new(
         &s,
@@ -532,16 +467,13 @@ fn scaling_beyond_the_cdk() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "v")
-                    .with_instance_type(InstanceType::G5_XLARGE),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "v")
+                .with_instance_type(InstanceType::G5_XLARGE),
+        ],
     );
     let endpoint = Endpoint::new(
         &s,
@@ -600,16 +532,13 @@ fn scaling_beyond_the_cdk() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "v")
-                    .with_instance_type(InstanceType::G5_XLARGE),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "v")
+                .with_instance_type(InstanceType::G5_XLARGE),
+        ],
     );
     let endpoint = Endpoint::new(
         &s,
@@ -906,14 +835,7 @@ fn managed_instance_scaling_renders_and_validates() {
             min_instance_count: min,
             max_instance_count: max,
         });
-        EndpointConfig::new(
-            &s,
-            "Config",
-            EndpointConfigProps {
-                instance_production_variants: vec![variant],
-                ..EndpointConfigProps::default()
-            },
-        );
+        instance_config(&s, "Config", vec![variant]);
         s
     }
     let app = App::for_tests();
@@ -957,15 +879,10 @@ fn imported_models_serve_variants_and_take_grants() {
         .connections()
         .expect("security groups given")
         .allow_from(&Peer::ipv4("10.1.0.0/16"), Port::tcp(8080), None);
-    EndpointConfig::new(
+    instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![InstanceProductionVariantProps::new(
-                &imported, "shared",
-            )],
-            ..EndpointConfigProps::default()
-        },
+        vec![InstanceProductionVariantProps::new(&imported, "shared")],
     );
     let t = Template::from_stack(&s);
     t.assert_has_resource_properties(
@@ -999,15 +916,10 @@ fn imported_models_serve_variants_and_take_grants() {
             .add_to_principal_policy(sagecdk_aws::iam::PolicyStatement::allow().action("s3:*"))
     );
     assert!(elsewhere.connections().is_none());
-    EndpointConfig::new(
+    instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![InstanceProductionVariantProps::new(
-                &elsewhere, "v",
-            )],
-            ..EndpointConfigProps::default()
-        },
+        vec![InstanceProductionVariantProps::new(&elsewhere, "v")],
     );
     let e = errors(&s);
     assert_has(
@@ -1164,16 +1076,13 @@ fn each_variant_dimension_autoscales_once() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "a"),
-                InstanceProductionVariantProps::new(&m, "b"),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "a"),
+            InstanceProductionVariantProps::new(&m, "b"),
+        ],
     );
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
     let a = endpoint.find_instance_production_variant("a").expect("a");
@@ -1201,14 +1110,7 @@ fn each_variant_dimension_autoscales_once() {
     let m = model(&s, "M");
     let mut variant = ServerlessProductionVariantProps::new(&m, "s", 1024, 10);
     variant.provisioned_concurrency = Some(2);
-    let config = EndpointConfig::new(
-        &s,
-        "Config",
-        EndpointConfigProps {
-            serverless_production_variant: Some(variant),
-            ..EndpointConfigProps::default()
-        },
-    );
+    let config = serverless_config(&s, "Config", variant);
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
     assert!(endpoint.auto_scale_provisioned_concurrency(1, 5).is_some());
     assert!(endpoint.auto_scale_provisioned_concurrency(1, 5).is_none());
@@ -1225,13 +1127,10 @@ fn tags_reach_models_configurations_and_endpoints() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    let config = EndpointConfig::new(
+    let config = instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "a")],
-            ..EndpointConfigProps::default()
-        },
+        vec![InstanceProductionVariantProps::new(&m, "a")],
     );
     Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
     sagecdk_core::Tags::of(&s).add("team", "ml-platform");
@@ -1273,18 +1172,15 @@ fn instance_types_newer_than_the_schema_deploy_with_a_warning() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "M");
-    EndpointConfig::new(
+    instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "new")
-                    .with_instance_type(InstanceType::of("ml.g9.xlarge").expect("well formed")),
-                InstanceProductionVariantProps::new(&m, "known")
-                    .with_instance_type(InstanceType::P6_B200_48XLARGE),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "new")
+                .with_instance_type(InstanceType::of("ml.g9.xlarge").expect("well formed")),
+            InstanceProductionVariantProps::new(&m, "known")
+                .with_instance_type(InstanceType::P6_B200_48XLARGE),
+        ],
     );
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -1317,14 +1213,7 @@ fn elastic_inference_is_an_error_unless_cdk_compatible() {
         let m = model(&s, "M");
         let mut variant = InstanceProductionVariantProps::new(&m, "v");
         variant.accelerator_type = Some(AcceleratorType::EIA2_MEDIUM);
-        EndpointConfig::new(
-            &s,
-            "Config",
-            EndpointConfigProps {
-                instance_production_variants: vec![variant],
-                ..EndpointConfigProps::default()
-            },
-        );
+        instance_config(&s, "Config", vec![variant]);
         s
     };
     let app = App::for_tests();
@@ -1363,31 +1252,20 @@ fn names_hostnames_concurrency_and_schedules_are_validated() {
     let s = stack(&app);
     let m = model(&s, "M");
     let long = "v".repeat(64);
-    EndpointConfig::new(
+    instance_config(
         &s,
         "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&m, "bad_name"),
-                InstanceProductionVariantProps::new(&m, long.as_str()),
-                InstanceProductionVariantProps::new(&m, "-dash"),
-                InstanceProductionVariantProps::new(&m, "ok-name--2"),
-            ],
-            ..EndpointConfigProps::default()
-        },
+        vec![
+            InstanceProductionVariantProps::new(&m, "bad_name"),
+            InstanceProductionVariantProps::new(&m, long.as_str()),
+            InstanceProductionVariantProps::new(&m, "-dash"),
+            InstanceProductionVariantProps::new(&m, "ok-name--2"),
+        ],
     );
-    EndpointConfig::new(
+    serverless_config(
         &s,
         "Serverless",
-        EndpointConfigProps {
-            serverless_production_variant: Some(ServerlessProductionVariantProps::new(
-                &m,
-                "no spaces",
-                1024,
-                1,
-            )),
-            ..EndpointConfigProps::default()
-        },
+        ServerlessProductionVariantProps::new(&m, "no spaces", 1024, 1),
     );
     Model::new(
         &s,
@@ -1402,14 +1280,7 @@ fn names_hostnames_concurrency_and_schedules_are_validated() {
     );
     let mut variant = ServerlessProductionVariantProps::new(&m, "s", 1024, 10);
     variant.provisioned_concurrency = Some(2);
-    let serverless = EndpointConfig::new(
-        &s,
-        "Concurrency",
-        EndpointConfigProps {
-            serverless_production_variant: Some(variant),
-            ..EndpointConfigProps::default()
-        },
-    );
+    let serverless = serverless_config(&s, "Concurrency", variant);
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&serverless));
     assert!(endpoint.auto_scale_provisioned_concurrency(0, 5).is_none());
     assert!(endpoint.auto_scale_provisioned_concurrency(1, 11).is_none());
