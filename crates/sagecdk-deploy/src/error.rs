@@ -7,14 +7,16 @@ use std::path::PathBuf;
 /// Result type of the deploy engine.
 pub type Result<T, E = DeployError> = std::result::Result<T, E>;
 
+/// Where credentials can be configured, as the error messages name them.
+const CREDENTIAL_SOURCES: &str = "a profile (--profile or AWS_PROFILE), \
+                                  AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO session (aws \
+                                  sso login)";
+
 /// Errors of the deploy engine.
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
     /// No credentials could be found by the standard credential chain.
-    #[error(
-        "no AWS credentials found ({0}). Configure credentials: a profile (--profile or AWS_PROFILE), \
-         AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO session (aws sso login)"
-    )]
+    #[error("no AWS credentials found ({0}). Configure credentials: {CREDENTIAL_SOURCES}")]
     NoCredentials(String),
     /// Credentials were found, but AWS rejected them (unknown access key, wrong secret key,
     /// expired session token).
@@ -278,11 +280,13 @@ fn credential_problem(code: &str) -> Option<(&'static str, &'static str)> {
 }
 
 fn rejected_message(operation: &str, code: &str, message: &str, source: Option<&str>) -> String {
-    let (problem, fix) = credential_problem(code).unwrap_or((
-        "they are not valid",
-        "Configure valid credentials: a profile (--profile or AWS_PROFILE), \
-         AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO session (aws sso login)",
-    ));
+    let (problem, fix) = credential_problem(code).map_or_else(
+        || {
+            let fix = format!("Configure valid credentials: {CREDENTIAL_SOURCES}");
+            ("they are not valid", fix)
+        },
+        |(problem, fix)| (problem, fix.to_string()),
+    );
     let from = source.unwrap_or("the credential chain");
     format!(
         "AWS rejected the credentials from {from}: {problem} ({operation}: {code}: {message}). \
