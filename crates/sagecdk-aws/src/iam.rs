@@ -348,10 +348,7 @@ impl Aspect for ReadPolicyFlags {
         if node.path() != self.path {
             return;
         }
-        let minimize = matches!(
-            node.try_get_context(MINIMIZE_POLICIES),
-            Some(Json::Bool(true))
-        );
+        let minimize = node.context_flag(MINIMIZE_POLICIES);
         self.settings.minimize.set(minimize);
         if !minimize && !self.settings.size_limited_pass {
             return;

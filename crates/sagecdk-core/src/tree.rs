@@ -552,6 +552,12 @@ impl Construct {
         self.read(|_, arena| arena.context(self.id, key).cloned())
     }
 
+    /// Whether the feature flag `key` is on for this construct: its context value, looked up as
+    /// [`try_get_context`](Self::try_get_context) does, is `true` (or the string `"true"`).
+    pub fn context_flag(&self, key: &str) -> bool {
+        self.read(|_, arena| arena.context_bool(self.id, key))
+    }
+
     /// Adds a check run at synthesis, given this construct; each returned string is reported as
     /// an error at this construct's path. (Passing the construct in means the check need not
     /// hold a handle to the tree it is stored in.)

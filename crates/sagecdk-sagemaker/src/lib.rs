@@ -55,10 +55,7 @@ pub use sagecdk_assets::PackageOptions;
 pub const CDK_COMPATIBLE_DEFAULTS: &str = "@sagecdk/sagemaker:cdkCompatibleDefaults";
 
 pub(crate) fn cdk_compatible(node: &sagecdk_core::Construct) -> bool {
-    matches!(
-        node.try_get_context(CDK_COMPATIBLE_DEFAULTS),
-        Some(serde_json::Value::Bool(true))
-    )
+    node.context_flag(CDK_COMPATIBLE_DEFAULTS)
 }
 
 /// Sets (`Some`) or removes (`None`) a property set after the resource was created, keeping the
