@@ -30,8 +30,8 @@ pub struct AwsEnvironment {
     /// The partition (`aws`, `aws-cn`, …).
     pub partition: String,
     base: SdkConfig,
-    /// Where the base credentials came from, for error messages.
-    credential_source: String,
+    /// The account of the base credentials (the environment's may be another).
+    caller_account: String,
 }
 
 /// Loads the base SDK configuration: standard credential chain (environment, profiles, SSO,
@@ -136,13 +136,13 @@ impl AwsEnvironment {
             .provide_credentials()
             .await
             .map_err(|e| DeployError::NoCredentials(e.to_string()))?;
-        let credential_source = credential_source(options, credentials.access_key_id());
         let identity = aws_sdk_sts::Client::new(&base)
             .get_caller_identity()
             .send()
             .await
             .map_err(|e| {
-                aws("STS GetCallerIdentity", e).with_credential_source(&credential_source)
+                let from = credential_source(options, credentials.access_key_id());
+                aws("STS GetCallerIdentity", e).with_credential_source(&from)
             })?;
         let caller_account = identity.account().unwrap_or_default().to_string();
         let partition = identity
@@ -152,7 +152,7 @@ impl AwsEnvironment {
             .unwrap_or("aws")
             .to_string();
         let account = if is_unknown(&account) {
-            caller_account
+            caller_account.clone()
         } else {
             account
         };
@@ -161,7 +161,7 @@ impl AwsEnvironment {
             region,
             partition,
             base,
-            credential_source,
+            caller_account,
         })
     }
 
@@ -220,23 +220,15 @@ impl AwsEnvironment {
                 .credentials_provider(SharedCredentialsProvider::new(provider))
                 .build()),
             Err(e) => {
-                let caller = aws_sdk_sts::Client::new(&base)
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        aws("STS GetCallerIdentity", e)
-                            .with_credential_source(&self.credential_source)
-                    })?;
-                if caller.account() != Some(self.account.as_str()) {
+                if self.caller_account != self.account {
                     return Err(DeployError::NotBootstrapped(format!(
                         "could not assume role {role_arn} ({e}), and the current credentials are \
                          for account {} instead of {}. Bootstrap {} with 'sagecdk bootstrap' \
                          --trust {}, or use credentials of the target account",
-                        caller.account().unwrap_or("?"),
+                        self.caller_account,
                         self.account,
                         self.name(),
-                        caller.account().unwrap_or("?"),
+                        self.caller_account,
                     )));
                 }
                 eprintln!(
