@@ -57,18 +57,20 @@ fn allow() -> PolicyStatement {
     PolicyStatement::allow()
 }
 
+/// Allows `action` on `resource` to the principal `ARN1`: the statement the merge cases vary.
+fn statement(resource: &str, action: &str) -> PolicyStatement {
+    allow()
+        .resource(resource)
+        .action(action)
+        .principal(Principal::arn(ARN1))
+}
+
 #[test]
 fn resources_merge_but_not_resources_do_not() {
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("b")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action"),
+            statement("b", "service:Action"),
         ]),
         json!([{"Action": "service:Action", "Effect": "Allow", "Principal": {"AWS": ARN1}, "Resource": ["a", "b"]}])
     );
@@ -90,14 +92,8 @@ fn resources_merge_but_not_resources_do_not() {
 fn actions_merge_but_not_actions_do_not() {
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action1")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("a")
-                .action("service:Action2")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action1"),
+            statement("a", "service:Action2"),
         ]),
         json!([{"Action": ["service:Action1", "service:Action2"], "Effect": "Allow", "Principal": {"AWS": ARN1}, "Resource": "a"}])
     );
@@ -119,10 +115,7 @@ fn actions_merge_but_not_actions_do_not() {
 fn principals_merge_but_not_principals_do_not() {
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action"),
             allow()
                 .resource("a")
                 .action("service:Action")
@@ -153,10 +146,7 @@ fn principals_of_different_types_merge_with_keys_sorted() {
                 .resource("a")
                 .action("service:Action")
                 .principal(Principal::service("service.amazonaws.com")),
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action"),
         ]),
         json!([{"Action": "service:Action", "Effect": "Allow",
                 "Principal": {"AWS": ARN1, "Service": "service.amazonaws.com"}, "Resource": "a"}])
@@ -167,14 +157,8 @@ fn principals_of_different_types_merge_with_keys_sorted() {
 fn statements_differing_in_two_sets_are_not_merged() {
     assert_not_merged(|_| {
         vec![
-            allow()
-                .resource("a")
-                .action("service:Action1")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("b")
-                .action("service:Action2")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action1"),
+            statement("b", "service:Action2"),
         ]
     });
 }
@@ -195,29 +179,14 @@ fn conditions_must_be_equal() {
     let condition = || json!({"something": "value"});
     assert_not_merged(|_| {
         vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1))
-                .condition("StringLike", condition()),
-            allow()
-                .resource("b")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action").condition("StringLike", condition()),
+            statement("b", "service:Action"),
         ]
     });
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1))
-                .condition("StringLike", condition()),
-            allow()
-                .resource("b")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1))
-                .condition("StringLike", condition()),
+            statement("a", "service:Action").condition("StringLike", condition()),
+            statement("b", "service:Action").condition("StringLike", condition()),
         ]),
         json!([{"Action": "service:Action", "Condition": {"StringLike": {"something": "value"}},
                 "Effect": "Allow", "Principal": {"AWS": ARN1}, "Resource": ["a", "b"]}])
@@ -263,14 +232,8 @@ fn statements_with_a_sid_are_left_alone() {
 fn three_statements_merge_in_several_steps() {
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("b")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action"),
+            statement("b", "service:Action"),
             allow()
                 .resources(["a", "b"])
                 .action("service:Action2")
@@ -285,10 +248,7 @@ fn three_statements_merge_in_several_steps() {
 fn literal_duplicates_are_winnowed() {
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action"),
             allow()
                 .resources(["a", "b"])
                 .action("service:Action")
@@ -368,22 +328,10 @@ fn reference_principals_merge_without_deep_merging() {
 fn pairs_merge_separately() {
     assert_eq!(
         merged(|_| vec![
-            allow()
-                .resource("a")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("c")
-                .action("service:Action1")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("b")
-                .action("service:Action")
-                .principal(Principal::arn(ARN1)),
-            allow()
-                .resource("c")
-                .action("service:Action2")
-                .principal(Principal::arn(ARN1)),
+            statement("a", "service:Action"),
+            statement("c", "service:Action1"),
+            statement("b", "service:Action"),
+            statement("c", "service:Action2"),
         ]),
         json!([
             {"Action": "service:Action", "Effect": "Allow", "Principal": {"AWS": ARN1}, "Resource": ["a", "b"]},
