@@ -84,8 +84,10 @@ pub async fn deploy_stacks(
     )?);
     let environments = Arc::new(Environments::new(options.environment.clone()));
     let mut publications = Vec::with_capacity(stacks.len());
+    let mut templates = Vec::with_capacity(stacks.len());
     for stack in stacks {
-        let manifests = if has_resources(&stack.template()?) {
+        let template = stack.template()?;
+        let manifests = if has_resources(&template) {
             stack_asset_manifests(assembly, &stack.other_dependencies)?
         } else {
             Vec::new()
@@ -96,9 +98,11 @@ pub async fn deploy_stacks(
             let env = environments.get(&stack.environment).await?;
             publish_stack_assets(&env, &stack, &manifests, &publisher).await
         })));
+        templates.push(template);
     }
     let mut results = Vec::new();
-    for (i, (stack, publication)) in stacks.iter().zip(&mut publications).enumerate() {
+    let deployments = stacks.iter().zip(&mut publications).zip(templates);
+    for (i, ((stack, publication), template)) in deployments.enumerate() {
         options.reporter.stack_started(stack);
         let deployed: Vec<String> = stacks[..i].iter().map(|s| s.display_name.clone()).collect();
         let env = environments
@@ -119,7 +123,7 @@ pub async fn deploy_stacks(
                 ))
             })?
         };
-        let result = deploy_with_assets(&env, stack, options, assets)
+        let result = deploy_with_assets(&env, stack, template, options, assets)
             .await
             .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
         eprintln!(
@@ -339,22 +343,22 @@ pub async fn deploy_artifact(
     )?);
     let manifests = stack_asset_manifests(assembly, &stack.other_dependencies)?;
     let assets = Box::pin(publish_stack_assets(env, stack, &manifests, &publisher));
-    deploy_with_assets(env, stack, options, assets).await
+    deploy_with_assets(env, stack, stack.template()?, options, assets).await
 }
 
-/// Deploys `stack` once `assets` (the publication of its assets) is done: a stack without
-/// resources is skipped, then the bootstrap version and the approval of security changes are
-/// checked, then the assets awaited, then the change set deployed.
+/// Deploys `stack` (its `template` as read) once `assets` (the publication of its assets) is
+/// done: a stack without resources is skipped, then the bootstrap version and the approval of
+/// security changes are checked, then the assets awaited, then the change set deployed.
 async fn deploy_with_assets(
     env: &AwsEnvironment,
     stack: &StackArtifact,
+    template: serde_json::Value,
     options: &DeployOptions,
     assets: impl Future<Output = Result<()>>,
 ) -> Result<DeployResult> {
     let props = &stack.properties;
     let reporter = options.reporter.as_ref();
     reporter.phase(stack.stack_name(), StackPhase::Preparing);
-    let template = stack.template()?;
     if !has_resources(&template) {
         eprintln!(
             "{}: stack has no resources, skipping deployment",
