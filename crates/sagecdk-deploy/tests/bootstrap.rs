@@ -22,29 +22,17 @@ mod common;
 /// An IAM query API call to the local service (the IAM SDK is not a dependency); the response
 /// body.
 fn iam(endpoint: &str, query: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to moto");
-    let body = format!("{query}&Version=2010-05-08");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/iam/aws4_request, \
-         SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let headers = format!(
+        "Content-Type: application/x-www-form-urlencoded\r\n{}",
+        common::http::test_authorization("us-east-1", "iam")
     );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    common::http::request(
+        endpoint,
+        "POST",
+        "/",
+        &headers,
+        &format!("{query}&Version=2010-05-08"),
+    )
 }
 
 async fn stack_parameters(

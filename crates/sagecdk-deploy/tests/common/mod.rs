@@ -3,6 +3,8 @@
 pub(crate) const HINT: &str = "start the test services with `scripts/services.sh start` and export their \
                         environment with `eval \"$(scripts/services.sh env)\"`";
 
+pub(crate) mod http;
+
 pub(crate) fn require(var: &str) -> String {
     match std::env::var(var) {
         Ok(v) if !v.is_empty() => v,
@@ -24,29 +26,11 @@ pub(crate) fn moto_endpoint() -> String {
 /// service is not a dependency of the deploy engine.
 #[allow(dead_code)]
 pub(crate) fn moto_json(endpoint: &str, target: &str, service: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to moto");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: {target}\r\nAuthorization: AWS4-HMAC-SHA256 \
-         Credential=testing/20240101/us-west-2/{service}/aws4_request, SignedHeaders=host, \
-         Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let headers = format!(
+        "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n{}",
+        http::test_authorization("us-west-2", service)
     );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    http::request(endpoint, "POST", "/", &headers, body)
 }
 
 /// The environment of the current credentials, bootstrapped with the default qualifier

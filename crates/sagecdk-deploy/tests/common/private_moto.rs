@@ -7,17 +7,18 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "http.rs"]
+mod http;
 
 /// A private moto server.
 pub(crate) struct PrivateMoto {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub(crate) endpoint: String,
-    port: u16,
 }
 
 impl PrivateMoto {
@@ -42,7 +43,6 @@ impl PrivateMoto {
         let server = PrivateMoto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
-            port,
         };
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -63,18 +63,7 @@ impl PrivateMoto {
 
     /// Sends one HTTP request and returns the status and body.
     fn call(&self, path: &str, headers: &str, body: &str) -> (u16, String) {
-        let mut stream =
-            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{headers}Content-Length: {}\r\n\
-             Connection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).expect("send");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
-        split_response(&response)
+        http::request(&self.endpoint, "POST", path, headers, body)
     }
 
     /// Calls an AWS Query-protocol API (IAM, STS) with unchecked test credentials.
@@ -85,9 +74,8 @@ impl PrivateMoto {
             .collect::<Vec<_>>()
             .join("&");
         let headers = format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: \
-             AWS4-HMAC-SHA256 Credential=testing/20240101/us-west-2/{service}/aws4_request, \
-             SignedHeaders=host, Signature=0\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n{}",
+            http::test_authorization("us-west-2", service)
         );
         let (status, text) = self.call("/", &headers, &body);
         assert_eq!(status, 200, "{service} {params:?}: {text}");
@@ -173,33 +161,14 @@ impl PrivateMoto {
     }
 
     fn get(&self, path: &str) -> (u16, String) {
-        let mut stream =
-            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: AWS4-HMAC-SHA256 \
-             Credential=testing/20240101/us-west-2/s3/aws4_request, SignedHeaders=host, \
-             Signature=0\r\nConnection: close\r\n\r\n",
-            self.port
-        );
-        stream.write_all(request.as_bytes()).expect("send");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
-        split_response(&response)
+        http::request(
+            &self.endpoint,
+            "GET",
+            path,
+            &http::test_authorization("us-west-2", "s3"),
+            "",
+        )
     }
-}
-
-/// Status and body of a `Connection: close` HTTP/1.1 response.
-fn split_response(response: &str) -> (u16, String) {
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
 }
 
 impl Drop for PrivateMoto {
