@@ -134,23 +134,39 @@ fn delete_stacks(cfn: &aws_sdk_cloudformation::Client, names: &[&str]) {
     });
 }
 
+/// The environment bootstrapped: its CloudFormation client and a work directory.
+fn bootstrapped_work() -> (aws_sdk_cloudformation::Client, tempfile::TempDir) {
+    bootstrapped();
+    (cloudformation(), tempfile::tempdir().expect("tmp"))
+}
+
+/// This run's name for a stack of test `what`.
+fn ux_name(what: &str) -> String {
+    format!("SageCdkUx{what}{}", std::process::id())
+}
+
+/// `sagecdk deploy <name> <options> --app <app>`.
+fn deploy(work: &Path, name: &str, options: &[&str], app: &Path) -> Output {
+    run(sagecdk(work)
+        .args(["deploy", name])
+        .args(options)
+        .arg("--app")
+        .arg(app))
+}
+
 fn run(command: &mut Command) -> Output {
     command.stdin(Stdio::null()).output().expect("runs")
 }
 
 #[test]
 fn approval_of_iam_changes_and_the_tables_of_diff() {
-    bootstrapped();
-    let cfn = cloudformation();
-    let work = tempfile::tempdir().expect("tmp");
-    let name = format!("SageCdkUxIam{}", std::process::id());
+    let (cfn, work) = bootstrapped_work();
+    let name = ux_name("Iam");
     let v1 = synth(work.path(), "v1", |app| role_stack(app, &name, false));
     let v2 = synth(work.path(), "v2", |app| role_stack(app, &name, true));
 
     // A new role broadens permissions: without a terminal, nothing is deployed.
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &name, "--app"])
-        .arg(&v1));
+    let out = deploy(work.path(), &name, &[], &v1);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     for expected in [
@@ -165,9 +181,7 @@ fn approval_of_iam_changes_and_the_tables_of_diff() {
     assert!(!err.contains("creating CloudFormation changeset"), "{err}");
     assert_eq!(stack_status(&cfn, &name), None, "nothing was deployed");
 
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &name, "--require-approval", "never", "--app"])
-        .arg(&v1));
+    let out = deploy(work.path(), &name, &["--require-approval", "never"], &v1);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // Not a terminal: plain event lines.
     assert!(
@@ -240,22 +254,21 @@ fn approval_of_iam_changes_and_the_tables_of_diff() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 
     // `any-change` asks for removals too; `broadening` does not.
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &name, "--require-approval", "never", "--app"])
-        .arg(&v2));
+    let out = deploy(work.path(), &name, &["--require-approval", "never"], &v2);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &name, "--require-approval", "any-change", "--app"])
-        .arg(&v1));
+    let out = deploy(
+        work.path(),
+        &name,
+        &["--require-approval", "any-change"],
+        &v1,
+    );
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("│ - │ *        │ Allow  │ logs:PutLogEvents │ AWS:${Role} │"),
         "{err}"
     );
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &name, "--app"])
-        .arg(&v1));
+    let out = deploy(work.path(), &name, &[], &v1);
     assert!(
         out.status.success(),
         "removals alone need no approval: {}",
@@ -297,10 +310,8 @@ fn on_terminal(dir: &Path, command: &[&str], input: &str) -> (Option<i32>, Strin
 
 #[test]
 fn on_a_terminal_approval_is_asked_and_events_show_as_a_bar() {
-    bootstrapped();
-    let cfn = cloudformation();
-    let work = tempfile::tempdir().expect("tmp");
-    let name = format!("SageCdkUxTty{}", std::process::id());
+    let (cfn, work) = bootstrapped_work();
+    let name = ux_name("Tty");
     let app = synth(work.path(), "v1", |app| role_stack(app, &name, false));
     let app = app.to_str().expect("utf8");
     let bin = env!("CARGO_BIN_EXE_sagecdk");
@@ -366,10 +377,8 @@ const STUCK_TEMPLATE: &str = r#"{
 
 #[test]
 fn ctrl_c_stops_following_and_says_how_to_resume() {
-    bootstrapped();
-    let cfn = cloudformation();
-    let work = tempfile::tempdir().expect("tmp");
-    let prefix = format!("SageCdkUxInt{}", std::process::id());
+    let (cfn, work) = bootstrapped_work();
+    let prefix = ux_name("Int");
     let (first, second) = (format!("{prefix}First"), format!("{prefix}Second"));
     let app = synth(work.path(), "app", |app| {
         let a = Stack::new(app, &first, StackProps::default());
@@ -567,19 +576,12 @@ fn resource_count(cfn: &aws_sdk_cloudformation::Client, name: &str) -> usize {
 
 #[test]
 fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
-    bootstrapped();
-    let cfn = cloudformation();
-    let work = tempfile::tempdir().expect("tmp");
-    let (new, existing) = (
-        format!("SageCdkUxNoExecNew{}", std::process::id()),
-        format!("SageCdkUxNoExec{}", std::process::id()),
-    );
+    let (cfn, work) = bootstrapped_work();
+    let (new, existing) = (ux_name("NoExecNew"), ux_name("NoExec"));
 
     // A new stack: only the change set's placeholder stack exists, the change set waits.
     let app = synth(work.path(), "new", |app| queue_stack(app, &new, 1));
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &new, "--no-execute", "--app"])
-        .arg(&app));
+    let out = deploy(work.path(), &new, &["--no-execute"], &app);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -593,9 +595,7 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
     );
     assert_change_set_waits(&cfn, &new);
     // Again: the stack under review counts as not existing, its change set is made anew.
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &new, "--no-execute", "--app"])
-        .arg(&app));
+    let out = deploy(work.path(), &new, &["--no-execute"], &app);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -609,9 +609,7 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
     assert_change_set_waits(&cfn, &new);
     assert_eq!(live_stacks_named(&cfn, &new), 1);
     // Deployed at last: created, one stack of that name.
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &new, "--app"])
-        .arg(&app));
+    let out = deploy(work.path(), &new, &[], &app);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -627,13 +625,9 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
     // deploy without --no-execute.
     let v1 = synth(work.path(), "v1", |app| queue_stack(app, &existing, 1));
     let v2 = synth(work.path(), "v2", |app| queue_stack(app, &existing, 2));
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &existing, "--app"])
-        .arg(&v1));
+    let out = deploy(work.path(), &existing, &[], &v1);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &existing, "--no-execute", "--app"])
-        .arg(&v2));
+    let out = deploy(work.path(), &existing, &["--no-execute"], &v2);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("executing changeset"), "{err}");
@@ -643,9 +637,7 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
         Some("CREATE_COMPLETE")
     );
     assert_eq!(resource_count(&cfn, &existing), 1);
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &existing, "--app"])
-        .arg(&v2));
+    let out = deploy(work.path(), &existing, &[], &v2);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         stack_status(&cfn, &existing).as_deref(),
@@ -655,9 +647,7 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
 
     // Unchanged: the template asset is already published and the stack is skipped.
     let template_asset = format!("{existing}: {existing} Template");
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &existing, "--app"])
-        .arg(&v2));
+    let out = deploy(work.path(), &existing, &[], &v2);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -671,9 +661,7 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
     );
 
     // --force: the asset is published again and the stack goes through a change set.
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &existing, "--force", "--app"])
-        .arg(&v2));
+    let out = deploy(work.path(), &existing, &["--force"], &v2);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -690,10 +678,8 @@ fn no_execute_leaves_the_change_set_and_force_republishes_the_assets() {
 
 #[test]
 fn profile_credentials_come_from_the_shared_config_files() {
-    bootstrapped();
-    let cfn = cloudformation();
-    let work = tempfile::tempdir().expect("tmp");
-    let name = format!("SageCdkUxProfile{}", std::process::id());
+    let (cfn, work) = bootstrapped_work();
+    let name = ux_name("Profile");
     let app = synth(work.path(), "app", |app| queue_stack(app, &name, 1));
     let config = work.path().join("aws-config");
     let credentials = work.path().join("aws-credentials");
@@ -793,14 +779,10 @@ fn profile_credentials_come_from_the_shared_config_files() {
 
 #[test]
 fn destroy_on_a_terminal_asks_and_deletes_on_yes() {
-    bootstrapped();
-    let cfn = cloudformation();
-    let work = tempfile::tempdir().expect("tmp");
-    let name = format!("SageCdkUxDestroy{}", std::process::id());
+    let (cfn, work) = bootstrapped_work();
+    let name = ux_name("Destroy");
     let app = synth(work.path(), "app", |app| queue_stack(app, &name, 1));
-    let out = run(sagecdk(work.path())
-        .args(["deploy", &name, "--app"])
-        .arg(&app));
+    let out = deploy(work.path(), &name, &[], &app);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         stack_status(&cfn, &name).as_deref(),

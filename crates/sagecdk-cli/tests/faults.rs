@@ -159,10 +159,7 @@ fn endpoint_stopping_mid_deploy_fails_clearly_in_bounded_time_and_loses_nothing(
     );
 
     // Outputs of an earlier deployment, which a failed one must leave alone.
-    let outputs = work.path().join("outputs.json");
-    let earlier = "{\n  \"Earlier\": {\n    \"Key\": \"value\"\n  }\n}\n";
-    std::fs::write(&outputs, earlier).expect("outputs");
-    let before = snapshot(&assembly);
+    let (outputs, before) = earlier_state(work.path(), &assembly);
 
     let started = std::time::Instant::now();
     let mut deploy = sagecdk_against(&moto.endpoint, work.path())
@@ -230,12 +227,7 @@ fn endpoint_stopping_mid_deploy_fails_clearly_in_bounded_time_and_loses_nothing(
     assert!(log.contains("run 'sagecdk deploy' again"), "{log}");
     assert!(!log.contains("Interrupted4 (no changes)") && !log.contains("✅  Interrupted4"));
     // Nothing half-written: the assembly and the earlier outputs are as they were.
-    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
-    assert_eq!(
-        std::fs::read_to_string(&outputs).expect("outputs"),
-        earlier,
-        "the outputs file is unchanged"
-    );
+    assert_unchanged(&assembly, &before, &outputs, EARLIER_OUTPUTS);
 }
 
 /// One stack (default synthesizer: bootstrap roles, template asset) with a file asset and an
@@ -339,15 +331,36 @@ fn failed_deploy(
 
 const EARLIER_OUTPUTS: &str = "{\n  \"Earlier\": {\n    \"Key\": \"value\"\n  }\n}\n";
 
+/// An outputs file of [`EARLIER_OUTPUTS`] in `work`, and the files of `assembly`: what a failed
+/// deployment must leave as they are.
+fn earlier_state(work: &Path, assembly: &Path) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
+    let outputs = work.join("outputs.json");
+    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
+    (outputs, snapshot(assembly))
+}
+
+/// The assembly is as `before` and the outputs file holds `earlier` still.
+fn assert_unchanged(
+    assembly: &Path,
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    outputs: &Path,
+    earlier: &str,
+) {
+    assert_eq!(&snapshot(assembly), before, "the assembly is unchanged");
+    assert_eq!(
+        std::fs::read_to_string(outputs).expect("outputs"),
+        earlier,
+        "the outputs file is unchanged"
+    );
+}
+
 #[test]
 fn rejected_credentials_say_what_is_wrong_with_them_and_where_they_came_from() {
     let work = tempfile::tempdir().expect("tmp");
     let assembly = work.path().join("cdk.out");
     synth_stack_with_file_asset(&assembly, "Rejected");
     let (moto, (admin_key, _), _) = authenticating_moto(work.path(), &["sts:GetCallerIdentity"]);
-    let outputs = work.path().join("outputs.json");
-    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
-    let before = snapshot(&assembly);
+    let (outputs, before) = earlier_state(work.path(), &assembly);
 
     // An access key AWS does not know.
     let unknown = failed_deploy(
@@ -424,12 +437,7 @@ fn rejected_credentials_say_what_is_wrong_with_them_and_where_they_came_from() {
     // Nothing was created or changed, locally or in the account.
     moto.relax_auth();
     assert_eq!(moto.stack_names(), ["CDKToolkit"]);
-    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
-    assert_eq!(
-        std::fs::read_to_string(&outputs).expect("outputs"),
-        EARLIER_OUTPUTS,
-        "the outputs file is unchanged"
-    );
+    assert_unchanged(&assembly, &before, &outputs, EARLIER_OUTPUTS);
 }
 
 #[test]
@@ -452,9 +460,7 @@ fn denied_permission_names_the_action_and_what_to_do() {
             "cloudformation:*",
         ],
     );
-    let outputs = work.path().join("outputs.json");
-    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
-    let before = snapshot(&assembly);
+    let (outputs, before) = earlier_state(work.path(), &assembly);
 
     let stderr = failed_deploy(
         &moto.endpoint,
@@ -480,12 +486,7 @@ fn denied_permission_names_the_action_and_what_to_do() {
 
     moto.relax_auth();
     assert_eq!(moto.stack_names(), ["CDKToolkit"], "no stack was created");
-    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
-    assert_eq!(
-        std::fs::read_to_string(&outputs).expect("outputs"),
-        EARLIER_OUTPUTS,
-        "the outputs file is unchanged"
-    );
+    assert_unchanged(&assembly, &before, &outputs, EARLIER_OUTPUTS);
 }
 
 #[test]
@@ -494,9 +495,7 @@ fn unbootstrapped_environment_names_the_bootstrap_command() {
     let assembly = work.path().join("cdk.out");
     synth_stack_with_file_asset(&assembly, "Unbootstrapped");
     let moto = PrivateMoto::start();
-    let outputs = work.path().join("outputs.json");
-    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
-    let before = snapshot(&assembly);
+    let (outputs, before) = earlier_state(work.path(), &assembly);
 
     let stderr = failed_deploy(&moto.endpoint, work.path(), &assembly, &outputs, &[], &[]);
     assert!(
@@ -506,12 +505,7 @@ fn unbootstrapped_environment_names_the_bootstrap_command() {
     );
     assert!(moto.stack_names().is_empty(), "no stack was created");
     assert!(moto.bucket_names().is_empty(), "nothing was uploaded");
-    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
-    assert_eq!(
-        std::fs::read_to_string(&outputs).expect("outputs"),
-        EARLIER_OUTPUTS,
-        "the outputs file is unchanged"
-    );
+    assert_unchanged(&assembly, &before, &outputs, EARLIER_OUTPUTS);
 }
 
 /// A private moto server with the default environment bootstrapped.
@@ -832,9 +826,7 @@ fn a_failed_resource_is_reported_with_its_reason_and_the_rolled_back_stack_is_re
             _ => Verdict::Forward,
         }
     });
-    let outputs = work.path().join("outputs.json");
-    std::fs::write(&outputs, EARLIER_OUTPUTS).expect("outputs");
-    let before = snapshot(&assembly);
+    let (outputs, before) = earlier_state(work.path(), &assembly);
 
     let failed = failed_deploy(&proxy.endpoint, work.path(), &assembly, &outputs, &[], &[]);
     assert!(
@@ -859,12 +851,7 @@ fn a_failed_resource_is_reported_with_its_reason_and_the_rolled_back_stack_is_re
             && l.contains("Parameter value exceeds the maximum length")),
         "{failed}"
     );
-    assert_eq!(snapshot(&assembly), before, "the assembly is unchanged");
-    assert_eq!(
-        std::fs::read_to_string(&outputs).expect("outputs"),
-        EARLIER_OUTPUTS,
-        "the outputs file is unchanged"
-    );
+    assert_unchanged(&assembly, &before, &outputs, EARLIER_OUTPUTS);
 
     // Deploying again deletes the rolled-back stack and creates it anew.
     let (ok, stderr, _) = deploy_through(&proxy.endpoint, work.path(), &assembly);
