@@ -5,11 +5,21 @@
 //! * [`manifest`] and [`assets`]: typed `manifest.json` and `<stack>.assets.json` documents.
 //! * [`CloudAssembly`]: reads an assembly directory (written by sagecdk or by the AWS CDK).
 //! * [`StagingDir`]: writes an assembly next to its final place and swaps it in only when complete,
-//!   so a failed synthesis never leaves a half-written assembly behind.
+//!   so a failed synthesis never leaves a half-written assembly behind; [`check_output_dir`]
+//!   refuses to replace anything but an assembly.
+//! * [`WriteLock`] and [`ReadLock`]: the AWS CDK CLI's locks on an assembly directory.
 
 pub mod assets;
 pub mod json;
+pub mod lock;
 pub mod manifest;
+mod outdir;
+pub mod process;
+mod staging;
+
+pub use lock::{ReadLock, WriteLock};
+pub use outdir::{OutputDirState, check_output_dir, is_assembly_entry, is_cloud_assembly};
+pub use staging::StagingDir;
 
 use manifest::{ArtifactManifest, AssemblyManifest, STACK_ARTIFACT, StackProperties};
 use std::collections::HashSet;
@@ -34,6 +44,59 @@ pub enum AssemblyError {
         /// The parse error.
         source: serde_json::Error,
     },
+    /// The output directory is a file.
+    #[error(
+        "the output directory {path} is a file, not a directory; choose another output directory \
+         (--output, \"output\" in cdk.json or CDK_OUTDIR)"
+    )]
+    OutputNotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The output directory holds something other than a cloud assembly.
+    #[error(
+        "the output directory {path} exists and is not a cloud assembly (it has no manifest.json \
+         written by sagecdk or the AWS CDK), and writing an assembly would replace it; choose \
+         another output directory (--output, \"output\" in cdk.json or CDK_OUTDIR), or empty \
+         it yourself"
+    )]
+    OutputNotAnAssembly {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The output directory holds the current directory.
+    #[error(
+        "the output directory {path} holds the current directory {work_dir}, and writing an \
+         assembly would replace it; choose an output directory of its own (default cdk.out)"
+    )]
+    OutputHoldsWorkDir {
+        /// The directory.
+        path: PathBuf,
+        /// The current directory.
+        work_dir: PathBuf,
+    },
+    /// Another process writes to or reads from the assembly directory.
+    #[error(
+        "{dir}: another process (PID {pids}) is {activity} this cloud assembly; run the commands \
+         one after the other, or give each its own --output directory",
+        pids = pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    Locked {
+        /// The assembly directory.
+        dir: PathBuf,
+        /// The other processes.
+        pids: Vec<u32>,
+        /// `writing to` or `reading from`.
+        activity: &'static str,
+    },
+    /// The manifest's schema version is not one this crate can read.
+    #[error("{path}: {message}")]
+    SchemaVersion {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A stack artifact lists a dependency that does not exist or forms a cycle.
     #[error("invalid stack dependencies in {path}: {message}")]
     Dependencies {
@@ -44,7 +107,7 @@ pub enum AssemblyError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AssemblyError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AssemblyError + '_ {
     move |source| AssemblyError::Io {
         path: path.to_path_buf(),
         source,
@@ -98,10 +161,13 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, AssemblyE
 }
 
 impl CloudAssembly {
-    /// Reads `manifest.json` from `dir`.
+    /// Reads `manifest.json` from `dir`, refusing a schema version newer than this crate reads.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, AssemblyError> {
         let dir = dir.as_ref().to_path_buf();
-        let manifest = read_json(&dir.join("manifest.json"))?;
+        let path = dir.join("manifest.json");
+        let manifest: AssemblyManifest = read_json(&path)?;
+        manifest::check_schema_version(&manifest)
+            .map_err(|message| AssemblyError::SchemaVersion { path, message })?;
         Ok(Self { dir, manifest })
     }
 
@@ -212,126 +278,4 @@ fn topo_sort(mut pending: Vec<StackArtifact>) -> Result<Vec<StackArtifact>, Stri
         out.push(s);
     }
     Ok(out)
-}
-
-/// A directory being written next to its final location; [`StagingDir::commit`] swaps it in.
-///
-/// Dropping an uncommitted `StagingDir` removes it, leaving any previous assembly untouched.
-#[derive(Debug)]
-pub struct StagingDir {
-    final_dir: PathBuf,
-    tmp_dir: PathBuf,
-    committed: bool,
-}
-
-impl StagingDir {
-    /// Creates an empty sibling directory of `final_dir` to write into.
-    pub fn create(final_dir: impl AsRef<Path>) -> Result<Self, AssemblyError> {
-        let final_dir = absolute(final_dir.as_ref());
-        let parent = final_dir
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-        let tmp_dir = sibling(&final_dir, "staging");
-        std::fs::create_dir(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        Ok(Self {
-            final_dir,
-            tmp_dir,
-            committed: false,
-        })
-    }
-
-    /// Where to write the new assembly's files.
-    pub fn path(&self) -> &Path {
-        &self.tmp_dir
-    }
-
-    /// The directory the assembly will occupy after [`commit`](Self::commit).
-    pub fn final_path(&self) -> &Path {
-        &self.final_dir
-    }
-
-    /// Writes one file (relative name) into the staging directory.
-    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), AssemblyError> {
-        let path = self.tmp_dir.join(name);
-        std::fs::write(&path, contents).map_err(io_err(&path))
-    }
-
-    /// Replaces the final directory with the staged one.
-    pub fn commit(mut self) -> Result<(), AssemblyError> {
-        let old = sibling(&self.final_dir, "old");
-        let had_old = match std::fs::rename(&self.final_dir, &old) {
-            Ok(()) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(io_err(&self.final_dir)(e)),
-        };
-        if let Err(e) = std::fs::rename(&self.tmp_dir, &self.final_dir) {
-            if had_old {
-                // Put the previous assembly back so nothing is lost.
-                let _ = std::fs::rename(&old, &self.final_dir);
-            }
-            return Err(io_err(&self.final_dir)(e));
-        }
-        self.committed = true;
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        Ok(())
-    }
-}
-
-impl Drop for StagingDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.tmp_dir);
-        }
-    }
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn sibling(dir: &Path, what: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "cdk.out".to_string());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.with_file_name(format!(".{name}.{what}-{}-{n}", std::process::id()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn staging_dir_swaps_in_and_cleans_up() {
-        let root = std::env::temp_dir().join(format!("sagecdk-staging-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let out = root.join("cdk.out");
-        std::fs::create_dir_all(&out).expect("mkdir");
-        std::fs::write(out.join("old.txt"), "old").expect("write");
-
-        // An abandoned staging dir leaves the old assembly alone.
-        let staging = StagingDir::create(&out).expect("stage");
-        staging.write("new.txt", b"new").expect("write");
-        drop(staging);
-        assert!(out.join("old.txt").exists());
-        assert_eq!(std::fs::read_dir(&root).expect("ls").count(), 1);
-
-        let staging = StagingDir::create(&out).expect("stage");
-        staging.write("new.txt", b"new").expect("write");
-        staging.commit().expect("commit");
-        assert!(!out.join("old.txt").exists());
-        assert_eq!(
-            std::fs::read_to_string(out.join("new.txt")).expect("read"),
-            "new"
-        );
-        assert_eq!(std::fs::read_dir(&root).expect("ls").count(), 1);
-        let _ = std::fs::remove_dir_all(&root);
-    }
 }

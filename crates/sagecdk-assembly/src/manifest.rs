@@ -9,6 +9,47 @@ use serde::{Deserialize, Serialize};
 /// The cloud assembly schema version written by this crate (the AWS CDK 2.276's).
 pub const SCHEMA_VERSION: &str = "55.0.0";
 
+/// The major part of a `MAJOR.MINOR.PATCH[-pre][+build]` version, if it is one.
+fn semver_major(version: &str) -> Option<u64> {
+    let core = version.split(['-', '+']).next()?;
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    parts[0].parse().ok()
+}
+
+/// Checks that this crate can read a manifest of `manifest.version`: any version of
+/// [`SCHEMA_VERSION`]'s major or older, as the AWS CDK CLI accepts. Returns what is wrong and
+/// what to do otherwise.
+pub fn check_schema_version(manifest: &AssemblyManifest) -> Result<(), String> {
+    let supported = semver_major(SCHEMA_VERSION).unwrap_or(0);
+    let Some(found) = semver_major(&manifest.version) else {
+        return Err(format!(
+            "invalid cloud assembly schema version '{}' (expected MAJOR.MINOR.PATCH)",
+            manifest.version
+        ));
+    };
+    if found > supported {
+        let cli = manifest
+            .minimum_cli_version
+            .as_deref()
+            .map(|v| format!(" (the app asks for CLI version {v} or newer)"))
+            .unwrap_or_default();
+        return Err(format!(
+            "cloud assembly schema version {} is newer than this sagecdk reads (up to \
+             {supported}.x.x): the app was built with a newer library{cli}; upgrade the sagecdk \
+             CLI",
+            manifest.version
+        ));
+    }
+    Ok(())
+}
+
 /// Artifact type of a CloudFormation stack.
 pub const STACK_ARTIFACT: &str = "aws:cloudformation:stack";
 /// Artifact type of an asset manifest.
@@ -166,4 +207,48 @@ pub struct AssetManifestProperties {
     /// SSM parameter holding the bootstrap version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap_stack_version_ssm_parameter: Option<String>,
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn manifest(version: &str) -> AssemblyManifest {
+        AssemblyManifest {
+            version: version.into(),
+            artifacts: IndexMap::new(),
+            missing: None,
+            minimum_cli_version: None,
+        }
+    }
+
+    #[test]
+    fn schema_versions() {
+        for ok in [
+            "55.0.0",
+            "55.9.1",
+            "36.0.0",
+            "1.0.0",
+            "55.1.0-beta.1",
+            SCHEMA_VERSION,
+        ] {
+            assert!(check_schema_version(&manifest(ok)).is_ok(), "{ok}");
+        }
+        let err = check_schema_version(&manifest("56.0.0")).expect_err("newer");
+        assert!(
+            err.contains("newer than this sagecdk reads (up to 55.x.x)"),
+            "{err}"
+        );
+        let mut m = manifest("99.1.0");
+        m.minimum_cli_version = Some("2.1200.0".into());
+        let err = check_schema_version(&m).expect_err("newer");
+        assert!(err.contains("2.1200.0"), "{err}");
+        for bad in ["", "55", "55.0", "v55.0.0", "55.0.0.0", "a.b.c", "55..0"] {
+            let err = check_schema_version(&manifest(bad)).expect_err(bad);
+            assert!(
+                err.contains("invalid cloud assembly schema version"),
+                "{err}"
+            );
+        }
+    }
 }

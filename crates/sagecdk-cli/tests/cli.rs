@@ -125,7 +125,7 @@ fn failures_are_clear_and_exit_non_zero() {
     let none = sagecdk(dir.path(), &["synth"]);
     assert_eq!(none.status.code(), Some(1));
     assert!(
-        text(&none.stderr).contains("--app is required"),
+        text(&none.stderr).contains("no app to run: pass --app"),
         "{}",
         text(&none.stderr)
     );

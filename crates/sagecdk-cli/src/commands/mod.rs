@@ -33,9 +33,11 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The app's own output goes to standard error, keeping standard output for templates.
-pub(crate) fn log_app_line(line: &str) {
-    eprintln!("{line}");
+/// The app's own output goes to standard error as the bytes it printed, keeping standard
+/// output for templates.
+pub(crate) fn log_app_line(line: &[u8]) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(line).and_then(|()| err.write_all(b"\n"));
 }
 
 /// How stack events are shown: the bar on a terminal unless `--progress events`; plain lines
