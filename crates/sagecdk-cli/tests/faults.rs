@@ -216,7 +216,8 @@ fn endpoint_stopping_mid_deploy_fails_clearly_in_bounded_time_and_loses_nothing(
     // Names the connection failure and the endpoint setting, where it stopped, what was done
     // and how to resume.
     assert!(
-        log.contains("cannot reach the AWS endpoint") && log.contains("AWS_ENDPOINT_URL"),
+        log.contains("no answer from the endpoint http://127.0.0.1:")
+            && log.contains("AWS_ENDPOINT_URL"),
         "{log}"
     );
     assert!(
@@ -879,4 +880,83 @@ fn a_failed_resource_is_reported_with_its_reason_and_the_rolled_back_stack_is_re
         ]
     );
     assert!(moto.stack_names().contains(&"RolledBack".to_string()));
+}
+
+/// A stand-in app writing a one-stack assembly whose SSM parameter holds `value`.
+fn parameter_app(stack: &str, value: &str) -> String {
+    format!(
+        "mkdir -p \"$CDK_OUTDIR\" && \
+         printf '%s' '{{\"version\":\"55.0.0\",\"artifacts\":{{\"{stack}\":{{\"type\":\"aws:cloudformation:stack\",\
+\"environment\":\"aws://unknown-account/unknown-region\",\"properties\":{{\"templateFile\":\"{stack}.template.json\"}}}}}}}}' \
+         > \"$CDK_OUTDIR/manifest.json\" && \
+         printf '%s' '{{\"Resources\":{{\"P\":{{\"Type\":\"AWS::SSM::Parameter\",\"Properties\":{{\"Type\":\"String\",\"Value\":\"{value}\"}}}}}}}}' \
+         > \"$CDK_OUTDIR/{stack}.template.json\""
+    )
+}
+
+#[test]
+fn a_synth_while_deploying_is_refused_and_the_deploy_deploys_what_it_synthesized() {
+    let work = tempfile::tempdir().expect("tmp");
+    let moto = bootstrapped_moto(work.path());
+    // Executing the change set takes a while: once the change set exists, another command
+    // surely starts while the deployment still runs.
+    let proxy = FaultProxy::start(&moto.endpoint, |request| {
+        if request.operation() == "ExecuteChangeSet" {
+            Verdict::Delay(std::time::Duration::from_secs(4))
+        } else {
+            Verdict::Forward
+        }
+    });
+    let stack = format!("Locked{}", std::process::id());
+    let mut deploy = sagecdk_against(&proxy.endpoint, work.path())
+        .args(["deploy", "--require-approval", "never", "--app"])
+        .arg(parameter_app(&stack, "version-one"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs deploy");
+    let deploy_pid = deploy.id();
+    let started = std::time::Instant::now();
+    while !proxy
+        .seen()
+        .iter()
+        .any(|s| s.operation == "CreateChangeSet")
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the deploy never created its change set"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let synth = sagecdk_against(&moto.endpoint, work.path())
+        .args(["synth", "--quiet", "--app"])
+        .arg(parameter_app(&stack, "version-two"))
+        .output()
+        .expect("runs synth");
+    let deployed = deploy.wait_with_output().expect("deploy ends");
+    let deploy_log = String::from_utf8_lossy(&deployed.stderr);
+    assert!(deployed.status.success(), "{deploy_log}");
+    let synth_log = String::from_utf8_lossy(&synth.stderr);
+    assert_eq!(synth.status.code(), Some(1), "{synth_log}");
+    assert!(
+        synth_log.contains(&format!(
+            "another process (PID {deploy_pid}) is reading from this cloud assembly"
+        )),
+        "{synth_log}"
+    );
+    let body = moto.template_body(&stack);
+    assert!(body.contains("version-one"), "{body}");
+    assert!(!body.contains("version-two"), "{body}");
+    // The assembly on disk is still the deployed one, and no lock is left behind.
+    let template =
+        std::fs::read_to_string(work.path().join(format!("cdk.out/{stack}.template.json")))
+            .expect("template");
+    assert!(template.contains("version-one"), "{template}");
+    let locks: Vec<_> = std::fs::read_dir(work.path().join("cdk.out"))
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock"))
+        .collect();
+    assert!(locks.is_empty(), "{locks:?}");
 }

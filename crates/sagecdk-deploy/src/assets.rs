@@ -536,7 +536,7 @@ impl AssetPublisher {
                 dest.region.as_deref(),
             )
             .await?;
-        let ecr = aws_sdk_ecr::Client::new(&config);
+        let ecr = AwsEnvironment::ecr(&config);
         let repo = env.replace_placeholders(&dest.repository_name);
         let tag = env.replace_placeholders(&dest.image_tag);
         let described = ecr

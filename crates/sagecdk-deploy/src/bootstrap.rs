@@ -402,6 +402,7 @@ pub async fn bootstrap(
             )));
         }
     }
+    env.require_caller_account("bootstrap")?;
     let cfn = AwsEnvironment::cloudformation(env.base_config());
     let existing = describe_stack(&cfn, &options.stack_name)
         .await?

@@ -2,6 +2,7 @@
 //! STS, manifest placeholders, bootstrap roles and the bootstrap version check.
 
 use crate::error::{DeployError, Result, aws};
+use crate::network::{RecordEndpoint, Timeouts};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
@@ -35,24 +36,28 @@ pub struct AwsEnvironment {
 }
 
 /// Loads the base SDK configuration: standard credential chain (environment, profiles, SSO,
-/// web identity, container and instance metadata), region, `AWS_ENDPOINT_URL`, and a retry
-/// policy with exponential backoff for throttling and transient errors.
-pub async fn load_config(options: &EnvironmentOptions, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-        // At most about 15 s of waiting per call (0.5 + 1 + 2 + 4 + 8 s), so a deployment
-        // whose endpoint goes away fails in bounded time instead of hanging on.
-        RetryConfig::standard()
-            .with_max_attempts(6)
-            .with_initial_backoff(Duration::from_millis(500))
-            .with_max_backoff(Duration::from_secs(8)),
-    );
+/// web identity, container and instance metadata), region, `AWS_ENDPOINT_URL`, connect and read
+/// timeouts ([`Timeouts`]), and a retry policy with exponential backoff for throttling,
+/// transient errors and timeouts.
+pub async fn load_config(options: &EnvironmentOptions, region: Option<&str>) -> Result<SdkConfig> {
+    let timeouts = Timeouts::from_env().map_err(DeployError::Invalid)?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts.api())
+        .retry_config(
+            // At most about 15 s of waiting per call (0.5 + 1 + 2 + 4 + 8 s), so a deployment
+            // whose endpoint goes away fails in bounded time instead of hanging on.
+            RetryConfig::standard()
+                .with_max_attempts(6)
+                .with_initial_backoff(Duration::from_millis(500))
+                .with_max_backoff(Duration::from_secs(8)),
+        );
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_string()));
     }
-    loader.load().await
+    Ok(loader.load().await)
 }
 
 /// Splits `aws://account/region`.
@@ -124,7 +129,7 @@ impl AwsEnvironment {
     pub async fn resolve(options: &EnvironmentOptions, environment: &str) -> Result<Self> {
         let (account, region) = parse_environment(environment)?;
         check_named_profile(options).await?;
-        let base = load_config(options, (!is_unknown(&region)).then_some(region.as_str())).await;
+        let base = load_config(options, (!is_unknown(&region)).then_some(region.as_str())).await?;
         let region = base
             .region()
             .map(|r| r.to_string())
@@ -136,7 +141,7 @@ impl AwsEnvironment {
             .provide_credentials()
             .await
             .map_err(|e| DeployError::NoCredentials(e.to_string()))?;
-        let identity = aws_sdk_sts::Client::new(&base)
+        let identity = Self::sts(&base)
             .get_caller_identity()
             .send()
             .await
@@ -162,6 +167,21 @@ impl AwsEnvironment {
             partition,
             base,
             caller_account,
+        })
+    }
+
+    /// Refuses to `action` the environment with credentials of another account: without a
+    /// role to assume there (bootstrapping creates those roles), every call would act on the
+    /// caller's own account instead.
+    pub fn require_caller_account(&self, action: &str) -> Result<()> {
+        if self.caller_account == self.account {
+            return Ok(());
+        }
+        Err(DeployError::WrongAccount {
+            action: action.to_string(),
+            environment: self.name(),
+            account: self.account.clone(),
+            caller_account: self.caller_account.clone(),
         })
     }
 
@@ -278,14 +298,44 @@ impl AwsEnvironment {
 
     /// A CloudFormation client.
     pub fn cloudformation(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
-        aws_sdk_cloudformation::Client::new(config)
+        let builder =
+            aws_sdk_cloudformation::config::Builder::from(config).interceptor(RecordEndpoint {
+                service: "CloudFormation",
+            });
+        aws_sdk_cloudformation::Client::from_conf(builder.build())
     }
 
-    /// An S3 client; path-style addressing when a custom endpoint is set.
+    /// An S3 client; path-style addressing when a custom endpoint is set; the longer read
+    /// timeout of uploads.
     pub fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
-        let builder = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(config.endpoint_url().is_some());
+        let mut builder = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .interceptor(RecordEndpoint { service: "S3" });
+        if let Ok(timeouts) = Timeouts::from_env() {
+            builder = builder.timeout_config(timeouts.upload());
+        }
         aws_sdk_s3::Client::from_conf(builder.build())
+    }
+
+    /// An STS client.
+    pub fn sts(config: &SdkConfig) -> aws_sdk_sts::Client {
+        let builder = aws_sdk_sts::config::Builder::from(config)
+            .interceptor(RecordEndpoint { service: "STS" });
+        aws_sdk_sts::Client::from_conf(builder.build())
+    }
+
+    /// An ECR client.
+    pub fn ecr(config: &SdkConfig) -> aws_sdk_ecr::Client {
+        let builder = aws_sdk_ecr::config::Builder::from(config)
+            .interceptor(RecordEndpoint { service: "ECR" });
+        aws_sdk_ecr::Client::from_conf(builder.build())
+    }
+
+    /// An SSM client.
+    pub fn ssm(config: &SdkConfig) -> aws_sdk_ssm::Client {
+        let builder = aws_sdk_ssm::config::Builder::from(config)
+            .interceptor(RecordEndpoint { service: "SSM" });
+        aws_sdk_ssm::Client::from_conf(builder.build())
     }
 }
 
@@ -296,7 +346,7 @@ pub(crate) fn bootstrap_version_parameter(qualifier: &str) -> String {
 
 /// The value of SSM parameter `name`, `None` when there is no such parameter.
 pub(crate) async fn ssm_parameter(config: &SdkConfig, name: &str) -> Result<Option<String>> {
-    let out = aws_sdk_ssm::Client::new(config)
+    let out = AwsEnvironment::ssm(config)
         .get_parameter()
         .name(name)
         .with_decryption(true)

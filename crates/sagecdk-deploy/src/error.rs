@@ -1,7 +1,7 @@
 //! Errors of the deploy engine. Every message says what to do about it.
 
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use std::path::PathBuf;
 
 /// Result type of the deploy engine.
@@ -50,6 +50,22 @@ pub enum DeployError {
          an explicit environment"
     )]
     NoRegion,
+    /// The credentials are of another account than the environment's, and no role can bridge.
+    #[error(
+        "cannot {action} {environment}: need to perform AWS calls for account {account}, but the \
+         current credentials are for account {caller_account}. Use credentials of account \
+         {account} (--profile or AWS_PROFILE)"
+    )]
+    WrongAccount {
+        /// What was to be done.
+        action: String,
+        /// The environment (`aws://account/region`).
+        environment: String,
+        /// The environment's account.
+        account: String,
+        /// The credentials' account.
+        caller_account: String,
+    },
     /// The target environment is not bootstrapped, or its bootstrap stack is too old.
     #[error("{0}")]
     NotBootstrapped(String),
@@ -76,12 +92,16 @@ pub enum DeployError {
     },
     /// The AWS endpoint did not answer (connection refused, reset or timed out), after retries.
     #[error(
-        "{operation} failed: cannot reach the AWS endpoint ({cause}). Check the network \
-         connection, the proxy settings and the endpoint (AWS_ENDPOINT_URL)"
+        "{operation} failed: no answer from {} ({cause}), after retries. Check the network \
+         connection, the proxy settings and the endpoint (AWS_ENDPOINT_URL); the timeouts are \
+         set by SAGECDK_CONNECT_TIMEOUT and SAGECDK_READ_TIMEOUT (seconds)",
+        endpoint.as_deref().map_or_else(|| "the AWS endpoint".to_string(), |e| format!("the endpoint {e}"))
     )]
     Unreachable {
         /// The API operation.
         operation: String,
+        /// The endpoint called, when known.
+        endpoint: Option<String>,
         /// The connection error, with its causes.
         cause: String,
     },
@@ -340,6 +360,21 @@ fn unparsed_error(raw: &HttpResponse) -> (Option<String>, Option<String>) {
     (code, message)
 }
 
+/// An error and its causes as one line of their messages (never a `Debug` dump), each message
+/// once: wrapping errors often repeat the message of what they wrap.
+fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Maps an SDK error to a [`DeployError`] naming the operation.
 pub(crate) fn aws<E>(operation: &str, err: SdkError<E, HttpResponse>) -> DeployError
 where
@@ -354,7 +389,7 @@ where
     let code = err.code().map(str::to_string).or(raw_code);
     let text = match err.message() {
         Some(m) => m.to_string(),
-        None => raw_message.unwrap_or_else(|| DisplayErrorContext(&err).to_string()),
+        None => raw_message.unwrap_or_else(|| cause_chain(&err)),
     };
     let operation = operation.to_string();
     if text.contains("no providers in chain provided credentials")
@@ -369,15 +404,12 @@ where
         _ => false,
     };
     if unreachable {
-        // No answer from the service: name the cause, not the SDK's debug dump.
-        let mut cause = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(s) = source {
-            cause.push_str(": ");
-            cause.push_str(&s.to_string());
-            source = s.source();
-        }
-        return DeployError::Unreachable { operation, cause };
+        let service = operation.split_whitespace().next().unwrap_or_default();
+        return DeployError::Unreachable {
+            endpoint: crate::network::last_endpoint(service),
+            operation,
+            cause: cause_chain(&err),
+        };
     }
     match code.as_deref() {
         Some(c)

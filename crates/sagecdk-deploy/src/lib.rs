@@ -15,7 +15,9 @@
 //! * [`progress`]: what is shown while stacks change (event lines or a live progress bar), and
 //!   the reporter hooks a command line uses for approvals and its own bookkeeping.
 //!
-//! The SDK clients retry throttling and transient errors with exponential backoff.
+//! * [`network`]: connect and read timeouts, and the endpoints called (for error messages).
+//!
+//! The SDK clients retry throttling, transient errors and timeouts with exponential backoff.
 
 pub mod archive;
 pub mod assets;
@@ -25,6 +27,7 @@ pub mod destroy;
 pub mod diff;
 pub mod environment;
 pub mod error;
+pub mod network;
 pub mod progress;
 pub mod security;
 pub mod stack;

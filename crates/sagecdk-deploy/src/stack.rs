@@ -1061,6 +1061,7 @@ mod tests {
         ));
         let unreachable = DeployError::Unreachable {
             operation: "CloudFormation DescribeStacks".into(),
+            endpoint: None,
             cause: "connection refused".into(),
         };
         assert!(matches!(

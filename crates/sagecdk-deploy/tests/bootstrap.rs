@@ -395,3 +395,33 @@ async fn a_template_too_large_to_pass_inline_goes_to_the_named_bootstrap_stacks_
         .await
         .expect("destroy toolkit");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrapping_another_account_than_the_credentials_is_refused() {
+    let _ = common::moto_endpoint();
+    let env = AwsEnvironment::resolve(
+        &EnvironmentOptions::default(),
+        "aws://111111111111/us-west-2",
+    )
+    .await
+    .expect("environment");
+    let stack_name = format!("SageCdkBootstrapOther{}", std::process::id());
+    let options = BootstrapOptions {
+        stack_name: stack_name.clone(),
+        ..BootstrapOptions::default()
+    };
+    let err = bootstrap(&env, &options)
+        .await
+        .expect_err("another account");
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "cannot bootstrap aws://111111111111/us-west-2: need to perform AWS calls for account \
+             111111111111, but the current credentials are for account 123456789012"
+        ),
+        "{text}"
+    );
+    let cfn = AwsEnvironment::cloudformation(env.base_config());
+    let described = cfn.describe_stacks().stack_name(&stack_name).send().await;
+    assert!(described.is_err(), "no bootstrap stack was created");
+}

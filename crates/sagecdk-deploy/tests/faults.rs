@@ -149,6 +149,49 @@ async fn missing_docker_engine_names_the_engine_and_creates_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_endpoint_times_out_naming_it() {
+    let work = tempfile::tempdir().expect("tmp");
+    let stack_name = format!("SageCdkFaultStall{}", std::process::id());
+    let assembly = synth_with_image(work.path(), &stack_name);
+    let before = snapshot(assembly.dir());
+    // Accepts connections and reads the requests, but never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let error = deploy_in_child(
+        assembly.dir(),
+        &[
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("SAGECDK_READ_TIMEOUT", "0.5"),
+            ("SAGECDK_CONNECT_TIMEOUT", "0.5"),
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(
+        error.contains(&format!(
+            "STS GetCallerIdentity failed: no answer from the endpoint {endpoint} ("
+        )),
+        "{error}"
+    );
+    assert!(error.contains("timeout"), "{error}");
+    assert!(error.contains("SAGECDK_READ_TIMEOUT"), "{error}");
+    assert!(
+        !error.contains("DispatchFailure {"),
+        "no debug dump: {error}"
+    );
+    assert_eq!(
+        snapshot(assembly.dir()),
+        before,
+        "the assembly is unchanged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_endpoint_fails_in_bounded_time() {
     let env = bootstrapped().await;
     let work = tempfile::tempdir().expect("tmp");
@@ -162,7 +205,9 @@ async fn unreachable_endpoint_fails_in_bounded_time() {
         Duration::from_secs(90),
     );
     assert!(
-        error.contains("STS GetCallerIdentity failed: cannot reach the AWS endpoint"),
+        error.contains(
+            "STS GetCallerIdentity failed: no answer from the endpoint http://127.0.0.1:1 ("
+        ),
         "{error}"
     );
     assert!(

@@ -88,6 +88,8 @@ pub(crate) enum Verdict {
     Throttle,
     /// Close the connection without an answer.
     Drop,
+    /// Forward it after waiting this long.
+    Delay(std::time::Duration),
     /// Forward it and change the body of moto's answer.
     Rewrite(Box<dyn FnOnce(String) -> String + Send>),
 }
@@ -155,6 +157,13 @@ fn serve(client: TcpStream, upstream: &str, rule: &Mutex<Box<Rule>>, log: &Mutex
                 "forwarded".to_string(),
                 forward(upstream, &head, &request, None),
             ),
+            Verdict::Delay(wait) => {
+                std::thread::sleep(wait);
+                (
+                    "delayed".to_string(),
+                    forward(upstream, &head, &request, None),
+                )
+            }
             Verdict::Rewrite(f) => (
                 "rewritten".to_string(),
                 forward(upstream, &head, &request, Some(f)),

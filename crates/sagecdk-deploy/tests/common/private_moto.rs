@@ -150,6 +150,20 @@ impl PrivateMoto {
         names
     }
 
+    /// The deployed template of stack `name` (its body as the service returns it, XML-escaped).
+    /// Needs authentication off.
+    pub(crate) fn template_body(&self, name: &str) -> String {
+        let text = self.query(
+            "cloudformation",
+            &[
+                ("Action", "GetTemplate"),
+                ("StackName", name),
+                ("Version", "2010-05-08"),
+            ],
+        );
+        xml_text(&text, "TemplateBody").unwrap_or_default()
+    }
+
     /// The names of the S3 buckets. Needs authentication off.
     pub(crate) fn bucket_names(&self) -> Vec<String> {
         let (status, text) = self.get("/");
