@@ -908,7 +908,7 @@ fn a_synth_while_deploying_is_refused_and_the_deploy_deploys_what_it_synthesized
         }
     });
     let stack = format!("Locked{}", std::process::id());
-    let mut deploy = sagecdk_against(&proxy.endpoint, work.path())
+    let deploy = sagecdk_against(&proxy.endpoint, work.path())
         .args(["deploy", "--require-approval", "never", "--app"])
         .arg(parameter_app(&stack, "version-one"))
         .stdout(std::process::Stdio::null())
