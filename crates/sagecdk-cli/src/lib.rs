@@ -17,8 +17,42 @@ pub fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("Error: {e:#}");
+            eprintln!("Error: {}", error_text(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error with the causes its own message does not already include, each said once.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_said_once() {
+        let io = std::io::Error::other("disk full");
+        let err = sagecdk_assembly::AssemblyError::Io {
+            path: "cdk.out/manifest.json".into(),
+            source: io,
+        };
+        assert_eq!(
+            error_text(&anyhow::Error::new(err).context("writing the assembly")),
+            "writing the assembly: cdk.out/manifest.json: disk full"
+        );
     }
 }

@@ -197,3 +197,24 @@ fn an_app_printing_bytes_that_are_not_utf8_is_passed_through() {
     assert!(text(&out.stderr).contains("log line 2000"));
     assert!(text(&out.stdout).contains("bytes"));
 }
+
+#[test]
+fn an_unreadable_assembly_is_reported_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir(dir.path().join("asm")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("asm/manifest.json"),
+        "{\"version\": \"55.0.0\",",
+    )
+    .expect("w");
+    let out = sagecdk(dir.path(), &["ls", "--app", "asm"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("invalid cloud assembly file"), "{err}");
+    assert_eq!(
+        err.matches("EOF while parsing").count(),
+        1,
+        "said once: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -328,6 +328,12 @@ impl<'a> ResolveContext<'a> {
             }
             Mode::Final => match self.plan.exports.get(&(producer, key)) {
                 Some(name) => Some(single("Fn::ImportValue", Json::String(name.clone()))),
+                // A reference across environments got no export: collecting said why already.
+                None if self.plan.stack_env.get(&producer)
+                    != self.plan.stack_env.get(&self.stack) =>
+                {
+                    Some(rendered)
+                }
                 None => {
                     self.error(format!(
                         "internal: no export prepared for a reference to {}",

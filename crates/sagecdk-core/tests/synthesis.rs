@@ -186,6 +186,11 @@ fn cross_environment_references_are_rejected() {
             .any(|e| e.starts_with("[B/User]") && e.contains("same environment")),
         "{errs:?}"
     );
+    assert_eq!(
+        errs.len(),
+        1,
+        "one error, no internal one beside it: {errs:?}"
+    );
 }
 
 #[test]
@@ -551,6 +556,28 @@ fn writing_is_atomic_and_replaces_the_previous_assembly() {
         1,
         "no staging leftovers"
     );
+}
+
+#[test]
+fn an_app_never_replaces_a_directory_that_is_not_an_assembly() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir");
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]").expect("write");
+    let app = App::with_props(AppProps {
+        outdir: Some(dir.path().to_path_buf()),
+        ignore_environment: true,
+        ..AppProps::default()
+    });
+    let stack = Stack::new(&app, "S", StackProps::default());
+    CfnResource::new(&stack, "R", "AWS::X::Y");
+    let err = app.synth().expect_err("refused");
+    assert!(err.to_string().contains("is not a cloud assembly"), "{err}");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".git", "Cargo.toml"]);
 }
 
 #[test]
