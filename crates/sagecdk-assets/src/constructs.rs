@@ -65,8 +65,11 @@ fn display_name(node: &Construct, stack: &Stack) -> String {
         .to_string()
 }
 
-/// Copies (hard-links where possible) a previously staged asset from the previous assembly, so
-/// an unchanged asset is not rewritten.
+/// Takes a previously staged asset over from the previous assembly, so an unchanged asset is
+/// not copied again: a file the previous assembly alone holds is hard-linked (the old assembly
+/// goes away once the new one is in place, so nothing else shares it); one linked elsewhere too
+/// (staged by an older version as a link to its source) is copied, so that no edit outside the
+/// assembly can change its bytes.
 fn reuse_previous(dirs: &AssemblyDirs<'_>, name: &str) -> Result<bool, String> {
     let Some(previous) = dirs.previous else {
         return Ok(false);
@@ -78,17 +81,31 @@ fn reuse_previous(dirs: &AssemblyDirs<'_>, name: &str) -> Result<bool, String> {
     }
     match std::fs::symlink_metadata(&old) {
         Ok(m) if m.is_file() => {
-            if std::fs::hard_link(&old, &new).is_err() {
+            if !(link_count(&m) == 1 && std::fs::hard_link(&old, &new).is_ok()) {
                 std::fs::copy(&old, &new).map_err(|e| format!("{}: {e}", old.display()))?;
             }
             Ok(true)
         }
         Ok(m) if m.is_dir() => {
-            copy_directory(&old, &new, &FingerprintOptions::default(), true)
+            copy_directory(&old, &new, &FingerprintOptions::default())
                 .map_err(|e| e.to_string())?;
             Ok(true)
         }
         _ => Ok(false),
+    }
+}
+
+/// How many directory entries name this file (`u64::MAX` where that cannot be known, so the
+/// file is copied).
+fn link_count(meta: &std::fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::nlink(meta)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        u64::MAX
     }
 }
 

@@ -60,25 +60,16 @@ pub fn object_key_extension(staged_file_name: &str, packaging: Packaging) -> Str
 }
 
 /// Options of [`stage`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Files are always copied, never hard-linked: a staged asset is named by the hash of its
+/// content, and a link would let an edit of the source change the bytes behind that name. (The
+/// kernel may still share the blocks: `std::fs::copy` uses `copy_file_range`, which clones on
+/// file systems that can, keeping the copy independent.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageOptions {
     /// Excludes / follow / ignore mode for directory copies (the asset's staging options, e.g.
     /// [`AssetHashOptions::staging_options`](crate::AssetHashOptions::staging_options)).
     pub copy: FingerprintOptions,
-    /// Hard-link files instead of copying them when source and output are on the same file
-    /// system (falls back to copying). Saves time and space for large models, but the staged
-    /// file then shares the source's inode: editing the source in place also edits the staged
-    /// copy. Default `true`.
-    pub hard_link: bool,
-}
-
-impl Default for StageOptions {
-    fn default() -> Self {
-        StageOptions {
-            copy: FingerprintOptions::default(),
-            hard_link: true,
-        }
-    }
 }
 
 /// The result of [`stage`].
@@ -107,8 +98,8 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 }
 
 /// Copies `source` into `outdir` as `asset.<hash><ext>` the way `AssetStaging.stageByCopying`
-/// does: nothing is rewritten if the target already exists; a file is hard-linked or copied; a
-/// directory is copied honouring `options.copy` (excludes, follow mode; internal symlinks are
+/// does: nothing is rewritten if the target already exists; a file is copied; a directory is
+/// copied honouring `options.copy` (excludes, follow mode; internal symlinks are
 /// re-created relative, external ones kept verbatim). Writes go to a temporary name in `outdir`
 /// that is renamed into place, so an interrupted stage never leaves a half-written asset.
 pub fn stage(
@@ -149,13 +140,13 @@ pub fn stage(
     }
     fs::create_dir_all(&outdir).at(&outdir)?;
     if meta.is_file() {
-        place_file(&source, &target, &outdir, options.hard_link)?;
+        place_file(&source, &target, &outdir)?;
     } else {
         let tmp = tempfile::Builder::new()
             .prefix(".staging-")
             .tempdir_in(&outdir)
             .at(&outdir)?;
-        copy_directory(&source, tmp.path(), &options.copy, options.hard_link)?;
+        copy_directory(&source, tmp.path(), &options.copy)?;
         match fs::rename(tmp.path(), &target) {
             Ok(()) => {
                 // The directory now lives at `target`; nothing left to clean up.
@@ -169,15 +160,8 @@ pub fn stage(
     Ok(staged)
 }
 
-/// Puts a copy (or hard link) of `src` at `dst` atomically. Existing `dst` is kept.
-fn place_file(src: &Path, dst: &Path, tmp_dir: &Path, hard_link: bool) -> Result<()> {
-    if hard_link {
-        match fs::hard_link(src, dst) {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
-            Err(_) => {}
-        }
-    }
+/// Puts a copy of `src` at `dst` atomically. Existing `dst` is kept.
+fn place_file(src: &Path, dst: &Path, tmp_dir: &Path) -> Result<()> {
     let tmp = tempfile::Builder::new()
         .prefix(".staging-")
         .tempfile_in(tmp_dir)
@@ -196,7 +180,6 @@ pub fn copy_directory(
     src: impl AsRef<Path>,
     dest: impl AsRef<Path>,
     options: &FingerprintOptions,
-    hard_link: bool,
 ) -> Result<()> {
     let src = absolute(src.as_ref())?;
     let dest = dest.as_ref();
@@ -223,9 +206,6 @@ pub fn copy_directory(
             let d = dest.join(rel);
             if let Some(parent) = d.parent() {
                 fs::create_dir_all(parent).at(parent)?;
-            }
-            if hard_link && fs::hard_link(real, &d).is_ok() {
-                return Ok(());
             }
             fs::copy(real, &d).at(real)?;
             Ok(())

@@ -83,7 +83,6 @@ fn staging_copies_directories_with_excludes_and_links() {
             exclude: vec!["*.log".into()],
             ..Default::default()
         },
-        hard_link: false,
     };
     let staged = stage(&src, &out, "h", &opts).expect("stage");
     assert!(!staged.already_staged);
@@ -110,7 +109,6 @@ fn staging_copies_directories_with_excludes_and_links() {
             follow: Some(SymlinkFollowMode::BlockExternal),
             ..Default::default()
         },
-        hard_link: false,
     };
     let e = stage(&src, &out, "h2", &opts).expect_err("external");
     assert!(matches!(e, AssetError::ExternalSymlinkForbidden { .. }));

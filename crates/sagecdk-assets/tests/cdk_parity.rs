@@ -102,7 +102,6 @@ fn hashes_match_the_aws_cdk() {
                 if let (Ok(h), Some(name)) = (&r, c.get("stagedName").and_then(Value::as_str)) {
                     let so = StageOptions {
                         copy: opts.staging_options(),
-                        hard_link: true,
                     };
                     let staged = stage(&path, outdir.path(), h, &so).expect("stage");
                     assert_eq!(staged.file_name, name, "case {i}");

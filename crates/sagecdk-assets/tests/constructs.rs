@@ -145,6 +145,64 @@ fn staged_assets_are_reused_not_rewritten() {
         inode,
         "linked, not rewritten"
     );
+    assert_ne!(
+        std::fs::metadata(&src).expect("source").ino(),
+        inode,
+        "a copy of the source, not a link to it"
+    );
+}
+
+/// Rewrites a file in place (same inode), as an editor or a training job saving over its model
+/// file does.
+fn rewrite_in_place(path: &std::path::Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .expect("open");
+    f.write_all(bytes).expect("write");
+}
+
+#[test]
+fn staged_bytes_stay_those_of_their_hash_when_the_source_is_rewritten() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("cdk.out");
+    let src = dir.path().join("model.tar.gz");
+    let model_dir = dir.path().join("model");
+    std::fs::create_dir(&model_dir).expect("mkdir");
+    std::fs::write(&src, b"trained weights v1").expect("write");
+    std::fs::write(model_dir.join("weights.bin"), b"dir weights v1").expect("write");
+    let build = || {
+        let app = app_into(&out);
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let file = Asset::new(&stack, "File", AssetProps::new(&src));
+        let dir = Asset::new(&stack, "Dir", AssetProps::new(&model_dir));
+        app.synth().expect("synth");
+        (
+            out.join(format!("asset.{}.tar.gz", file.asset_hash())),
+            out.join(format!("asset.{}/weights.bin", dir.asset_hash())),
+        )
+    };
+    let (file, in_dir) = build();
+    rewrite_in_place(&src, b"trained weights v2");
+    rewrite_in_place(&model_dir.join("weights.bin"), b"dir weights v2");
+    assert_eq!(std::fs::read(&file).expect("staged"), b"trained weights v1");
+    assert_eq!(std::fs::read(&in_dir).expect("staged"), b"dir weights v1");
+
+    // An assembly staged by an older version as a link to its source: the next synthesis
+    // copies instead of taking the link over.
+    std::fs::write(&src, b"trained weights v1").expect("write");
+    let (file, _) = build();
+    std::fs::remove_file(&file).expect("rm");
+    std::fs::hard_link(&src, &file).expect("link as an older version staged it");
+    let (again, _) = build();
+    assert_eq!(again, file);
+    rewrite_in_place(&src, b"trained weights v3");
+    assert_eq!(
+        std::fs::read(&again).expect("staged"),
+        b"trained weights v1"
+    );
 }
 
 #[test]
