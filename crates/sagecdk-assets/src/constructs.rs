@@ -195,7 +195,6 @@ impl Asset {
         if !hash.is_empty() {
             let stage_options = StageOptions {
                 copy: options.staging_options(),
-                ..StageOptions::default()
             };
             let h = hash.clone();
             let writer: AssemblyWriter = Rc::new(move |dirs| {
@@ -342,7 +341,6 @@ impl DockerImageAsset {
         if let Some(hashed) = hashed {
             let stage_options = StageOptions {
                 copy: hashed.staging_options,
-                ..StageOptions::default()
             };
             let writer: AssemblyWriter = Rc::new(move |dirs| {
                 if reuse_previous(dirs, &directory_name)? {
