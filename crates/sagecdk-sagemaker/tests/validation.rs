@@ -2,7 +2,7 @@
 //! construct path), or accept although it is surely a mistake (warnings).
 
 use sagecdk_assertions::Annotations;
-use sagecdk_core::{App, Stack};
+use sagecdk_core::{App, IndexMap, Lazy, Stack, Str};
 use sagecdk_sagemaker::*;
 
 mod common;
@@ -68,4 +68,34 @@ fn variants_that_all_weigh_nothing_are_a_warning() {
     );
     app.assemble().expect("first synthesis");
     assert_eq!(warnings(&s).len(), 1);
+}
+
+#[test]
+fn container_environment_variables_follow_sagemaker_limits() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let long = "A".repeat(1025);
+    let container = ContainerDefinition::new(image())
+        .with_environment("", "x")
+        .with_environment("1_BAD-NAME", "x")
+        .with_environment(long.as_str(), "x")
+        .with_environment("BIG", "é".repeat(1025))
+        .with_environment("FINE", "v".repeat(1024))
+        // Only known at deploy time: not checked.
+        .with_environment("LATER", Lazy::string(|_| Str::from("x".repeat(2000))));
+    Model::new(&s, "M", ModelProps::with_container(container));
+    let mut many = ContainerDefinition::new(image());
+    many.environment = (0..101)
+        .map(|i| (format!("V{i}"), Str::from("x")))
+        .collect::<IndexMap<_, _>>();
+    Model::new(&s, "Many", ModelProps::with_container(many));
+    let e = errors(&s);
+    let expected = [
+        "[S/M] container environment variable name must not be empty",
+        "[S/M] container environment variable name '1_BAD-NAME' must match [a-zA-Z_][a-zA-Z0-9_]*",
+        "[S/M] container environment variable name 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…' is 1025 characters, more than SageMaker's limit of 1024",
+        "[S/M] value of container environment variable 'BIG' is 1025 characters, more than SageMaker's limit of 1024",
+        "[S/Many] container environment has 101 variables, more than SageMaker's limit of 100",
+    ];
+    assert_eq!(e, expected);
 }
