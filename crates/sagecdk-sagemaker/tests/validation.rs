@@ -2,6 +2,7 @@
 //! construct path), or accept although it is surely a mistake (warnings).
 
 use sagecdk_assertions::Annotations;
+use sagecdk_aws::s3::Bucket;
 use sagecdk_core::{App, IndexMap, Lazy, Stack, Str};
 use sagecdk_sagemaker::*;
 
@@ -98,4 +99,33 @@ fn container_environment_variables_follow_sagemaker_limits() {
         "[S/Many] container environment has 101 variables, more than SageMaker's limit of 100",
     ];
     assert_eq!(e, expected);
+}
+
+#[test]
+fn model_data_needs_a_key_or_prefix() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let bucket = Bucket::from_bucket_name(&s, "Data", "model-data");
+    Model::new(
+        &s,
+        "Archive",
+        ModelProps::with_container(
+            ContainerDefinition::new(image()).with_model_data(ModelData::from_bucket(&bucket, "")),
+        ),
+    );
+    Model::new(
+        &s,
+        "Files",
+        ModelProps::with_container(
+            ContainerDefinition::new(image())
+                .with_model_data(ModelData::from_s3_prefix(&bucket, "", false)),
+        ),
+    );
+    assert_eq!(
+        errors(&s),
+        [
+            "[S/Archive] `ModelData::from_bucket` key must not be empty: name the model archive (.tar.gz) in the bucket",
+            "[S/Files] `ModelData::from_s3_prefix` prefix must not be empty: name the folder that holds the model files",
+        ]
+    );
 }
