@@ -1,7 +1,7 @@
 //! Input SageMaker or Application Auto Scaling would reject at deploy time (errors at the
 //! construct path), or accept although it is surely a mistake (warnings).
 
-use sagecdk_assertions::Annotations;
+use sagecdk_assertions::{Annotations, Match};
 use sagecdk_aws::s3::Bucket;
 use sagecdk_core::{App, IndexMap, Lazy, Stack, Str};
 use sagecdk_sagemaker::*;
@@ -126,6 +126,115 @@ fn model_data_needs_a_key_or_prefix() {
         [
             "[S/Archive] `ModelData::from_bucket` key must not be empty: name the model archive (.tar.gz) in the bucket",
             "[S/Files] `ModelData::from_s3_prefix` prefix must not be empty: name the folder that holds the model files",
+        ]
+    );
+}
+
+/// A scalable instance count of variant `v` of a new endpoint.
+fn scalable(s: &Stack) -> ScalableInstanceCount {
+    let m = model(s, "M");
+    let config = instance_config(
+        s,
+        "Config",
+        vec![
+            InstanceProductionVariantProps::new(&m, "v")
+                .with_instance_type(InstanceType::M5_XLARGE),
+        ],
+    );
+    let endpoint = Endpoint::new(s, "Endpoint", EndpointProps::new(&config));
+    endpoint
+        .find_instance_production_variant("v")
+        .expect("variant")
+        .auto_scale_instance_count(Some(1), Some(4))
+        .expect("scalable")
+}
+
+#[test]
+fn request_rates_must_be_positive() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let count = scalable(&s);
+    for (id, rate) in [("Negative", -5.0), ("Zero", 0.0), ("Nan", f64::NAN)] {
+        count.scale_on_invocations(
+            id,
+            InvocationsScalingProps {
+                max_requests_per_second: rate,
+                ..InvocationsScalingProps::default()
+            },
+        );
+    }
+    assert_eq!(
+        errors(&s),
+        [
+            "[S/Endpoint/InstanceCount/Target] maxRequestsPerSecond of 'Negative' must be a number greater than 0, got -5",
+            "[S/Endpoint/InstanceCount/Target] maxRequestsPerSecond of 'Zero' must be a number greater than 0, got 0",
+            "[S/Endpoint/InstanceCount/Target] maxRequestsPerSecond of 'Nan' must be a number greater than 0, got NaN",
+        ]
+    );
+
+    // Application Auto Scaling accepts a target of 0 or less: a warning for predefined metrics.
+    let app = App::for_tests();
+    let s = stack(&app);
+    scalable(&s).scale_to_track_metric(
+        "Cpu",
+        TargetTrackingProps {
+            target_value: -1.0,
+            predefined_metric: Some("SageMakerVariantInvocationsPerInstance".into()),
+            ..TargetTrackingProps::default()
+        },
+    );
+    Annotations::from_stack(&s)
+        .expect("synthesizes")
+        .has_warning(
+            "/S/Endpoint/InstanceCount/Target/Cpu",
+            Match::string_like_regexp(
+                "^targetValue -1 of predefined metric SageMakerVariantInvocationsPerInstance is not above 0",
+            ),
+        )
+        .expect("warning");
+}
+
+#[test]
+fn step_scaling_names_the_step_at_fault() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let count = scalable(&s);
+    let metric = sagecdk_aws::cloudwatch::Metric::new("AWS/SageMaker", "CPUUtilization", "Average");
+    let on = |id: &str, steps: Vec<ScalingInterval>| {
+        count.scale_on_metric(id, StepScalingProps::new(metric.clone(), steps));
+    };
+    let step = |lower: Option<f64>, upper: Option<f64>, change: f64| ScalingInterval {
+        lower,
+        upper,
+        change,
+    };
+    on(
+        "Inverted",
+        vec![
+            step(Some(30.0), Some(10.0), 1.0),
+            ScalingInterval::at_least(50.0, 2.0),
+        ],
+    );
+    on(
+        "Negative",
+        vec![
+            step(Some(-10.0), Some(0.0), -1.0),
+            ScalingInterval::at_least(10.0, 1.0),
+        ],
+    );
+    on(
+        "Overlap",
+        vec![
+            step(Some(0.0), Some(20.0), 1.0),
+            ScalingInterval::below(10.0, 2.0),
+        ],
+    );
+    assert_eq!(
+        errors(&s),
+        [
+            "[S/Endpoint/InstanceCount/Target/Inverted] interval [30, 10) change 1: the lower bound (30) must be less than the upper bound (10)",
+            "[S/Endpoint/InstanceCount/Target/Negative] interval [-10, 0) change -1: the lower bound (-10) must not be negative (steps cover the metric from 0 up)",
+            "[S/Endpoint/InstanceCount/Target/Overlap] Two intervals overlap: [0, 20) change 1 and [open, 10) change 2",
         ]
     );
 }
