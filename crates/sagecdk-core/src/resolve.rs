@@ -52,6 +52,9 @@ pub struct ResolveContext<'a> {
     pub(crate) mode: &'a Mode<'a>,
     pub(crate) errors: &'a RefCell<Vec<Diagnostic>>,
     depth: Cell<usize>,
+    /// Where in the element the value being resolved sits (`Properties.Config.0.Value`),
+    /// for messages.
+    location: RefCell<String>,
 }
 
 impl<'a> ResolveContext<'a> {
@@ -71,7 +74,34 @@ impl<'a> ResolveContext<'a> {
             mode,
             errors,
             depth: Cell::new(0),
+            location: RefCell::new(String::new()),
         }
+    }
+
+    /// Runs `f` with `segment` appended to the location of the value being resolved.
+    pub(crate) fn within<R>(&self, segment: impl std::fmt::Display, f: impl FnOnce() -> R) -> R {
+        let len = {
+            use std::fmt::Write;
+            let mut location = self.location.borrow_mut();
+            let len = location.len();
+            if len > 0 {
+                location.push('.');
+            }
+            let _ = write!(location, "{segment}");
+            len
+        };
+        let out = f();
+        self.location.borrow_mut().truncate(len);
+        out
+    }
+
+    /// Resolves `value`, found at `segment` of the current location.
+    pub(crate) fn resolve_at(
+        &self,
+        segment: impl std::fmt::Display,
+        value: &Value,
+    ) -> Option<Json> {
+        self.within(segment, || self.resolve(value))
     }
 
     /// Path of the construct whose value is being resolved.
@@ -160,12 +190,16 @@ impl<'a> ResolveContext<'a> {
             Value::Number(n) => Some(self.number(*n)),
             Value::String(s) => Some(Json::String(s.clone())),
             Value::Array(items) => Some(Json::Array(
-                items.iter().filter_map(|v| self.resolve(v)).collect(),
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| self.resolve_at(i, v))
+                    .collect(),
             )),
             Value::Object(map) => {
                 let mut out = JsonMap::with_capacity(map.len());
                 for (k, v) in map {
-                    if let Some(r) = self.resolve(v) {
+                    if let Some(r) = self.resolve_at(k, v) {
                         out.insert(k.clone(), r);
                     }
                 }
@@ -175,9 +209,15 @@ impl<'a> ResolveContext<'a> {
         }
     }
 
-    fn number(&self, n: f64) -> Json {
+    /// A number as JSON; one that is not finite is an error naming where it is.
+    pub(crate) fn number(&self, n: f64) -> Json {
         number_json(n).unwrap_or_else(|| {
-            self.error(format!("{n} is not a finite number"));
+            let location = self.location.borrow().clone();
+            self.error(if location.is_empty() {
+                format!("{n} is not a finite number")
+            } else {
+                format!("property '{location}': {n} is not a finite number")
+            });
             Json::Null
         })
     }

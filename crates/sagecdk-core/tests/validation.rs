@@ -1,0 +1,46 @@
+//! Input CloudFormation would reject at deploy time, refused at synthesis with the construct
+//! path: export names, tags, stack descriptions and environments, override paths, numbers that
+//! are not finite.
+
+use sagecdk_core::{
+    App, CfnOutput, CfnParameter, CfnParameterProps, CfnResource, Lazy, Stack, StackProps,
+    SynthError, cfn,
+};
+
+fn errors(app: &App) -> Vec<String> {
+    match app.assemble() {
+        Ok(_) => panic!("expected synthesis to fail"),
+        Err(SynthError::Invalid(d)) => d.0.iter().map(|d| d.to_string()).collect(),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+#[test]
+fn numbers_that_are_not_finite_name_their_property() {
+    let app = App::for_tests();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y").with_properties(cfn!({
+        "Config": {"List": [1, {"Weight": (f64::NAN)}]},
+        "Later": (Lazy::number(|_| f64::INFINITY))
+    }));
+    r.add_property_override("Scaling.Max", f64::NEG_INFINITY);
+    CfnOutput::new(&stack, "Out", f64::NAN);
+    CfnParameter::new(
+        &stack,
+        "P",
+        CfnParameterProps {
+            max_value: Some(f64::NAN),
+            ..CfnParameterProps::default()
+        },
+    );
+    assert_eq!(
+        errors(&app),
+        [
+            "[S/R] property 'Properties.Config.List.1.Weight': NaN is not a finite number",
+            "[S/R] property 'Properties.Later': inf is not a finite number",
+            "[S/R] property 'Properties.Scaling.Max': -inf is not a finite number",
+            "[S/Out] property 'Value': NaN is not a finite number",
+            "[S/P] property 'MaxValue': NaN is not a finite number",
+        ]
+    );
+}
