@@ -424,25 +424,55 @@ impl CfnResource {
     }
 
     /// Sets `path` (dot-separated, `\.` for a literal dot) of the rendered resource, e.g.
-    /// `Properties.VersioningConfiguration.Status`. Objects merge into existing objects.
+    /// `Properties.VersioningConfiguration.Status`. Objects merge into existing objects. An
+    /// empty path or an empty key in it (`Properties..X`, a leading or trailing `.`) is an
+    /// error at the resource's path.
     pub fn add_override(&self, path: &str, value: impl Into<Value>) {
-        let v = value.into();
-        self.update(|r| add_override(&mut r.overrides, path, OverrideNode::Set(v)));
+        self.checked_override("add_override", path, "", OverrideNode::Set(value.into()));
     }
 
-    /// Deletes `path` from the rendered resource.
+    /// Deletes `path` from the rendered resource (checked as in
+    /// [`add_override`](Self::add_override)).
     pub fn add_deletion_override(&self, path: &str) {
-        self.update(|r| add_override(&mut r.overrides, path, OverrideNode::Delete));
+        self.checked_override("add_deletion_override", path, "", OverrideNode::Delete);
     }
 
     /// [`add_override`](Self::add_override) under `Properties.`.
     pub fn add_property_override(&self, path: &str, value: impl Into<Value>) {
-        self.add_override(&format!("Properties.{path}"), value);
+        self.checked_override(
+            "add_property_override",
+            path,
+            "Properties.",
+            OverrideNode::Set(value.into()),
+        );
     }
 
     /// [`add_deletion_override`](Self::add_deletion_override) under `Properties.`.
     pub fn add_property_deletion_override(&self, path: &str) {
-        self.add_deletion_override(&format!("Properties.{path}"));
+        self.checked_override(
+            "add_property_deletion_override",
+            path,
+            "Properties.",
+            OverrideNode::Delete,
+        );
+    }
+
+    /// Records the override of `prefix` + `path`, or an error naming `method` and the path as
+    /// the caller wrote it if the path is empty or has an empty key.
+    fn checked_override(&self, method: &str, path: &str, prefix: &str, node: OverrideNode) {
+        if path.is_empty() {
+            self.node
+                .add_error(format!("`{method}` path must not be empty"));
+            return;
+        }
+        if split_on_periods(path).iter().any(String::is_empty) {
+            self.node.add_error(format!(
+                "`{method}` path '{path}' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key"
+            ));
+            return;
+        }
+        let full = format!("{prefix}{path}");
+        self.update(|r| add_override(&mut r.overrides, &full, node));
     }
 
     /// Sets `DeletionPolicy` and `UpdateReplacePolicy` from a removal policy.

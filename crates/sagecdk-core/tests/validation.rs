@@ -16,6 +16,35 @@ fn errors(app: &App) -> Vec<String> {
 }
 
 #[test]
+fn override_paths_need_every_key() {
+    let app = App::for_tests();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y");
+    r.add_override("", "x");
+    r.add_override("Properties..X", "x");
+    r.add_override(".Properties", "x");
+    r.add_deletion_override("Properties.X.");
+    r.add_property_override("", "x");
+    r.add_property_override("A..B", "x");
+    r.add_property_deletion_override(".A");
+    // An escaped dot is part of a key.
+    r.add_property_override("A\\.B.C", "fine");
+    let e = errors(&app);
+    assert_eq!(
+        e,
+        [
+            "[S/R] `add_override` path must not be empty",
+            "[S/R] `add_override` path 'Properties..X' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key",
+            "[S/R] `add_override` path '.Properties' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key",
+            "[S/R] `add_deletion_override` path 'Properties.X.' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key",
+            "[S/R] `add_property_override` path must not be empty",
+            "[S/R] `add_property_override` path 'A..B' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key",
+            "[S/R] `add_property_deletion_override` path '.A' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key",
+        ]
+    );
+}
+
+#[test]
 fn numbers_that_are_not_finite_name_their_property() {
     let app = App::for_tests();
     let stack = Stack::new(&app, "S", StackProps::default());
