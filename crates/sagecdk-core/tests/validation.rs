@@ -3,8 +3,8 @@
 //! are not finite.
 
 use sagecdk_core::{
-    App, CfnOutput, CfnParameter, CfnParameterProps, CfnResource, Lazy, Stack, StackProps,
-    SynthError, cfn,
+    App, CfnOutput, CfnParameter, CfnParameterProps, CfnResource, Environment, Lazy, Stack,
+    StackProps, SynthError, cfn,
 };
 
 fn errors(app: &App) -> Vec<String> {
@@ -13,6 +13,56 @@ fn errors(app: &App) -> Vec<String> {
         Err(SynthError::Invalid(d)) => d.0.iter().map(|d| d.to_string()).collect(),
         Err(e) => panic!("unexpected error {e}"),
     }
+}
+
+#[test]
+fn stack_descriptions_and_environments_are_checked() {
+    let app = App::for_tests();
+    Stack::new(
+        &app,
+        "Long",
+        StackProps::default().with_description("d".repeat(1025)),
+    );
+    Stack::new(
+        &app,
+        "Fits",
+        StackProps::default().with_description("é".repeat(512)),
+    );
+    Stack::new(
+        &app,
+        "Short",
+        StackProps::default().with_env(Environment::new("12345", "us-west-2")),
+    );
+    Stack::new(
+        &app,
+        "Letters",
+        StackProps::default().with_env(Environment::new("12345678901a", "")),
+    );
+    // Agnostic values and unset parts are allowed.
+    let agnostic = Stack::new(
+        &app,
+        "Agnostic",
+        StackProps::default().with_env(Environment::new("unknown-account", "unknown-region")),
+    );
+    assert!(agnostic.is_environment_agnostic());
+    assert!(agnostic.literal_account().is_none());
+    Stack::new(
+        &app,
+        "RegionOnly",
+        StackProps::default().with_env(Environment {
+            account: None,
+            region: Some("us-east-1".into()),
+        }),
+    );
+    assert_eq!(
+        errors(&app),
+        [
+            "[Long] description is 1025 bytes, more than CloudFormation's limit of 1024 bytes",
+            "[Short] account '12345' in `env` must be 12 digits (leave it unset for an environment-agnostic stack)",
+            "[Letters] account '12345678901a' in `env` must be 12 digits (leave it unset for an environment-agnostic stack)",
+            "[Letters] region in `env` must not be empty (leave it unset for an environment-agnostic stack)",
+        ]
+    );
 }
 
 #[test]
