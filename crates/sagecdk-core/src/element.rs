@@ -1007,6 +1007,11 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
     });
     if let Some(tags) = &r.tags {
         let name = tags.property_name();
+        if let Some(initial) = props.get(name) {
+            for problem in tags.initial_problems(initial) {
+                ctx.error(problem);
+            }
+        }
         match tags.render(props.get(name)) {
             Some(rendered) => {
                 if props.contains_key(name) {

@@ -150,7 +150,7 @@ fn literal(s: &Option<String>, unknown: &str) -> Option<String> {
 }
 
 /// What CloudFormation or AWS would reject in a stack's props: an account that is not 12
-/// digits, an empty region, a description over 1024 bytes.
+/// digits, an empty region, a description over 1024 bytes, invalid stack tags.
 fn props_problems(props: &StackProps) -> Vec<String> {
     let mut problems = Vec::new();
     if let Some(env) = &props.env {
@@ -176,6 +176,9 @@ fn props_problems(props: &StackProps) -> Vec<String> {
             "description is {} bytes, more than CloudFormation's limit of {MAX_DESCRIPTION_BYTES} bytes",
             d.len()
         ));
+    }
+    for (key, value) in &props.tags {
+        problems.extend(crate::tags::tag_problems(key, value));
     }
     problems
 }

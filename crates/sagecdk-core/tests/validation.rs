@@ -4,7 +4,7 @@
 
 use sagecdk_core::{
     App, CfnOutput, CfnParameter, CfnParameterProps, CfnResource, Environment, Lazy, Stack,
-    StackProps, SynthError, cfn,
+    StackProps, SynthError, TagType, Tags, cfn,
 };
 
 fn errors(app: &App) -> Vec<String> {
@@ -13,6 +13,38 @@ fn errors(app: &App) -> Vec<String> {
         Err(SynthError::Invalid(d)) => d.0.iter().map(|d| d.to_string()).collect(),
         Err(e) => panic!("unexpected error {e}"),
     }
+}
+
+#[test]
+fn tags_follow_the_aws_limits() {
+    let app = App::for_tests();
+    let stack = Stack::new(
+        &app,
+        "S",
+        StackProps::default()
+            .with_tag("AWS:owner", "me")
+            .with_tag("fine", "v".repeat(256)),
+    );
+    let r = CfnResource::new(&stack, "R", "AWS::S3::Bucket");
+    r.enable_tags(TagType::Standard, "Tags");
+    Tags::of(&r).add("aws:cloudformation:stack-name", "x");
+    Tags::of(&r).add("", "x");
+    Tags::of(&r).add("k".repeat(129), "x");
+    Tags::of(&r).add("ü".repeat(128), "é".repeat(256));
+    Tags::of(&r).add("long", "v".repeat(257));
+    // Tags given in the resource's own properties are checked too.
+    r.set_property("Tags", cfn!([{"Key": "aws:given", "Value": "x"}]));
+    assert_eq!(
+        errors(&app),
+        [
+            "[S] tag key 'AWS:owner' must not start with 'aws:' (reserved for AWS)",
+            "[S/R] tag key 'aws:cloudformation:stack-name' must not start with 'aws:' (reserved for AWS)",
+            "[S/R] tag key must not be empty",
+            "[S/R] tag key 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk…' is 129 characters, more than the limit of 128",
+            "[S/R] value of tag 'long' is 257 characters, more than the limit of 256",
+            "[S/R] tag key 'aws:given' must not start with 'aws:' (reserved for AWS)",
+        ]
+    );
 }
 
 #[test]
