@@ -665,6 +665,7 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
         ));
     }
     validate_stacks(&arena, &stacks, &mut diags);
+    validate_exports(&arena, &stacks, &mut diags);
 
     // Errors annotated on constructs fail synthesis too.
     for m in messages_of(&arena, &arena.preorder(0)) {
@@ -867,6 +868,54 @@ fn validate_stacks(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnost
                 path,
                 format!("Stack name '{}' is also used by '{other}' in {env}", s.name),
             ));
+        }
+    }
+}
+
+/// The longest export name CloudFormation accepts.
+const MAX_EXPORT_NAME: usize = 255;
+
+/// Literal export names: not empty, at most 255 characters, and unique among the stacks of one
+/// environment (CloudFormation export names are unique per account and region).
+fn validate_exports(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(String, String), NodeId> = HashMap::new();
+    for s in stacks {
+        let env = arena.stack_data(s.node).map(env_string).unwrap_or_default();
+        for n in stack_nodes(arena, s.node) {
+            let Some(ElementKind::Output(o)) = arena.element(n).map(|e| &e.kind) else {
+                continue;
+            };
+            let Some(name) = o.export_name.as_ref().and_then(|n| n.as_literal()) else {
+                continue;
+            };
+            let path = &arena.node(n).path;
+            let length = name.chars().count();
+            if name.is_empty() {
+                diags.push(Diagnostic::new(path, "export name must not be empty"));
+                continue;
+            }
+            if length > MAX_EXPORT_NAME {
+                let shown: String = name.chars().take(32).collect();
+                diags.push(Diagnostic::new(
+                    path,
+                    format!("export name '{shown}…' is {length} characters, more than CloudFormation's limit of {MAX_EXPORT_NAME}"),
+                ));
+            }
+            match seen.entry((env.clone(), name)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    diags.push(Diagnostic::new(
+                        path,
+                        format!(
+                            "export name '{}' is also used by '{}' in {env}; export names must be unique per account and region",
+                            first.key().1,
+                            arena.node(*first.get()).path
+                        ),
+                    ));
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(n);
+                }
+            }
         }
     }
 }

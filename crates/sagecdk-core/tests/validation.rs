@@ -15,6 +15,35 @@ fn errors(app: &App) -> Vec<String> {
     }
 }
 
+fn env(region: &str) -> Environment {
+    Environment::new("123456789012", region)
+}
+
+#[test]
+fn export_names_are_unique_per_environment() {
+    let app = App::for_tests();
+    let a = Stack::new(&app, "A", StackProps::default().with_env(env("us-west-2")));
+    let b = Stack::new(&app, "B", StackProps::default().with_env(env("us-west-2")));
+    let elsewhere = Stack::new(&app, "C", StackProps::default().with_env(env("eu-west-1")));
+    CfnOutput::new(&a, "One", "1").with_export_name("shared");
+    CfnOutput::new(&a, "Two", "2").with_export_name("shared");
+    CfnOutput::new(&b, "Three", "3").with_export_name("shared");
+    // Another region has its own export names.
+    CfnOutput::new(&elsewhere, "Four", "4").with_export_name("shared");
+    CfnOutput::new(&elsewhere, "Empty", "5").with_export_name("");
+    CfnOutput::new(&elsewhere, "Long", "6").with_export_name("x".repeat(256));
+    CfnOutput::new(&elsewhere, "Longest", "7").with_export_name("y".repeat(255));
+    assert_eq!(
+        errors(&app),
+        [
+            "[A/Two] export name 'shared' is also used by 'A/One' in aws://123456789012/us-west-2; export names must be unique per account and region",
+            "[B/Three] export name 'shared' is also used by 'A/One' in aws://123456789012/us-west-2; export names must be unique per account and region",
+            "[C/Empty] export name must not be empty",
+            "[C/Long] export name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' is 256 characters, more than CloudFormation's limit of 255",
+        ]
+    );
+}
+
 #[test]
 fn tags_follow_the_aws_limits() {
     let app = App::for_tests();
