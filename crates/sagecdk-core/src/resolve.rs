@@ -105,13 +105,13 @@ impl<'a> ResolveContext<'a> {
     }
 
     /// Path of the construct whose value is being resolved.
-    pub fn scope_path(&self) -> &str {
-        &self.arena.node(self.scope).path
+    pub fn scope_path(&self) -> String {
+        self.arena.path(self.scope)
     }
 
     /// Path of the stack the value is rendered into.
-    pub fn stack_path(&self) -> &str {
-        &self.arena.node(self.stack).path
+    pub fn stack_path(&self) -> String {
+        self.arena.path(self.stack)
     }
 
     /// Resolves a value in this context; `None` stands for "absent".
@@ -321,7 +321,7 @@ impl<'a> ResolveContext<'a> {
             None => {
                 self.error(format!(
                     "'{}' is referenced but is not a CloudFormation element",
-                    self.arena.node(e.node).path
+                    self.arena.path(e.node)
                 ));
                 Some(String::new())
             }
@@ -351,8 +351,8 @@ impl<'a> ResolveContext<'a> {
                         "Stack \"{}\" cannot reference {} in stack \"{}\": cross-stack references \
                          are only supported between stacks of the same environment ({} vs {})",
                         self.stack_path(),
-                        self.arena.node(target.node).path,
-                        self.arena.node(producer).path,
+                        self.arena.path(target.node),
+                        self.arena.path(producer),
                         consumer_env.map_or("?", String::as_str),
                         producer_env.map_or("?", String::as_str),
                     ));
@@ -371,7 +371,7 @@ impl<'a> ResolveContext<'a> {
                 None => {
                     self.error(format!(
                         "internal: no export prepared for a reference to {}",
-                        self.arena.node(target.node).path
+                        self.arena.path(target.node)
                     ));
                     Some(rendered)
                 }
