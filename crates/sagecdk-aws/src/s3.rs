@@ -35,16 +35,17 @@ fn stack_of(node: &Construct) -> Option<Stack> {
 /// `xn--`; not ending with `-s3alias` or `--ol-s3`. Empty when the name is valid.
 pub fn bucket_name_problems(name: &str) -> Vec<String> {
     let mut problems = Vec::new();
+    let shown = sagecdk_core::error::abbreviate(name);
     let length = name.chars().count();
     if !(3..=63).contains(&length) {
         problems.push(format!(
-            "bucket name '{name}' is {length} characters; it must be 3 to 63 characters"
+            "bucket name '{shown}' is {length} characters; it must be 3 to 63 characters"
         ));
     }
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
     if !name.chars().all(allowed) {
         problems.push(format!(
-            "bucket name '{name}' must contain only lowercase letters, digits, periods (.) and hyphens (-)"
+            "bucket name '{shown}' must contain only lowercase letters, digits, periods (.) and hyphens (-)"
         ));
     }
     let alphanumeric =
@@ -52,26 +53,26 @@ pub fn bucket_name_problems(name: &str) -> Vec<String> {
     let (first, last) = (name.chars().next(), name.chars().last());
     if first.is_some() && !(alphanumeric(first) && alphanumeric(last)) {
         problems.push(format!(
-            "bucket name '{name}' must begin and end with a lowercase letter or digit"
+            "bucket name '{shown}' must begin and end with a lowercase letter or digit"
         ));
     }
     if name.contains("..") {
         problems.push(format!(
-            "bucket name '{name}' must not contain two adjacent periods"
+            "bucket name '{shown}' must not contain two adjacent periods"
         ));
     }
     if name.parse::<std::net::Ipv4Addr>().is_ok() {
         problems.push(format!(
-            "bucket name '{name}' must not be formatted as an IP address"
+            "bucket name '{shown}' must not be formatted as an IP address"
         ));
     }
     if name.starts_with("xn--") {
-        problems.push(format!("bucket name '{name}' must not start with 'xn--'"));
+        problems.push(format!("bucket name '{shown}' must not start with 'xn--'"));
     }
     for suffix in ["-s3alias", "--ol-s3"] {
         if name.ends_with(suffix) {
             problems.push(format!(
-                "bucket name '{name}' must not end with '{suffix}' (reserved for access point aliases)"
+                "bucket name '{shown}' must not end with '{suffix}' (reserved for access point aliases)"
             ));
         }
     }

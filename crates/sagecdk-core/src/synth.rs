@@ -9,7 +9,7 @@ use crate::collate::locale_compare;
 use crate::element::{
     CfnOutput, CfnParameter, CfnParameterProps, CfnRule, ElementKind, RenderInputs, render_element,
 };
-use crate::error::{Diagnostic, Diagnostics, SynthError};
+use crate::error::{Diagnostic, Diagnostics, SynthError, abbreviate};
 use crate::logical_id::{make_unique_id, make_unique_resource_name};
 use crate::resolve::{CrossRef, Mode, Plan, ResolveContext};
 use crate::stack::{StackData, env_string};
@@ -932,10 +932,9 @@ fn validate_exports(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnos
                 continue;
             }
             if length > MAX_EXPORT_NAME {
-                let shown: String = name.chars().take(32).collect();
                 diags.push(Diagnostic::new(
                     &path,
-                    format!("export name '{shown}…' is {length} characters, more than CloudFormation's limit of {MAX_EXPORT_NAME}"),
+                    format!("export name '{}' is {length} characters, more than CloudFormation's limit of {MAX_EXPORT_NAME}", abbreviate(&name)),
                 ));
             }
             match seen.entry((env.clone(), name)) {

@@ -2,6 +2,7 @@
 
 use crate::aspects::{Aspect, AspectPriority, Aspects};
 use crate::collate::locale_compare;
+use crate::error::abbreviate;
 use crate::tree::{Construct, NodeKind, Scope};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -29,12 +30,6 @@ pub const MAX_TAG_VALUE_LENGTH: usize = 256;
 /// reserved for AWS), a key over 128 or a value over 256 characters. Empty when the tag is
 /// valid.
 pub fn tag_problems(key: &str, value: &str) -> Vec<String> {
-    fn shown(s: &str) -> String {
-        match s.char_indices().nth(32) {
-            Some((i, _)) => format!("{}…", &s[..i]),
-            None => s.to_string(),
-        }
-    }
     let mut problems = Vec::new();
     if key.is_empty() {
         problems.push("tag key must not be empty".to_string());
@@ -42,21 +37,21 @@ pub fn tag_problems(key: &str, value: &str) -> Vec<String> {
     if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         problems.push(format!(
             "tag key '{}' must not start with 'aws:' (reserved for AWS)",
-            shown(key)
+            abbreviate(key)
         ));
     }
     let key_length = key.chars().count();
     if key_length > MAX_TAG_KEY_LENGTH {
         problems.push(format!(
             "tag key '{}' is {key_length} characters, more than the limit of {MAX_TAG_KEY_LENGTH}",
-            shown(key)
+            abbreviate(key)
         ));
     }
     let value_length = value.chars().count();
     if value_length > MAX_TAG_VALUE_LENGTH {
         problems.push(format!(
             "value of tag '{}' is {value_length} characters, more than the limit of {MAX_TAG_VALUE_LENGTH}",
-            shown(key)
+            abbreviate(key)
         ));
     }
     problems

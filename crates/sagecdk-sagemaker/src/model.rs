@@ -9,6 +9,7 @@ use sagecdk_aws::iam::{
 };
 use sagecdk_cfn::sagemaker::model::VpcConfig;
 use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
+use sagecdk_core::error::abbreviate;
 use sagecdk_core::{
     ArnComponents, Aspect, Aspects, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value,
 };
@@ -136,15 +137,6 @@ pub(crate) fn name_problem(kind: &str, name: &str) -> Option<String> {
 pub const MAX_ENVIRONMENT_VARIABLES: usize = 100;
 const MAX_ENVIRONMENT_KEY: usize = 1024;
 const MAX_ENVIRONMENT_VALUE: usize = 1024;
-
-/// A long name or value shortened for a message.
-fn abbreviate(s: &str) -> String {
-    const SHOWN: usize = 32;
-    match s.char_indices().nth(SHOWN) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
 
 /// What SageMaker would reject in a container's environment variables; values only known at
 /// deploy time are not checked.
