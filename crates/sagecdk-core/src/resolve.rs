@@ -27,6 +27,37 @@ pub(crate) struct Plan {
     pub(crate) exports: HashMap<(NodeId, String), String>,
 }
 
+/// A key or list index in the location of a value being resolved.
+pub(crate) trait Segment {
+    /// Appends the segment to a location.
+    fn append_to(&self, out: &mut String);
+}
+
+impl Segment for str {
+    fn append_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Segment for String {
+    fn append_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Segment for usize {
+    fn append_to(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = write!(out, "{self}");
+    }
+}
+
+impl<T: Segment + ?Sized> Segment for &T {
+    fn append_to(&self, out: &mut String) {
+        (**self).append_to(out);
+    }
+}
+
 /// A reference from one stack to an element of another, found while collecting.
 #[derive(Clone)]
 pub(crate) struct CrossRef {
@@ -79,15 +110,14 @@ impl<'a> ResolveContext<'a> {
     }
 
     /// Runs `f` with `segment` appended to the location of the value being resolved.
-    pub(crate) fn within<R>(&self, segment: impl std::fmt::Display, f: impl FnOnce() -> R) -> R {
+    pub(crate) fn within<R>(&self, segment: impl Segment, f: impl FnOnce() -> R) -> R {
         let len = {
-            use std::fmt::Write;
             let mut location = self.location.borrow_mut();
             let len = location.len();
             if len > 0 {
                 location.push('.');
             }
-            let _ = write!(location, "{segment}");
+            segment.append_to(&mut location);
             len
         };
         let out = f();
@@ -96,11 +126,7 @@ impl<'a> ResolveContext<'a> {
     }
 
     /// Resolves `value`, found at `segment` of the current location.
-    pub(crate) fn resolve_at(
-        &self,
-        segment: impl std::fmt::Display,
-        value: &Value,
-    ) -> Option<Json> {
+    pub(crate) fn resolve_at(&self, segment: impl Segment, value: &Value) -> Option<Json> {
         self.within(segment, || self.resolve(value))
     }
 
