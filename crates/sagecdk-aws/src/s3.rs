@@ -170,8 +170,14 @@ impl Bucket {
         self.resource.as_ref()
     }
 
-    /// Allows reading objects (and listing) under `objects_pattern` (default `*`).
+    /// Allows reading objects (and listing) under `objects_pattern` (default `*`). An empty
+    /// pattern, which IAM accepts but which matches no object, is a warning at the bucket.
     pub fn grant_read(&self, grantee: &dyn Grantable, objects_pattern: Option<&str>) -> bool {
+        if objects_pattern == Some("") {
+            self.node.add_warning(
+                "`grant_read` objects pattern is empty, which matches no object; use '*' for every object or a prefix such as 'models/*'",
+            );
+        }
         Grant::add_to_principal(
             grantee,
             ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
@@ -241,6 +247,31 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(bucket_name_problems(name), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn an_empty_read_pattern_is_a_warning() {
+        let app = App::for_tests();
+        let stack = Stack::new(&app, "S", StackProps::default());
+        let bucket = Bucket::from_bucket_name(&stack, "Data", "model-data");
+        let role = crate::iam::Role::new(
+            &stack,
+            "Role",
+            crate::iam::RoleProps::new(crate::iam::Principal::service("sagemaker.amazonaws.com")),
+        );
+        bucket.grant_read(&role, Some(""));
+        bucket.grant_read(&role, Some("models/*"));
+        let assembly = app.assemble().expect("synthesizes");
+        let warnings: Vec<String> = assembly
+            .warnings()
+            .map(|m| format!("[{}] {}", m.path, m.message))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "[S/Data] `grant_read` objects pattern is empty, which matches no object; use '*' for every object or a prefix such as 'models/*'"
+            ]
+        );
     }
 
     #[test]
