@@ -181,9 +181,11 @@ fn resolve_overrides(map: &OverrideMap, ctx: &ResolveContext<'_>) -> Vec<(String
         .map(|(k, n)| {
             let r = match n {
                 // An override whose value resolves to "absent" deletes, as in the CDK.
-                OverrideNode::Set(v) => ctx.resolve(v).map_or(Resolved::Delete, Resolved::Set),
+                OverrideNode::Set(v) => {
+                    ctx.resolve_at(k, v).map_or(Resolved::Delete, Resolved::Set)
+                }
                 OverrideNode::Delete => Resolved::Delete,
-                OverrideNode::Map(m) => Resolved::Map(resolve_overrides(m, ctx)),
+                OverrideNode::Map(m) => Resolved::Map(ctx.within(k, || resolve_overrides(m, ctx))),
             };
             (k.clone(), r)
         })
@@ -422,25 +424,55 @@ impl CfnResource {
     }
 
     /// Sets `path` (dot-separated, `\.` for a literal dot) of the rendered resource, e.g.
-    /// `Properties.VersioningConfiguration.Status`. Objects merge into existing objects.
+    /// `Properties.VersioningConfiguration.Status`. Objects merge into existing objects. An
+    /// empty path or an empty key in it (`Properties..X`, a leading or trailing `.`) is an
+    /// error at the resource's path.
     pub fn add_override(&self, path: &str, value: impl Into<Value>) {
-        let v = value.into();
-        self.update(|r| add_override(&mut r.overrides, path, OverrideNode::Set(v)));
+        self.checked_override("add_override", path, "", OverrideNode::Set(value.into()));
     }
 
-    /// Deletes `path` from the rendered resource.
+    /// Deletes `path` from the rendered resource (checked as in
+    /// [`add_override`](Self::add_override)).
     pub fn add_deletion_override(&self, path: &str) {
-        self.update(|r| add_override(&mut r.overrides, path, OverrideNode::Delete));
+        self.checked_override("add_deletion_override", path, "", OverrideNode::Delete);
     }
 
     /// [`add_override`](Self::add_override) under `Properties.`.
     pub fn add_property_override(&self, path: &str, value: impl Into<Value>) {
-        self.add_override(&format!("Properties.{path}"), value);
+        self.checked_override(
+            "add_property_override",
+            path,
+            "Properties.",
+            OverrideNode::Set(value.into()),
+        );
     }
 
     /// [`add_deletion_override`](Self::add_deletion_override) under `Properties.`.
     pub fn add_property_deletion_override(&self, path: &str) {
-        self.add_deletion_override(&format!("Properties.{path}"));
+        self.checked_override(
+            "add_property_deletion_override",
+            path,
+            "Properties.",
+            OverrideNode::Delete,
+        );
+    }
+
+    /// Records the override of `prefix` + `path`, or an error naming `method` and the path as
+    /// the caller wrote it if the path is empty or has an empty key.
+    fn checked_override(&self, method: &str, path: &str, prefix: &str, node: OverrideNode) {
+        if path.is_empty() {
+            self.node
+                .add_error(format!("`{method}` path must not be empty"));
+            return;
+        }
+        if split_on_periods(path).iter().any(String::is_empty) {
+            self.node.add_error(format!(
+                "`{method}` path '{path}' has an empty key (a leading, trailing or doubled '.'); write the keys between single dots, with `\\.` for a dot inside a key"
+            ));
+            return;
+        }
+        let full = format!("{prefix}{path}");
+        self.update(|r| add_override(&mut r.overrides, &full, node));
     }
 
     /// Sets `DeletionPolicy` and `UpdateReplacePolicy` from a removal policy.
@@ -861,10 +893,14 @@ pub(crate) fn render_element(
         ElementKind::Output(o) => {
             let mut m = JsonMap::new();
             insert_opt(&mut m, "Description", string_opt(&o.description));
-            insert_opt(&mut m, "Value", ctx.resolve(&o.value));
+            insert_opt(&mut m, "Value", ctx.resolve_at("Value", &o.value));
             if let Some(name) = &o.export_name {
                 let mut export = JsonMap::new();
-                insert_opt(&mut export, "Name", ctx.resolve(&name.to_value()));
+                insert_opt(
+                    &mut export,
+                    "Name",
+                    ctx.resolve_at("Export.Name", &name.to_value()),
+                );
                 m.insert("Export".into(), Json::Object(export));
             }
             insert_opt(
@@ -886,7 +922,9 @@ pub(crate) fn render_element(
             insert_opt(
                 &mut m,
                 "Default",
-                p.default.as_ref().and_then(|d| ctx.resolve(d)),
+                p.default
+                    .as_ref()
+                    .and_then(|d| ctx.resolve_at("Default", d)),
             );
             insert_opt(&mut m, "AllowedPattern", string_opt(&p.allowed_pattern));
             if !p.allowed_values.is_empty() {
@@ -901,11 +939,16 @@ pub(crate) fn render_element(
                 string_opt(&p.constraint_description),
             );
             insert_opt(&mut m, "Description", string_opt(&p.description));
-            let num = |n: Option<f64>| n.and_then(crate::resolve::number_json);
-            insert_opt(&mut m, "MaxLength", num(p.max_length));
-            insert_opt(&mut m, "MaxValue", num(p.max_value));
-            insert_opt(&mut m, "MinLength", num(p.min_length));
-            insert_opt(&mut m, "MinValue", num(p.min_value));
+            for (key, n) in [
+                ("MaxLength", p.max_length),
+                ("MaxValue", p.max_value),
+                ("MinLength", p.min_length),
+                ("MinValue", p.min_value),
+            ] {
+                if let Some(n) = n {
+                    m.insert(key.into(), ctx.within(key, || ctx.number(n)));
+                }
+            }
             insert_opt(&mut m, "NoEcho", p.no_echo.map(Json::Bool));
             Some(Json::Object(m))
         }
@@ -924,14 +967,23 @@ pub(crate) fn render_element(
             insert_opt(
                 &mut m,
                 "RuleCondition",
-                r.rule_condition.as_ref().and_then(|c| ctx.resolve(c)),
+                r.rule_condition
+                    .as_ref()
+                    .and_then(|c| ctx.resolve_at("RuleCondition", c)),
             );
             let assertions: Vec<Json> = r
                 .assertions
                 .iter()
-                .map(|(a, d)| {
+                .enumerate()
+                .map(|(i, (a, d))| {
                     let mut e = JsonMap::new();
-                    insert_opt(&mut e, "Assert", ctx.resolve(a));
+                    insert_opt(
+                        &mut e,
+                        "Assert",
+                        ctx.within("Assertions", || {
+                            ctx.within(i, || ctx.resolve_at("Assert", a))
+                        }),
+                    );
                     e.insert("AssertDescription".into(), Json::String(d.clone()));
                     Json::Object(e)
                 })
@@ -946,13 +998,20 @@ pub(crate) fn render_element(
 
 fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderInputs<'_>) -> Json {
     let mut props = JsonMap::with_capacity(r.properties.len());
-    for (k, v) in &r.properties {
-        if let Some(v) = ctx.resolve(v) {
-            props.insert(k.clone(), v);
+    ctx.within("Properties", || {
+        for (k, v) in &r.properties {
+            if let Some(v) = ctx.resolve_at(k, v) {
+                props.insert(k.clone(), v);
+            }
         }
-    }
+    });
     if let Some(tags) = &r.tags {
         let name = tags.property_name();
+        if let Some(initial) = props.get(name) {
+            for problem in tags.initial_problems(initial) {
+                ctx.error(problem);
+            }
+        }
         match tags.render(props.get(name)) {
             Some(rendered) => {
                 if props.contains_key(name) {
@@ -993,12 +1052,20 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
     insert_opt(
         &mut m,
         "CreationPolicy",
-        non_empty(r.creation_policy.as_ref().and_then(|p| ctx.resolve(p))),
+        non_empty(
+            r.creation_policy
+                .as_ref()
+                .and_then(|p| ctx.resolve_at("CreationPolicy", p)),
+        ),
     );
     insert_opt(
         &mut m,
         "UpdatePolicy",
-        non_empty(r.update_policy.as_ref().and_then(|p| ctx.resolve(p))),
+        non_empty(
+            r.update_policy
+                .as_ref()
+                .and_then(|p| ctx.resolve_at("UpdatePolicy", p)),
+        ),
     );
     insert_opt(
         &mut m,
@@ -1012,11 +1079,13 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
     if let Some(path) = inputs.path_metadata {
         metadata.insert("aws:cdk:path".into(), Json::String(path.to_string()));
     }
-    for (k, v) in &r.metadata {
-        if let Some(v) = ctx.resolve(v) {
-            metadata.insert(k.clone(), v);
+    ctx.within("Metadata", || {
+        for (k, v) in &r.metadata {
+            if let Some(v) = ctx.resolve_at(k, v) {
+                metadata.insert(k.clone(), v);
+            }
         }
-    }
+    });
     if !metadata.is_empty() {
         m.insert("Metadata".into(), Json::Object(metadata));
     }

@@ -2,6 +2,20 @@
 
 use std::fmt;
 
+/// A name or value shortened for a message: its first 32 characters and `…` when longer.
+///
+/// ```
+/// assert_eq!(sagecdk_core::error::abbreviate("short"), "short");
+/// assert_eq!(sagecdk_core::error::abbreviate(&"x".repeat(40)), format!("{}…", "x".repeat(32)));
+/// ```
+pub fn abbreviate(s: &str) -> String {
+    const SHOWN: usize = 32;
+    match s.char_indices().nth(SHOWN) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// One problem, located at a construct path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

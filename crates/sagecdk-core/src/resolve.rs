@@ -27,6 +27,37 @@ pub(crate) struct Plan {
     pub(crate) exports: HashMap<(NodeId, String), String>,
 }
 
+/// A key or list index in the location of a value being resolved.
+pub(crate) trait Segment {
+    /// Appends the segment to a location.
+    fn append_to(&self, out: &mut String);
+}
+
+impl Segment for str {
+    fn append_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Segment for String {
+    fn append_to(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Segment for usize {
+    fn append_to(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = write!(out, "{self}");
+    }
+}
+
+impl<T: Segment + ?Sized> Segment for &T {
+    fn append_to(&self, out: &mut String) {
+        (**self).append_to(out);
+    }
+}
+
 /// A reference from one stack to an element of another, found while collecting.
 #[derive(Clone)]
 pub(crate) struct CrossRef {
@@ -52,6 +83,9 @@ pub struct ResolveContext<'a> {
     pub(crate) mode: &'a Mode<'a>,
     pub(crate) errors: &'a RefCell<Vec<Diagnostic>>,
     depth: Cell<usize>,
+    /// Where in the element the value being resolved sits (`Properties.Config.0.Value`),
+    /// for messages.
+    location: RefCell<String>,
 }
 
 impl<'a> ResolveContext<'a> {
@@ -71,17 +105,39 @@ impl<'a> ResolveContext<'a> {
             mode,
             errors,
             depth: Cell::new(0),
+            location: RefCell::new(String::new()),
         }
     }
 
+    /// Runs `f` with `segment` appended to the location of the value being resolved.
+    pub(crate) fn within<R>(&self, segment: impl Segment, f: impl FnOnce() -> R) -> R {
+        let len = {
+            let mut location = self.location.borrow_mut();
+            let len = location.len();
+            if len > 0 {
+                location.push('.');
+            }
+            segment.append_to(&mut location);
+            len
+        };
+        let out = f();
+        self.location.borrow_mut().truncate(len);
+        out
+    }
+
+    /// Resolves `value`, found at `segment` of the current location.
+    pub(crate) fn resolve_at(&self, segment: impl Segment, value: &Value) -> Option<Json> {
+        self.within(segment, || self.resolve(value))
+    }
+
     /// Path of the construct whose value is being resolved.
-    pub fn scope_path(&self) -> &str {
-        &self.arena.node(self.scope).path
+    pub fn scope_path(&self) -> String {
+        self.arena.path(self.scope)
     }
 
     /// Path of the stack the value is rendered into.
-    pub fn stack_path(&self) -> &str {
-        &self.arena.node(self.stack).path
+    pub fn stack_path(&self) -> String {
+        self.arena.path(self.stack)
     }
 
     /// Resolves a value in this context; `None` stands for "absent".
@@ -160,12 +216,16 @@ impl<'a> ResolveContext<'a> {
             Value::Number(n) => Some(self.number(*n)),
             Value::String(s) => Some(Json::String(s.clone())),
             Value::Array(items) => Some(Json::Array(
-                items.iter().filter_map(|v| self.resolve(v)).collect(),
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| self.resolve_at(i, v))
+                    .collect(),
             )),
             Value::Object(map) => {
                 let mut out = JsonMap::with_capacity(map.len());
                 for (k, v) in map {
-                    if let Some(r) = self.resolve(v) {
+                    if let Some(r) = self.resolve_at(k, v) {
                         out.insert(k.clone(), r);
                     }
                 }
@@ -175,9 +235,15 @@ impl<'a> ResolveContext<'a> {
         }
     }
 
-    fn number(&self, n: f64) -> Json {
+    /// A number as JSON; one that is not finite is an error naming where it is.
+    pub(crate) fn number(&self, n: f64) -> Json {
         number_json(n).unwrap_or_else(|| {
-            self.error(format!("{n} is not a finite number"));
+            let location = self.location.borrow().clone();
+            self.error(if location.is_empty() {
+                format!("{n} is not a finite number")
+            } else {
+                format!("property '{location}': {n} is not a finite number")
+            });
             Json::Null
         })
     }
@@ -281,7 +347,7 @@ impl<'a> ResolveContext<'a> {
             None => {
                 self.error(format!(
                     "'{}' is referenced but is not a CloudFormation element",
-                    self.arena.node(e.node).path
+                    self.arena.path(e.node)
                 ));
                 Some(String::new())
             }
@@ -311,8 +377,8 @@ impl<'a> ResolveContext<'a> {
                         "Stack \"{}\" cannot reference {} in stack \"{}\": cross-stack references \
                          are only supported between stacks of the same environment ({} vs {})",
                         self.stack_path(),
-                        self.arena.node(target.node).path,
-                        self.arena.node(producer).path,
+                        self.arena.path(target.node),
+                        self.arena.path(producer),
                         consumer_env.map_or("?", String::as_str),
                         producer_env.map_or("?", String::as_str),
                     ));
@@ -337,7 +403,7 @@ impl<'a> ResolveContext<'a> {
                 None => {
                     self.error(format!(
                         "internal: no export prepared for a reference to {}",
-                        self.arena.node(target.node).path
+                        self.arena.path(target.node)
                     ));
                     Some(rendered)
                 }

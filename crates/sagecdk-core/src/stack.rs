@@ -15,9 +15,9 @@ use std::rc::Rc;
 /// environment-agnostic (resolved at deploy time).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Environment {
-    /// 12-digit account id.
+    /// 12-digit account id (`unknown-account`: environment-agnostic, as unset).
     pub account: Option<String>,
-    /// Region, e.g. `us-west-2`.
+    /// Region, e.g. `us-west-2` (`unknown-region`: environment-agnostic, as unset).
     pub region: Option<String>,
 }
 
@@ -141,15 +141,57 @@ impl Scope for Stack {
     }
 }
 
-fn literal(s: &Option<String>) -> Option<String> {
-    s.clone().filter(|v| !v.is_empty())
+/// The largest template description CloudFormation accepts, in bytes.
+pub const MAX_DESCRIPTION_BYTES: usize = 1024;
+
+/// A literal account or region, `None` for an unset, empty or `unknown-*` (agnostic) one.
+fn literal(s: &Option<String>, unknown: &str) -> Option<String> {
+    s.clone().filter(|v| !v.is_empty() && v != unknown)
+}
+
+/// What CloudFormation or AWS would reject in a stack's props: an account that is not 12
+/// digits, an empty region, a description over 1024 bytes, invalid stack tags.
+fn props_problems(props: &StackProps) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(env) = &props.env {
+        if let Some(account) = &env.account
+            && account != "unknown-account"
+            && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            problems.push(format!(
+                "account '{account}' in `env` must be 12 digits (leave it unset for an environment-agnostic stack)"
+            ));
+        }
+        if env.region.as_deref() == Some("") {
+            problems.push(
+                "region in `env` must not be empty (leave it unset for an environment-agnostic stack)"
+                    .to_string(),
+            );
+        }
+    }
+    if let Some(d) = &props.description
+        && d.len() > MAX_DESCRIPTION_BYTES
+    {
+        problems.push(format!(
+            "description is {} bytes, more than CloudFormation's limit of {MAX_DESCRIPTION_BYTES} bytes",
+            d.len()
+        ));
+    }
+    for (key, value) in &props.tags {
+        problems.extend(crate::tags::tag_problems(key, value));
+    }
+    problems
 }
 
 impl Stack {
     /// Creates a stack.
     pub fn new(scope: &impl Scope, id: &str, props: StackProps) -> Stack {
         let env = props.env.clone().unwrap_or_default();
-        let (account, region) = (literal(&env.account), literal(&env.region));
+        let (account, region) = (
+            literal(&env.account, "unknown-account"),
+            literal(&env.region, "unknown-region"),
+        );
+        let problems = props_problems(&props);
         let settings = props.synthesizer.clone().unwrap_or_default();
         let qualifier = settings
             .qualifier
@@ -187,6 +229,9 @@ impl Stack {
         let node = scope
             .node()
             .add_child(id, NodeKind::Stack(Box::new(data)), "sagecdk.Stack");
+        for problem in problems {
+            node.add_error(problem);
+        }
         Stack { node }
     }
 

@@ -9,7 +9,7 @@ use crate::collate::locale_compare;
 use crate::element::{
     CfnOutput, CfnParameter, CfnParameterProps, CfnRule, ElementKind, RenderInputs, render_element,
 };
-use crate::error::{Diagnostic, Diagnostics, SynthError};
+use crate::error::{Diagnostic, Diagnostics, SynthError, abbreviate};
 use crate::logical_id::{make_unique_id, make_unique_resource_name};
 use crate::resolve::{CrossRef, Mode, Plan, ResolveContext};
 use crate::stack::{StackData, env_string};
@@ -100,9 +100,13 @@ impl SynthesizedStack {
 pub struct Assembly {
     /// The stacks, in manifest order.
     pub stacks: Vec<SynthesizedStack>,
-    /// The assembly's files other than the templates (name, contents), `manifest.json`
-    /// included; templates are in [`stacks`](Self::stacks).
+    /// The assembly's files other than the templates and `tree.json` (name, contents),
+    /// `manifest.json` included; templates are in [`stacks`](Self::stacks), and `tree.json`
+    /// (which may be large: it repeats every construct's path) is made when written or asked
+    /// for through [`file`](Self::file).
     pub files: Vec<(String, String)>,
+    tree: Rc<TreeSnapshot>,
+    tree_text: std::cell::OnceCell<String>,
     writers: Vec<(String, crate::stack::AssemblyWriter)>,
 }
 
@@ -112,7 +116,12 @@ impl std::fmt::Debug for Assembly {
             .field("stacks", &self.stacks)
             .field(
                 "files",
-                &self.files.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+                &self
+                    .files
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .chain([TREE_FILE])
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -126,8 +135,11 @@ impl Assembly {
             .find(|s| s.artifact_id == id || s.path == id)
     }
 
-    /// The contents of an assembly file by name (templates included).
+    /// The contents of an assembly file by name (templates and `tree.json` included).
     pub fn file(&self, name: &str) -> Option<&str> {
+        if name == TREE_FILE {
+            return Some(self.tree_text.get_or_init(|| self.tree.to_text()));
+        }
         self.files
             .iter()
             .find(|(n, _)| n == name)
@@ -157,6 +169,7 @@ impl Assembly {
         for (name, contents) in &self.files {
             staging.write(name, contents.as_bytes())?;
         }
+        self.write_tree(&staging.path().join(TREE_FILE))?;
         let previous = outdir.join("manifest.json").is_file().then_some(outdir);
         let dirs = crate::stack::AssemblyDirs {
             staging: staging.path(),
@@ -175,6 +188,27 @@ impl Assembly {
         Ok(())
     }
 }
+
+impl Assembly {
+    /// Streams `tree.json` to `path`.
+    fn write_tree(&self, path: &Path) -> Result<(), SynthError> {
+        use std::io::Write;
+        let io = |source| sagecdk_assembly::AssemblyError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::create(path).map_err(io)?;
+        let mut file = std::io::BufWriter::new(file);
+        self.tree
+            .write(1 << 20, &mut |piece: &str| file.write_all(piece.as_bytes()))
+            .and_then(|()| file.flush())
+            .map_err(io)?;
+        Ok(())
+    }
+}
+
+/// The file the construct tree is written to.
+const TREE_FILE: &str = "tree.json";
 
 /// The CloudFormation stack name of a stack node.
 pub(crate) fn stack_name(arena: &Arena, stack: NodeId) -> String {
@@ -329,7 +363,7 @@ fn stack_cycle(arena: &Arena, deps: &IndexMap<NodeId, Vec<NodeId>>) -> Option<Ve
     let mut state = HashMap::new();
     for n in deps.keys() {
         if let Some(c) = visit(*n, deps, &mut state, &mut Vec::new()) {
-            return Some(c.into_iter().map(|n| arena.node(n).path.clone()).collect());
+            return Some(c.into_iter().map(|n| arena.path(n)).collect());
         }
     }
     None
@@ -355,7 +389,7 @@ fn compute_plan(
         let node = arena.node(n);
         let Some(stack) = node.stack else {
             diags.push(Diagnostic::new(
-                &node.path,
+                arena.path(n),
                 "CloudFormation elements must be defined within a Stack",
             ));
             continue;
@@ -363,13 +397,12 @@ fn compute_plan(
         let id = if let Some(o) = &element.logical_id_override {
             o.clone()
         } else {
-            let stack_path = &arena.node(stack).path;
-            let rel = &node.path[stack_path.len() + 1..];
+            let rel = arena.path_from(stack, n);
             let components: Vec<&str> = rel.split('/').collect();
             let allocated = match make_unique_id(&components) {
                 Ok(id) => id,
                 Err(e) => {
-                    diags.push(Diagnostic::new(&node.path, e.to_string()));
+                    diags.push(Diagnostic::new(arena.path(n), e.to_string()));
                     continue;
                 }
             };
@@ -384,7 +417,7 @@ fn compute_plan(
                         && prev != allocated
                     {
                         diags.push(Diagnostic::new(
-                            &node.path,
+                            arena.path(n),
                             format!("Two logical IDs renamed to the same new ID '{new}': '{prev}' and '{allocated}'"),
                         ));
                     }
@@ -401,7 +434,7 @@ fn compute_plan(
             for old in data.renames.keys() {
                 if !used_renames.contains(&(s.node, old.clone())) {
                     diags.push(Diagnostic::new(
-                        &arena.node(s.node).path,
+                        arena.path(s.node),
                         format!("Unable to find a logical ID '{old}' to rename (rename_logical_id was called with an ID no element has)"),
                     ));
                 }
@@ -561,7 +594,7 @@ fn run_validations(root: &Construct, diags: &mut Vec<Diagnostic>) {
             .flat_map(|(i, n)| {
                 n.validations
                     .iter()
-                    .map(move |v| (i as NodeId, n.path.clone(), v.clone()))
+                    .map(move |v| (i as NodeId, arena.path(i as NodeId), v.clone()))
             })
             .collect()
     });
@@ -581,6 +614,8 @@ fn messages_of(arena: &Arena, nodes: &[NodeId]) -> Vec<Message> {
     let mut out = Vec::new();
     for n in nodes {
         let node = arena.node(*n);
+        // Paths are made only for the constructs that have messages.
+        let mut path = None;
         for m in &node.metadata {
             let level = match m.entry_type.as_str() {
                 ERROR_METADATA => Level::Error,
@@ -589,7 +624,7 @@ fn messages_of(arena: &Arena, nodes: &[NodeId]) -> Vec<Message> {
                 _ => continue,
             };
             out.push(Message {
-                path: node.path.clone(),
+                path: path.get_or_insert_with(|| arena.path(*n)).clone(),
                 level,
                 message: m
                     .data
@@ -665,6 +700,7 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
         ));
     }
     validate_stacks(&arena, &stacks, &mut diags);
+    validate_exports(&arena, &stacks, &mut diags);
 
     // Errors annotated on constructs fail synthesis too.
     for m in messages_of(&arena, &arena.preorder(0)) {
@@ -788,13 +824,13 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
                 dependencies: Some(dependencies),
                 metadata: None,
                 additional_metadata_file: Some(metadata_file),
-                display_name: Some(arena.node(s.node).path.clone()),
+                display_name: Some(arena.path(s.node)),
             },
         );
         out_stacks.push(SynthesizedStack {
             artifact_id: s.artifact_id.clone(),
             stack_name: s.name.clone(),
-            path: arena.node(s.node).path.clone(),
+            path: arena.path(s.node),
             template_file: template_file.clone(),
             template_text: r.text,
             messages: r.messages,
@@ -805,14 +841,14 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
         ArtifactManifest {
             artifact_type: TREE_ARTIFACT.to_string(),
             environment: None,
-            properties: Some(json!({"file": "tree.json"})),
+            properties: Some(json!({ "file": TREE_FILE })),
             dependencies: None,
             metadata: None,
             additional_metadata_file: None,
             display_name: None,
         },
     );
-    files.push(("tree.json".into(), tree_json(&arena, &plan, &all_props)));
+    let tree = Rc::new(TreeSnapshot::new(&arena, &plan, all_props));
     files.push((
         "manifest.json".into(),
         to_js_json(&serde_json::to_value(&manifest).unwrap_or_default(), 2),
@@ -832,6 +868,8 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
     Ok(Assembly {
         stacks: out_stacks,
         files,
+        tree,
+        tree_text: std::cell::OnceCell::new(),
         writers,
     })
 }
@@ -844,15 +882,15 @@ fn dedupe(diags: &mut Vec<Diagnostic>) {
 fn validate_stacks(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnostic>) {
     let mut artifact_ids: HashMap<&str, &str> = HashMap::new();
     let mut names: HashMap<(String, String), String> = HashMap::new();
-    for s in stacks {
-        let path = &arena.node(s.node).path;
+    let paths: Vec<String> = stacks.iter().map(|s| arena.path(s.node)).collect();
+    for (s, path) in stacks.iter().zip(&paths) {
         if !valid_stack_name(&s.name) {
             diags.push(Diagnostic::new(
                 path,
                 format!("Stack name must match the regular expression /^[A-Za-z][A-Za-z0-9-]*$/ and be at most 128 characters, got '{}'", s.name),
             ));
         }
-        if let Some(other) = artifact_ids.insert(&s.artifact_id, path) {
+        if let Some(other) = artifact_ids.insert(&s.artifact_id, path.as_str()) {
             diags.push(Diagnostic::new(
                 path,
                 format!(
@@ -867,6 +905,53 @@ fn validate_stacks(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnost
                 path,
                 format!("Stack name '{}' is also used by '{other}' in {env}", s.name),
             ));
+        }
+    }
+}
+
+/// The longest export name CloudFormation accepts.
+const MAX_EXPORT_NAME: usize = 255;
+
+/// Literal export names: not empty, at most 255 characters, and unique among the stacks of one
+/// environment (CloudFormation export names are unique per account and region).
+fn validate_exports(arena: &Arena, stacks: &[StackInfo], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(String, String), NodeId> = HashMap::new();
+    for s in stacks {
+        let env = arena.stack_data(s.node).map(env_string).unwrap_or_default();
+        for n in stack_nodes(arena, s.node) {
+            let Some(ElementKind::Output(o)) = arena.element(n).map(|e| &e.kind) else {
+                continue;
+            };
+            let Some(name) = o.export_name.as_ref().and_then(|n| n.as_literal()) else {
+                continue;
+            };
+            let path = arena.path(n);
+            let length = name.chars().count();
+            if name.is_empty() {
+                diags.push(Diagnostic::new(&path, "export name must not be empty"));
+                continue;
+            }
+            if length > MAX_EXPORT_NAME {
+                diags.push(Diagnostic::new(
+                    &path,
+                    format!("export name '{}' is {length} characters, more than CloudFormation's limit of {MAX_EXPORT_NAME}", abbreviate(&name)),
+                ));
+            }
+            match seen.entry((env.clone(), name)) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    diags.push(Diagnostic::new(
+                        path,
+                        format!(
+                            "export name '{}' is also used by '{}' in {env}; export names must be unique per account and region",
+                            first.key().1,
+                            arena.path(*first.get())
+                        ),
+                    ));
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(n);
+                }
+            }
         }
     }
 }
@@ -887,7 +972,7 @@ fn render_stack(
     errors: &RefCell<Vec<Diagnostic>>,
 ) -> RenderedStack {
     let mode = Mode::Final;
-    let path = arena.node(s.node).path.clone();
+    let path = arena.path(s.node);
     let mut problems = Vec::new();
     let mut template = JsonMap::new();
     let data = arena.stack_data(s.node);
@@ -923,11 +1008,16 @@ fn render_stack(
         let Some(logical_id) = plan.logical_ids.get(n) else {
             continue;
         };
-        let node = arena.node(*n);
-        let mut depends_on: Vec<NodeId> = deps.resources.get(n).cloned().unwrap_or_default();
-        depends_on.sort_by(|a, b| locale_compare(&arena.node(*a).path, &arena.node(*b).path));
+        let mut depends_on: Vec<(String, NodeId)> = deps
+            .resources
+            .get(n)
+            .into_iter()
+            .flatten()
+            .map(|d| (arena.path(*d), *d))
+            .collect();
+        depends_on.sort_by(|a, b| locale_compare(&a.0, &b.0));
         let mut dep_ids: Vec<String> = Vec::new();
-        for d in depends_on {
+        for (_, d) in depends_on {
             if let Some(id) = plan.logical_ids.get(&d)
                 && !dep_ids.contains(id)
             {
@@ -936,10 +1026,10 @@ fn render_stack(
         }
         let path_metadata = arena
             .context_bool(*n, PATH_METADATA_CONTEXT)
-            .then_some(node.path.as_str());
+            .then(|| arena.path(*n));
         let inputs = RenderInputs {
             depends_on: &dep_ids,
-            path_metadata,
+            path_metadata: path_metadata.as_deref(),
         };
         let ctx = ResolveContext::new(arena, plan, s.node, *n, &mode, errors);
         let Some(json) = render_element(element, &ctx, &inputs) else {
@@ -954,7 +1044,7 @@ fn render_stack(
         if let Json::Object(section_map) = section {
             if section_map.contains_key(logical_id) {
                 problems.push(Diagnostic::new(
-                    &node.path,
+                    arena.path(*n),
                     format!("section '{}' already contains '{logical_id}' (two elements have the same logical ID)", element.section()),
                 ));
             } else {
@@ -1137,7 +1227,7 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
         }
         out.push_str(if first_key { "\n  " } else { ",\n  " });
         first_key = false;
-        write_string(&mut out, &format!("/{}", node.path));
+        write_string(&mut out, &format!("/{}", arena.path(n)));
         out.push_str(": [");
         let mut first = true;
         if n == s.node {
@@ -1177,60 +1267,149 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
     out
 }
 
-/// `tree.json`: the construct tree with each node's type and, for resources, the rendered
-/// CloudFormation type, logical ID and properties. Written directly as compact JSON, splicing
-/// in the properties already rendered for the templates.
-fn tree_json(arena: &Arena, plan: &Plan, props: &HashMap<NodeId, String>) -> String {
-    use sagecdk_assembly::json::write_string;
-    let version = env!("CARGO_PKG_VERSION");
-    fn node_json(
-        out: &mut String,
-        arena: &Arena,
-        plan: &Plan,
-        props: &HashMap<NodeId, String>,
-        n: NodeId,
-        version: &str,
-    ) {
-        let node = arena.node(n);
-        out.push_str("{\"id\":");
-        write_string(out, if n == 0 { "App" } else { &node.id });
-        out.push_str(",\"path\":");
-        write_string(out, &node.path);
-        out.push_str(",\"constructInfo\":{\"fqn\":");
-        write_string(out, &node.fqn);
-        out.push_str(",\"version\":");
-        write_string(out, version);
-        out.push('}');
-        if let (Some(e), Some(id)) = (arena.element(n), plan.logical_ids.get(&n))
-            && let ElementKind::Resource(r) = &e.kind
-        {
-            {
+/// One construct as `tree.json` shows it.
+#[derive(Debug)]
+struct TreeNode {
+    id: String,
+    fqn: std::borrow::Cow<'static, str>,
+    children: Vec<NodeId>,
+    /// CloudFormation type, logical ID and rendered properties (compact JSON) of a resource.
+    resource: Option<(String, String, String)>,
+}
+
+/// What `tree.json` is written from: the construct tree with each node's type and, for
+/// resources, the rendered CloudFormation type, logical ID and properties.
+///
+/// The file repeats every node's full path, so its size grows with the square of the tree's
+/// depth (as the AWS CDK's does); the snapshot itself holds each id once, and the file is
+/// streamed to disk without being held in memory.
+#[derive(Debug)]
+struct TreeSnapshot {
+    /// By node index; the app is node 0.
+    nodes: Vec<TreeNode>,
+}
+
+impl TreeSnapshot {
+    fn new(arena: &Arena, plan: &Plan, mut props: HashMap<NodeId, String>) -> Self {
+        let nodes = arena
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(n, node)| {
+                let n = n as NodeId;
+                let resource = match (arena.element(n).map(|e| &e.kind), plan.logical_ids.get(&n)) {
+                    (Some(ElementKind::Resource(r)), Some(id)) => Some((
+                        r.resource_type.clone(),
+                        id.clone(),
+                        props.remove(&n).unwrap_or_else(|| "{}".to_string()),
+                    )),
+                    _ => None,
+                };
+                TreeNode {
+                    id: if n == 0 {
+                        "App".to_string()
+                    } else {
+                        node.id.clone()
+                    },
+                    fqn: node.fqn.clone(),
+                    children: node.children.clone(),
+                    resource,
+                }
+            })
+            .collect();
+        TreeSnapshot { nodes }
+    }
+
+    /// Writes `tree.json` (compact JSON) in pieces of about `chunk` bytes to `sink`, walking the
+    /// tree without recursion so any depth is fine.
+    fn write<E>(&self, chunk: usize, sink: &mut dyn FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+        use sagecdk_assembly::json::write_string;
+        let version = env!("CARGO_PKG_VERSION");
+        // `path` is given escaped (escaping a path is escaping each id), so each node's path is
+        // a copy, not escaped again.
+        let head = |out: &mut String, n: NodeId, path: &str| {
+            let node = &self.nodes[n as usize];
+            out.push_str("{\"id\":");
+            write_string(out, &node.id);
+            out.push_str(",\"path\":\"");
+            out.push_str(path);
+            out.push_str("\",\"constructInfo\":{\"fqn\":");
+            write_string(out, &node.fqn);
+            out.push_str(",\"version\":");
+            write_string(out, version);
+            out.push('}');
+            if let Some((resource_type, logical_id, props)) = &node.resource {
                 out.push_str(",\"attributes\":{\"aws:cdk:cloudformation:type\":");
-                write_string(out, &r.resource_type);
+                write_string(out, resource_type);
                 out.push_str(",\"aws:cdk:cloudformation:logicalId\":");
-                write_string(out, id);
+                write_string(out, logical_id);
                 out.push_str(",\"aws:cdk:cloudformation:props\":");
-                out.push_str(props.get(&n).map_or("{}", String::as_str));
+                out.push_str(props);
                 out.push('}');
             }
+            if node.children.is_empty() {
+                out.push('}');
+                false
+            } else {
+                out.push_str(",\"children\":{");
+                true
+            }
+        };
+        let mut out = String::with_capacity(chunk + 4096);
+        out.push_str("{\"version\":\"tree-0.1\",\"tree\":");
+        // The path of the node being written (escaped), and per open node: its index, the next
+        // child to write and the path length to go back to when it is closed.
+        let mut path = String::new();
+        let mut quoted_id = String::new();
+        let mut open: Vec<(NodeId, usize, usize)> = Vec::new();
+        if self.nodes.is_empty() {
+            out.push_str("null");
+        } else if head(&mut out, 0, "") {
+            open.push((0, 0, 0));
         }
-        if !node.children.is_empty() {
-            out.push_str(",\"children\":{");
-            for (i, c) in node.children.iter().enumerate() {
-                if i > 0 {
+        while let Some(top) = open.last_mut() {
+            let (n, next, restore) = *top;
+            let children = &self.nodes[n as usize].children;
+            if let Some(&c) = children.get(next) {
+                top.1 += 1;
+                if next > 0 {
                     out.push(',');
                 }
-                write_string(out, &arena.node(*c).id);
+                quoted_id.clear();
+                write_string(&mut quoted_id, &self.nodes[c as usize].id);
+                out.push_str(&quoted_id);
                 out.push(':');
-                node_json(out, arena, plan, props, *c, version);
+                let before = path.len();
+                if !path.is_empty() {
+                    path.push('/');
+                }
+                path.push_str(&quoted_id[1..quoted_id.len() - 1]);
+                if head(&mut out, c, &path) {
+                    open.push((c, 0, before));
+                } else {
+                    path.truncate(before);
+                }
+            } else {
+                out.push_str("}}");
+                path.truncate(restore);
+                open.pop();
             }
-            out.push('}');
+            if out.len() >= chunk {
+                sink(&out)?;
+                out.clear();
+            }
         }
         out.push('}');
+        sink(&out)
     }
-    let mut out = String::with_capacity(256 * arena.nodes.len());
-    out.push_str("{\"version\":\"tree-0.1\",\"tree\":");
-    node_json(&mut out, arena, plan, props, 0, version);
-    out.push('}');
-    out
+
+    /// The whole file as one string.
+    fn to_text(&self) -> String {
+        let mut text = String::new();
+        let _ = self.write(1 << 16, &mut |piece: &str| {
+            text.push_str(piece);
+            Ok::<(), std::convert::Infallible>(())
+        });
+        text
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::aspects::{Aspect, AspectPriority, Aspects};
 use crate::collate::locale_compare;
+use crate::error::abbreviate;
 use crate::tree::{Construct, NodeKind, Scope};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -18,6 +19,42 @@ pub enum TagType {
     Map,
     /// `[{"Key": k, "Value": v}, …]` (stack tags and some services).
     KeyValue,
+}
+
+/// The most characters (Unicode scalar values) of a tag key.
+pub const MAX_TAG_KEY_LENGTH: usize = 128;
+/// The most characters (Unicode scalar values) of a tag value.
+pub const MAX_TAG_VALUE_LENGTH: usize = 256;
+
+/// What AWS would reject in a tag: an empty key, a key starting with `aws:` (any case,
+/// reserved for AWS), a key over 128 or a value over 256 characters. Empty when the tag is
+/// valid.
+pub fn tag_problems(key: &str, value: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if key.is_empty() {
+        problems.push("tag key must not be empty".to_string());
+    }
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+        problems.push(format!(
+            "tag key '{}' must not start with 'aws:' (reserved for AWS)",
+            abbreviate(key)
+        ));
+    }
+    let key_length = key.chars().count();
+    if key_length > MAX_TAG_KEY_LENGTH {
+        problems.push(format!(
+            "tag key '{}' is {key_length} characters, more than the limit of {MAX_TAG_KEY_LENGTH}",
+            abbreviate(key)
+        ));
+    }
+    let value_length = value.chars().count();
+    if value_length > MAX_TAG_VALUE_LENGTH {
+        problems.push(format!(
+            "value of tag '{}' is {value_length} characters, more than the limit of {MAX_TAG_VALUE_LENGTH}",
+            abbreviate(key)
+        ));
+    }
+    problems
 }
 
 /// Priority of tags given directly in a resource's properties.
@@ -112,6 +149,16 @@ impl TagManager {
         let mut v: Vec<_> = self.tags.iter().collect();
         v.sort_by(|a, b| locale_compare(a.0, b.0));
         v
+    }
+
+    /// What AWS would reject in the tags given in the resource's own properties (`initial`,
+    /// already resolved; keys and values only known at deploy time are not checked).
+    pub(crate) fn initial_problems(&self, initial: &Json) -> Vec<String> {
+        parse_tags(self.tag_type, initial)
+            .into_iter()
+            .filter_map(|(key, value, _)| Some(tag_problems(&key?, &value?)))
+            .flatten()
+            .collect()
     }
 
     /// Renders the tags merged with the ones given in the resource's own properties
@@ -273,15 +320,18 @@ impl Tags {
 
     /// Adds a tag with options.
     pub fn add_with(&self, key: impl Into<String>, value: impl Into<String>, props: TagProps) {
-        let key = key.into();
-        if key.is_empty() {
-            self.scope.add_error("Tag key cannot be empty");
+        let (key, value) = (key.into(), value.into());
+        let problems = tag_problems(&key, &value);
+        if !problems.is_empty() {
+            for p in problems {
+                self.scope.add_error(p);
+            }
             return;
         }
         Aspects::of(&self.scope).add_with_priority(
             TagAspect {
                 key,
-                value: Some(value.into()),
+                value: Some(value),
                 props,
             },
             AspectPriority::MUTATING,

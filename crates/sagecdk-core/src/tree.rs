@@ -16,8 +16,9 @@
 //! (duplicate ids, bad names, …) is likewise recorded with the construct path and reported, all
 //! together, by synthesis — construction never panics and never needs `?`.
 //!
-//! Nodes are never removed, and a node's parent never changes, so a node's path and stack are
-//! computed once at creation.
+//! Nodes are never removed, and a node's parent never changes, so a node's stack is computed
+//! once at creation. Paths are not stored: they are made from the ids up to the root when asked
+//! for (storing them would take memory quadratic in the depth of the tree).
 
 use crate::aspects::AspectEntry;
 use crate::element::ElementData;
@@ -75,7 +76,6 @@ type Validation = Rc<dyn Fn(&Construct) -> Vec<String>>;
 
 pub(crate) struct NodeData {
     pub(crate) id: String,
-    pub(crate) path: String,
     pub(crate) parent: Option<NodeId>,
     pub(crate) children: Vec<NodeId>,
     child_index: HashMap<String, NodeId>,
@@ -116,6 +116,34 @@ impl Arena {
         while let Some(n) = stack.pop() {
             out.push(n);
             stack.extend(self.node(n).children.iter().rev());
+        }
+        out
+    }
+
+    /// The node's path: the ids below the app joined with `/` (empty for the app).
+    pub(crate) fn path(&self, id: NodeId) -> String {
+        self.path_from(0, id)
+    }
+
+    /// The ids from below `ancestor` down to `id`, joined with `/` (`id`'s path relative to
+    /// `ancestor`; empty if they are the same node).
+    pub(crate) fn path_from(&self, ancestor: NodeId, id: NodeId) -> String {
+        let mut ids = Vec::new();
+        let mut cur = id;
+        while cur != ancestor {
+            let node = self.node(cur);
+            ids.push(node.id.as_str());
+            match node.parent {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        let mut out = String::with_capacity(ids.iter().map(|i| i.len() + 1).sum());
+        for (i, id) in ids.iter().rev().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.push_str(id);
         }
         out
     }
@@ -194,7 +222,6 @@ impl TreeInner {
     pub(crate) fn new_root(context: IndexMap<String, serde_json::Value>) -> Rc<TreeInner> {
         let root = NodeData {
             id: String::new(),
-            path: String::new(),
             parent: None,
             children: Vec::new(),
             child_index: HashMap::new(),
@@ -322,12 +349,12 @@ impl Construct {
             |arena| {
                 let mut id = sanitize_id(id);
                 let parent_node = arena.node(parent);
-                let parent_path = parent_node.path.clone();
                 let mut error = None;
                 if id.is_empty() {
                     error = Some("Only root constructs may have an empty ID".to_string());
                     id = format!("<empty-{}>", arena.nodes.len());
                 } else if parent_node.child_index.contains_key(&id) {
+                    let parent_path = arena.path(parent);
                     error = Some(format!(
                         "There is already a Construct with name '{id}' in {} [{}]",
                         describe_kind(parent_node),
@@ -338,11 +365,6 @@ impl Construct {
                         },
                     ));
                 }
-                let path = if parent_path.is_empty() {
-                    id.clone()
-                } else {
-                    format!("{parent_path}/{id}")
-                };
                 let new_id = arena.nodes.len() as NodeId;
                 let stack = match kind {
                     NodeKind::Stack(_) => Some(new_id),
@@ -356,7 +378,6 @@ impl Construct {
                 }
                 arena.nodes.push(NodeData {
                     id: display_id,
-                    path: path.clone(),
                     parent: Some(parent),
                     children: Vec::new(),
                     child_index: HashMap::new(),
@@ -412,7 +433,13 @@ impl Construct {
 
     /// The path from the app: ids joined with `/` (the app itself has the empty path).
     pub fn path(&self) -> String {
-        self.read(|n, _| n.path.clone())
+        self.tree.with(|arena| {
+            if (self.id as usize) < arena.nodes.len() {
+                arena.path(self.id)
+            } else {
+                String::new()
+            }
+        })
     }
 
     /// The parent construct, `None` for the app.
@@ -619,7 +646,6 @@ fn describe_kind(node: &NodeData) -> &'static str {
 fn placeholder_node() -> NodeData {
     NodeData {
         id: String::new(),
-        path: String::new(),
         parent: None,
         children: Vec::new(),
         child_index: HashMap::new(),

@@ -565,9 +565,15 @@ fn normalize_intervals(
             describe(bad)
         ));
     }
+    let problems: Vec<String> = steps.iter().filter_map(interval_problem).collect();
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
     let mut steps: Vec<ScalingInterval> = steps.to_vec();
     let key = |i: &ScalingInterval| i.lower.or(i.upper).unwrap_or(0.0);
     steps.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    // As given, in the order the open bounds are filled in from the neighbours.
+    let given = steps.clone();
     loop {
         let mut changed = false;
         for i in 0..steps.len() - 1 {
@@ -588,6 +594,25 @@ fn normalize_intervals(
         }
         if !changed {
             break;
+        }
+    }
+    // An open bound taken from a neighbour that lies beyond the step's own bound means the two
+    // steps overlap (e.g. `[0, 20)` and `below(10)`).
+    for i in 0..steps.len() {
+        if let (Some(lower), Some(upper)) = (steps[i].lower, steps[i].upper)
+            && lower >= upper
+        {
+            let other = if given[i].lower.is_none() {
+                i - 1
+            } else {
+                i + 1
+            };
+            let (a, b) = (i.min(other), i.max(other));
+            return Err(format!(
+                "Two intervals overlap: {} and {}",
+                describe(&given[a]),
+                describe(&given[b])
+            ));
         }
     }
     let last = steps.len() - 1;
@@ -658,10 +683,51 @@ fn normalize_intervals(
             i += 1;
         }
     }
-    if full.iter().filter(|i| i.change.is_none()).count() > 1 {
-        return Err("Can have at most one no-change interval".into());
+    let gaps: Vec<String> = full
+        .iter()
+        .filter(|i| i.change.is_none())
+        .map(|i| format!("[{}, {})", i.lower, i.upper))
+        .collect();
+    if gaps.len() > 1 {
+        return Err(format!(
+            "Can have at most one no-change interval, got {} ({}); cover the ranges between the steps",
+            gaps.len(),
+            gaps.join(", ")
+        ));
     }
     Ok(full)
+}
+
+/// What is wrong with one step on its own: a bound that is not a finite number, a negative
+/// bound (the steps cover the metric from 0 up, as in the AWS CDK), or a lower bound not below
+/// the upper one.
+fn interval_problem(i: &ScalingInterval) -> Option<String> {
+    let bounds = [("lower", i.lower), ("upper", i.upper)];
+    if let Some((name, v)) = bounds
+        .iter()
+        .find_map(|(n, b)| b.filter(|v| !v.is_finite()).map(|v| (n, v)))
+    {
+        return Some(format!(
+            "interval {}: the {name} bound ({v}) must be a finite number",
+            describe(i)
+        ));
+    }
+    if let Some((name, v)) = bounds
+        .iter()
+        .find_map(|(n, b)| b.filter(|v| *v < 0.0).map(|v| (n, v)))
+    {
+        return Some(format!(
+            "interval {}: the {name} bound ({v}) must not be negative (steps cover the metric from 0 up)",
+            describe(i)
+        ));
+    }
+    match (i.lower, i.upper) {
+        (Some(lower), Some(upper)) if lower >= upper => Some(format!(
+            "interval {}: the lower bound ({lower}) must be less than the upper bound ({upper})",
+            describe(i)
+        )),
+        _ => None,
+    }
 }
 
 /// Indexes of the steps the lower and upper alarms sit on: either side of the no-change range,
@@ -685,10 +751,25 @@ impl ScalableInstanceCount {
     /// target = safety factor × requests per second × 60.
     pub fn scale_on_invocations(&self, id: &str, props: InvocationsScalingProps) {
         let factor = props.safety_factor.unwrap_or(0.5);
-        if factor <= 0.0 || factor > 1.0 {
-            self.target_scope.add_error(format!(
+        let mut problems = Vec::new();
+        // Written so that NaN fails too.
+        if !(factor > 0.0 && factor <= 1.0) {
+            problems.push(format!(
                 "Safety factor ({factor}) must be greater than 0.0 and less than or equal 1.0"
             ));
+        }
+        // The requests one instance handles: the target would be 0 or less (which only ever
+        // scales out) or not a number.
+        let rate = props.max_requests_per_second;
+        if !(rate > 0.0 && rate.is_finite()) {
+            problems.push(format!(
+                "maxRequestsPerSecond of '{id}' must be a number greater than 0, got {rate}"
+            ));
+        }
+        if !problems.is_empty() {
+            for p in problems {
+                self.target_scope.add_error(p);
+            }
             return;
         }
         self.scale_to_track_metric(
@@ -721,6 +802,17 @@ impl ScalableInstanceCount {
     /// Target tracking on any metric: a predefined type or a custom CloudWatch metric.
     pub fn scale_to_track_metric(&self, id: &str, props: TargetTrackingProps) {
         let scope = Construct::new(&self.target_scope, id);
+        // Application Auto Scaling accepts any TargetValue between -2^360 and 2^360, but the
+        // predefined metrics (utilization, invocations, concurrency) are never negative: at a
+        // target of 0 or less the policy only ever scales out.
+        if let Some(metric) = &props.predefined_metric
+            && props.target_value <= 0.0
+        {
+            scope.add_warning(format!(
+                "targetValue {} of predefined metric {metric} is not above 0, which the metric never goes below, so the policy only ever scales out; use a positive target",
+                props.target_value
+            ));
+        }
         let mut config = sagecdk_core::Value::object();
         match (&props.predefined_metric, &props.custom_metric) {
             (None, Some(metric)) => {
@@ -1102,7 +1194,53 @@ mod tests {
         );
         assert_eq!(
             two_gaps.unwrap_err(),
-            "Can have at most one no-change interval"
+            "Can have at most one no-change interval, got 3 ([0, 10), [20, 30), [40, inf)); cover the ranges between the steps"
+        );
+    }
+
+    #[test]
+    fn names_the_step_at_fault() {
+        let inverted = normalize_intervals(
+            &steps(&[(Some(30.0), Some(10.0), 1.0), (Some(50.0), None, 2.0)]),
+            false,
+        );
+        assert_eq!(
+            inverted.unwrap_err(),
+            "interval [30, 10) change 1: the lower bound (30) must be less than the upper bound (10)"
+        );
+        let negative = normalize_intervals(
+            &steps(&[(Some(-10.0), Some(0.0), -1.0), (None, Some(-5.0), 1.0)]),
+            false,
+        );
+        assert_eq!(
+            negative.unwrap_err(),
+            "interval [-10, 0) change -1: the lower bound (-10) must not be negative (steps cover the metric from 0 up); \
+             interval [open, -5) change 1: the upper bound (-5) must not be negative (steps cover the metric from 0 up)"
+        );
+        let nan = normalize_intervals(
+            &steps(&[(None, Some(f64::NAN), -1.0), (Some(10.0), None, 1.0)]),
+            false,
+        );
+        assert_eq!(
+            nan.unwrap_err(),
+            "interval [open, NaN) change -1: the upper bound (NaN) must be a finite number"
+        );
+        // An open bound filled in from a neighbour that reaches past the step.
+        let covered = normalize_intervals(
+            &steps(&[(Some(0.0), Some(20.0), 1.0), (None, Some(10.0), 2.0)]),
+            false,
+        );
+        assert_eq!(
+            covered.unwrap_err(),
+            "Two intervals overlap: [0, 20) change 1 and [open, 10) change 2"
+        );
+        let same_start = normalize_intervals(
+            &steps(&[(Some(10.0), None, 1.0), (Some(10.0), Some(20.0), 2.0)]),
+            false,
+        );
+        assert_eq!(
+            same_start.unwrap_err(),
+            "Two intervals overlap: [10, open) change 1 and [10, 20) change 2"
         );
     }
 }

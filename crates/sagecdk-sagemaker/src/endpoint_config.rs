@@ -160,6 +160,7 @@ pub struct EndpointConfigProps {
 #[derive(Clone, Debug)]
 pub(crate) struct VariantInfo {
     pub(crate) name: String,
+    pub(crate) initial_variant_weight: f64,
     pub(crate) initial_instance_count: u32,
     pub(crate) instance_type: InstanceType,
 }
@@ -168,6 +169,7 @@ pub(crate) struct VariantInfo {
 #[derive(Clone, Debug)]
 pub(crate) struct ServerlessInfo {
     pub(crate) name: String,
+    pub(crate) initial_variant_weight: f64,
     pub(crate) provisioned_concurrency: Option<u32>,
     pub(crate) max_concurrency: u32,
 }
@@ -218,12 +220,35 @@ impl EndpointConfig {
         let rejected = Rc::new(Cell::new(false));
         let (view, serverless_view, rejected_view) =
             (variants.clone(), serverless.clone(), rejected.clone());
-        node.add_validation(move |_| {
-            let n = view.borrow().len() + usize::from(serverless_view.borrow().is_some());
+        let warned = Cell::new(false);
+        node.add_validation(move |node| {
+            let weights: Vec<f64> = view
+                .borrow()
+                .iter()
+                .map(|(v, _)| v.initial_variant_weight)
+                .chain(
+                    serverless_view
+                        .borrow()
+                        .iter()
+                        .map(|(v, _)| v.initial_variant_weight),
+                )
+                .collect();
             let mut problems = Vec::new();
             // A variant rejected with its own error is not also reported as missing.
-            if n == 0 && !rejected_view.get() {
+            if weights.is_empty() && !rejected_view.get() {
                 problems.push("Must configure at least 1 production variant".to_string());
+            }
+            // SageMaker documents no rule against it (each weight may be 0), so not an error;
+            // but with every weight 0 InvokeEndpoint has no variant to route to unless each call
+            // names a TargetVariant: surely a mistake. Warned once, however often synthesized.
+            if !weights.is_empty() && weights.iter().all(|w| *w == 0.0) && !warned.replace(true) {
+                let which = match weights.len() {
+                    1 => "the only production variant has".to_string(),
+                    n => format!("all {n} production variants have"),
+                };
+                node.add_warning(format!(
+                    "{which} initialVariantWeight 0, so the endpoint routes no traffic; give at least one variant a positive weight"
+                ));
             }
             problems
         });
@@ -324,6 +349,7 @@ impl EndpointConfig {
         );
         let info = ServerlessInfo {
             name: props.variant_name,
+            initial_variant_weight: props.initial_variant_weight.unwrap_or(1.0),
             provisioned_concurrency: props.provisioned_concurrency,
             max_concurrency: props.max_concurrency,
         };
@@ -431,6 +457,7 @@ impl EndpointConfig {
         }
         let info = VariantInfo {
             name: props.variant_name.clone(),
+            initial_variant_weight: props.initial_variant_weight.unwrap_or(1.0),
             initial_instance_count: props.initial_instance_count.unwrap_or(1),
             instance_type: props
                 .instance_type
@@ -454,7 +481,7 @@ impl EndpointConfig {
         // A weight of 0 is valid (shadow traffic off); the CDK turned it into 1.
         m.insert(
             "InitialVariantWeight".into(),
-            Value::from(props.initial_variant_weight.unwrap_or(1.0)),
+            Value::from(info.initial_variant_weight),
         );
         m.insert(
             "InstanceType".into(),

@@ -45,7 +45,9 @@ pub use imports::{
     ModelAttributes, ModelRef,
 };
 pub use instance_type::{AcceleratorType, InstanceType};
-pub use model::{ContainerDefinition, MAX_CONTAINERS, Model, ModelProps};
+pub use model::{
+    ContainerDefinition, MAX_CONTAINERS, MAX_ENVIRONMENT_VARIABLES, Model, ModelProps,
+};
 pub use model_data::ModelData;
 /// Options of [`ModelData::from_directory`] (exclusions, compression).
 pub use sagecdk_assets::PackageOptions;

@@ -9,6 +9,7 @@ use sagecdk_aws::iam::{
 };
 use sagecdk_cfn::sagemaker::model::VpcConfig;
 use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
+use sagecdk_core::error::abbreviate;
 use sagecdk_core::{
     ArnComponents, Aspect, Aspects, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value,
 };
@@ -130,6 +131,54 @@ pub(crate) fn name_problem(kind: &str, name: &str) -> Option<String> {
     })
 }
 
+/// SageMaker's limits on a container's `Environment` (`ContainerDefinition` of the CreateModel
+/// API): at most 100 variables, names matching `[a-zA-Z_][a-zA-Z0-9_]*` and at most 1024
+/// characters, values at most 1024 characters.
+pub const MAX_ENVIRONMENT_VARIABLES: usize = 100;
+const MAX_ENVIRONMENT_KEY: usize = 1024;
+const MAX_ENVIRONMENT_VALUE: usize = 1024;
+
+/// What SageMaker would reject in a container's environment variables; values only known at
+/// deploy time are not checked.
+fn environment_problems(environment: &IndexMap<String, Str>) -> Vec<String> {
+    let mut problems = Vec::new();
+    if environment.len() > MAX_ENVIRONMENT_VARIABLES {
+        problems.push(format!(
+            "container environment has {} variables, more than SageMaker's limit of {MAX_ENVIRONMENT_VARIABLES}",
+            environment.len()
+        ));
+    }
+    for (name, value) in environment {
+        let mut chars = name.chars();
+        let well_formed = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if name.is_empty() {
+            problems.push("container environment variable name must not be empty".to_string());
+        } else if !well_formed {
+            problems.push(format!(
+                "container environment variable name '{}' must match [a-zA-Z_][a-zA-Z0-9_]*",
+                abbreviate(name)
+            ));
+        } else if name.len() > MAX_ENVIRONMENT_KEY {
+            problems.push(format!(
+                "container environment variable name '{}' is {} characters, more than SageMaker's limit of {MAX_ENVIRONMENT_KEY}",
+                abbreviate(name),
+                name.len()
+            ));
+        }
+        if let Some(value) = value.as_literal() {
+            let length = value.chars().count();
+            if length > MAX_ENVIRONMENT_VALUE {
+                problems.push(format!(
+                    "value of container environment variable '{}' is {length} characters, more than SageMaker's limit of {MAX_ENVIRONMENT_VALUE}",
+                    abbreviate(name)
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// Writes the containers into the resource as literal values (so the schema checks them):
 /// one is the `PrimaryContainer`, several are `Containers`.
 fn sync_containers(resource: &CfnResource, state: &ModelState) {
@@ -193,6 +242,9 @@ fn render_container(
                 m.insert("ContainerHostname".into(), Value::from(h.as_str()));
             }
         }
+    }
+    for problem in environment_problems(&def.environment) {
+        node.add_error(problem);
     }
     if !def.environment.is_empty() {
         m.insert(

@@ -116,6 +116,18 @@ impl ModelData {
         grantee: Option<&dyn Grantable>,
         asset_bucket_arn: impl Fn(Str) -> Str,
     ) -> BoundModelData {
+        // SageMaker needs an object (`ModelDataUrl`) or a folder (`S3Uri` of an `S3Prefix`): an
+        // empty key names the bucket itself, and an empty prefix became `/`, a folder that
+        // holds no model.
+        match &*self.source {
+            Source::Bucket { key, .. } if key.is_empty() => model.add_error(
+                "`ModelData::from_bucket` key must not be empty: name the model archive (.tar.gz) in the bucket",
+            ),
+            Source::S3Prefix { prefix, .. } if prefix == "/" => model.add_error(
+                "`ModelData::from_s3_prefix` prefix must not be empty: name the folder that holds the model files",
+            ),
+            _ => {}
+        }
         if let Source::S3Prefix {
             bucket,
             prefix,
