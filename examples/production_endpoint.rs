@@ -46,7 +46,6 @@ pub(crate) fn build(app: &App) -> Stack {
     let image = ContainerImage::from_dlc(
         "pytorch-inference",
         "2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
-        None,
     );
     let container = |key: &str| {
         ContainerDefinition::new(image.clone())
@@ -102,67 +101,65 @@ pub(crate) fn build(app: &App) -> Stack {
         EndpointProps::new(&config).with_name("ranker"),
     );
 
-    if let Some(variant) = endpoint.find_instance_production_variant("current")
-        && let Some(count) = variant.auto_scale_instance_count(Some(2), Some(8))
-    {
-        count.scale_on_invocations(
-            "Invocations",
-            InvocationsScalingProps {
-                max_requests_per_second: 40.0,
-                safety_factor: Some(0.6),
-                scale_in_cooldown: Some(600),
-                ..InvocationsScalingProps::default()
-            },
-        );
-        count.scale_on_metric(
-            "Cpu",
-            StepScalingProps {
-                cooldown: Some(300),
-                evaluation_periods: Some(3),
-                ..StepScalingProps::new(
-                    variant.metric_cpu_utilization(),
-                    vec![
-                        ScalingInterval::below(15.0, -1.0),
-                        ScalingInterval::at_least(75.0, 1.0),
-                        ScalingInterval::at_least(90.0, 3.0),
-                    ],
-                )
-            },
-        );
-        count.scale_on_schedule(
-            "NightMinimum",
-            ScheduledScalingProps {
-                schedule: "cron(0 22 * * ? *)".into(),
-                min_capacity: Some(2),
-                timezone: Some("Europe/Berlin".into()),
-                ..ScheduledScalingProps::default()
-            },
-        );
+    let variant = endpoint.find_instance_production_variant("current");
+    let count = variant.auto_scale_instance_count(EnableScalingProps::max(8).with_min(2));
+    count.scale_on_invocations(
+        "Invocations",
+        InvocationsScalingProps {
+            max_requests_per_second: 40.0,
+            safety_factor: Some(0.6),
+            scale_in_cooldown: Some(Duration::from_secs(600)),
+            ..InvocationsScalingProps::default()
+        },
+    );
+    count.scale_on_metric(
+        "Cpu",
+        StepScalingProps {
+            cooldown: Some(Duration::from_secs(300)),
+            evaluation_periods: Some(3),
+            ..StepScalingProps::new(
+                variant.metric_cpu_utilization(),
+                vec![
+                    ScalingInterval::below(15.0, -1.0),
+                    ScalingInterval::at_least(75.0, 1.0),
+                    ScalingInterval::at_least(90.0, 3.0),
+                ],
+            )
+        },
+    );
+    count.scale_on_schedule(
+        "NightMinimum",
+        ScheduledScalingProps {
+            schedule: "cron(0 22 * * ? *)".into(),
+            min_capacity: Some(2),
+            timezone: Some("Europe/Berlin".into()),
+            ..ScheduledScalingProps::default()
+        },
+    );
 
-        let pager = Topic::new(
-            &stack,
-            "Pager",
-            TopicProps {
-                display_name: Some("Ranker endpoint alarms".into()),
-                ..TopicProps::default()
-            },
-        );
-        pager.add_subscription(Subscription::Email("ml-oncall@example.com".into()));
-        let errors = variant.metric_invocation_5xx_errors().create_alarm(
-            &stack,
-            "ServerErrors",
-            AlarmProps {
-                threshold: 5.0,
-                evaluation_periods: 3,
-                datapoints_to_alarm: Some(2),
-                treat_missing_data: Some(TreatMissingData::NotBreaching),
-                alarm_description: Some("The ranker answers with server errors".into()),
-                ..AlarmProps::default()
-            },
-        );
-        errors.add_alarm_action(&pager);
-        errors.add_ok_action(&pager);
-    }
+    let pager = Topic::new(
+        &stack,
+        "Pager",
+        TopicProps {
+            display_name: Some("Ranker endpoint alarms".into()),
+            ..TopicProps::default()
+        },
+    );
+    pager.add_subscription(Subscription::Email("ml-oncall@example.com".into()));
+    let errors = variant.metric_invocation_5xx_errors().create_alarm(
+        &stack,
+        "ServerErrors",
+        AlarmProps {
+            threshold: 5.0,
+            evaluation_periods: 3,
+            datapoints_to_alarm: Some(2),
+            treat_missing_data: Some(TreatMissingData::NotBreaching),
+            alarm_description: Some("The ranker answers with server errors".into()),
+            ..AlarmProps::default()
+        },
+    );
+    errors.add_alarm_action(&pager);
+    errors.add_ok_action(&pager);
 
     CfnOutput::new(&stack, "EndpointName", endpoint.endpoint_name());
     stack

@@ -11,9 +11,9 @@ use sagecdk_aws::ecr::Repository;
 use sagecdk_aws::s3::Bucket;
 use sagecdk_core::{App, Environment, Stack, StackProps};
 use sagecdk_sagemaker::{
-    ContainerDefinition, ContainerImage, Endpoint, EndpointConfig, EndpointConfigProps,
-    EndpointProps, InstanceProductionVariantProps, InstanceType, InvocationsScalingProps, Model,
-    ModelData, ModelProps,
+    ContainerDefinition, ContainerImage, EnableScalingProps, Endpoint, EndpointConfig,
+    EndpointConfigProps, EndpointProps, InstanceProductionVariantProps, InstanceType,
+    InvocationsScalingProps, Model, ModelData, ModelProps,
 };
 
 fn main() {
@@ -45,11 +45,10 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
     // Container images: asset, ECR repository, deep learning container.
     let image = ContainerImage::from_asset("assets/model-image");
     let repository = Repository::from_repository_name(&stack, "Repository", "repo");
-    let ecr_image = ContainerImage::from_ecr_repository(&repository, "tag");
+    let ecr_image = ContainerImage::from_ecr_repository_tag(&repository, "tag");
     let dlc_image = ContainerImage::from_dlc(
         "huggingface-pytorch-training",
         "1.13.1-transformers4.26.0-gpu-py39-cu117-ubuntu20.04",
-        None,
     );
 
     // Model artifacts: asset tarball, S3 object.
@@ -108,26 +107,25 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
     let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
 
     // Autoscaling on invocations.
-    if let Some(variant) = endpoint.find_instance_production_variant("modelA") {
-        if let Some(count) = variant.auto_scale_instance_count(None, Some(3)) {
-            count.scale_on_invocations(
-                "LimitRPS",
-                InvocationsScalingProps {
-                    max_requests_per_second: 30.0,
-                    ..InvocationsScalingProps::default()
-                },
-            );
-        }
-        // Metrics and an alarm.
-        variant.metric_model_latency().create_alarm(
-            &stack,
-            "ModelLatencyAlarm",
-            AlarmProps {
-                threshold: 100000.0,
-                evaluation_periods: 3,
-                ..AlarmProps::default()
+    let variant = endpoint.find_instance_production_variant("modelA");
+    variant
+        .auto_scale_instance_count(EnableScalingProps::max(3))
+        .scale_on_invocations(
+            "LimitRPS",
+            InvocationsScalingProps {
+                max_requests_per_second: 30.0,
+                ..InvocationsScalingProps::default()
             },
         );
-    }
+    // Metrics and an alarm.
+    variant.metric_model_latency().create_alarm(
+        &stack,
+        "ModelLatencyAlarm",
+        AlarmProps {
+            threshold: 100000.0,
+            evaluation_periods: 3,
+            ..AlarmProps::default()
+        },
+    );
     stack
 }

@@ -6,11 +6,6 @@
 //! `cargo run -p sagecdk --example autoscaling`.
 
 use sagecdk::prelude::*;
-use sagecdk::sagemaker::{
-    ContainerDefinition, ContainerImage, Endpoint, EndpointConfig, EndpointConfigProps,
-    EndpointProps, InstanceProductionVariantProps, InvocationsScalingProps, Model, ModelData,
-    ModelProps,
-};
 
 /// The Dockerfile directory (a small scoring server) and the model tarball it serves, located
 /// from the crate so the program runs from any directory.
@@ -52,19 +47,16 @@ pub(crate) fn build(app: &App) -> Stack {
     );
     let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
 
-    // Both calls record an error on the endpoint (reported by synthesis) instead of returning
-    // a value when the variant is unknown or the scaling limits are invalid.
-    let instance_count = endpoint
-        .find_instance_production_variant(variant_name)
-        .and_then(|variant| variant.auto_scale_instance_count(None, Some(3)));
-    if let Some(instance_count) = instance_count {
-        instance_count.scale_on_invocations(
-            "LimitRPS",
-            InvocationsScalingProps {
-                max_requests_per_second: 30.0,
-                ..InvocationsScalingProps::default()
-            },
-        );
-    }
+    // An unknown variant or invalid limits would be errors at the endpoint's path, reported
+    // with all others by synthesis.
+    let production_variant = endpoint.find_instance_production_variant(variant_name);
+    let instance_count = production_variant.auto_scale_instance_count(EnableScalingProps::max(3));
+    instance_count.scale_on_invocations(
+        "LimitRPS",
+        InvocationsScalingProps {
+            max_requests_per_second: 30.0,
+            ..InvocationsScalingProps::default()
+        },
+    );
     stack
 }

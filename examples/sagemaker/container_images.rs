@@ -30,12 +30,12 @@ pub(crate) fn build(app: &App) -> Stack {
 
     // ECR image: a tag of an existing repository in the stack's account and region.
     let repository = Repository::from_repository_name(&stack, "Repository", "repo");
-    let ecr_image = ContainerImage::from_ecr_repository(&repository, "tag");
+    let ecr_image = ContainerImage::from_ecr_repository_tag(&repository, "tag");
 
     // DLC image: the registry account is looked up by region when the stack is deployed.
     let repository_name = "huggingface-pytorch-training";
     let tag = "1.13.1-transformers4.26.0-gpu-py39-cu117-ubuntu20.04";
-    let dlc_image = ContainerImage::from_dlc(repository_name, tag, None);
+    let dlc_image = ContainerImage::from_dlc(repository_name, tag);
 
     for (id, image) in [
         ("AssetImageModel", asset_image),

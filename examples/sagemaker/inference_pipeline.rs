@@ -24,11 +24,11 @@ pub(crate) fn build(app: &App) -> Stack {
     let postprocessing =
         Repository::from_repository_name(&stack, "Postprocessing", "postprocessing");
 
-    let image1 = ContainerImage::from_ecr_repository(&preprocessing, "1.0");
+    let image1 = ContainerImage::from_ecr_repository_tag(&preprocessing, "1.0");
     let model_data1 = ModelData::from_bucket(&artifacts, "preprocessing/model.tar.gz");
-    let image2 = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", None);
+    let image2 = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311");
     let model_data2 = ModelData::from_bucket(&artifacts, "classifier/model.tar.gz");
-    let image3 = ContainerImage::from_ecr_repository(&postprocessing, "1.0");
+    let image3 = ContainerImage::from_ecr_repository_tag(&postprocessing, "1.0");
     let model_data3 = ModelData::from_bucket(&artifacts, "postprocessing/model.tar.gz");
 
     Model::new(

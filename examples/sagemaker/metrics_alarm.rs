@@ -48,17 +48,16 @@ pub(crate) fn build(app: &App) -> Stack {
     );
 
     let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&endpoint_config));
-    // An unknown variant name is recorded as an error on the endpoint and reported by synthesis.
-    if let Some(production_variant) = endpoint.find_instance_production_variant("my-variant") {
-        production_variant.metric_model_latency().create_alarm(
-            &stack,
-            "ModelLatencyAlarm",
-            AlarmProps {
-                threshold: 100_000.0,
-                evaluation_periods: 3,
-                ..AlarmProps::default()
-            },
-        );
-    }
+    // An unknown variant name would be an error at the endpoint's path, reported by synthesis.
+    let production_variant = endpoint.find_instance_production_variant("my-variant");
+    production_variant.metric_model_latency().create_alarm(
+        &stack,
+        "ModelLatencyAlarm",
+        AlarmProps {
+            threshold: 100_000.0,
+            evaluation_periods: 3,
+            ..AlarmProps::default()
+        },
+    );
     stack
 }

@@ -19,7 +19,7 @@ pub(crate) fn build(app: &App) -> Stack {
     let stack = Stack::new(app, "NetworkIsolation", StackProps::default());
 
     let repository = Repository::from_repository_name(&stack, "Repository", "repo");
-    let image = ContainerImage::from_ecr_repository(&repository, "tag");
+    let image = ContainerImage::from_ecr_repository_tag(&repository, "tag");
     let artifacts = Bucket::from_bucket_name(&stack, "Artifacts", "my-ml-artifacts");
     let model_data = ModelData::from_bucket(&artifacts, "path/to/artifact/file.tar.gz");
 

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 use sagecdk_cfn::cloudwatch::alarm::Dimension;
 use sagecdk_cfn::cloudwatch::{CfnAlarm, CfnAlarmProps};
-use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, Value};
+use sagecdk_core::{CfnResource, Construct, Duration, Lazy, Scope, Str, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -210,8 +210,8 @@ pub struct Metric {
     /// `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or an extended statistic like
     /// `p99` (normalised by [`Metric::new`] and [`Metric::with_statistic`]; see [`Statistic`]).
     pub statistic: String,
-    /// Period in seconds (default 300).
-    pub period: u32,
+    /// Period (default 5 minutes; 1, 5, 10, 30 seconds or whole minutes for alarms).
+    pub period: Duration,
 }
 
 impl Metric {
@@ -227,7 +227,7 @@ impl Metric {
             metric_name: metric_name.into(),
             dimensions: IndexMap::new(),
             statistic: normalize_statistic(&statistic.into()),
-            period: 300,
+            period: Duration::from_secs(300),
         }
     }
 
@@ -254,9 +254,9 @@ impl Metric {
         self
     }
 
-    /// Sets the period in seconds.
-    pub fn with_period(mut self, seconds: u32) -> Self {
-        self.period = seconds;
+    /// Sets the period (`Duration::from_secs(60)`).
+    pub fn with_period(mut self, period: Duration) -> Self {
+        self.period = period;
         self
     }
 
@@ -343,10 +343,13 @@ impl Alarm {
         }
         // CloudWatch accepts high-resolution periods of 1, 5, 10 and 30 seconds, otherwise
         // whole minutes (the CDK refuses other metric periods the same way).
-        if ![1, 5, 10, 30].contains(&metric.period) && !metric.period.is_multiple_of(60) {
+        let period = metric.period.as_secs();
+        if metric.period.subsec_nanos() != 0
+            || (![1, 5, 10, 30].contains(&period) && !period.is_multiple_of(60))
+        {
             node.add_error(format!(
                 "'period' must be 1, 5, 10, 30, or a multiple of 60 seconds, received {}",
-                metric.period
+                metric.period.as_secs_f64()
             ));
         }
         let actions = Rc::new(RefCell::new(AlarmActions {
@@ -376,7 +379,7 @@ impl Alarm {
             .with_metric_name(metric.metric_name.as_str())
             .with_namespace(metric.namespace.as_str())
             .with_ok_actions(action_list(&actions, |a| &a.ok))
-            .with_period(metric.period)
+            .with_period(u32::try_from(period).unwrap_or(u32::MAX))
             .with_threshold(props.threshold);
         if let Some(d) = &props.alarm_description {
             cfn_props = cfn_props.with_alarm_description(d.as_str());

@@ -4,6 +4,7 @@ use sagecdk_assertions::{Match, Template, pattern};
 use sagecdk_aws::cloudwatch::{AlarmProps, Metric, Statistic};
 use sagecdk_core::{App, Stack, StackProps};
 use serde_json::json;
+use std::time::Duration;
 
 fn metric() -> Metric {
     Metric::new("AWS/SageMaker", "ModelLatency", "Average").with_dimension("EndpointName", "e")
@@ -76,17 +77,26 @@ fn periods_are_high_resolution_or_whole_minutes() {
     let err = synth_error(|s| {
         for period in [1, 5, 10, 30, 60, 120, 3600] {
             metric()
-                .with_period(period)
+                .with_period(Duration::from_secs(period))
                 .create_alarm(s, &format!("Ok{period}"), props(1, None));
         }
         metric()
-            .with_period(20)
+            .with_period(Duration::from_secs(20))
             .create_alarm(s, "Twenty", props(1, None));
+        metric().with_period(Duration::from_secs(90)).create_alarm(
+            s,
+            "NinetySeconds",
+            props(1, None),
+        );
         metric()
-            .with_period(90)
-            .create_alarm(s, "NinetySeconds", props(1, None));
+            .with_period(Duration::from_millis(60_500))
+            .create_alarm(s, "Fractional", props(1, None));
     });
-    for (path, period) in [("S/Twenty", 20), ("S/NinetySeconds", 90)] {
+    for (path, period) in [
+        ("S/Twenty", "20"),
+        ("S/NinetySeconds", "90"),
+        ("S/Fractional", "60.5"),
+    ] {
         assert!(
             err.contains(&format!(
                 "[{path}] 'period' must be 1, 5, 10, 30, or a multiple of 60 seconds, received {period}"

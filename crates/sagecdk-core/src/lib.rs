@@ -37,6 +37,7 @@
 pub mod app;
 pub mod aspects;
 pub mod collate;
+pub mod duration;
 pub mod element;
 pub mod error;
 pub mod logical_id;
@@ -51,6 +52,7 @@ pub mod value;
 
 pub use app::{App, AppProps};
 pub use aspects::{Aspect, AspectPriority, Aspects};
+pub use duration::Duration;
 pub use element::{
     CfnCondition, CfnMapping, CfnOutput, CfnParameter, CfnParameterProps, CfnResource, CfnRule,
     RemovalPolicy,

@@ -95,24 +95,38 @@ impl ContainerImage {
     /// An image built from a local directory with a Dockerfile (a Docker image asset created in
     /// the first model that uses it, with id `ModelImage<md5(directory)>`).
     pub fn from_asset(directory: impl Into<String>) -> Self {
-        let directory = directory.into();
-        Self::from_asset_with(DockerImageAssetOptions::new(directory.clone()), directory)
+        Self::from_asset_with(DockerImageAssetOptions::new(directory.into()))
     }
 
-    /// [`from_asset`](Self::from_asset) with build options; `directory` is the string hashed
-    /// into the asset's construct id.
-    pub fn from_asset_with(options: DockerImageAssetOptions, directory: impl Into<String>) -> Self {
+    /// [`from_asset`](Self::from_asset) with build options (Dockerfile, build arguments,
+    /// target, platform…); the directory is the options' `directory`.
+    ///
+    /// ```
+    /// use sagecdk_assets::DockerImageAssetOptions;
+    /// use sagecdk_sagemaker::ContainerImage;
+    /// let mut options = DockerImageAssetOptions::new("model-image");
+    /// options.file = Some("Dockerfile.gpu".into());
+    /// let image = ContainerImage::from_asset_with(options);
+    /// ```
+    pub fn from_asset_with(options: DockerImageAssetOptions) -> Self {
         ContainerImage {
             source: Rc::new(Source::Asset {
-                directory: directory.into(),
+                directory: options.directory.to_string_lossy().into_owned(),
                 options: Box::new(options),
                 asset: RefCell::new(None),
             }),
         }
     }
 
-    /// An image from an ECR repository (pull permission granted to the model's role).
-    pub fn from_ecr_repository(repository: &Repository, tag: impl Into<String>) -> Self {
+    /// The `latest` image of an ECR repository (pull permission granted to the model's role),
+    /// as the CDK's `fromEcrRepository(repository)`.
+    pub fn from_ecr_repository(repository: &Repository) -> Self {
+        Self::from_ecr_repository_tag(repository, "latest")
+    }
+
+    /// The image tagged `tag` in an ECR repository (pull permission granted to the model's
+    /// role).
+    pub fn from_ecr_repository_tag(repository: &Repository, tag: impl Into<String>) -> Self {
         ContainerImage {
             source: Rc::new(Source::Ecr {
                 repository: repository.clone(),
@@ -121,18 +135,32 @@ impl ContainerImage {
         }
     }
 
-    /// An AWS deep learning container image; the account is the region's DLC account unless
-    /// given.
-    pub fn from_dlc(
+    /// An AWS deep learning container image from the region's DLC account (the CDK's
+    /// region → account table; a mapping in environment-agnostic stacks).
+    ///
+    /// ```
+    /// use sagecdk_sagemaker::ContainerImage;
+    /// let image = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311");
+    /// ```
+    pub fn from_dlc(repository_name: impl Into<String>, tag: impl Into<String>) -> Self {
+        Self::dlc(repository_name.into(), tag.into(), None)
+    }
+
+    /// An AWS deep learning container image from the account `account`.
+    pub fn from_dlc_in_account(
         repository_name: impl Into<String>,
         tag: impl Into<String>,
-        account: Option<&str>,
+        account: impl Into<String>,
     ) -> Self {
+        Self::dlc(repository_name.into(), tag.into(), Some(account.into()))
+    }
+
+    fn dlc(repository_name: String, tag: String, account: Option<String>) -> Self {
         ContainerImage {
             source: Rc::new(Source::Dlc {
-                repository_name: repository_name.into(),
-                tag: tag.into(),
-                account: account.map(str::to_string),
+                repository_name,
+                tag,
+                account,
             }),
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::endpoint_config::{EndpointConfig, VariantInfo};
 use crate::imports::{EndpointConfigRef, ResourceEnv};
+use crate::instance_type::InstanceType;
 use crate::model::name_problem;
 use crate::set_property_sorted;
 use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
@@ -10,7 +11,10 @@ use sagecdk_cfn::application_auto_scaling::{
     CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps,
 };
 use sagecdk_cfn::sagemaker::{CfnEndpoint, CfnEndpointProps};
-use sagecdk_core::{ArnComponents, CfnResource, Construct, Scope, Stack, Str, Value, cfn};
+use sagecdk_core::duration::whole_seconds;
+use sagecdk_core::{
+    ArnComponents, CfnResource, Construct, Duration, Scope, Stack, Str, Value, cfn,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -45,10 +49,13 @@ pub struct Endpoint {
     node: Construct,
     resource: CfnResource,
     config: EndpointConfigRef,
-    /// The scalable dimensions already enabled, as `(variant, dimension)`: each may be
+    /// The scalable dimensions already enabled, as `(variant, dimension, handle)`: each may be
     /// autoscaled once (shared by the clones handed out through variants).
-    scaled: Rc<RefCell<Vec<(String, &'static str)>>>,
+    scaled: Rc<RefCell<Vec<ScaledDimension>>>,
 }
+
+/// An autoscaled dimension of a variant: `(variant, dimension, handle)`.
+type ScaledDimension = (String, &'static str, ScalableInstanceCount);
 
 impl Scope for Endpoint {
     fn node(&self) -> &Construct {
@@ -107,47 +114,63 @@ impl Endpoint {
         Grant::add_to_principal(grantee, ["sagemaker:InvokeEndpoint"], [self.endpoint_arn()])
     }
 
-    /// Autoscaling of the serverless variant's provisioned concurrency between `min` and `max`
-    /// (the CDK has no such support). Track its utilization with
+    /// Autoscaling of the serverless variant's provisioned concurrency between
+    /// `limits.min_capacity` (default 1) and `limits.max_capacity` (the CDK has no such
+    /// support). Track its utilization with
     /// [`ScalableInstanceCount::scale_on_provisioned_concurrency_utilization`].
+    ///
+    /// Always returns a usable handle: invalid limits, a configuration without a serverless
+    /// variant with provisioned concurrency, or a second call are errors at the endpoint's path,
+    /// reported with all others at synthesis.
     pub fn auto_scale_provisioned_concurrency(
         &self,
-        min: u32,
-        max: u32,
-    ) -> Option<ScalableInstanceCount> {
-        let Some(variant) = self.owned_config()?.serverless_variant() else {
-            self.node
-                .add_error("Provisioned concurrency scaling needs a serverless production variant");
-            return None;
-        };
+        limits: EnableScalingProps,
+    ) -> ScalableInstanceCount {
+        let dimension = "sagemaker:variant:DesiredProvisionedConcurrency";
+        let min = limits.min_capacity.unwrap_or(1);
+        let max = limits.max_capacity;
+        let variant = self
+            .owned_config()
+            .and_then(EndpointConfig::serverless_variant);
+        let name = variant
+            .as_ref()
+            .map_or_else(|| "Serverless".to_string(), |v| v.name.clone());
+        if let Some(existing) = self.scaled_handle(&name, dimension) {
+            self.node.add_error(
+                "Invalid Application Auto Scaling configuration: AutoScaling of provisioned \
+                 concurrency already enabled for this variant",
+            );
+            return existing;
+        }
         let mut problems = Vec::new();
-        let (name, max_concurrency) = (variant.name, variant.max_concurrency);
-        if variant.provisioned_concurrency.is_none() {
-            problems.push("the serverless variant must have provisioned concurrency".to_string());
+        match &variant {
+            None if self.owned_config().is_some() => problems.push(
+                "Provisioned concurrency scaling needs a serverless production variant".to_string(),
+            ),
+            None => {}
+            Some(v) => {
+                if v.provisioned_concurrency.is_none() {
+                    problems
+                        .push("the serverless variant must have provisioned concurrency".into());
+                }
+                if max > v.max_concurrency {
+                    problems.push(format!(
+                        "max ({max}) cannot be greater than the variant's maxConcurrency ({})",
+                        v.max_concurrency
+                    ));
+                }
+            }
         }
         if min < 1 || min > max || max > 200 {
             problems.push(format!(
                 "min ({min}) and max ({max}) must satisfy 1 <= min <= max <= 200"
             ));
         }
-        if max > max_concurrency {
-            problems.push(format!(
-                "max ({max}) cannot be greater than the variant's maxConcurrency ({max_concurrency})"
-            ));
-        }
-        let dimension = "sagemaker:variant:DesiredProvisionedConcurrency";
-        if self.is_scaled(&name, dimension) {
-            problems.push(
-                "AutoScaling of provisioned concurrency already enabled for this variant"
-                    .to_string(),
-            );
-        }
         if !problems.is_empty() {
             self.node.add_error(format!(
                 "Invalid Application Auto Scaling configuration: {}",
                 problems.join("; ")
             ));
-            return None;
         }
         scalable_target(
             self,
@@ -159,12 +182,13 @@ impl Endpoint {
         )
     }
 
-    /// Whether `dimension` of `variant` already has a scalable target.
-    fn is_scaled(&self, variant: &str, dimension: &str) -> bool {
+    /// The handle of `dimension` of `variant` if it is autoscaled already.
+    fn scaled_handle(&self, variant: &str, dimension: &str) -> Option<ScalableInstanceCount> {
         self.scaled
             .borrow()
             .iter()
-            .any(|(v, d)| v == variant && *d == dimension)
+            .find(|(v, d, _)| v == variant && *d == dimension)
+            .map(|(_, _, h)| h.clone())
     }
 
     /// The configuration when it is defined in the app; an error for an imported one, whose
@@ -189,22 +213,54 @@ impl Endpoint {
         config
             .variant_names()
             .into_iter()
-            .filter_map(|n| self.find_instance_production_variant(&n))
+            .filter_map(|n| config.variant(&n))
+            .map(|info| InstanceVariant {
+                endpoint: self.clone(),
+                info,
+            })
             .collect()
     }
 
-    /// The variant with this name; records an error and returns `None` if there is none.
-    pub fn find_instance_production_variant(&self, name: &str) -> Option<InstanceVariant> {
-        match self.owned_config()?.variant(name) {
-            Some(info) => Some(InstanceVariant {
-                endpoint: self.clone(),
-                info,
-            }),
-            None => {
-                self.node
-                    .add_error(format!("No variant with name: '{name}'"));
-                None
+    /// The instance variant named `name`.
+    ///
+    /// Always returns a usable handle: an unknown name (or an imported configuration, whose
+    /// variants are unknown) is an error at the endpoint's path, reported with all others at
+    /// synthesis, and the handle's metrics and autoscaling then name the variant as given.
+    ///
+    /// ```
+    /// # use sagecdk_core::{App, Stack, StackProps};
+    /// # use sagecdk_sagemaker::*;
+    /// # let app = App::for_tests();
+    /// # let stack = Stack::new(&app, "S", StackProps::default());
+    /// # let model = Model::new(&stack, "Model", ModelProps::with_container(
+    /// #     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))));
+    /// # let config = EndpointConfig::new(&stack, "Config", EndpointConfigProps {
+    /// #     instance_production_variants: vec![InstanceProductionVariantProps::new(&model, "AllTraffic")],
+    /// #     ..EndpointConfigProps::default() });
+    /// let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&config));
+    /// let latency = endpoint.find_instance_production_variant("AllTraffic").metric_model_latency();
+    /// endpoint.find_instance_production_variant("Typo"); // an error at Stack/Endpoint
+    /// assert!(app.assemble().is_err());
+    /// ```
+    pub fn find_instance_production_variant(&self, name: &str) -> InstanceVariant {
+        let info = match self.owned_config().map(|c| c.variant(name)) {
+            Some(Some(info)) => info,
+            found => {
+                if found.is_some() {
+                    self.node
+                        .add_error(format!("No variant with name: '{name}'"));
+                }
+                VariantInfo {
+                    name: name.to_string(),
+                    initial_variant_weight: 1.0,
+                    initial_instance_count: 1,
+                    instance_type: InstanceType::M5_LARGE,
+                }
             }
+        };
+        InstanceVariant {
+            endpoint: self.clone(),
+            info,
         }
     }
 }
@@ -278,22 +334,33 @@ impl InstanceVariant {
         )
     }
 
-    /// Enables autoscaling of the instance count between `min` and `max` (default: the
-    /// variant's initial count). Each variant of an endpoint can be autoscaled.
-    pub fn auto_scale_instance_count(
-        &self,
-        min: Option<u32>,
-        max: Option<u32>,
-    ) -> Option<ScalableInstanceCount> {
+    /// Enables autoscaling of the instance count between `limits.min_capacity` (default: the
+    /// variant's initial count) and `limits.max_capacity`. Each variant of an endpoint can be
+    /// autoscaled.
+    ///
+    /// Always returns a usable handle: limits that do not contain the initial count, a
+    /// burstable instance type, or a second call are errors at the endpoint's path, reported
+    /// with all others at synthesis.
+    pub fn auto_scale_instance_count(&self, limits: EnableScalingProps) -> ScalableInstanceCount {
         let node = &self.endpoint.node;
+        let dimension = "sagemaker:variant:DesiredInstanceCount";
+        if let Some(existing) = self.endpoint.scaled_handle(&self.info.name, dimension) {
+            node.add_error(
+                "Invalid Application Auto Scaling configuration: AutoScaling of task count \
+                 already enabled for this service",
+            );
+            return existing;
+        }
         let count = self.info.initial_instance_count;
+        let min = limits.min_capacity.unwrap_or(count);
+        let max = limits.max_capacity;
         let mut problems = Vec::new();
-        if min.is_some_and(|m| m > count) {
+        if min > count {
             problems.push(format!(
                 "minCapacity cannot be greater than initial instance count: {count}"
             ));
         }
-        if max.is_some_and(|m| m < count) {
+        if max < count {
             problems.push(format!(
                 "maxCapacity cannot be less than initial instance count: {count}"
             ));
@@ -304,9 +371,11 @@ impl InstanceVariant {
                 self.info.instance_type
             ));
         }
-        let dimension = "sagemaker:variant:DesiredInstanceCount";
-        if self.endpoint.is_scaled(&self.info.name, dimension) {
-            problems.push("AutoScaling of task count already enabled for this service".to_string());
+        if !problems.is_empty() {
+            node.add_error(format!(
+                "Invalid Application Auto Scaling configuration: {}",
+                problems.join("; ")
+            ));
         }
         // The CDK's fixed ids made a second autoscaled variant impossible; the first keeps them.
         let scope_id = if node.try_find_child("InstanceCount").is_none() {
@@ -314,25 +383,51 @@ impl InstanceVariant {
         } else {
             format!("InstanceCount{}", self.info.name)
         };
-        if !problems.is_empty() {
-            node.add_error(format!(
-                "Invalid Application Auto Scaling configuration: {}",
-                problems.join("; ")
-            ));
-            return None;
-        }
         scalable_target(
             &self.endpoint,
             &scope_id,
             &self.info.name,
             dimension,
-            min.unwrap_or(count),
-            max.unwrap_or(count),
+            min,
+            max,
         )
     }
 }
 
-/// Creates `<endpoint>/<scope_id>/Target/Resource`, the scalable target of one variant dimension.
+/// The capacity limits of autoscaling (the CDK's `EnableScalingProps`).
+///
+/// ```
+/// use sagecdk_sagemaker::EnableScalingProps;
+/// let limits = EnableScalingProps::max(4).with_min(2);
+/// assert_eq!((limits.min_capacity, limits.max_capacity), (Some(2), 4));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EnableScalingProps {
+    /// The lowest capacity autoscaling sets (default: the variant's initial instance count;
+    /// 1 for provisioned concurrency).
+    pub min_capacity: Option<u32>,
+    /// The highest capacity autoscaling sets.
+    pub max_capacity: u32,
+}
+
+impl EnableScalingProps {
+    /// Limits up to `max_capacity`, from the default minimum.
+    pub fn max(max_capacity: u32) -> Self {
+        EnableScalingProps {
+            min_capacity: None,
+            max_capacity,
+        }
+    }
+
+    /// Sets the minimum capacity.
+    pub fn with_min(mut self, min_capacity: u32) -> Self {
+        self.min_capacity = Some(min_capacity);
+        self
+    }
+}
+
+/// Creates `<endpoint>/<scope_id>/Target/Resource`, the scalable target of one variant
+/// dimension, and records it as the dimension's handle.
 fn scalable_target(
     endpoint: &Endpoint,
     scope_id: &str,
@@ -340,21 +435,20 @@ fn scalable_target(
     dimension: &'static str,
     min: u32,
     max: u32,
-) -> Option<ScalableInstanceCount> {
+) -> ScalableInstanceCount {
     let node = &endpoint.node;
-    let stack = Stack::of(node)?;
-    endpoint
-        .scaled
-        .borrow_mut()
-        .push((variant.to_string(), dimension));
     if node.try_find_child("ScalingRole").is_none() {
         Construct::new(node, "ScalingRole");
     }
-    let role_arn = stack.format_arn(
-        ArnComponents::new("iam", "role").with_region("").with_resource_name(
-            "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+    let role_arn = match Stack::of(node) {
+        Some(stack) => stack.format_arn(
+            ArnComponents::new("iam", "role").with_region("").with_resource_name(
+                "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+            ),
         ),
-    );
+        // Outside a stack (an error already): any value will do, nothing is synthesized.
+        None => Str::from(""),
+    };
     let scope = Construct::new(node, scope_id);
     let target_scope = Construct::new(&scope, "Target");
     let target = CfnScalableTarget::new(
@@ -371,11 +465,16 @@ fn scalable_target(
     )
     .resource()
     .clone();
-    Some(ScalableInstanceCount {
+    let handle = ScalableInstanceCount {
         target_scope,
         target,
         scheduled: Rc::new(RefCell::new(Vec::new())),
-    })
+    };
+    endpoint
+        .scaled
+        .borrow_mut()
+        .push((variant.to_string(), dimension, handle.clone()));
+    handle
 }
 
 /// Options of [`ScalableInstanceCount::scale_on_invocations`].
@@ -389,10 +488,10 @@ pub struct InvocationsScalingProps {
     pub policy_name: Option<String>,
     /// Never scale in.
     pub disable_scale_in: Option<bool>,
-    /// Seconds between scale-in activities.
-    pub scale_in_cooldown: Option<u32>,
-    /// Seconds between scale-out activities.
-    pub scale_out_cooldown: Option<u32>,
+    /// Time after a scale-in activity before the next one (whole seconds).
+    pub scale_in_cooldown: Option<Duration>,
+    /// Time after a scale-out activity before the next one (whole seconds).
+    pub scale_out_cooldown: Option<Duration>,
 }
 
 /// The scalable instance count of a variant.
@@ -416,10 +515,10 @@ pub struct TargetTrackingProps {
     pub policy_name: Option<String>,
     /// Never scale in.
     pub disable_scale_in: Option<bool>,
-    /// Seconds between scale-in activities.
-    pub scale_in_cooldown: Option<u32>,
-    /// Seconds between scale-out activities.
-    pub scale_out_cooldown: Option<u32>,
+    /// Time after a scale-in activity before the next one (whole seconds).
+    pub scale_in_cooldown: Option<Duration>,
+    /// Time after a scale-out activity before the next one (whole seconds).
+    pub scale_out_cooldown: Option<Duration>,
 }
 
 /// A scheduled change of the capacity limits.
@@ -503,8 +602,8 @@ pub struct StepScalingProps {
     pub scaling_steps: Vec<ScalingInterval>,
     /// How changes apply (default [`AdjustmentType::ChangeInCapacity`]).
     pub adjustment_type: Option<AdjustmentType>,
-    /// Seconds after a scaling activity before the next one.
-    pub cooldown: Option<u32>,
+    /// Time after a scaling activity before the next one (whole seconds).
+    pub cooldown: Option<Duration>,
     /// Smallest change with [`AdjustmentType::PercentChangeInCapacity`].
     pub min_adjustment_magnitude: Option<u32>,
     /// Periods the alarms evaluate (default 1).
@@ -854,11 +953,13 @@ impl ScalableInstanceCount {
                 cfn!({"PredefinedMetricType": (p.as_str())}),
             );
         }
-        if let Some(c) = props.scale_in_cooldown {
-            config.insert("ScaleInCooldown", c);
-        }
-        if let Some(c) = props.scale_out_cooldown {
-            config.insert("ScaleOutCooldown", c);
+        for (key, cooldown) in [
+            ("ScaleInCooldown", props.scale_in_cooldown),
+            ("ScaleOutCooldown", props.scale_out_cooldown),
+        ] {
+            if let Some(seconds) = cooldown.and_then(|c| seconds_or_error(&scope, c, key)) {
+                config.insert(key, seconds);
+            }
         }
         config.insert("TargetValue", props.target_value);
         let name = props
@@ -885,14 +986,14 @@ impl ScalableInstanceCount {
     /// # use sagecdk_sagemaker::*;
     /// # let app = App::for_tests();
     /// # let stack = Stack::new(&app, "S", StackProps::default());
-    /// # let image = ContainerImage::from_dlc("r", "t", Some("763104351884"));
+    /// # let image = ContainerImage::from_dlc_in_account("r", "t", "763104351884");
     /// # let model = Model::new(&stack, "M", ModelProps::with_container(ContainerDefinition::new(image)));
     /// # let config = EndpointConfig::new(&stack, "C", EndpointConfigProps {
     /// #     instance_production_variants: vec![InstanceProductionVariantProps::new(&model, "v")],
     /// #     ..Default::default() });
     /// # let endpoint = Endpoint::new(&stack, "E", EndpointProps::new(&config));
-    /// let variant = endpoint.find_instance_production_variant("v").unwrap();
-    /// let count = variant.auto_scale_instance_count(Some(1), Some(10)).unwrap();
+    /// let variant = endpoint.find_instance_production_variant("v");
+    /// let count = variant.auto_scale_instance_count(EnableScalingProps::max(10).with_min(1));
     /// count.scale_on_metric("CpuSteps", StepScalingProps::new(
     ///     variant.metric_cpu_utilization(),
     ///     vec![ScalingInterval::below(20.0, -1.0), ScalingInterval::at_least(70.0, 2.0)],
@@ -992,8 +1093,11 @@ impl ScalableInstanceCount {
             );
             let mut config = Value::object();
             config.insert("AdjustmentType", adjustment.as_str());
-            if let Some(c) = props.cooldown {
-                config.insert("Cooldown", c);
+            if let Some(seconds) = props
+                .cooldown
+                .and_then(|c| seconds_or_error(&scope, c, "Cooldown"))
+            {
+                config.insert("Cooldown", seconds);
             }
             if let Some(a) = aggregation {
                 config.insert("MetricAggregationType", a);
@@ -1085,6 +1189,13 @@ impl ScalableInstanceCount {
     pub fn target(&self) -> &CfnResource {
         &self.target
     }
+}
+
+/// The whole seconds of a duration prop, or `None` with an error at `scope`.
+fn seconds_or_error(scope: &Construct, duration: Duration, prop: &str) -> Option<u64> {
+    whole_seconds(duration, prop)
+        .map_err(|problem| scope.add_error(problem))
+        .ok()
 }
 
 /// Creates `<scope>/Resource`, a scaling policy of `target` whose configuration (built as a

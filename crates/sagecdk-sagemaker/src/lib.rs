@@ -18,7 +18,7 @@
 //! use sagecdk_sagemaker::{ContainerDefinition, ContainerImage, Model, ModelProps};
 //! let app = App::for_tests();
 //! let stack = Stack::new(&app, "S", StackProps::default());
-//! let image = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", Some("763104351884"));
+//! let image = ContainerImage::from_dlc_in_account("pytorch-inference", "2.3.0-cpu-py311", "763104351884");
 //! Model::new(&stack, "Model", ModelProps::with_container(ContainerDefinition::new(image)));
 //! ```
 
@@ -32,9 +32,9 @@ mod model_data;
 
 pub use container_image::ContainerImage;
 pub use endpoint::{
-    AdjustmentType, Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps,
-    ScalableInstanceCount, ScalingInterval, ScheduledScalingProps, StepScalingProps,
-    TargetTrackingProps,
+    AdjustmentType, EnableScalingProps, Endpoint, EndpointProps, InstanceVariant,
+    InvocationsScalingProps, ScalableInstanceCount, ScalingInterval, ScheduledScalingProps,
+    StepScalingProps, TargetTrackingProps,
 };
 pub use endpoint_config::{
     EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,

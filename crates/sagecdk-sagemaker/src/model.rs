@@ -458,7 +458,7 @@ impl Model {
     /// use sagecdk_sagemaker::{ContainerDefinition, ContainerImage, Model, ModelProps};
     /// let app = App::for_tests();
     /// let stack = Stack::new(&app, "S", StackProps::default());
-    /// let image = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", Some("763104351884"));
+    /// let image = ContainerImage::from_dlc_in_account("pytorch-inference", "2.3.0-cpu-py311", "763104351884");
     /// let model = Model::new(&stack, "Model", ModelProps {
     ///     vpc: Some(Vpc::from_attributes("vpc-1", vec!["subnet-1".into()])),
     ///     allow_all_outbound: Some(false),

@@ -3,7 +3,7 @@
 
 use sagecdk_assertions::{Match, Template, pattern};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
-use sagecdk_core::{App, AppProps, CfnOutput, Scope, Stack, Str};
+use sagecdk_core::{App, AppProps, CfnOutput, Duration, Scope, Stack, Str};
 use sagecdk_sagemaker::*;
 
 mod common;
@@ -144,9 +144,7 @@ fn variant_metrics_have_their_namespace_statistic_and_dimensions() {
         vec![InstanceProductionVariantProps::new(&m, "blue")],
     );
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
-    let v = endpoint
-        .find_instance_production_variant("blue")
-        .expect("variant");
+    let v = endpoint.find_instance_production_variant("blue");
     let expected: Vec<(sagecdk_aws::cloudwatch::Metric, &str, &str, &str)> = vec![
         (
             v.metric("Custom/NS", "Queue", "Maximum"),
@@ -241,7 +239,7 @@ fn variant_metrics_have_their_namespace_statistic_and_dimensions() {
                 metric.statistic.as_str(),
                 metric.period
             ),
-            (*namespace, *name, *statistic, 300)
+            (*namespace, *name, *statistic, Duration::from_secs(300))
         );
         assert_eq!(
             (&values[1 + 2 * i], &values[2 + 2 * i]),
@@ -304,7 +302,6 @@ fn model_directories_are_packaged_staged_and_granted() {
             ContainerDefinition::new(ContainerImage::from_dlc(
                 "pytorch-inference",
                 "2.3.0-cpu-py311",
-                None,
             ))
             .with_model_data(ModelData::from_directory(
                 model_dir.to_string_lossy(),

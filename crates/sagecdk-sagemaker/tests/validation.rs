@@ -144,9 +144,7 @@ fn scalable(s: &Stack) -> ScalableInstanceCount {
     let endpoint = Endpoint::new(s, "Endpoint", EndpointProps::new(&config));
     endpoint
         .find_instance_production_variant("v")
-        .expect("variant")
-        .auto_scale_instance_count(Some(1), Some(4))
-        .expect("scalable")
+        .auto_scale_instance_count(EnableScalingProps::max(4).with_min(1))
 }
 
 #[test]

@@ -33,12 +33,31 @@ pub use sagecdk_aws as aws;
 #[cfg(feature = "sagemaker")]
 pub use sagecdk_assets as assets;
 
-/// The names most stack programs use.
+/// The names most stack programs use: `use sagecdk::prelude::*;` is all a SageMaker stack
+/// program needs to import.
 pub mod prelude {
     pub use sagecdk_core::{
         App, AppProps, ArnComponents, Aspect, Aspects, Aws, CfnCondition, CfnMapping, CfnOutput,
-        CfnParameter, CfnParameterProps, CfnResource, CfnRule, Construct, Environment, Lazy,
-        RemovalPolicy, Scope, Stack, StackProps, Str, SynthError, Tags, Token, Value, cfn, fmt_str,
-        fns,
+        CfnParameter, CfnParameterProps, CfnResource, CfnRule, Construct, Duration, Environment,
+        Lazy, RemovalPolicy, Scope, Stack, StackProps, Str, SynthError, Tags, Token, Value, cfn,
+        fmt_str, fns,
+    };
+
+    #[cfg(feature = "sagemaker")]
+    pub use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
+    #[cfg(feature = "sagemaker")]
+    pub use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
+    #[cfg(feature = "sagemaker")]
+    pub use sagecdk_sagemaker::{
+        ContainerDefinition, ContainerImage, EnableScalingProps, Endpoint, EndpointConfig,
+        EndpointConfigProps, EndpointProps, InstanceProductionVariantProps, InstanceType,
+        InvocationsScalingProps, Model, ModelData, ModelProps, ScalingInterval,
+        ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
+        TargetTrackingProps,
     };
 }
+
+/// The README's Rust samples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeSamples;

@@ -18,7 +18,7 @@ pub(crate) fn stack(app: &App) -> Stack {
 }
 
 pub(crate) fn image() -> ContainerImage {
-    ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311", None)
+    ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311")
 }
 
 /// A model of one container of [`image`].
