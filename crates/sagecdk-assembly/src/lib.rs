@@ -12,7 +12,7 @@ pub mod json;
 pub mod manifest;
 
 use manifest::{ArtifactManifest, AssemblyManifest, STACK_ARTIFACT, StackProperties};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Errors reading or writing a cloud assembly.
@@ -192,26 +192,56 @@ impl CloudAssembly {
     }
 }
 
-/// Orders stacks after their dependencies, keeping the input order where free.
-fn topo_sort(mut pending: Vec<StackArtifact>) -> Result<Vec<StackArtifact>, String> {
-    let mut done: HashSet<String> = HashSet::new();
-    let mut out = Vec::with_capacity(pending.len());
-    while !pending.is_empty() {
-        let Some(pos) = pending
+/// Orders stacks after their dependencies, keeping the input order where free: each step takes
+/// the earliest stack (in input order) whose dependencies are all placed.
+///
+/// Linear in the number of stacks and dependencies (up to a logarithm), so an assembly with
+/// thousands of stacks is read at once.
+fn topo_sort(stacks: Vec<StackArtifact>) -> Result<Vec<StackArtifact>, String> {
+    let index: HashMap<&str, usize> = stacks
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    // For each stack, how many distinct dependencies are not placed yet, and who waits on it.
+    let mut waiting = vec![0usize; stacks.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); stacks.len()];
+    for (i, s) in stacks.iter().enumerate() {
+        let deps: BTreeSet<usize> = s
+            .stack_dependencies
             .iter()
-            .position(|s| s.stack_dependencies.iter().all(|d| done.contains(d)))
-        else {
-            let names: Vec<&str> = pending.iter().map(|s| s.id.as_str()).collect();
-            return Err(format!(
-                "dependency cycle among stacks {}",
-                names.join(", ")
-            ));
-        };
-        let s = pending.remove(pos);
-        done.insert(s.id.clone());
-        out.push(s);
+            .filter_map(|d| index.get(d.as_str()).copied())
+            .collect();
+        waiting[i] = deps.len();
+        for d in deps {
+            dependents[d].push(i);
+        }
     }
-    Ok(out)
+    let mut ready: BTreeSet<usize> = (0..stacks.len()).filter(|i| waiting[*i] == 0).collect();
+    let mut order = Vec::with_capacity(stacks.len());
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &j in &dependents[i] {
+            waiting[j] -= 1;
+            if waiting[j] == 0 {
+                ready.insert(j);
+            }
+        }
+    }
+    if order.len() < stacks.len() {
+        let names: Vec<&str> = stacks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| waiting[*i] > 0)
+            .map(|(_, s)| s.id.as_str())
+            .collect();
+        return Err(format!(
+            "dependency cycle among stacks {}",
+            names.join(", ")
+        ));
+    }
+    let mut slots: Vec<Option<StackArtifact>> = stacks.into_iter().map(Some).collect();
+    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
 }
 
 /// A directory being written next to its final location; [`StagingDir::commit`] swaps it in.
@@ -307,6 +337,68 @@ fn sibling(dir: &Path, what: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stack(id: &str, deps: &[String]) -> StackArtifact {
+        StackArtifact {
+            id: id.to_string(),
+            display_name: id.to_string(),
+            environment: String::new(),
+            properties: StackProperties::default(),
+            stack_dependencies: deps.to_vec(),
+            other_dependencies: Vec::new(),
+            template_path: PathBuf::new(),
+        }
+    }
+
+    fn ids(stacks: &[StackArtifact]) -> Vec<&str> {
+        stacks.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    #[test]
+    fn stacks_follow_their_dependencies_in_manifest_order_otherwise() {
+        let sorted = topo_sort(vec![
+            stack("A", &["C".into()]),
+            stack("B", &[]),
+            stack("C", &["B".into(), "B".into()]),
+            stack("D", &[]),
+        ])
+        .expect("no cycle");
+        assert_eq!(ids(&sorted), ["B", "C", "A", "D"]);
+
+        let err = topo_sort(vec![
+            stack("A", &["B".into()]),
+            stack("B", &["A".into()]),
+            stack("C", &[]),
+            stack("D", &["D".into()]),
+        ])
+        .expect_err("cycles");
+        assert_eq!(err, "dependency cycle among stacks A, B, D");
+    }
+
+    /// Ordering took quadratic time: 20,000 stacks each depending on the next took over a
+    /// minute in a debug build.
+    #[test]
+    fn many_stacks_are_ordered_at_once() {
+        const N: usize = 20_000;
+        let stacks: Vec<StackArtifact> = (0..N)
+            .map(|i| {
+                let deps: Vec<String> = (i + 1 < N)
+                    .then(|| format!("S{}", i + 1))
+                    .into_iter()
+                    .collect();
+                stack(&format!("S{i}"), &deps)
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let sorted = topo_sort(stacks).expect("no cycle");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "ordering {N} stacks took {:?}",
+            start.elapsed()
+        );
+        assert_eq!(sorted.first().map(|s| s.id.as_str()), Some("S19999"));
+        assert_eq!(sorted.last().map(|s| s.id.as_str()), Some("S0"));
+    }
 
     #[test]
     fn staging_dir_swaps_in_and_cleans_up() {
