@@ -12,7 +12,7 @@ pub mod json;
 pub mod manifest;
 
 use manifest::{ArtifactManifest, AssemblyManifest, STACK_ARTIFACT, StackProperties};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Errors reading or writing a cloud assembly.
@@ -133,12 +133,12 @@ impl CloudAssembly {
                 stacks.push(self.stack_artifact(id, artifact)?);
             }
         }
-        let ids: HashSet<&str> = stacks.iter().map(|s| s.id.as_str()).collect();
         for s in &stacks {
             if let Some(missing) = s
                 .stack_dependencies
                 .iter()
-                .find(|d| !ids.contains(d.as_str()))
+                .chain(&s.other_dependencies)
+                .find(|d| !self.manifest.artifacts.contains_key(d.as_str()))
             {
                 return Err(AssemblyError::Dependencies {
                     path: manifest_path,
@@ -398,6 +398,38 @@ mod tests {
         );
         assert_eq!(sorted.first().map(|s| s.id.as_str()), Some("S19999"));
         assert_eq!(sorted.last().map(|s| s.id.as_str()), Some("S0"));
+    }
+
+    fn assembly_with(manifest: serde_json::Value) -> (tempfile::TempDir, CloudAssembly) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).expect("write");
+        let assembly = CloudAssembly::load(dir.path()).expect("valid manifest");
+        (dir, assembly)
+    }
+
+    /// A dependency on an artifact the manifest does not have was taken for an asset manifest
+    /// dependency and ignored.
+    #[test]
+    fn a_dependency_on_an_unknown_artifact_is_an_error() {
+        let (dir, assembly) = assembly_with(serde_json::json!({
+            "version": "55.0.0",
+            "artifacts": {
+                "S": {
+                    "type": STACK_ARTIFACT,
+                    "properties": {"templateFile": "S.template.json"},
+                    "dependencies": ["S.assets", "Gone"],
+                },
+                "S.assets": {"type": manifest::ASSET_MANIFEST_ARTIFACT, "properties": {"file": "S.assets.json"}},
+            },
+        }));
+        let err = assembly.stacks().expect_err("unknown dependency");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid stack dependencies in {}: stack 'S' depends on unknown artifact 'Gone'",
+                dir.path().join("manifest.json").display()
+            )
+        );
     }
 
     #[test]
