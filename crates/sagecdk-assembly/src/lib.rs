@@ -90,6 +90,20 @@ impl StackArtifact {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, AssemblyError> {
+    // Only plain files are read: opening a named pipe waits for a writer, and a device such as
+    // `/dev/zero` never ends, so a manifest naming one would hang the reader.
+    let file_type = std::fs::metadata(path).map_err(io_err(path))?.file_type();
+    if !file_type.is_file() {
+        let found = if file_type.is_dir() {
+            "a directory"
+        } else {
+            "a pipe, socket or device"
+        };
+        return Err(io_err(path)(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("expected a JSON file, found {found}"),
+        )));
+    }
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     serde_json::from_str(&text).map_err(|source| AssemblyError::Json {
         path: path.to_path_buf(),
@@ -429,6 +443,57 @@ mod tests {
                 "invalid stack dependencies in {}: stack 'S' depends on unknown artifact 'Gone'",
                 dir.path().join("manifest.json").display()
             )
+        );
+    }
+
+    /// A template path naming a named pipe blocked the reader forever.
+    #[cfg(unix)]
+    #[test]
+    fn a_template_that_is_not_a_plain_file_is_an_error() {
+        let (dir, assembly) = assembly_with(serde_json::json!({
+            "version": "55.0.0",
+            "artifacts": {
+                "Pipe": {"type": STACK_ARTIFACT, "properties": {"templateFile": "pipe.template.json"}},
+                "Dir": {"type": STACK_ARTIFACT, "properties": {"templateFile": "sub"}},
+                "Device": {"type": STACK_ARTIFACT, "properties": {"templateFile": "/dev/zero"}},
+            },
+        }));
+        let pipe = dir.path().join("pipe.template.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success(), "mkfifo failed");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        let stacks = assembly.stacks().expect("valid stacks");
+
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let errors: Vec<String> = stacks
+                .iter()
+                .map(|s| match s.template() {
+                    Ok(_) => format!("{} read", s.template_path.display()),
+                    Err(e) => e.to_string(),
+                })
+                .collect();
+            let _ = tx.send(errors);
+        });
+        let errors = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("reading returns at once");
+        assert_eq!(
+            errors,
+            [
+                format!(
+                    "{}: expected a JSON file, found a pipe, socket or device",
+                    pipe.display()
+                ),
+                format!(
+                    "{}: expected a JSON file, found a directory",
+                    dir.path().join("sub").display()
+                ),
+                "/dev/zero: expected a JSON file, found a pipe, socket or device".to_string(),
+            ]
         );
     }
 
