@@ -434,6 +434,40 @@ fn overrides_deep_merge_into_the_rendered_resource() {
     );
 }
 
+/// An override index past the end of a list grew the list to that length: `usize::MAX`
+/// overflowed and a few billion asked for hundreds of gigabytes.
+#[test]
+fn override_indexes_follow_javascript_arrays_and_fit_in_a_template() {
+    let app = app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y").with_properties(cfn!({"L": ["a", "b"]}));
+    r.add_property_override("L.3", "appended");
+    r.add_property_override("L.01", "not an index");
+    r.add_property_override("L.+1", "not an index");
+    r.add_property_override("L.4294967295", "not an index");
+    r.add_property_deletion_override("L.9");
+    let t = template(&app, "S");
+    assert_eq!(
+        t["Resources"]["R"]["Properties"],
+        json!({"L": ["a", "b", null, "appended"]})
+    );
+
+    let app = self::app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y").with_properties(cfn!({"L": ["a", "b"]}));
+    r.add_property_override("L.18446744073709551615", "x");
+    r.add_property_override("L.4294967294", "x");
+    r.add_property_override("L.1.K", "x");
+    assert_eq!(
+        errors(&app),
+        [
+            "[S/R] override 'Properties.L.4294967294' sets element 4294967294 of a list of 2: a list \
+          that long cannot fit in a template (CloudFormation's limit is 1048576 bytes); use an \
+          index up to 2"
+        ]
+    );
+}
+
 #[test]
 fn parameters_conditions_outputs_and_rules_render() {
     let app = app();
