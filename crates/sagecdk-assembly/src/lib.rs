@@ -446,6 +446,39 @@ mod tests {
         );
     }
 
+    /// Numbers came back from a template one unit in the last place off (serde_json's default
+    /// float parser is not exact).
+    #[test]
+    fn template_numbers_read_back_exactly() {
+        let (dir, assembly) = assembly_with(serde_json::json!({
+            "version": "55.0.0",
+            "artifacts": {
+                "S": {"type": STACK_ARTIFACT, "properties": {"templateFile": "S.template.json"}},
+            },
+        }));
+        let numbers = [
+            -3.278842178446041e-113,
+            0.1 + 0.2,
+            5e-324,
+            1.7976931348623157e308,
+        ];
+        let text: Vec<String> = numbers.iter().map(|n| json::js_number(*n)).collect();
+        std::fs::write(
+            dir.path().join("S.template.json"),
+            format!("{{\"Numbers\":[{}]}}", text.join(",")),
+        )
+        .expect("write");
+        let stacks = assembly.stacks().expect("valid stacks");
+        let template = stacks[0].template().expect("valid template");
+        let read: Vec<f64> = template["Numbers"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(serde_json::Value::as_f64)
+            .collect();
+        assert_eq!(read, numbers);
+    }
+
     /// A template path naming a named pipe blocked the reader forever.
     #[cfg(unix)]
     #[test]
