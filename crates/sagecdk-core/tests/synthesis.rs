@@ -96,6 +96,23 @@ fn lazy_values_resolve_late_and_absent_values_are_dropped() {
     );
 }
 
+/// A string that contains itself was reported twice: as too deep, and then for the `null`
+/// that stood in for the part given up on.
+#[test]
+fn a_self_referencing_value_is_one_error() {
+    let app = app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let text: std::rc::Rc<std::cell::RefCell<Str>> = Default::default();
+    let inner = text.clone();
+    let grows = Lazy::string(move |_| Str::from("a") + inner.borrow().clone());
+    *text.borrow_mut() = grows.clone();
+    CfnResource::new(&stack, "R", "AWS::X::Y").set_property("Name", grows);
+    assert_eq!(
+        errors(&app),
+        ["[S/R] Unable to resolve object tree with circular reference (depth > 200)"]
+    );
+}
+
 #[test]
 fn lazy_values_cannot_modify_the_tree() {
     let app = app();
