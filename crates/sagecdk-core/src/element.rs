@@ -203,9 +203,29 @@ fn json_to_resolved(v: Json) -> Resolved {
     }
 }
 
+/// The longest list an override may make: every element takes at least `null,` in the
+/// template, so a longer list cannot fit in CloudFormation's template size limit.
+const MAX_OVERRIDE_LIST_LEN: usize = crate::synth::MAX_TEMPLATE_BYTES / 5;
+
 /// The CDK's `deepMerge`: objects merge key by key (an object value merges into the target
 /// instead of replacing it), deletions remove keys, and objects left empty are removed.
-fn deep_merge(target: &mut Json, source: Vec<(String, Resolved)>) {
+///
+/// `path` is the override path of `target`; an override that would make a list too long to fit
+/// in a template is left out and described in `problems`.
+fn deep_merge(
+    target: &mut Json,
+    source: Vec<(String, Resolved)>,
+    path: &str,
+    problems: &mut Vec<String>,
+) {
+    let child_path = |key: &str| {
+        let key = key.replace('.', "\\.");
+        if path.is_empty() {
+            key
+        } else {
+            format!("{path}.{key}")
+        }
+    };
     for (key, value) in source {
         let value = match value {
             Resolved::Set(Json::Object(m)) => json_to_resolved(Json::Object(m)),
@@ -220,7 +240,7 @@ fn deep_merge(target: &mut Json, source: Vec<(String, Resolved)>) {
                     if !(slot.is_object() || slot.is_array()) {
                         *slot = Json::Object(JsonMap::new());
                     }
-                    deep_merge(slot, entries);
+                    deep_merge(slot, entries, &child_path(&key), problems);
                     if slot.as_object().is_some_and(JsonMap::is_empty) {
                         obj.remove(&key);
                     }
@@ -233,11 +253,33 @@ fn deep_merge(target: &mut Json, source: Vec<(String, Resolved)>) {
                 }
             },
             Json::Array(items) => {
-                // JavaScript arrays take index keys; other keys are invisible to JSON.
-                let Ok(idx) = key.parse::<usize>() else {
+                // JavaScript arrays take canonical index keys (below 2^32 - 1); other keys are
+                // invisible to JSON.
+                let Some(idx) = key
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|i| *i < u32::MAX && i.to_string() == key)
+                    .map(|i| i as usize)
+                else {
                     continue;
                 };
                 if idx >= items.len() {
+                    if matches!(value, Resolved::Delete) {
+                        // Deleting past the end changes nothing.
+                        continue;
+                    }
+                    if idx >= MAX_OVERRIDE_LIST_LEN {
+                        problems.push(format!(
+                            "override '{}' sets element {idx} of a list of {}: a list that long \
+                             cannot fit in a template (CloudFormation's limit is {} bytes); use \
+                             an index up to {}",
+                            child_path(&key),
+                            items.len(),
+                            crate::synth::MAX_TEMPLATE_BYTES,
+                            items.len()
+                        ));
+                        continue;
+                    }
                     items.resize(idx + 1, Json::Null);
                 }
                 match value {
@@ -246,7 +288,7 @@ fn deep_merge(target: &mut Json, source: Vec<(String, Resolved)>) {
                         if !(slot.is_object() || slot.is_array()) {
                             *slot = Json::Object(JsonMap::new());
                         }
-                        deep_merge(slot, entries);
+                        deep_merge(slot, entries, &child_path(&key), problems);
                     }
                     Resolved::Delete => items[idx] = Json::Null,
                     Resolved::Set(v) => items[idx] = v,
@@ -1099,7 +1141,16 @@ fn render_resource(r: &ResourceData, ctx: &ResolveContext<'_>, inputs: &RenderIn
 
     let mut rendered = Json::Object(m);
     if !r.overrides.is_empty() {
-        deep_merge(&mut rendered, resolve_overrides(&r.overrides, ctx));
+        let mut problems = Vec::new();
+        deep_merge(
+            &mut rendered,
+            resolve_overrides(&r.overrides, ctx),
+            "",
+            &mut problems,
+        );
+        for p in problems {
+            ctx.error(p);
+        }
     }
     rendered
 }
@@ -1171,7 +1222,9 @@ mod tests {
                 })
                 .collect()
         }
-        deep_merge(&mut target, plain(&tree));
+        let mut problems = Vec::new();
+        deep_merge(&mut target, plain(&tree), "", &mut problems);
+        assert_eq!(problems, Vec::<String>::new());
         target
     }
 

@@ -147,7 +147,9 @@ impl<'a> ResolveContext<'a> {
             self.error(format!(
                 "Unable to resolve object tree with circular reference (depth > {MAX_DEPTH})"
             ));
-            return Some(Json::Null);
+            // Absent: synthesis fails with this error anyway, and a placeholder would draw
+            // more errors from the values around it (a `null` inside a string).
+            return None;
         }
         self.depth.set(depth + 1);
         let out = self.resolve_inner(value);

@@ -96,6 +96,23 @@ fn lazy_values_resolve_late_and_absent_values_are_dropped() {
     );
 }
 
+/// A string that contains itself was reported twice: as too deep, and then for the `null`
+/// that stood in for the part given up on.
+#[test]
+fn a_self_referencing_value_is_one_error() {
+    let app = app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let text: std::rc::Rc<std::cell::RefCell<Str>> = Default::default();
+    let inner = text.clone();
+    let grows = Lazy::string(move |_| Str::from("a") + inner.borrow().clone());
+    *text.borrow_mut() = grows.clone();
+    CfnResource::new(&stack, "R", "AWS::X::Y").set_property("Name", grows);
+    assert_eq!(
+        errors(&app),
+        ["[S/R] Unable to resolve object tree with circular reference (depth > 200)"]
+    );
+}
+
 #[test]
 fn lazy_values_cannot_modify_the_tree() {
     let app = app();
@@ -436,6 +453,40 @@ fn overrides_deep_merge_into_the_rendered_resource() {
             "Properties": {"A": {"B": 10}, "L": [{"K": {"Ref": "AWS::Region"}}], "New.Key": "dotted"},
             "UpdatePolicy": {"Replace": true}
         })
+    );
+}
+
+/// An override index past the end of a list grew the list to that length: `usize::MAX`
+/// overflowed and a few billion asked for hundreds of gigabytes.
+#[test]
+fn override_indexes_follow_javascript_arrays_and_fit_in_a_template() {
+    let app = app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y").with_properties(cfn!({"L": ["a", "b"]}));
+    r.add_property_override("L.3", "appended");
+    r.add_property_override("L.01", "not an index");
+    r.add_property_override("L.+1", "not an index");
+    r.add_property_override("L.4294967295", "not an index");
+    r.add_property_deletion_override("L.9");
+    let t = template(&app, "S");
+    assert_eq!(
+        t["Resources"]["R"]["Properties"],
+        json!({"L": ["a", "b", null, "appended"]})
+    );
+
+    let app = self::app();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    let r = CfnResource::new(&stack, "R", "AWS::X::Y").with_properties(cfn!({"L": ["a", "b"]}));
+    r.add_property_override("L.18446744073709551615", "x");
+    r.add_property_override("L.4294967294", "x");
+    r.add_property_override("L.1.K", "x");
+    assert_eq!(
+        errors(&app),
+        [
+            "[S/R] override 'Properties.L.4294967294' sets element 4294967294 of a list of 2: a list \
+          that long cannot fit in a template (CloudFormation's limit is 1048576 bytes); use an \
+          index up to 2"
+        ]
     );
 }
 

@@ -13,17 +13,20 @@ pub fn select_stacks(
     if patterns.is_empty() {
         return Ok(stacks);
     }
-    let mut selected: Vec<StackArtifact> = Vec::new();
+    // Which stacks some pattern matches, by position (a search per stack would be quadratic).
+    let mut selected = vec![false; stacks.len()];
     for p in patterns {
-        let matches: Vec<&StackArtifact> = stacks
-            .iter()
-            .filter(|s| {
-                glob_match(p, &s.id)
-                    || glob_match(p, &s.display_name)
-                    || glob_match(p, s.stack_name())
-            })
-            .collect();
-        if matches.is_empty() {
+        let mut matched = false;
+        for (s, selected) in stacks.iter().zip(selected.iter_mut()) {
+            if glob_match(p, &s.id)
+                || glob_match(p, &s.display_name)
+                || glob_match(p, s.stack_name())
+            {
+                *selected = true;
+                matched = true;
+            }
+        }
+        if !matched {
             return Err(ToolkitError::NoSuchStack {
                 pattern: p.clone(),
                 available: stacks
@@ -33,16 +36,12 @@ pub fn select_stacks(
                     .join(", "),
             });
         }
-        for m in matches {
-            if !selected.iter().any(|s| s.id == m.id) {
-                selected.push(m.clone());
-            }
-        }
     }
     // Keep dependency order.
     Ok(stacks
         .into_iter()
-        .filter(|s| selected.iter().any(|x| x.id == s.id))
+        .zip(selected)
+        .filter_map(|(s, selected)| selected.then_some(s))
         .collect())
 }
 
