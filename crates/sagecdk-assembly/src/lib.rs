@@ -44,6 +44,16 @@ pub enum AssemblyError {
         /// The parse error.
         source: serde_json::Error,
     },
+    /// An artifact of the manifest has properties of the wrong shape.
+    #[error("{path}: artifact '{id}' has invalid properties: {source}")]
+    ArtifactProperties {
+        /// The manifest file.
+        path: PathBuf,
+        /// The artifact id.
+        id: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
     /// The output directory is a file.
     #[error(
         "the output directory {path} is a file, not a directory; choose another output directory \
@@ -237,12 +247,14 @@ impl CloudAssembly {
         id: &str,
         artifact: &ArtifactManifest,
     ) -> Result<StackArtifact, AssemblyError> {
-        let properties = artifact
-            .stack_properties()
-            .map_err(|source| AssemblyError::Json {
-                path: self.dir.join("manifest.json"),
-                source,
-            })?;
+        let properties =
+            artifact
+                .stack_properties()
+                .map_err(|source| AssemblyError::ArtifactProperties {
+                    path: self.dir.join("manifest.json"),
+                    id: id.to_string(),
+                    source,
+                })?;
         let (stack_dependencies, other_dependencies) = artifact
             .dependencies
             .clone()
@@ -264,7 +276,11 @@ impl CloudAssembly {
                 .environment
                 .clone()
                 .unwrap_or_else(|| "aws://unknown-account/unknown-region".to_string()),
-            template_path: self.dir.join(&properties.template_file),
+            // Joined as Node's `path.join` does (the AWS CDK's reader): an absolute name stays
+            // under the assembly directory instead of replacing it.
+            template_path: self
+                .dir
+                .join(properties.template_file.trim_start_matches(['/', '\\'])),
             properties,
             stack_dependencies,
             other_dependencies,
@@ -455,6 +471,31 @@ mod tests {
         assert_eq!(read, numbers);
     }
 
+    #[test]
+    fn template_paths_stay_in_the_assembly_and_errors_name_the_artifact() {
+        let (dir, assembly) = assembly_with(serde_json::json!({
+            "version": "55.0.0",
+            "artifacts": {
+                "Abs": {"type": STACK_ARTIFACT, "properties": {"templateFile": "/Abs.template.json"}},
+            },
+        }));
+        let stacks = assembly.stacks().expect("valid stacks");
+        assert_eq!(
+            stacks[0].template_path,
+            dir.path().join("Abs.template.json")
+        );
+        let (_dir, assembly) = assembly_with(serde_json::json!({
+            "version": "55.0.0",
+            "artifacts": {"Bad": {"type": STACK_ARTIFACT, "properties": {"templateFile": 7}}},
+        }));
+        let err = assembly.stacks().expect_err("invalid properties");
+        assert!(
+            err.to_string()
+                .contains("artifact 'Bad' has invalid properties"),
+            "{err}"
+        );
+    }
+
     /// A template path naming a named pipe blocked the reader forever.
     #[cfg(unix)]
     #[test]
@@ -464,7 +505,7 @@ mod tests {
             "artifacts": {
                 "Pipe": {"type": STACK_ARTIFACT, "properties": {"templateFile": "pipe.template.json"}},
                 "Dir": {"type": STACK_ARTIFACT, "properties": {"templateFile": "sub"}},
-                "Device": {"type": STACK_ARTIFACT, "properties": {"templateFile": "/dev/zero"}},
+                "Device": {"type": STACK_ARTIFACT, "properties": {"templateFile": "zero.template.json"}},
             },
         }));
         let pipe = dir.path().join("pipe.template.json");
@@ -474,6 +515,8 @@ mod tests {
             .expect("mkfifo runs");
         assert!(made.success(), "mkfifo failed");
         std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.template.json"))
+            .expect("symlink");
         let stacks = assembly.stacks().expect("valid stacks");
 
         let (tx, rx) = std::sync::mpsc::channel();
@@ -501,7 +544,10 @@ mod tests {
                     "{}: expected a JSON file, found a directory",
                     dir.path().join("sub").display()
                 ),
-                "/dev/zero: expected a JSON file, found a pipe, socket or device".to_string(),
+                format!(
+                    "{}: expected a JSON file, found a pipe, socket or device",
+                    dir.path().join("zero.template.json").display()
+                ),
             ]
         );
     }
