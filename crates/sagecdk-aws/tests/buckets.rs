@@ -1,6 +1,7 @@
 //! `Bucket` props render as the AWS CDK's `s3.Bucket` renders the same props: each expected
 //! `Resources` section below is what AWS CDK 2.276.0 synthesizes for the same construct tree
-//! (stack `Default`), for the case of the CDK's `aws-s3` tests named in the comment
+//! (stack `Default`; `tests/fixtures/cdk-golden/buckets/cases.js` prints them), for the case of
+//! the CDK's `aws-s3` tests named in the comment
 //! (`bucket.test.ts`, or `rules.test.ts` for lifecycle rules). What the CDK rejects is an error
 //! at the bucket's path.
 
