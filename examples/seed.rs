@@ -8,7 +8,7 @@
 
 use sagecdk_aws::cloudwatch::AlarmProps;
 use sagecdk_aws::ecr::Repository;
-use sagecdk_aws::s3::Bucket;
+use sagecdk_aws::s3::{Bucket, BucketProps};
 use sagecdk_core::{App, Environment, Stack, StackProps};
 use sagecdk_sagemaker::{
     ContainerDefinition, ContainerImage, EnableScalingProps, Endpoint, EndpointConfig,
@@ -53,7 +53,7 @@ fn seed_stack(app: &App, id: &str, env: Option<Environment>) -> Stack {
 
     // Model artifacts: asset tarball, S3 object.
     let model_data = ModelData::from_asset("assets/model.tar.gz");
-    let bucket = Bucket::new(&stack, "MyBucket");
+    let bucket = Bucket::new(&stack, "MyBucket", BucketProps::default());
     let bucket_data = ModelData::from_bucket(&bucket, "path/to/artifact/file.tar.gz");
 
     // Single container model.

@@ -5,7 +5,7 @@
 //!
 //! `cargo run -p sagecdk --example model_data`.
 
-use sagecdk::aws::s3::Bucket;
+use sagecdk::aws::s3::{Bucket, BucketProps};
 use sagecdk::prelude::*;
 use sagecdk::sagemaker::{ContainerDefinition, ContainerImage, Model, ModelData, ModelProps};
 
@@ -31,7 +31,7 @@ pub(crate) fn build(app: &App) -> Stack {
     let asset_data = ModelData::from_asset(format!("{ASSETS}/model.tar.gz"));
 
     // S3 model data.
-    let bucket = Bucket::new(&stack, "MyBucket");
+    let bucket = Bucket::new(&stack, "MyBucket", BucketProps::default());
     let bucket_data = ModelData::from_bucket(&bucket, "path/to/artifact/file.tar.gz");
 
     for (id, model_data) in [

@@ -4,7 +4,7 @@ use sagecdk_assertions::Template;
 use sagecdk_aws::cloudwatch::{AlarmProps, Metric};
 use sagecdk_aws::ecr::Repository;
 use sagecdk_aws::iam::{Principal, Role, RoleProps, aws_managed_policy_arn};
-use sagecdk_aws::s3::Bucket;
+use sagecdk_aws::s3::{Bucket, BucketProps};
 use sagecdk_core::{
     App, AppProps, CfnResource, Construct, Environment, IndexMap, Scope, Stack, StackProps,
 };
@@ -33,7 +33,7 @@ fn bucket_repository_grants_and_alarm_match_the_golden_template() {
         StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
     );
     let repository = Repository::from_repository_name(&stack, "Repository", "repo");
-    let bucket = Bucket::new(&stack, "MyBucket");
+    let bucket = Bucket::new(&stack, "MyBucket", BucketProps::default());
     let model = Construct::new(&stack, "ContainerModel");
     let role = Role::new(
         &model,

@@ -5,7 +5,7 @@
 use sagecdk_assertions::{Match, Template};
 use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, Vpc};
 use sagecdk_aws::iam::{PolicyStatement, Principal, Role, RoleProps};
-use sagecdk_aws::s3::Bucket;
+use sagecdk_aws::s3::{Bucket, BucketProps};
 use sagecdk_core::{App, Stack, StackProps, Tags};
 use serde_json::{Value as Json, json};
 
@@ -87,7 +87,7 @@ fn tags_reach_roles_buckets_and_groups_but_not_policies_or_rules() {
         "Role",
         RoleProps::new(Principal::service("sagemaker.amazonaws.com")),
     );
-    let bucket = Bucket::new(&s, "Bucket");
+    let bucket = Bucket::new(&s, "Bucket", BucketProps::default());
     bucket.grant_read(&role, None);
     let vpc = Vpc::from_attributes("vpc-1", vec!["subnet-1".into()]);
     let group = SecurityGroup::new(&s, "Group", &vpc, false, None);
@@ -125,7 +125,7 @@ fn tags_reach_roles_buckets_and_groups_but_not_policies_or_rules() {
     // A bucket without tags has no properties at all and is retained, as the CDK writes it.
     let app = App::for_tests();
     let s = stack(&app);
-    Bucket::new(&s, "Bucket");
+    Bucket::new(&s, "Bucket", BucketProps::default());
     assert_eq!(
         only(&Template::from_stack(&s), "AWS::S3::Bucket").to_string(),
         json!({"Type": "AWS::S3::Bucket", "UpdateReplacePolicy": "Retain", "DeletionPolicy": "Retain"})
