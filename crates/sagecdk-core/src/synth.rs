@@ -1230,14 +1230,6 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
         write_string(&mut out, &format!("/{}", arena.path(n)));
         out.push_str(": [");
         let mut first = true;
-        if n == s.node {
-            entry(
-                &mut out,
-                &mut first,
-                "aws:cdk:templateFile",
-                &Json::String(template_file.to_string()),
-            );
-        }
         if let Some(id) = logical_id {
             entry(
                 &mut out,
@@ -1249,10 +1241,20 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
         for m in &node.metadata {
             entry(&mut out, &mut first, &m.entry_type, &m.data);
         }
+        // The CDK adds these two when it writes the stack, after what the constructs added.
+        if n == s.node {
+            entry(
+                &mut out,
+                &mut first,
+                "aws:cdk:templateFile",
+                &Json::String(template_file.to_string()),
+            );
+        }
         if let Some(tags) = stack_tags {
+            // The cloud assembly schema's `Tag`: lower-case `key` and `value`.
             let list: Vec<Json> = tags
                 .into_iter()
-                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .map(|(key, value)| json!({"key": key, "value": value}))
                 .collect();
             entry(
                 &mut out,

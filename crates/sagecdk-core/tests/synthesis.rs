@@ -801,3 +801,33 @@ fn nested_synthesis_and_foreign_dependencies_are_refused() {
         "{errs:?}"
     );
 }
+
+/// The stack's metadata as the CDK writes it: what constructs added first, then the template
+/// file, then the stack tags in the cloud assembly schema's `{key, value}` form, sorted by key.
+#[test]
+fn stack_metadata_lists_tags_as_key_and_value_after_the_template_file() {
+    let app = app();
+    let stack = Stack::new(
+        &app,
+        "S",
+        StackProps::default()
+            .with_tag("team", "ml-platform")
+            .with_tag("stage", "prod"),
+    );
+    stack.node().add_warning("look here");
+    CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+    let assembly = app.assemble().expect("synthesizes");
+    let metadata: Json =
+        serde_json::from_str(assembly.file("S.metadata.json").expect("metadata")).expect("json");
+    assert_eq!(
+        metadata["/S"],
+        json!([
+            {"type": "aws:cdk:warning", "data": "look here"},
+            {"type": "aws:cdk:templateFile", "data": "S.template.json"},
+            {"type": "aws:cdk:stack-tags", "data": [
+                {"key": "stage", "value": "prod"},
+                {"key": "team", "value": "ml-platform"}
+            ]}
+        ])
+    );
+}

@@ -122,6 +122,12 @@ fn consumer_template_is_byte_identical() {
     assert_same(&assembly(), "Consumer.template.json");
 }
 
+/// Stack tags are listed as `{key, value}` after the template file entry.
+#[test]
+fn producer_metadata_is_byte_identical() {
+    assert_same(&assembly(), "Producer.metadata.json");
+}
+
 #[test]
 fn asset_manifests_and_other_files_are_byte_identical() {
     let assembly = assembly();
