@@ -128,6 +128,13 @@ fn producer_metadata_is_byte_identical() {
     assert_same(&assembly(), "Producer.metadata.json");
 }
 
+/// The consumer of the first reference across stacks carries the CDK's warning that no
+/// reference strength is configured, before its template file entry.
+#[test]
+fn consumer_metadata_is_byte_identical() {
+    assert_same(&assembly(), "Consumer.metadata.json");
+}
+
 #[test]
 fn asset_manifests_and_other_files_are_byte_identical() {
     let assembly = assembly();
