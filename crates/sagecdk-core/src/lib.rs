@@ -37,6 +37,7 @@
 pub mod app;
 pub mod aspects;
 pub mod collate;
+pub mod compat;
 pub mod element;
 pub mod error;
 pub mod logical_id;

@@ -908,6 +908,13 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
             display_name: None,
         },
     );
+    if root.context_flag(crate::compat::CDK_COMPATIBLE_DEFAULTS) {
+        manifest.artifacts.insert(
+            crate::compat::FEATURE_FLAG_REPORT_ID.to_string(),
+            crate::compat::feature_flag_report(root),
+        );
+        manifest.minimum_cli_version = Some(crate::compat::MINIMUM_CLI_VERSION.to_string());
+    }
     let tree = Rc::new(TreeSnapshot::new(&arena, &plan, all_props));
     files.push((
         "manifest.json".into(),

@@ -135,6 +135,12 @@ fn consumer_metadata_is_byte_identical() {
     assert_same(&assembly(), "Consumer.metadata.json");
 }
 
+/// The whole manifest, with the aws-cdk-lib feature-flag report and `minimumCliVersion`.
+#[test]
+fn manifest_is_byte_identical() {
+    assert_same(&assembly(), "manifest.json");
+}
+
 #[test]
 fn asset_manifests_and_other_files_are_byte_identical() {
     let assembly = assembly();
