@@ -22,7 +22,9 @@ use indexmap::IndexMap;
 use render::RenderSettings;
 use sagecdk_cfn::iam::role::Policy as InlinePolicy;
 use sagecdk_cfn::iam::{CfnPolicy, CfnPolicyProps, CfnRole, CfnRoleProps};
-use sagecdk_core::{Aspect, Aspects, Aws, CfnResource, Construct, Lazy, Scope, Str, Value, fns};
+use sagecdk_core::{
+    Aspect, Aspects, Aws, CfnResource, Construct, Lazy, Scope, Stack, Str, Value, fns,
+};
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -56,9 +58,25 @@ impl Principal {
         Principal::Service(name.into())
     }
 
-    /// An account root principal.
+    /// An account's root principal (the CDK's `AccountPrincipal`), rendered as its ARN
+    /// `arn:<partition>:iam::<account>:root`: the account's identities whose own policies
+    /// allow it. `account` is a 12-digit id or a token such as [`Aws::account_id`].
+    ///
+    /// ```
+    /// use sagecdk_aws::iam::Principal;
+    /// let Principal::Aws(arn) = Principal::account("111122223333") else { unreachable!() };
+    /// assert!(arn.is_unresolved()); // arn:${AWS::Partition}:iam::111122223333:root
+    /// ```
     pub fn account(account: impl Into<Str>) -> Self {
-        Principal::Aws(account.into())
+        Principal::Aws(Str::from("arn:") + Aws::partition() + ":iam::" + account.into() + ":root")
+    }
+
+    /// The root principal of the account of the stack `scope` belongs to (the CDK's
+    /// `AccountRootPrincipal`): the stack's literal account when it has one, else
+    /// `AWS::AccountId`.
+    pub fn account_root(scope: &impl Scope) -> Self {
+        let account = Stack::of(scope).map_or_else(Aws::account_id, |stack| stack.account());
+        Principal::account(account)
     }
 
     /// An ARN principal.

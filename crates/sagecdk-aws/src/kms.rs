@@ -1,7 +1,8 @@
 //! KMS keys: new (`<id>/Resource`, with an optional alias) or imported by ARN, and grants.
 //!
-//! A new key gets the CDK's default key policy (the account's root principal may administer
-//! and use it, so IAM policies decide who else may) and is retained when removed from the
+//! A new key gets the CDK's default key policy (the root principal of the stack's account —
+//! its literal account in an environment-specific stack — may administer and use it, so IAM
+//! policies decide who else may) and is retained when removed from the
 //! stack, as in the CDK.
 //!
 //! ```
@@ -13,9 +14,9 @@
 //! assert!(key.key_arn().is_unresolved());
 //! ```
 
-use crate::iam::{Grant, Grantable};
+use crate::iam::{Grant, Grantable, PolicyDocument, PolicyStatement, Principal};
 use sagecdk_cfn::kms::{CfnAlias, CfnAliasProps, CfnKey, CfnKeyProps};
-use sagecdk_core::{Aws, CfnResource, Construct, RemovalPolicy, Scope, Str, Value, cfn};
+use sagecdk_core::{CfnResource, Construct, RemovalPolicy, Scope, Str, Value};
 
 /// Options of a [`Key`].
 #[derive(Clone, Debug, Default)]
@@ -57,16 +58,11 @@ impl Key {
                 "'pendingWindow' value must between 7 and 30 days. Received: {days}"
             ));
         }
-        let root = Str::from("arn:") + Aws::partition() + ":iam::" + Aws::account_id() + ":root";
-        let mut key_props = CfnKeyProps::new().with_key_policy(cfn!({
-            "Statement": [{
-                "Action": "kms:*",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Resource": "*"
-            }],
-            "Version": "2012-10-17"
-        }));
+        let policy = PolicyDocument::with_statements([PolicyStatement::allow()
+            .action("kms:*")
+            .principal(Principal::account_root(&node))
+            .resource("*")]);
+        let mut key_props = CfnKeyProps::new().with_key_policy(policy.to_value_in(&node));
         if let Some(d) = &props.description {
             key_props = key_props.with_description(d.as_str());
         }

@@ -183,3 +183,51 @@ fn a_policy_without_actions_is_an_error() {
     assert!(err.to_string().contains("[S/R/DefaultPolicy] A PolicyStatement used in an identity-based policy must specify at least one action"), "{err}");
     let _ = role.node();
 }
+
+/// `Principal::account` is the CDK's `AccountPrincipal`: the account's root ARN, with the
+/// partition left to CloudFormation (as recorded in the `parity` golden template).
+#[test]
+fn account_principals_are_the_accounts_root_arn() {
+    let app = App::for_tests();
+    let stack = env_stack(&app);
+    Role::new(
+        &stack,
+        "CrossAccountRole",
+        RoleProps::new(Principal::account("111122223333")),
+    );
+    Role::new(
+        &stack,
+        "SameAccountRole",
+        RoleProps::new(Principal::account_root(&stack)),
+    );
+    let template = Template::from_stack(&stack).to_json();
+    let trusted = |prefix: &str| {
+        let resources = template["Resources"].as_object().expect("resources");
+        let (_, role) = resources
+            .iter()
+            .find(|(id, _)| id.starts_with(prefix))
+            .expect("role");
+        role["Properties"]["AssumeRolePolicyDocument"].clone()
+    };
+    let root = |account: &str| {
+        serde_json::json!({
+            "Statement": [{
+                "Action": "sts:AssumeRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, format!(":iam::{account}:root")]]}}
+            }],
+            "Version": "2012-10-17"
+        })
+    };
+    assert_eq!(trusted("CrossAccountRoleFACE29D1"), root("111122223333"));
+    assert_eq!(trusted("SameAccountRole"), root("123456789012"));
+
+    // In an environment-agnostic stack the root is the deploying account's.
+    let app = App::for_tests();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    Role::new(&stack, "R", RoleProps::new(Principal::account_root(&stack)));
+    Template::from_stack(&stack).assert_has_resource_properties(
+        "AWS::IAM::Role",
+        pattern!({"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]}}}]}}),
+    );
+}

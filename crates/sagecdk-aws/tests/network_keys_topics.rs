@@ -6,7 +6,7 @@ use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, Vpc};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
 use sagecdk_aws::kms::{Key, KeyProps};
 use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
-use sagecdk_core::{App, Stack, StackProps};
+use sagecdk_core::{App, Environment, Stack, StackProps};
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "S", StackProps::default())
@@ -191,6 +191,36 @@ fn keys_have_the_cdk_default_policy_alias_and_retention() {
         "{err}"
     );
     assert!(err.contains("[S/Bad] Invalid alias 'alias/aws/x'"), "{err}");
+}
+
+/// In a stack with a literal account the default key policy names that account, as the CDK's
+/// `AccountRootPrincipal` does (the `parity` golden template records it).
+#[test]
+fn a_key_in_an_environment_specific_stack_trusts_the_literal_account() {
+    let app = App::for_tests();
+    let s = Stack::new(
+        &app,
+        "Producer",
+        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
+    );
+    Key::new(&s, "Key", KeyProps::default());
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/cdk-golden/parity/cdk.out/Producer.template.json"
+        ))
+        .expect("golden"),
+    )
+    .expect("json");
+    let mut expected = golden["Resources"]["Key961B73FD"].clone();
+    expected
+        .as_object_mut()
+        .expect("resource")
+        .shift_remove("Metadata");
+    assert_eq!(
+        Template::from_stack(&s).to_json()["Resources"]["Key961B73FD"],
+        expected
+    );
 }
 
 #[test]

@@ -37,6 +37,7 @@
 pub mod app;
 pub mod aspects;
 pub mod collate;
+pub mod compat;
 pub mod duration;
 pub mod element;
 pub mod error;

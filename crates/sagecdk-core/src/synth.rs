@@ -45,6 +45,12 @@ pub const RESOURCE_LIMIT_CONTEXT: &str = "@aws-cdk/core:stackResourceLimit";
 pub const DEFAULT_RESOURCE_LIMIT: usize = 500;
 /// Largest template CloudFormation accepts from S3 (1 MB).
 pub const MAX_TEMPLATE_BYTES: usize = 1_048_576;
+/// Context key: the strength of references across stacks, `"strong"` (an export and
+/// `Fn::ImportValue`), `"weak"` or `"both"` in the AWS CDK. sagecdk writes strong references
+/// only: unset, the CDK's warning is given; `"strong"` silences it; the others are errors.
+pub const CROSS_STACK_REFERENCES_CONTEXT: &str = "@aws-cdk/core:defaultCrossStackReferences";
+/// The id the CDK acknowledges its warning about an unset [`CROSS_STACK_REFERENCES_CONTEXT`] by.
+const DEFAULT_STRONG_WARNING_ID: &str = "@aws-cdk/core:crossStackReferencesDefaultStrong";
 const MAX_OUTPUTS: usize = 200;
 const MAX_PARAMETERS: usize = 200;
 const MAX_MAPPINGS: usize = 200;
@@ -490,6 +496,59 @@ fn collect_cross_refs(
     refs.into_inner()
 }
 
+/// The CDK's check of the reference strength at the first reference across stacks: without
+/// [`CROSS_STACK_REFERENCES_CONTEXT`], its warning (with the CDK's acknowledgement id) on the
+/// consuming stack, once however often the app is synthesized; a strength other than
+/// `"strong"` is an error, as sagecdk writes strong references only.
+fn check_reference_strength(root: &Construct, refs: &[CrossRef], diags: &mut Vec<Diagnostic>) {
+    let Some(first) = refs.first() else {
+        return;
+    };
+    let consumer = Construct {
+        tree: root.tree.clone(),
+        id: first.consumer,
+    };
+    match consumer.try_get_context(CROSS_STACK_REFERENCES_CONTEXT) {
+        None | Some(Json::Null) => {
+            let warning = format!(
+                "No cross-stack-reference strength configured, defaulting to \"strong\". We \
+                 recommend you set feature flag \"{CROSS_STACK_REFERENCES_CONTEXT}\" to \"both\", \
+                 then deploy everywhere, then set it to \"weak\". Alternatively, set it to \
+                 \"strong\" explicitly to lock in the current producer-protecting behavior. \
+                 (See: https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk-lib/README.md#reference-strength) \
+                 [ack: {DEFAULT_STRONG_WARNING_ID}]"
+            );
+            let given = consumer
+                .metadata()
+                .iter()
+                .any(|m| m.entry_type == WARNING_METADATA && m.data.as_str() == Some(&warning));
+            if !given {
+                consumer.add_warning(warning);
+            }
+        }
+        Some(Json::String(strength)) if strength == "strong" => {}
+        Some(Json::String(strength)) if strength == "weak" || strength == "both" => {
+            diags.push(Diagnostic::new(
+                consumer.path(),
+                format!(
+                    "reference strength '{strength}' in `{CROSS_STACK_REFERENCES_CONTEXT}` is not supported: sagecdk writes strong references (an export and `Fn::ImportValue`); set it to 'strong' or leave it unset"
+                ),
+            ));
+        }
+        Some(other) => {
+            let shown = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_string);
+            diags.push(Diagnostic::new(
+                consumer.path(),
+                format!(
+                    "Invalid value for {CROSS_STACK_REFERENCES_CONTEXT}: \"{shown}\". Must be \"strong\", \"weak\", or \"both\"."
+                ),
+            ));
+        }
+    }
+}
+
 /// Truncates the local part of an export name from the left so the whole stays ≤ 255.
 fn export_name(stack_name: &str, local: &str) -> String {
     let prefix = format!("{stack_name}:");
@@ -673,6 +732,7 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
         collect_cross_refs(&arena, &plan, &stacks, &errors)
     };
     diags.extend(errors.take());
+    check_reference_strength(root, &refs, &mut diags);
     let (exports, ref_deps) = create_exports(root, &refs);
     let stacks = root.tree.with(stacks_of);
     add_bootstrap_checks(root, &stacks);
@@ -848,6 +908,13 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
             display_name: None,
         },
     );
+    if root.context_flag(crate::compat::CDK_COMPATIBLE_DEFAULTS) {
+        manifest.artifacts.insert(
+            crate::compat::FEATURE_FLAG_REPORT_ID.to_string(),
+            crate::compat::feature_flag_report(root),
+        );
+        manifest.minimum_cli_version = Some(crate::compat::MINIMUM_CLI_VERSION.to_string());
+    }
     let tree = Rc::new(TreeSnapshot::new(&arena, &plan, all_props));
     files.push((
         "manifest.json".into(),
@@ -1230,14 +1297,6 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
         write_string(&mut out, &format!("/{}", arena.path(n)));
         out.push_str(": [");
         let mut first = true;
-        if n == s.node {
-            entry(
-                &mut out,
-                &mut first,
-                "aws:cdk:templateFile",
-                &Json::String(template_file.to_string()),
-            );
-        }
         if let Some(id) = logical_id {
             entry(
                 &mut out,
@@ -1249,10 +1308,20 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
         for m in &node.metadata {
             entry(&mut out, &mut first, &m.entry_type, &m.data);
         }
+        // The CDK adds these two when it writes the stack, after what the constructs added.
+        if n == s.node {
+            entry(
+                &mut out,
+                &mut first,
+                "aws:cdk:templateFile",
+                &Json::String(template_file.to_string()),
+            );
+        }
         if let Some(tags) = stack_tags {
+            // The cloud assembly schema's `Tag`: lower-case `key` and `value`.
             let list: Vec<Json> = tags
                 .into_iter()
-                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .map(|(key, value)| json!({"key": key, "value": value}))
                 .collect();
             entry(
                 &mut out,

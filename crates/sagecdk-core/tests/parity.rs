@@ -338,3 +338,81 @@ fn manifest_stack_artifacts_match() {
         Some(golden("validation-report.json").as_str())
     );
 }
+
+/// With the compatibility flag, the manifest carries the CDK's feature flag report (the
+/// app's own values first in each flag, as the AWS CDK 2.276.0 writes them) and
+/// `minimumCliVersion`; without it, neither.
+#[test]
+fn feature_flag_report_and_minimum_cli_version_follow_the_compatibility_flag() {
+    let manifest = |context: serde_json::Value| -> serde_json::Value {
+        let app = App::with_props(AppProps {
+            ignore_environment: true,
+            context: context
+                .as_object()
+                .expect("object")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            ..AppProps::default()
+        });
+        let stack = Stack::new(&app, "S", StackProps::default());
+        CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+        let assembly = app.assemble().expect("synthesizes");
+        serde_json::from_str(assembly.file("manifest.json").expect("manifest")).expect("json")
+    };
+    let report = "aws-cdk-lib/feature-flag-report";
+
+    let plain = manifest(serde_json::json!({}));
+    assert!(plain["artifacts"].get(report).is_none());
+    assert!(plain.get("minimumCliVersion").is_none());
+
+    let theirs: serde_json::Value = serde_json::from_str(&golden("manifest.json")).expect("json");
+    let compatible =
+        manifest(serde_json::json!({sagecdk_core::compat::CDK_COMPATIBLE_DEFAULTS: true}));
+    assert_eq!(
+        sagecdk_assembly::json::to_js_json(&compatible["artifacts"][report], 2),
+        sagecdk_assembly::json::to_js_json(&theirs["artifacts"][report], 2)
+    );
+    assert_eq!(compatible["minimumCliVersion"], theirs["minimumCliVersion"]);
+    let keys: Vec<&String> = compatible.as_object().expect("manifest").keys().collect();
+    assert_eq!(keys, ["version", "artifacts", "minimumCliVersion"]);
+
+    // Recorded with AWS CDK 2.276.0 from an app with these context values.
+    let with_values = manifest(serde_json::json!({
+        sagecdk_core::compat::CDK_COMPATIBLE_DEFAULTS: true,
+        "@aws-cdk/aws-iam:minimizePolicies": true,
+        "@aws-cdk/core:defaultCrossStackReferences": "strong",
+        "@aws-cdk/core:target-partitions": ["aws"],
+        "@aws-cdk/aws-lambda:recognizeLayerVersion": false,
+        "@aws-cdk/core:newStyleStackSynthesis": null
+    }));
+    let flags = &with_values["artifacts"][report]["properties"]["flags"];
+    for (flag, cdk) in [
+        (
+            "@aws-cdk/aws-iam:minimizePolicies",
+            r#"{"userValue":true,"recommendedValue":true,"explanation":"Minimize IAM policies by combining Statements"}"#,
+        ),
+        (
+            "@aws-cdk/core:defaultCrossStackReferences",
+            r#"{"userValue":"strong","recommendedValue":"weak","explanation":"Controls whether cross-stack references are strong, weak, or both","unconfiguredBehavesLike":{"v2":"strong"}}"#,
+        ),
+        (
+            "@aws-cdk/core:target-partitions",
+            r#"{"userValue":["aws"],"recommendedValue":["aws","aws-cn"],"explanation":"What regions to include in lookup tables of environment agnostic stacks"}"#,
+        ),
+        (
+            "@aws-cdk/aws-lambda:recognizeLayerVersion",
+            r#"{"userValue":false,"recommendedValue":true,"explanation":"Enable this feature flag to opt in to the updated logical id calculation for Lambda Version created using the `fn.currentVersion`."}"#,
+        ),
+        (
+            "@aws-cdk/core:newStyleStackSynthesis",
+            r#"{"recommendedValue":true,"explanation":"Switch to new stack synthesis method which enables CI/CD","unconfiguredBehavesLike":{"v2":true}}"#,
+        ),
+    ] {
+        assert_eq!(
+            sagecdk_assembly::json::to_js_json(&flags[flag], 0),
+            cdk,
+            "{flag}"
+        );
+    }
+}

@@ -852,3 +852,109 @@ fn nested_synthesis_and_foreign_dependencies_are_refused() {
         "{errs:?}"
     );
 }
+
+/// The stack's metadata as the CDK writes it: what constructs added first, then the template
+/// file, then the stack tags in the cloud assembly schema's `{key, value}` form, sorted by key.
+#[test]
+fn stack_metadata_lists_tags_as_key_and_value_after_the_template_file() {
+    let app = app();
+    let stack = Stack::new(
+        &app,
+        "S",
+        StackProps::default()
+            .with_tag("team", "ml-platform")
+            .with_tag("stage", "prod"),
+    );
+    stack.node().add_warning("look here");
+    CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+    let assembly = app.assemble().expect("synthesizes");
+    let metadata: Json =
+        serde_json::from_str(assembly.file("S.metadata.json").expect("metadata")).expect("json");
+    assert_eq!(
+        metadata["/S"],
+        json!([
+            {"type": "aws:cdk:warning", "data": "look here"},
+            {"type": "aws:cdk:templateFile", "data": "S.template.json"},
+            {"type": "aws:cdk:stack-tags", "data": [
+                {"key": "stage", "value": "prod"},
+                {"key": "team", "value": "ml-platform"}
+            ]}
+        ])
+    );
+}
+
+/// A consuming stack and its producer, with `strength` as the reference strength context.
+fn referencing_app(strength: Option<Json>) -> App {
+    let app = app();
+    if let Some(strength) = strength {
+        app.node()
+            .set_context("@aws-cdk/core:defaultCrossStackReferences", strength);
+    }
+    let producer = Stack::new(&app, "Producer", StackProps::default());
+    let bucket = CfnResource::new(&producer, "Bucket", "AWS::S3::Bucket");
+    for id in ["Consumer", "Other"] {
+        let consumer = Stack::new(&app, id, StackProps::default());
+        CfnResource::new(&consumer, "Topic", "AWS::SNS::Topic")
+            .set_property("Name", bucket.reference());
+    }
+    app
+}
+
+/// As in the CDK: the first stack that references another gets the warning that no reference
+/// strength is configured (once, however often the app is synthesized), before its template
+/// file entry; "strong" silences it; the strengths sagecdk does not write are errors.
+#[test]
+fn the_first_reference_across_stacks_warns_that_no_strength_is_configured() {
+    const WARNING: &str = "No cross-stack-reference strength configured, defaulting to \"strong\". We recommend you set feature flag \"@aws-cdk/core:defaultCrossStackReferences\" to \"both\", then deploy everywhere, then set it to \"weak\". Alternatively, set it to \"strong\" explicitly to lock in the current producer-protecting behavior. (See: https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk-lib/README.md#reference-strength) [ack: @aws-cdk/core:crossStackReferencesDefaultStrong]";
+    let stack_metadata = |assembly: &sagecdk_core::Assembly, stack: &str| -> Json {
+        let file = assembly
+            .file(&format!("{stack}.metadata.json"))
+            .expect("metadata");
+        serde_json::from_str::<Json>(file).expect("json")[format!("/{stack}")].clone()
+    };
+    let app = referencing_app(None);
+    for _ in 0..2 {
+        let assembly = app.assemble().expect("synthesizes");
+        assert_eq!(
+            stack_metadata(&assembly, "Consumer"),
+            json!([
+                {"type": "aws:cdk:warning", "data": WARNING},
+                {"type": "aws:cdk:templateFile", "data": "Consumer.template.json"}
+            ])
+        );
+        for stack in ["Producer", "Other"] {
+            assert_eq!(
+                stack_metadata(&assembly, stack),
+                json!([{"type": "aws:cdk:templateFile", "data": format!("{stack}.template.json")}])
+            );
+        }
+    }
+
+    let assembly = referencing_app(Some(json!("strong")))
+        .assemble()
+        .expect("synthesizes");
+    assert_eq!(
+        stack_metadata(&assembly, "Consumer"),
+        json!([{"type": "aws:cdk:templateFile", "data": "Consumer.template.json"}])
+    );
+
+    // A stack without references to others gets nothing.
+    let lone = self::app();
+    let alone = Stack::new(&lone, "Alone", StackProps::default());
+    CfnResource::new(&alone, "Topic", "AWS::SNS::Topic");
+    let assembly = lone.assemble().expect("synthesizes");
+    assert_eq!(assembly.stack("Alone").expect("stack").messages.len(), 0);
+
+    assert_eq!(
+        errors(&referencing_app(Some(json!("weak")))),
+        [
+            "[Consumer] reference strength 'weak' in `@aws-cdk/core:defaultCrossStackReferences` is not supported: sagecdk writes strong references (an export and `Fn::ImportValue`); set it to 'strong' or leave it unset"
+        ]
+    );
+    assert_eq!(
+        errors(&referencing_app(Some(json!("firm")))),
+        [
+            "[Consumer] Invalid value for @aws-cdk/core:defaultCrossStackReferences: \"firm\". Must be \"strong\", \"weak\", or \"both\"."
+        ]
+    );
+}

@@ -53,8 +53,9 @@ pub use model_data::ModelData;
 pub use sagecdk_assets::PackageOptions;
 
 /// Context flag: `true` restores the AWS CDK's defaults (full-access execution role,
-/// `ml.t2.medium` instance type) so templates are byte-identical to the CDK's.
-pub const CDK_COMPATIBLE_DEFAULTS: &str = "@sagecdk/sagemaker:cdkCompatibleDefaults";
+/// `ml.t2.medium` instance type) so templates are byte-identical to the CDK's; the core then
+/// also writes the manifest parts that describe the CDK itself ([`sagecdk_core::compat`]).
+pub use sagecdk_core::compat::CDK_COMPATIBLE_DEFAULTS;
 
 pub(crate) fn cdk_compatible(node: &sagecdk_core::Construct) -> bool {
     node.context_flag(CDK_COMPATIBLE_DEFAULTS)

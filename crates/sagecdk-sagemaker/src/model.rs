@@ -270,6 +270,32 @@ fn render_container(
     Value::Object(m)
 }
 
+/// Checks the network options and returns the model's security groups: none outside a VPC,
+/// the given ones, or one created as `<id>/SecurityGroup`.
+fn configure_networking(node: &Construct, props: &ModelProps) -> Vec<SecurityGroup> {
+    if props.vpc.is_none()
+        && (!props.security_groups.is_empty() || props.allow_all_outbound.is_some())
+    {
+        node.add_error(
+            "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
+        );
+    }
+    if !props.security_groups.is_empty() && props.allow_all_outbound.is_some() {
+        node.add_error("Configure 'allowAllOutbound' directly on the supplied SecurityGroups");
+    }
+    match &props.vpc {
+        None => Vec::new(),
+        Some(_) if !props.security_groups.is_empty() => props.security_groups.clone(),
+        Some(vpc) => vec![SecurityGroup::new(
+            node,
+            "SecurityGroup",
+            vpc,
+            props.allow_all_outbound.unwrap_or(true),
+            None,
+        )],
+    }
+}
+
 impl Model {
     /// Creates a model.
     pub fn new(scope: &impl Scope, id: &str, props: ModelProps) -> Model {
@@ -283,6 +309,9 @@ impl Model {
             }
         };
         let compatible = cdk_compatible(&node);
+        // Networking before the role, as in the CDK: construct order is template order, so
+        // the security group comes before the role and its policy.
+        let security_groups = configure_networking(&node, &props);
         let role = match props.role.clone() {
             Some(r) => r,
             None => {
@@ -310,30 +339,7 @@ impl Model {
                 RoleRef::Owned(role)
             }
         };
-        if props.vpc.is_none()
-            && (!props.security_groups.is_empty() || props.allow_all_outbound.is_some())
-        {
-            node.add_error(
-                "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
-            );
-        }
-        if !props.security_groups.is_empty() && props.allow_all_outbound.is_some() {
-            node.add_error("Configure 'allowAllOutbound' directly on the supplied SecurityGroups");
-        }
-        let mut security_groups = Vec::new();
         let vpc_config = props.vpc.as_ref().map(|vpc| {
-            let groups = if props.security_groups.is_empty() {
-                vec![SecurityGroup::new(
-                    &node,
-                    "SecurityGroup",
-                    vpc,
-                    props.allow_all_outbound.unwrap_or(true),
-                    None,
-                )]
-            } else {
-                props.security_groups.clone()
-            };
-            security_groups.clone_from(&groups);
             if !compatible {
                 // Network interfaces in the VPC (CreateModel execution role permissions).
                 role.add_to_principal_policy(
@@ -353,7 +359,7 @@ impl Model {
                 );
             }
             VpcConfig::new(
-                groups
+                security_groups
                     .iter()
                     .map(SecurityGroup::security_group_id)
                     .collect::<Vec<_>>(),

@@ -455,6 +455,45 @@ fn vpc_placement() {
     );
 }
 
+/// The CDK's `Model` sets up networking before it creates the role, so a created security
+/// group comes before the role and its policy in the template (as in the `parity` golden
+/// template); with or without the compatibility flag.
+#[test]
+fn a_model_in_a_vpc_creates_its_security_group_before_its_role() {
+    use sagecdk_aws::ec2::Vpc;
+    for compatible in [true, false] {
+        let app = App::for_tests();
+        app.node()
+            .set_context(CDK_COMPATIBLE_DEFAULTS, serde_json::json!(compatible));
+        let s = stack(&app);
+        Model::new(
+            &s,
+            "VpcModel",
+            ModelProps {
+                vpc: Some(Vpc::from_attributes("vpc-1", vec!["subnet-1".into()])),
+                ..ModelProps::with_container(ContainerDefinition::new(image()))
+            },
+        );
+        let template = Template::from_stack(&s).to_json();
+        let order: Vec<&str> = template["Resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .filter_map(|r| r["Type"].as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "AWS::EC2::SecurityGroup",
+                "AWS::IAM::Role",
+                "AWS::IAM::Policy",
+                "AWS::SageMaker::Model"
+            ],
+            "compatible: {compatible}"
+        );
+    }
+}
+
 #[test]
 fn scaling_beyond_the_cdk() {
     let app = App::for_tests();

@@ -1,6 +1,6 @@
 //! With CDK-compatible defaults, the Rust port of the seed app synthesizes the same cloud
-//! assembly as the AWS CDK: templates, asset manifests, the stack artifacts of `manifest.json`
-//! and the staged assets, byte for byte.
+//! assembly as the AWS CDK: templates, asset manifests, metadata, `manifest.json` and the
+//! staged assets, byte for byte (`tree.json` names sagecdk's construct types, not the CDK's).
 
 use sagecdk_core::App;
 use std::path::{Path, PathBuf};
@@ -85,7 +85,7 @@ fn seed_assembly_is_byte_identical_to_aws_cdk() {
     synthesize_seed(&dir, true);
     let golden = seed_dir().join("cdk.out");
     for stack in ["SeedAgnostic", "SeedEnv"] {
-        for kind in ["template", "assets"] {
+        for kind in ["template", "assets", "metadata"] {
             let name = format!("{stack}.{kind}.json");
             let (ours, theirs) = (read(dir.join(&name)), read(golden.join(&name)));
             assert!(
@@ -95,19 +95,13 @@ fn seed_assembly_is_byte_identical_to_aws_cdk() {
             );
         }
     }
-    let ours: serde_json::Value =
-        serde_json::from_str(&read(dir.join("manifest.json"))).expect("json");
-    let theirs: serde_json::Value =
-        serde_json::from_str(&read(golden.join("manifest.json"))).expect("json");
-    for id in [
-        "SeedAgnostic.assets",
-        "SeedAgnostic",
-        "SeedEnv.assets",
-        "SeedEnv",
-    ] {
-        assert_eq!(
-            ours["artifacts"][id], theirs["artifacts"][id],
-            "manifest artifact {id}"
+    // The whole manifest, with the aws-cdk-lib feature flag report and minimumCliVersion.
+    for name in ["manifest.json", "cdk.out", "validation-report.json"] {
+        let (ours, theirs) = (read(dir.join(name)), read(golden.join(name)));
+        assert!(
+            ours == theirs,
+            "{name} differs:\n{}",
+            first_difference(&ours, &theirs)
         );
     }
     for staged in [
