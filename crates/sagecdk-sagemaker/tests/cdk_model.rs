@@ -83,7 +83,9 @@ fn with_2_identical_container_definitions_each_file_based_asset_is_instantiated_
     });
     let stack = default_stack(&app);
     let container = ContainerDefinition::new(ContainerImage::from_asset(test_image()))
-        .with_model_data(ModelData::from_asset(test_artifact("valid-artifact.tar.gz")));
+        .with_model_data(ModelData::from_asset(test_artifact(
+            "valid-artifact.tar.gz",
+        )));
     Model::new(
         &stack,
         "Model",
@@ -173,7 +175,7 @@ fn with_a_vpc_but_no_security_groups_a_security_group_is_created() {
 // CDK: 'with a VPC' / 'and both security groups and allowAllOutbound are specified, an exception is thrown'
 #[test]
 fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_exception_is_thrown()
- {
+{
     let app = cdk_app();
     let stack = default_stack(&app);
     let vpc = vpc();

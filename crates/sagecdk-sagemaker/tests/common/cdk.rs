@@ -41,7 +41,11 @@ pub(crate) fn test_image() -> String {
 
 /// `test/test-artifacts/<name>`.
 pub(crate) fn test_artifact(name: &str) -> String {
-    golden_dir().join("test-artifacts").join(name).display().to_string()
+    golden_dir()
+        .join("test-artifacts")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// `errors` holds exactly one error at `path` containing `message` (the CDK's regular
@@ -52,7 +56,10 @@ pub(crate) fn assert_error(errors: &[String], path: &str, message: &str) {
         .iter()
         .filter(|e| e.starts_with(&prefix) && e.contains(message))
         .count();
-    assert_eq!(found, 1, "expected one {message:?} at {path} in {errors:#?}");
+    assert_eq!(
+        found, 1,
+        "expected one {message:?} at {path} in {errors:#?}"
+    );
 }
 
 /// How `value` renders in `stack`'s template (through an output named `id`).
