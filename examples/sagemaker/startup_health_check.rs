@@ -41,8 +41,7 @@ pub(crate) fn build(app: &App) -> Stack {
         "EndpointConfig",
         EndpointConfigProps {
             instance_production_variants: vec![InstanceProductionVariantProps {
-                // Seconds.
-                container_startup_health_check_timeout: Some(5 * 60),
+                container_startup_health_check_timeout: Some(Duration::from_secs(5 * 60)),
                 ..InstanceProductionVariantProps::new(&model, "my-variant")
             }],
             ..EndpointConfigProps::default()

@@ -5,7 +5,10 @@ use crate::model::name_problem;
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
 use sagecdk_cfn::sagemaker::endpoint_config::ProductionVariant;
 use sagecdk_cfn::sagemaker::{CfnEndpointConfig, CfnEndpointConfigProps};
-use sagecdk_core::{CfnResource, Construct, IndexMap, Lazy, List, Scope, Str, Tokenized, Value};
+use sagecdk_core::duration::whole_seconds;
+use sagecdk_core::{
+    CfnResource, Construct, Duration, IndexMap, Lazy, List, Scope, Str, Tokenized, Value,
+};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -29,10 +32,10 @@ pub struct InstanceProductionVariantProps {
     /// [`crate::CDK_COMPATIBLE_DEFAULTS`] is set (then rendered as the CDK does, with a
     /// warning).
     pub accelerator_type: Option<AcceleratorType>,
-    /// Seconds to wait for the container's health check (60–3600).
-    pub container_startup_health_check_timeout: Option<u32>,
-    /// Seconds to download the model data (60–3600).
-    pub model_data_download_timeout: Option<u32>,
+    /// Time to wait for the container's health check (60–3600 seconds, whole seconds).
+    pub container_startup_health_check_timeout: Option<Duration>,
+    /// Time to download the model data (60–3600 seconds, whole seconds).
+    pub model_data_download_timeout: Option<Duration>,
     /// Storage volume per instance, in GB (1–512).
     pub volume_size_in_gb: Option<u32>,
     /// Request routing across instances.
@@ -385,7 +388,8 @@ impl EndpointConfig {
             return;
         }
         let mut problems = Vec::new();
-        for (name, value) in [
+        let mut timeouts = [None, None];
+        for ((name, value), seconds) in [
             (
                 "containerStartupHealthCheckTimeout",
                 props.container_startup_health_check_timeout,
@@ -394,13 +398,21 @@ impl EndpointConfig {
                 "modelDataDownloadTimeout",
                 props.model_data_download_timeout,
             ),
-        ] {
-            if value.is_some_and(|v| !(60..=3600).contains(&v)) {
-                problems.push(format!(
-                    "{name} must be between 60 seconds and 1 hour (3600 seconds)"
-                ));
+        ]
+        .into_iter()
+        .zip(&mut timeouts)
+        {
+            let Some(value) = value else { continue };
+            match whole_seconds(value, name) {
+                // The AWS CDK's message.
+                Ok(s) if !(60..=3600).contains(&s) => {
+                    problems.push(format!("{name} must be between 60 and 3600 seconds"));
+                }
+                Ok(s) => *seconds = Some(s),
+                Err(problem) => problems.push(problem),
             }
         }
+        let [health_check_seconds, download_seconds] = timeouts;
         if props
             .volume_size_in_gb
             .is_some_and(|v| !(1..=512).contains(&v))
@@ -468,7 +480,7 @@ impl EndpointConfig {
         if let Some(a) = &props.accelerator_type {
             m.insert("AcceleratorType".into(), Value::from(a.as_str()));
         }
-        if let Some(t) = props.container_startup_health_check_timeout {
+        if let Some(t) = health_check_seconds {
             m.insert(
                 "ContainerStartupHealthCheckTimeoutInSeconds".into(),
                 Value::from(t),
@@ -487,7 +499,7 @@ impl EndpointConfig {
             "InstanceType".into(),
             self.instance_type_value(&info.instance_type),
         );
-        if let Some(t) = props.model_data_download_timeout {
+        if let Some(t) = download_seconds {
             m.insert("ModelDataDownloadTimeoutInSeconds".into(), Value::from(t));
         }
         if let Some(scaling) = props.managed_instance_scaling {

@@ -88,8 +88,8 @@ fn instance_variant_options_and_zero_weight() {
     let mut v = InstanceProductionVariantProps::new(&m, "v")
         .with_weight(0.0)
         .with_instance_type(InstanceType::G5_XLARGE);
-    v.container_startup_health_check_timeout = Some(600);
-    v.model_data_download_timeout = Some(1200);
+    v.container_startup_health_check_timeout = Some(Duration::from_secs(600));
+    v.model_data_download_timeout = Some(Duration::from_secs(1200));
     v.volume_size_in_gb = Some(100);
     v.routing_strategy = Some(RoutingStrategy::LeastOutstandingRequests);
     EndpointConfig::new(
@@ -125,7 +125,7 @@ fn instance_variant_options_and_zero_weight() {
     let mut v = InstanceProductionVariantProps::new(&m, "v")
         .with_instance_count(0)
         .with_weight(-1.0);
-    v.container_startup_health_check_timeout = Some(10);
+    v.container_startup_health_check_timeout = Some(Duration::from_secs(10));
     v.volume_size_in_gb = Some(1000);
     let config = instance_config(&s, "Config", vec![v]);
     config.add_instance_production_variant(InstanceProductionVariantProps::new(&m, "w"));
@@ -133,7 +133,7 @@ fn instance_variant_options_and_zero_weight() {
     let e = errors(&s);
     assert_has(
         &e,
-        "[S/Config] Invalid Production Variant Props: containerStartupHealthCheckTimeout must be between 60 seconds and 1 hour (3600 seconds); volumeSizeInGB must be between 1 and 512; Must have at least one instance; Cannot have negative variant weight",
+        "[S/Config] Invalid Production Variant Props: containerStartupHealthCheckTimeout must be between 60 and 3600 seconds; volumeSizeInGB must be between 1 and 512; Must have at least one instance; Cannot have negative variant weight",
     );
     assert_has(
         &e,

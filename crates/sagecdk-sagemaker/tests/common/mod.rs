@@ -77,3 +77,5 @@ pub(crate) fn assert_has(errors: &[String], expected: &str) {
         "missing {expected:?} in {errors:#?}"
     );
 }
+
+pub(crate) mod cdk;
