@@ -8,7 +8,7 @@
 //! `sagecdk synth --app "cargo run --quiet -p sagecdk --example production_endpoint"`.
 
 use sagecdk::aws::cloudwatch::{AlarmProps, TreatMissingData};
-use sagecdk::aws::ec2::{Port, SecurityGroup, Vpc};
+use sagecdk::aws::ec2::{Port, SecurityGroup, SecurityGroupProps, Vpc};
 use sagecdk::aws::kms::{Key, KeyProps};
 use sagecdk::aws::s3::Bucket;
 use sagecdk::aws::sns::{Subscription, Topic, TopicProps};
@@ -61,11 +61,15 @@ pub(crate) fn build(app: &App) -> Stack {
     let canary = Model::new(&stack, "Canary", model_props("ranker/v13/model.tar.gz"));
 
     // Only the callers' security group may reach the model containers.
-    let callers = SecurityGroup::new(&stack, "Callers", &vpc, true, Some("Ranker callers"));
+    let callers = SecurityGroup::new(
+        &stack,
+        "Callers",
+        SecurityGroupProps::new(&vpc).with_description("Ranker callers"),
+    );
     for model in [&current, &canary] {
-        if let Some(connections) = model.connections() {
-            connections.allow_from(&callers, Port::tcp(8080), Some("ranker callers"));
-        }
+        model
+            .connections()
+            .allow_from(&callers, Port::tcp(8080), Some("ranker callers"));
     }
 
     let key = Key::new(

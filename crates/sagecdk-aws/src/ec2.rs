@@ -8,12 +8,15 @@
 //! written once.
 //!
 //! ```
-//! use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, Vpc};
+//! use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, SecurityGroupProps, Vpc};
 //! use sagecdk_core::{App, Stack, StackProps};
 //! let app = App::for_tests();
 //! let stack = Stack::new(&app, "S", StackProps::default());
 //! let vpc = Vpc::from_attributes("vpc-1", vec!["subnet-1".into()]);
-//! let group = SecurityGroup::new(&stack, "Group", &vpc, false, None);
+//! let group = SecurityGroup::new(&stack, "Group", SecurityGroupProps {
+//!     allow_all_outbound: false,
+//!     ..SecurityGroupProps::new(&vpc)
+//! });
 //! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
 //! ```
 
@@ -308,6 +311,54 @@ enum Ownership {
     Immutable,
 }
 
+/// Options of a new [`SecurityGroup`] (the CDK's `SecurityGroupProps`).
+#[derive(Clone, Debug)]
+pub struct SecurityGroupProps {
+    /// The VPC the group belongs to.
+    pub vpc: Vpc,
+    /// Whether all outbound traffic is allowed (default `true`); `false` lets the group take
+    /// egress rules.
+    pub allow_all_outbound: bool,
+    /// The group's description (default: its construct path).
+    pub description: Option<String>,
+}
+
+impl SecurityGroupProps {
+    /// A group in `vpc` allowing all outbound traffic.
+    pub fn new(vpc: &Vpc) -> Self {
+        SecurityGroupProps {
+            vpc: vpc.clone(),
+            allow_all_outbound: true,
+            description: None,
+        }
+    }
+
+    /// Sets the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// Options of [`SecurityGroup::from_id_with`] (the CDK's `SecurityGroupImportOptions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecurityGroupImportOptions {
+    /// Whether rules added to the group are written (default `true`); `false` drops them.
+    pub mutable: bool,
+    /// Whether the group allows all outbound traffic (default `true`, so egress rules are
+    /// skipped); `false` lets it take egress rules.
+    pub allow_all_outbound: bool,
+}
+
+impl Default for SecurityGroupImportOptions {
+    fn default() -> Self {
+        SecurityGroupImportOptions {
+            mutable: true,
+            allow_all_outbound: true,
+        }
+    }
+}
+
 /// A security group: created (`<id>/Resource`) or imported by id.
 #[derive(Clone, Debug)]
 pub struct SecurityGroup {
@@ -324,17 +375,14 @@ impl Scope for SecurityGroup {
 }
 
 impl SecurityGroup {
-    /// A new security group in `vpc`. With `allow_all_outbound` false, egress is closed by the
-    /// CDK's placeholder rule (CloudFormation otherwise opens all egress) until a rule is added.
-    pub fn new(
-        scope: &impl Scope,
-        id: &str,
-        vpc: &Vpc,
-        allow_all_outbound: bool,
-        description: Option<&str>,
-    ) -> SecurityGroup {
+    /// A new security group in `props.vpc`. With `allow_all_outbound` false, egress is closed
+    /// by the CDK's placeholder rule (CloudFormation otherwise opens all egress) until a rule
+    /// is added.
+    pub fn new(scope: &impl Scope, id: &str, props: SecurityGroupProps) -> SecurityGroup {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_ec2.SecurityGroup");
-        let description = description.map_or_else(|| node.path(), str::to_string);
+        let description = props.description.unwrap_or_else(|| node.path());
+        let allow_all_outbound = props.allow_all_outbound;
+        let vpc = props.vpc;
         let rules = Rc::new(RefCell::new(InlineRules::default()));
         let view = rules.clone();
         let egress = Lazy::any(move |_| {
@@ -375,23 +423,21 @@ impl SecurityGroup {
     /// egress rules are skipped since imported groups are taken to allow all outbound traffic,
     /// as in the CDK. See [`SecurityGroup::from_id_with`] for other choices.
     pub fn from_id(scope: &impl Scope, id: &str, group_id: impl Into<Str>) -> SecurityGroup {
-        SecurityGroup::from_id_with(scope, id, group_id, true, true)
+        SecurityGroup::from_id_with(scope, id, group_id, SecurityGroupImportOptions::default())
     }
 
-    /// An existing security group by id: `mutable` false drops all rules added to it;
-    /// `allow_all_outbound` false lets it take egress rules.
+    /// An existing security group by id, with the CDK's import options.
     pub fn from_id_with(
         scope: &impl Scope,
         id: &str,
         group_id: impl Into<Str>,
-        mutable: bool,
-        allow_all_outbound: bool,
+        options: SecurityGroupImportOptions,
     ) -> SecurityGroup {
         SecurityGroup {
             node: Construct::with_fqn(scope, id, "sagecdk.aws_ec2.ImportedSecurityGroup"),
             group_id: group_id.into(),
-            allow_all_outbound,
-            ownership: if mutable {
+            allow_all_outbound: options.allow_all_outbound,
+            ownership: if options.mutable {
                 Ownership::Mutable
             } else {
                 Ownership::Immutable

@@ -565,14 +565,21 @@ impl Role {
         self.default_policy.borrow().clone()
     }
 
-    /// An existing role by ARN. A `mutable` import takes grants into a new policy (`<id>/Policy`)
-    /// attached to the role; an immutable one drops them, as in the CDK.
-    pub fn from_role_arn(
+    /// An existing role by ARN that takes grants into a new policy (`<id>/Policy`) attached to
+    /// the role, as the CDK's `fromRoleArn` by default.
+    pub fn from_role_arn(scope: &impl Scope, id: &str, arn: impl Into<Str>) -> ImportedRole {
+        Role::from_role_arn_with(scope, id, arn, FromRoleArnOptions::default())
+    }
+
+    /// An existing role by ARN with the CDK's import options: an immutable import drops the
+    /// grants given to it.
+    pub fn from_role_arn_with(
         scope: &impl Scope,
         id: &str,
         arn: impl Into<Str>,
-        mutable: bool,
+        options: FromRoleArnOptions,
     ) -> ImportedRole {
+        let mutable = options.mutable;
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.ImportedRole");
         let arn = arn.into();
         // The role name is the last path segment of the ARN's resource part.
@@ -602,6 +609,19 @@ impl Grantable for Role {
     fn add_to_principal_policy(&self, statement: PolicyStatement) -> bool {
         self.add_to_policy(statement);
         true
+    }
+}
+
+/// Options of [`Role::from_role_arn_with`] (the CDK's `FromRoleArnOptions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FromRoleArnOptions {
+    /// Whether grants add a policy to the role (default `true`); `false` drops them.
+    pub mutable: bool,
+}
+
+impl Default for FromRoleArnOptions {
+    fn default() -> Self {
+        FromRoleArnOptions { mutable: true }
     }
 }
 
@@ -661,11 +681,12 @@ impl Grantable for ImportedRole {
 /// A role given to a construct: one defined in the app or an import (mutable or not).
 ///
 /// ```
-/// use sagecdk_aws::iam::{Role, RoleRef};
+/// use sagecdk_aws::iam::{FromRoleArnOptions, Role, RoleRef};
 /// use sagecdk_core::{App, Stack, StackProps};
 /// let app = App::for_tests();
 /// let stack = Stack::new(&app, "S", StackProps::default());
-/// let role: RoleRef = Role::from_role_arn(&stack, "R", "arn:aws:iam::123456789012:role/r", false).into();
+/// let role: RoleRef = Role::from_role_arn_with(&stack, "R", "arn:aws:iam::123456789012:role/r",
+///     FromRoleArnOptions { mutable: false }).into();
 /// ```
 #[derive(Clone, Debug)]
 pub enum RoleRef {

@@ -2,7 +2,7 @@
 
 use sagecdk_assertions::{Match, Template, pattern};
 use sagecdk_aws::iam::{
-    Grant, PolicyStatement, Principal, Role, RoleProps, aws_managed_policy_arn,
+    FromRoleArnOptions, Grant, PolicyStatement, Principal, Role, RoleProps, aws_managed_policy_arn,
 };
 use sagecdk_core::{
     App, AppProps, ArnComponents, CfnResource, Construct, Environment, IndexMap, Scope, Stack,
@@ -119,13 +119,12 @@ fn imported_roles_take_grants_only_when_mutable() {
         &stack,
         "Mutable",
         "arn:aws:iam::123456789012:role/service/my-role",
-        true,
     );
-    let fixed = Role::from_role_arn(
+    let fixed = Role::from_role_arn_with(
         &stack,
         "Fixed",
         "arn:aws:iam::123456789012:role/other",
-        false,
+        FromRoleArnOptions { mutable: false },
     );
     assert!(Grant::add_to_principal(&mutable, ["s3:GetObject"], ["*"]));
     assert!(!Grant::add_to_principal(&fixed, ["s3:GetObject"], ["*"]));

@@ -2,7 +2,9 @@
 
 use sagecdk_assertions::{Annotations, Match, Template, pattern};
 use sagecdk_aws::cloudwatch::{AlarmProps, Metric};
-use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, Vpc};
+use sagecdk_aws::ec2::{
+    Peer, Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc,
+};
 use sagecdk_aws::iam::{Principal, Role, RoleProps};
 use sagecdk_aws::kms::{Key, KeyProps};
 use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
@@ -20,7 +22,14 @@ fn vpc() -> Vpc {
 fn address_rules_are_inline_and_written_once() {
     let app = App::for_tests();
     let s = stack(&app);
-    let group = SecurityGroup::new(&s, "Group", &vpc(), false, Some("model traffic"));
+    let group = SecurityGroup::new(
+        &s,
+        "Group",
+        SecurityGroupProps {
+            allow_all_outbound: false,
+            ..SecurityGroupProps::new(&vpc()).with_description("model traffic")
+        },
+    );
     let connections = group.connections();
     connections.allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(8080), None);
     connections.allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(8080), None);
@@ -47,7 +56,7 @@ fn address_rules_are_inline_and_written_once() {
 fn egress_on_an_open_group_is_ignored_with_a_warning() {
     let app = App::for_tests();
     let s = stack(&app);
-    let group = SecurityGroup::new(&s, "Group", &vpc(), true, None);
+    let group = SecurityGroup::new(&s, "Group", SecurityGroupProps::new(&vpc()));
     group.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::tcp(5432), None);
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::EC2::SecurityGroup",
@@ -66,8 +75,22 @@ fn egress_on_an_open_group_is_ignored_with_a_warning() {
 fn group_to_group_rules_are_resources_on_both_sides() {
     let app = App::for_tests();
     let s = stack(&app);
-    let model = SecurityGroup::new(&s, "Model", &vpc(), false, None);
-    let client = SecurityGroup::new(&s, "Client", &vpc(), false, None);
+    let model = SecurityGroup::new(
+        &s,
+        "Model",
+        SecurityGroupProps {
+            allow_all_outbound: false,
+            ..SecurityGroupProps::new(&vpc())
+        },
+    );
+    let client = SecurityGroup::new(
+        &s,
+        "Client",
+        SecurityGroupProps {
+            allow_all_outbound: false,
+            ..SecurityGroupProps::new(&vpc())
+        },
+    );
     model
         .connections()
         .allow_from(&client, Port::tcp_range(8000, 8080), None);
@@ -103,9 +126,25 @@ fn imported_groups_take_rules_as_resources_unless_immutable() {
     mutable.add_ingress_rule(&Peer::prefix_list("pl-123"), &Port::tcp(443), None);
     // Imported groups are taken to allow all outbound traffic: no egress resource.
     mutable.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::tcp(443), None);
-    let fixed = SecurityGroup::from_id_with(&s, "Fixed", "sg-222", false, false);
+    let fixed = SecurityGroup::from_id_with(
+        &s,
+        "Fixed",
+        "sg-222",
+        SecurityGroupImportOptions {
+            mutable: false,
+            allow_all_outbound: false,
+        },
+    );
     fixed.add_ingress_rule(&Peer::any_ipv4(), &Port::all_tcp(), None);
-    let closed = SecurityGroup::from_id_with(&s, "Closed", "sg-333", true, false);
+    let closed = SecurityGroup::from_id_with(
+        &s,
+        "Closed",
+        "sg-333",
+        SecurityGroupImportOptions {
+            mutable: true,
+            allow_all_outbound: false,
+        },
+    );
     closed.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::udp(53), None);
     let t = Template::from_stack(&s);
     t.assert_resource_count_is("AWS::EC2::SecurityGroupIngress", 1);
@@ -330,8 +369,8 @@ fn subscriptions_are_typed_resources_checked_against_the_schema() {
 fn the_open_side_of_a_connection_is_skipped_without_a_warning() {
     let app = App::for_tests();
     let s = stack(&app);
-    let model = SecurityGroup::new(&s, "Model", &vpc(), true, None);
-    let callers = SecurityGroup::new(&s, "Callers", &vpc(), true, None);
+    let model = SecurityGroup::new(&s, "Model", SecurityGroupProps::new(&vpc()));
+    let callers = SecurityGroup::new(&s, "Callers", SecurityGroupProps::new(&vpc()));
     model
         .connections()
         .allow_from(&callers, Port::tcp(8080), None);

@@ -3,7 +3,9 @@
 //! reach the taggable types as in the AWS CDK, and templates are unchanged.
 
 use sagecdk_assertions::{Match, Template};
-use sagecdk_aws::ec2::{Peer, Port, SecurityGroup, Vpc};
+use sagecdk_aws::ec2::{
+    Peer, Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc,
+};
 use sagecdk_aws::iam::{PolicyStatement, Principal, Role, RoleProps};
 use sagecdk_aws::s3::{Bucket, BucketProps};
 use sagecdk_core::{App, Stack, StackProps, Tags};
@@ -90,8 +92,22 @@ fn tags_reach_roles_buckets_and_groups_but_not_policies_or_rules() {
     let bucket = Bucket::new(&s, "Bucket", BucketProps::default());
     bucket.grant_read(&role, None);
     let vpc = Vpc::from_attributes("vpc-1", vec!["subnet-1".into()]);
-    let group = SecurityGroup::new(&s, "Group", &vpc, false, None);
-    let other = SecurityGroup::new(&s, "Other", &vpc, false, None);
+    let group = SecurityGroup::new(
+        &s,
+        "Group",
+        SecurityGroupProps {
+            allow_all_outbound: false,
+            ..SecurityGroupProps::new(&vpc)
+        },
+    );
+    let other = SecurityGroup::new(
+        &s,
+        "Other",
+        SecurityGroupProps {
+            allow_all_outbound: false,
+            ..SecurityGroupProps::new(&vpc)
+        },
+    );
     group
         .connections()
         .allow_from(&other.connections(), Port::tcp(443), None);
@@ -138,7 +154,15 @@ fn rule_resources_name_their_peer_by_direction_with_keys_in_order() {
     let app = App::for_tests();
     let s = stack(&app);
     // An imported group that takes egress rules: every rule is a resource of its own.
-    let group = SecurityGroup::from_id_with(&s, "Imported", "sg-1", true, false);
+    let group = SecurityGroup::from_id_with(
+        &s,
+        "Imported",
+        "sg-1",
+        SecurityGroupImportOptions {
+            mutable: true,
+            allow_all_outbound: false,
+        },
+    );
     group.add_ingress_rule(&Peer::ipv4("10.0.0.0/16"), &Port::tcp(8080), None);
     group.add_ingress_rule(&Peer::ipv6("::/0"), &Port::all_traffic(), Some("v6"));
     group.add_ingress_rule(

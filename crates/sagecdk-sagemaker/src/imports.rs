@@ -194,16 +194,16 @@ impl ImportedModel {
         self.grant_principal().add_to_principal_policy(statement);
     }
 
-    /// Network access through the model's security groups; `None` (with an error on the
-    /// construct) when no security groups were given.
-    pub fn connections(&self) -> Option<Connections> {
+    /// Network access through the model's security groups. Without any (none were given),
+    /// that is an error at the import's path (reported at synthesis), and the connections
+    /// returned hold no group.
+    pub fn connections(&self) -> Connections {
         if self.security_groups.is_empty() {
             self.imported
                 .node
                 .add_error("Cannot manage network access without configuring a VPC");
-            return None;
         }
-        Some(Connections::new(self.security_groups.clone()))
+        Connections::new(self.security_groups.clone())
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::container_image::ContainerImage;
 use crate::model_data::{BoundModelData, ModelData};
 use crate::{cdk_compatible, set_property_sorted};
-use sagecdk_aws::ec2::{Connectable, Connections, SecurityGroup, Vpc};
+use sagecdk_aws::ec2::{Connectable, Connections, SecurityGroup, SecurityGroupProps, Vpc};
 use sagecdk_aws::iam::{
     Grantable, PolicyStatement, Principal, Role, RoleProps, RoleRef, aws_managed_policy_arn,
 };
@@ -289,9 +289,10 @@ fn configure_networking(node: &Construct, props: &ModelProps) -> Vec<SecurityGro
         Some(vpc) => vec![SecurityGroup::new(
             node,
             "SecurityGroup",
-            vpc,
-            props.allow_all_outbound.unwrap_or(true),
-            None,
+            SecurityGroupProps {
+                allow_all_outbound: props.allow_all_outbound.unwrap_or(true),
+                ..SecurityGroupProps::new(vpc)
+            },
         )],
     }
 }
@@ -455,8 +456,9 @@ impl Model {
         &self.role
     }
 
-    /// Network access of the model's containers through its security groups; `None` (with an
-    /// error on the construct) when the model is not in a VPC.
+    /// Network access of the model's containers through its security groups. A model outside a
+    /// VPC has none: that is an error at the model's path (reported at synthesis), and the
+    /// connections returned hold no group, so rules added to them go nowhere.
     ///
     /// ```
     /// use sagecdk_aws::ec2::{Peer, Port, Vpc};
@@ -470,15 +472,14 @@ impl Model {
     ///     allow_all_outbound: Some(false),
     ///     ..ModelProps::with_container(ContainerDefinition::new(image))
     /// });
-    /// model.connections().unwrap().allow_to(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
+    /// model.connections().allow_to(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
     /// ```
-    pub fn connections(&self) -> Option<Connections> {
+    pub fn connections(&self) -> Connections {
         if self.security_groups.is_empty() {
             self.node
                 .add_error("Cannot manage network access without configuring a VPC");
-            return None;
         }
-        Some(Connections::new(self.security_groups.clone()))
+        Connections::new(self.security_groups.clone())
     }
 
     /// What permissions are granted to.

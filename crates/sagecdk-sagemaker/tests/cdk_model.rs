@@ -8,7 +8,7 @@
 //! feature of later CDK releases that sagecdk does not have yet).
 
 use sagecdk_assertions::{Match, Template, pattern};
-use sagecdk_aws::ec2::{Port, SecurityGroup, Vpc};
+use sagecdk_aws::ec2::{Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc};
 use sagecdk_aws::ecr::Repository;
 use sagecdk_core::{App, AppProps, Stack};
 use sagecdk_sagemaker::*;
@@ -135,7 +135,7 @@ fn with_a_vpc_and_security_groups_no_security_group_is_created() {
     let app = cdk_app();
     let stack = default_stack(&app);
     let vpc = vpc();
-    let sg = SecurityGroup::new(&stack, "SG", &vpc, true, None);
+    let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc));
     Model::new(
         &stack,
         "Model",
@@ -179,7 +179,7 @@ fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_e
     let app = cdk_app();
     let stack = default_stack(&app);
     let vpc = vpc();
-    let sg = SecurityGroup::new(&stack, "SG", &vpc, true, None);
+    let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc));
     Model::new(
         &stack,
         "Model",
@@ -202,7 +202,7 @@ fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_e
 fn without_a_vpc_but_security_groups_are_specified_an_exception_is_thrown() {
     let app = cdk_app();
     let stack = default_stack(&app);
-    let sg = SecurityGroup::new(&stack, "SG", &vpc(), true, None);
+    let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc()));
     Model::new(
         &stack,
         "Model",
@@ -248,7 +248,7 @@ fn when_accessing_connections_object_from_a_model_with_no_vpc_an_exception_is_th
         "Model",
         ModelProps::with_container(ContainerDefinition::new(repo_image(&stack))),
     );
-    assert!(model.connections().is_none());
+    assert!(model.connections().security_groups().is_empty());
     assert_error(
         &errors(&stack),
         "Default/Model",
@@ -267,7 +267,7 @@ fn when_accessing_connections_object_from_an_imported_model_with_no_security_gro
         "Model",
         ModelAttributes::new("arn:aws:sagemaker:us-west-2:123456789012:model/MyModel"),
     );
-    assert!(imported.connections().is_none());
+    assert!(imported.connections().security_groups().is_empty());
     assert_error(
         &errors(&stack),
         "Default/Model",
@@ -281,7 +281,15 @@ fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egre
  {
     let app = cdk_app();
     let stack = default_stack(&app);
-    let sg = SecurityGroup::from_id_with(&stack, "SG", "sg-123456789", true, false);
+    let sg = SecurityGroup::from_id_with(
+        &stack,
+        "SG",
+        "sg-123456789",
+        SecurityGroupImportOptions {
+            mutable: true,
+            allow_all_outbound: false,
+        },
+    );
     let imported = Model::from_model_attributes(
         &stack,
         "Model",
@@ -292,7 +300,6 @@ fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egre
     );
     imported
         .connections()
-        .expect("security groups given")
         .allow_to_any_ipv4(Port::tcp(443), None);
     Template::from_stack(&stack).assert_has_resource_properties(
         "AWS::EC2::SecurityGroupEgress",

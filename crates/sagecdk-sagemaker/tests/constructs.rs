@@ -2,7 +2,7 @@
 //! validation with its message and construct path.
 
 use sagecdk_assertions::{Annotations, Match, Template, pattern};
-use sagecdk_aws::iam::{Principal, Role, RoleProps};
+use sagecdk_aws::iam::{FromRoleArnOptions, Principal, Role, RoleProps};
 use sagecdk_core::{App, Duration, Environment, Scope, Stack, StackProps};
 use sagecdk_sagemaker::*;
 
@@ -877,12 +877,7 @@ fn imported_models_serve_variants_and_take_grants() {
     use sagecdk_aws::ec2::{Peer, Port, SecurityGroup};
     let app = App::for_tests();
     let s = stack(&app);
-    let role = Role::from_role_arn(
-        &s,
-        "ModelRole",
-        "arn:aws:iam::123456789012:role/model-role",
-        true,
-    );
+    let role = Role::from_role_arn(&s, "ModelRole", "arn:aws:iam::123456789012:role/model-role");
     let imported = Model::from_model_attributes(
         &s,
         "Shared",
@@ -896,7 +891,6 @@ fn imported_models_serve_variants_and_take_grants() {
         .grant_read(imported.grant_principal(), None);
     imported
         .connections()
-        .expect("security groups given")
         .allow_from(&Peer::ipv4("10.1.0.0/16"), Port::tcp(8080), None);
     instance_config(
         &s,
@@ -934,7 +928,7 @@ fn imported_models_serve_variants_and_take_grants() {
             .grant_principal()
             .add_to_principal_policy(sagecdk_aws::iam::PolicyStatement::allow().action("s3:*"))
     );
-    assert!(elsewhere.connections().is_none());
+    assert!(elsewhere.connections().security_groups().is_empty());
     instance_config(
         &s,
         "Config",
@@ -987,11 +981,16 @@ fn endpoints_deploy_imported_configurations() {
 
 #[test]
 fn models_take_imported_roles_and_manage_network_access() {
-    use sagecdk_aws::ec2::{Port, SecurityGroup, Vpc};
+    use sagecdk_aws::ec2::{Port, SecurityGroup, SecurityGroupProps, Vpc};
     let app = App::for_tests();
     let s = stack(&app);
-    let mutable = Role::from_role_arn(&s, "Mutable", "arn:aws:iam::123456789012:role/a", true);
-    let fixed = Role::from_role_arn(&s, "Fixed", "arn:aws:iam::123456789012:role/b", false);
+    let mutable = Role::from_role_arn(&s, "Mutable", "arn:aws:iam::123456789012:role/a");
+    let fixed = Role::from_role_arn_with(
+        &s,
+        "Fixed",
+        "arn:aws:iam::123456789012:role/b",
+        FromRoleArnOptions { mutable: false },
+    );
     Model::new(
         &s,
         "WithMutable",
@@ -1018,10 +1017,9 @@ fn models_take_imported_roles_and_manage_network_access() {
             ..ModelProps::with_container(ContainerDefinition::new(image()))
         },
     );
-    let clients = SecurityGroup::new(&s, "Clients", &vpc, true, None);
+    let clients = SecurityGroup::new(&s, "Clients", SecurityGroupProps::new(&vpc));
     in_vpc
         .connections()
-        .expect("in a VPC")
         .allow_from(&clients, Port::tcp(8080), Some("clients"));
     let t = Template::from_stack(&s);
     // Only the mutable import takes the image pull grant, and the model waits for it.
@@ -1054,7 +1052,7 @@ fn models_take_imported_roles_and_manage_network_access() {
     let app = App::for_tests();
     let s = stack(&app);
     let m = model(&s, "NoVpc");
-    assert!(m.connections().is_none());
+    assert!(m.connections().security_groups().is_empty());
     assert_has(
         &errors(&s),
         "[S/NoVpc] Cannot manage network access without configuring a VPC",
