@@ -3,6 +3,7 @@
 //! repositories; [`cloudwatch`] metrics and alarms; [`ec2`] VPCs, security groups and connections;
 //! [`kms`] keys; [`sns`] topics for alarm actions.
 
+pub mod autoscaling;
 pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;

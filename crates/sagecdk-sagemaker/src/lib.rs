@@ -60,9 +60,8 @@ mod model_data;
 
 pub use container_image::ContainerImage;
 pub use endpoint::{
-    AdjustmentType, EnableScalingProps, Endpoint, EndpointProps, InstanceVariant,
-    InvocationsScalingProps, ScalableInstanceCount, ScalingInterval, ScheduledScalingProps,
-    StepScalingProps, TargetTrackingProps,
+    EnableScalingProps, Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps,
+    ScalableInstanceCount,
 };
 pub use endpoint_config::{
     EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,
@@ -79,6 +78,11 @@ pub use model::{
 pub use model_data::ModelData;
 /// Options of [`ModelData::from_directory`] (exclusions, compression).
 pub use sagecdk_assets::PackageOptions;
+/// The general Application Auto Scaling types the variants' scaling takes.
+pub use sagecdk_aws::autoscaling::{
+    AdjustmentType, ScalableTarget, ScalingInterval, ScheduledScalingProps, StepScalingProps,
+    TargetTrackingProps,
+};
 
 /// Context flag: `true` restores the AWS CDK's defaults (full-access execution role,
 /// `ml.t2.medium` instance type) so templates are byte-identical to the CDK's; the core then
