@@ -66,6 +66,12 @@ enum Source {
 }
 
 /// A container image for a model.
+///
+/// ```
+/// use sagecdk_sagemaker::ContainerImage;
+/// let built = ContainerImage::from_asset("model-image"); // a directory with a Dockerfile
+/// let dlc = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311");
+/// ```
 #[derive(Clone)]
 pub struct ContainerImage {
     source: Rc<Source>,

@@ -42,6 +42,32 @@ impl EndpointProps {
 }
 
 /// A SageMaker endpoint: `<id>/Endpoint` is the resource.
+///
+/// ```
+/// use sagecdk_core::{App, Stack, StackProps};
+/// use sagecdk_sagemaker::*;
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let model = Model::new(&stack, "Model", ModelProps::with_container(
+///     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+///         .with_environment("LOG_LEVEL", "info")));
+/// let config = EndpointConfig::new(&stack, "Config", EndpointConfigProps {
+///     instance_production_variants: vec![
+///         InstanceProductionVariantProps::new(&model, "AllTraffic")
+///             .with_instance_type(InstanceType::G5_XLARGE),
+///     ],
+///     ..EndpointConfigProps::default()
+/// });
+/// let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&config));
+/// endpoint
+///     .find_instance_production_variant("AllTraffic")
+///     .auto_scale_instance_count(EnableScalingProps::max(4))
+///     .scale_on_invocations("Rps", InvocationsScalingProps {
+///         max_requests_per_second: 20.0,
+///         ..InvocationsScalingProps::default()
+///     });
+/// assert!(app.assemble().is_ok());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     node: Construct,

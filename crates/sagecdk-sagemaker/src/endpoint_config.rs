@@ -16,6 +16,20 @@ use std::rc::Rc;
 pub const MAX_VARIANTS: usize = 10;
 
 /// An instance-backed production variant.
+///
+/// ```
+/// use sagecdk_core::{App, Stack, StackProps};
+/// use sagecdk_sagemaker::*;
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let model = Model::new(&stack, "Model", ModelProps::with_container(
+///     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+///         .with_environment("LOG_LEVEL", "info")));
+/// let blue = InstanceProductionVariantProps::new(&model, "Blue")
+///     .with_instance_type(InstanceType::M5_XLARGE)
+///     .with_instance_count(2)
+///     .with_weight(3.0);
+/// ```
 #[derive(Clone, Debug)]
 pub struct InstanceProductionVariantProps {
     /// The model served (of this app or imported).
@@ -73,6 +87,18 @@ impl RoutingStrategy {
 }
 
 /// A serverless production variant.
+///
+/// ```
+/// use sagecdk_core::{App, Stack, StackProps};
+/// use sagecdk_sagemaker::*;
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let model = Model::new(&stack, "Model", ModelProps::with_container(
+///     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+///         .with_environment("LOG_LEVEL", "info")));
+/// // 2 GiB of memory, at most 20 concurrent invocations.
+/// let variant = ServerlessProductionVariantProps::new(&model, "Serverless", 2048, 20);
+/// ```
 #[derive(Clone, Debug)]
 pub struct ServerlessProductionVariantProps {
     /// The model served (of this app or imported).
@@ -178,6 +204,24 @@ pub(crate) struct ServerlessInfo {
 }
 
 /// A SageMaker endpoint configuration: `<id>/EndpointConfig` is the resource.
+///
+/// ```
+/// use sagecdk_core::{App, Stack, StackProps};
+/// use sagecdk_sagemaker::*;
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let model = Model::new(&stack, "Model", ModelProps::with_container(
+///     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+///         .with_environment("LOG_LEVEL", "info")));
+/// let config = EndpointConfig::new(&stack, "Config", EndpointConfigProps {
+///     instance_production_variants: vec![
+///         InstanceProductionVariantProps::new(&model, "AllTraffic")
+///             .with_instance_type(InstanceType::G5_XLARGE),
+///     ],
+///     ..EndpointConfigProps::default()
+/// });
+/// assert!(app.assemble().is_ok());
+/// ```
 #[derive(Clone, Debug)]
 pub struct EndpointConfig {
     node: Construct,

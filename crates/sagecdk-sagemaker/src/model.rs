@@ -95,6 +95,17 @@ impl ModelProps {
 
 /// A SageMaker model: `<id>/Model` is the `AWS::SageMaker::Model`; `<id>/Role` the created
 /// execution role.
+///
+/// ```
+/// use sagecdk_core::{App, Stack, StackProps};
+/// use sagecdk_sagemaker::*;
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let model = Model::new(&stack, "Model", ModelProps::with_container(
+///     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+///         .with_environment("LOG_LEVEL", "info")));
+/// assert!(app.assemble().is_ok());
+/// ```
 #[derive(Clone)]
 pub struct Model {
     node: Construct,

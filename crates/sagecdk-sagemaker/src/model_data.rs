@@ -37,7 +37,21 @@ pub(crate) enum BoundModelData {
     Source(sagecdk_core::Value),
 }
 
-/// Model artifacts for a container.
+/// Model artifacts for a container: a local tarball or directory (published as an asset), an
+/// object in S3, or uncompressed files under an S3 prefix.
+///
+/// ```
+/// use sagecdk_aws::s3::Bucket;
+/// use sagecdk_core::{App, Stack, StackProps};
+/// use sagecdk_sagemaker::{ContainerDefinition, ContainerImage, ModelData};
+/// let app = App::for_tests();
+/// let stack = Stack::new(&app, "S", StackProps::default());
+/// let models = Bucket::from_bucket_name(&stack, "Models", "my-models");
+/// let tarball = ModelData::from_bucket(&models, "ranker/v12/model.tar.gz");
+/// let llm = ModelData::from_s3_prefix(&models, "llama/v3/");
+/// let container = ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+///     .with_model_data(tarball);
+/// ```
 #[derive(Clone)]
 pub struct ModelData {
     source: Rc<Source>,
@@ -91,12 +105,20 @@ impl ModelData {
         }
     }
 
-    /// Binds the data to a model, granting read access; returns the model data URL.
     /// Uncompressed model files under an S3 prefix (SageMaker's `ModelDataSource` with
     /// `CompressionType: None`, as used for large language models; the CDK has no equivalent).
-    /// `accept_eula` accepts the model's end-user license (gated models).
-    pub fn from_s3_prefix(bucket: &Bucket, prefix: impl Into<String>, accept_eula: bool) -> Self {
-        let mut prefix = prefix.into();
+    pub fn from_s3_prefix(bucket: &Bucket, prefix: impl Into<String>) -> Self {
+        Self::s3_prefix(bucket, prefix.into(), false)
+    }
+
+    /// [`from_s3_prefix`](Self::from_s3_prefix) of a gated model, accepting its end-user
+    /// license (`ModelAccessConfig: {AcceptEula: true}`).
+    pub fn from_s3_prefix_accepting_eula(bucket: &Bucket, prefix: impl Into<String>) -> Self {
+        Self::s3_prefix(bucket, prefix.into(), true)
+    }
+
+    fn s3_prefix(bucket: &Bucket, prefix: String, accept_eula: bool) -> Self {
+        let mut prefix = prefix;
         if !prefix.ends_with('/') {
             prefix.push('/');
         }

@@ -680,10 +680,9 @@ fn uncompressed_model_data_from_an_s3_prefix() {
     Model::new(
         &s,
         "Llm",
-        ModelProps::with_container(
-            ContainerDefinition::new(image())
-                .with_model_data(ModelData::from_s3_prefix(&bucket, "llama/v3", true)),
-        ),
+        ModelProps::with_container(ContainerDefinition::new(image()).with_model_data(
+            ModelData::from_s3_prefix_accepting_eula(&bucket, "llama/v3"),
+        )),
     );
     let t = Template::from_stack(&s);
     t.assert_has_resource_properties(

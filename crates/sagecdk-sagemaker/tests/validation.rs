@@ -118,7 +118,7 @@ fn model_data_needs_a_key_or_prefix() {
         "Files",
         ModelProps::with_container(
             ContainerDefinition::new(image())
-                .with_model_data(ModelData::from_s3_prefix(&bucket, "", false)),
+                .with_model_data(ModelData::from_s3_prefix(&bucket, "")),
         ),
     );
     assert_eq!(

@@ -2,7 +2,7 @@
 //!
 //! Stack programs depend on this crate only. It re-exports the construct tree, tokens,
 //! CloudFormation elements and synthesis from `sagecdk-core`, and (default features) the typed
-//! CloudFormation resources as [`cfn`] and the SageMaker constructs as [`sagemaker`], with
+//! CloudFormation resources as [`cfn`](mod@cfn) and the SageMaker constructs as [`sagemaker`], with
 //! [`aws`] and [`assets`].
 //!
 //! ```
