@@ -51,12 +51,6 @@ pub(crate) fn build(app: &App) -> Stack {
     // with all others by synthesis.
     let production_variant = endpoint.find_instance_production_variant(variant_name);
     let instance_count = production_variant.auto_scale_instance_count(EnableScalingProps::max(3));
-    instance_count.scale_on_invocations(
-        "LimitRPS",
-        InvocationsScalingProps {
-            max_requests_per_second: 30.0,
-            ..InvocationsScalingProps::default()
-        },
-    );
+    instance_count.scale_on_invocations("LimitRPS", InvocationsScalingProps::new(30.0));
     stack
 }

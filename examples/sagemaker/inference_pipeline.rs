@@ -34,14 +34,11 @@ pub(crate) fn build(app: &App) -> Stack {
     Model::new(
         &stack,
         "InferencePipelineModel",
-        ModelProps {
-            containers: vec![
-                ContainerDefinition::new(image1).with_model_data(model_data1),
-                ContainerDefinition::new(image2).with_model_data(model_data2),
-                ContainerDefinition::new(image3).with_model_data(model_data3),
-            ],
-            ..ModelProps::default()
-        },
+        ModelProps::with_containers(vec![
+            ContainerDefinition::new(image1).with_model_data(model_data1),
+            ContainerDefinition::new(image2).with_model_data(model_data2),
+            ContainerDefinition::new(image3).with_model_data(model_data3),
+        ]),
     );
     stack
 }

@@ -53,11 +53,7 @@ pub(crate) fn build(app: &App) -> Stack {
     production_variant.metric_model_latency().create_alarm(
         &stack,
         "ModelLatencyAlarm",
-        AlarmProps {
-            threshold: 100_000.0,
-            evaluation_periods: 3,
-            ..AlarmProps::default()
-        },
+        AlarmProps::new(100_000.0, 3),
     );
     stack
 }

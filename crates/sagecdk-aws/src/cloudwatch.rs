@@ -292,6 +292,18 @@ pub struct AlarmProps {
     pub alarm_description: Option<String>,
 }
 
+impl AlarmProps {
+    /// An alarm breaching at `threshold` over `evaluation_periods` periods (the CDK's required
+    /// props); the rest as in [`Default`].
+    pub fn new(threshold: f64, evaluation_periods: u32) -> Self {
+        AlarmProps {
+            threshold,
+            evaluation_periods,
+            ..AlarmProps::default()
+        }
+    }
+}
+
 /// An `AWS::CloudWatch::Alarm`.
 #[derive(Clone, Debug)]
 pub struct Alarm {

@@ -511,6 +511,17 @@ pub struct InvocationsScalingProps {
     pub scale_out_cooldown: Option<Duration>,
 }
 
+impl InvocationsScalingProps {
+    /// Scaling for instances that each serve `max_requests_per_second` (the CDK's required
+    /// prop); the rest as in [`Default`].
+    pub fn new(max_requests_per_second: f64) -> Self {
+        InvocationsScalingProps {
+            max_requests_per_second,
+            ..InvocationsScalingProps::default()
+        }
+    }
+}
+
 /// The scalable instance count (or provisioned concurrency) of a variant: the variant's
 /// [`ScalableTarget`], with SageMaker's own ways to scale it.
 #[derive(Clone, Debug)]

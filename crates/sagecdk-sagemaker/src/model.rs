@@ -86,8 +86,13 @@ pub struct ModelProps {
 impl ModelProps {
     /// Props with one container.
     pub fn with_container(container: ContainerDefinition) -> Self {
+        Self::with_containers(vec![container])
+    }
+
+    /// Props of an inference pipeline: the containers in the order they process a request.
+    pub fn with_containers(containers: Vec<ContainerDefinition>) -> Self {
         ModelProps {
-            containers: vec![container],
+            containers,
             ..ModelProps::default()
         }
     }
