@@ -212,6 +212,76 @@ pub struct Metric {
     pub statistic: String,
     /// Period (default 5 minutes; 1, 5, 10, 30 seconds or whole minutes for alarms).
     pub period: Duration,
+    /// The unit to filter the metric's data by (default: all units).
+    pub unit: Option<Unit>,
+}
+
+/// A CloudWatch metric unit (the CDK's `cloudwatch.Unit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // the names are CloudWatch's units
+pub enum Unit {
+    Seconds,
+    Microseconds,
+    Milliseconds,
+    Bytes,
+    Kilobytes,
+    Megabytes,
+    Gigabytes,
+    Terabytes,
+    Bits,
+    Kilobits,
+    Megabits,
+    Gigabits,
+    Terabits,
+    Percent,
+    Count,
+    BytesPerSecond,
+    KilobytesPerSecond,
+    MegabytesPerSecond,
+    GigabytesPerSecond,
+    TerabytesPerSecond,
+    BitsPerSecond,
+    KilobitsPerSecond,
+    MegabitsPerSecond,
+    GigabitsPerSecond,
+    TerabitsPerSecond,
+    CountPerSecond,
+    None,
+}
+
+impl Unit {
+    /// The unit as CloudFormation takes it (`Bytes/Second`, `Count`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Seconds => "Seconds",
+            Unit::Microseconds => "Microseconds",
+            Unit::Milliseconds => "Milliseconds",
+            Unit::Bytes => "Bytes",
+            Unit::Kilobytes => "Kilobytes",
+            Unit::Megabytes => "Megabytes",
+            Unit::Gigabytes => "Gigabytes",
+            Unit::Terabytes => "Terabytes",
+            Unit::Bits => "Bits",
+            Unit::Kilobits => "Kilobits",
+            Unit::Megabits => "Megabits",
+            Unit::Gigabits => "Gigabits",
+            Unit::Terabits => "Terabits",
+            Unit::Percent => "Percent",
+            Unit::Count => "Count",
+            Unit::BytesPerSecond => "Bytes/Second",
+            Unit::KilobytesPerSecond => "Kilobytes/Second",
+            Unit::MegabytesPerSecond => "Megabytes/Second",
+            Unit::GigabytesPerSecond => "Gigabytes/Second",
+            Unit::TerabytesPerSecond => "Terabytes/Second",
+            Unit::BitsPerSecond => "Bits/Second",
+            Unit::KilobitsPerSecond => "Kilobits/Second",
+            Unit::MegabitsPerSecond => "Megabits/Second",
+            Unit::GigabitsPerSecond => "Gigabits/Second",
+            Unit::TerabitsPerSecond => "Terabits/Second",
+            Unit::CountPerSecond => "Count/Second",
+            Unit::None => "None",
+        }
+    }
 }
 
 impl Metric {
@@ -228,6 +298,7 @@ impl Metric {
             dimensions: IndexMap::new(),
             statistic: normalize_statistic(&statistic.into()),
             period: Duration::from_secs(300),
+            unit: None,
         }
     }
 
@@ -251,6 +322,12 @@ impl Metric {
     /// Sets the statistic (normalised, see [`normalize_statistic`]).
     pub fn with_statistic(mut self, statistic: impl Into<String>) -> Self {
         self.statistic = normalize_statistic(&statistic.into());
+        self
+    }
+
+    /// Sets the unit the metric's data is filtered by.
+    pub fn with_unit(mut self, unit: Unit) -> Self {
+        self.unit = Some(unit);
         self
     }
 
@@ -418,6 +495,9 @@ impl Alarm {
         }
         if let Some(t) = props.treat_missing_data {
             cfn_props = cfn_props.with_treat_missing_data(t.as_str());
+        }
+        if let Some(unit) = metric.unit {
+            cfn_props = cfn_props.with_unit(unit.as_str());
         }
         let resource = CfnAlarm::new(&node, "Resource", cfn_props)
             .resource()

@@ -1,7 +1,7 @@
 //! Alarm validations: each problem reported at the alarm's path, all of them together.
 
 use sagecdk_assertions::{Match, Template, pattern};
-use sagecdk_aws::cloudwatch::{AlarmProps, Metric, Statistic};
+use sagecdk_aws::cloudwatch::{AlarmProps, Metric, Statistic, Unit};
 use sagecdk_core::{App, Stack, StackProps};
 use serde_json::json;
 use std::time::Duration;
@@ -259,4 +259,26 @@ fn statistics_are_normalised_as_the_cdk_does() {
     // No second, schema-level report of the same statistic.
     assert!(!err.contains("property 'Statistic'"), "{err}");
     assert!(!err.contains("property 'ExtendedStatistic'"), "{err}");
+}
+
+#[test]
+fn metric_options_statistic_period_and_unit_reach_the_alarm() {
+    let app = App::for_tests();
+    let stack = Stack::new(&app, "S", StackProps::default());
+    metric()
+        .with_statistic("p99")
+        .with_period(Duration::from_secs(60))
+        .with_unit(Unit::Milliseconds)
+        .create_alarm(&stack, "Alarm", AlarmProps::new(250.0, 2));
+    Template::from_stack(&stack).assert_has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        pattern!({
+            "ExtendedStatistic": "p99",
+            "Period": 60,
+            "Threshold": 250,
+            "EvaluationPeriods": 2,
+            "Unit": "Milliseconds",
+            "Statistic": Match::absent()
+        }),
+    );
 }
