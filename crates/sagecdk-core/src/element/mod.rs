@@ -1,0 +1,225 @@
+//! CloudFormation elements: resources, outputs, parameters, mappings, conditions and rules —
+//! one file per kind, with what they share here: the element data stored in the construct
+//! tree, logical ID overrides and the dispatch of rendering.
+
+// Defined before the modules that use it (macros are scoped by text order).
+macro_rules! element_common {
+    ($t:ident) => {
+        impl Scope for $t {
+            fn node(&self) -> &Construct {
+                &self.node
+            }
+        }
+        impl $t {
+            /// The logical ID, resolved at synthesis.
+            pub fn logical_id(&self) -> Str {
+                Token::logical_id(self.node.element_ref()).to_str()
+            }
+            /// Uses `logical_id` verbatim instead of the allocated one.
+            pub fn override_logical_id(&self, logical_id: impl Into<String>) {
+                override_logical_id(&self.node, logical_id.into());
+            }
+        }
+    };
+}
+
+mod condition;
+mod mapping;
+mod output;
+mod overrides;
+mod parameter;
+mod resource;
+mod rule;
+
+pub use condition::CfnCondition;
+pub use mapping::CfnMapping;
+pub use output::CfnOutput;
+pub use parameter::{CfnParameter, CfnParameterProps};
+pub use resource::{CFN_RESOURCE_FQN, CfnResource, RemovalPolicy};
+pub use rule::CfnRule;
+
+use overrides::{add_override, deep_merge, resolve_overrides, split_on_periods};
+use parameter::ParameterData;
+
+use crate::resolve::ResolveContext;
+use crate::stack::Stack;
+use crate::tags::{TagManager, TagType};
+use crate::token::Token;
+use crate::tree::{Construct, NodeId, NodeKind, Scope};
+use crate::value::{List, Num, Str, Tokenized, Value};
+use indexmap::IndexMap;
+use serde_json::{Map as JsonMap, Value as Json};
+
+pub(crate) struct ElementData {
+    pub(crate) logical_id_override: Option<String>,
+    pub(crate) kind: ElementKind,
+}
+
+pub(crate) enum ElementKind {
+    Resource(Box<ResourceData>),
+    Output(OutputData),
+    Parameter(ParameterData),
+    Mapping(IndexMap<String, IndexMap<String, Value>>),
+    Condition(Value),
+    Rule(RuleData),
+}
+
+impl ElementData {
+    fn new(kind: ElementKind) -> Self {
+        ElementData {
+            logical_id_override: None,
+            kind,
+        }
+    }
+
+    pub(crate) fn tag_manager_mut(&mut self) -> Option<&mut TagManager> {
+        match &mut self.kind {
+            ElementKind::Resource(r) => r.tags.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` on every value of the element that may hold tokens.
+    pub(crate) fn for_each_value(&self, f: &mut dyn FnMut(&Value)) {
+        fn overrides(map: &OverrideMap, f: &mut dyn FnMut(&Value)) {
+            for node in map.values() {
+                match node {
+                    OverrideNode::Set(v) => f(v),
+                    OverrideNode::Map(m) => overrides(m, f),
+                    OverrideNode::Delete => {}
+                }
+            }
+        }
+        match &self.kind {
+            ElementKind::Resource(r) => {
+                r.properties.values().for_each(&mut *f);
+                r.creation_policy.iter().for_each(&mut *f);
+                r.update_policy.iter().for_each(&mut *f);
+                r.metadata.values().for_each(&mut *f);
+                if let Some(c) = &r.condition {
+                    f(&c.to_value());
+                }
+                overrides(&r.overrides, f);
+            }
+            ElementKind::Output(o) => {
+                f(&o.value);
+                for s in o.export_name.iter().chain(o.condition.iter()) {
+                    f(&s.to_value());
+                }
+            }
+            ElementKind::Parameter(p) => p.props.default.iter().for_each(f),
+            ElementKind::Mapping(m) => m.values().flat_map(IndexMap::values).for_each(f),
+            ElementKind::Condition(expr) => f(expr),
+            ElementKind::Rule(r) => {
+                r.rule_condition.iter().for_each(&mut *f);
+                r.assertions.iter().for_each(|(a, _)| f(a));
+            }
+        }
+    }
+
+    pub(crate) fn section(&self) -> &'static str {
+        match self.kind {
+            ElementKind::Resource(_) => "Resources",
+            ElementKind::Output(_) => "Outputs",
+            ElementKind::Parameter(_) => "Parameters",
+            ElementKind::Mapping(_) => "Mappings",
+            ElementKind::Condition(_) => "Conditions",
+            ElementKind::Rule(_) => "Rules",
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct ResourceData {
+    pub(crate) resource_type: String,
+    pub(crate) properties: IndexMap<String, Value>,
+    pub(crate) depends_on: Vec<NodeId>,
+    pub(crate) creation_policy: Option<Value>,
+    pub(crate) update_policy: Option<Value>,
+    pub(crate) update_replace_policy: Option<String>,
+    pub(crate) deletion_policy: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) metadata: IndexMap<String, Value>,
+    pub(crate) condition: Option<Str>,
+    pub(crate) overrides: OverrideMap,
+    pub(crate) tags: Option<TagManager>,
+}
+
+pub(crate) struct OutputData {
+    pub(crate) value: Value,
+    pub(crate) description: Option<String>,
+    pub(crate) export_name: Option<Str>,
+    pub(crate) condition: Option<Str>,
+}
+
+pub(crate) struct RuleData {
+    pub(crate) rule_condition: Option<Value>,
+    pub(crate) assertions: Vec<(Value, String)>,
+}
+
+/// Raw overrides of a resource: a tree whose leaves set or delete a key.
+pub(crate) type OverrideMap = IndexMap<String, OverrideNode>;
+
+pub(crate) enum OverrideNode {
+    Set(Value),
+    Delete,
+    Map(OverrideMap),
+}
+
+fn override_logical_id(node: &Construct, id: String) {
+    if !crate::logical_id::is_valid_logical_id(&id) {
+        node.add_error(format!(
+            "Invalid logical ID override '{id}': logical IDs must match ^[A-Za-z0-9]{{1,255}}$"
+        ));
+        return;
+    }
+    node.update_element(|e| e.logical_id_override = Some(id));
+}
+
+/// Creates an element node of `kind`.
+fn add_element(scope: &impl Scope, id: &str, kind: ElementKind, fqn: &'static str) -> Construct {
+    scope
+        .node()
+        .add_child(id, NodeKind::Element(Box::new(ElementData::new(kind))), fqn)
+}
+
+/// Inputs to rendering an element that come from the synthesis plan.
+pub(crate) struct RenderInputs<'a> {
+    pub(crate) depends_on: &'a [String],
+    pub(crate) path_metadata: Option<&'a str>,
+}
+
+fn insert_opt(m: &mut JsonMap<String, Json>, key: &str, v: Option<Json>) {
+    if let Some(v) = v {
+        m.insert(key.to_string(), v);
+    }
+}
+
+fn non_empty(v: Option<Json>) -> Option<Json> {
+    match v {
+        Some(Json::Object(m)) if m.is_empty() => None,
+        Some(Json::Array(a)) if a.is_empty() => None,
+        other => other,
+    }
+}
+
+fn string_opt(s: &Option<String>) -> Option<Json> {
+    s.as_ref().map(|s| Json::String(s.clone()))
+}
+
+/// Renders an element's entry in its template section.
+pub(crate) fn render_element(
+    element: &ElementData,
+    ctx: &ResolveContext<'_>,
+    inputs: &RenderInputs<'_>,
+) -> Option<Json> {
+    match &element.kind {
+        ElementKind::Resource(r) => Some(resource::render_resource(r, ctx, inputs)),
+        ElementKind::Output(o) => output::render_output(o, ctx),
+        ElementKind::Parameter(p) => parameter::render_parameter(p, ctx),
+        ElementKind::Mapping(mapping) => mapping::render_mapping(mapping, ctx),
+        ElementKind::Condition(expr) => ctx.resolve(expr),
+        ElementKind::Rule(r) => rule::render_rule(r, ctx),
+    }
+}
