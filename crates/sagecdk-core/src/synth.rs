@@ -397,8 +397,7 @@ fn compute_plan(
         let id = if let Some(o) = &element.logical_id_override {
             o.clone()
         } else {
-            let rel = arena.path_from(stack, n);
-            let components: Vec<&str> = rel.split('/').collect();
+            let components = arena.ids_from(stack, n);
             let allocated = match make_unique_id(&components) {
                 Ok(id) => id,
                 Err(e) => {

@@ -128,6 +128,12 @@ impl Arena {
     /// The ids from below `ancestor` down to `id`, joined with `/` (`id`'s path relative to
     /// `ancestor`; empty if they are the same node).
     pub(crate) fn path_from(&self, ancestor: NodeId, id: NodeId) -> String {
+        self.ids_from(ancestor, id).join("/")
+    }
+
+    /// The ids from below `ancestor` down to `id` (the components of
+    /// [`path_from`](Self::path_from), without joining them into a string).
+    pub(crate) fn ids_from(&self, ancestor: NodeId, id: NodeId) -> Vec<&str> {
         let mut ids = Vec::new();
         let mut cur = id;
         while cur != ancestor {
@@ -138,14 +144,8 @@ impl Arena {
                 None => break,
             }
         }
-        let mut out = String::with_capacity(ids.iter().map(|i| i.len() + 1).sum());
-        for (i, id) in ids.iter().rev().enumerate() {
-            if i > 0 {
-                out.push('/');
-            }
-            out.push_str(id);
-        }
-        out
+        ids.reverse();
+        ids
     }
 
     /// Ancestors of `id` from the root down to `id` itself.
