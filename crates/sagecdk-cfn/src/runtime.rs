@@ -10,6 +10,7 @@ use sagecdk_core::{
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Renders a typed property value into a CloudFormation [`Value`].
 pub trait ToCfnValue {
@@ -211,7 +212,7 @@ pub fn validate(rules: &Rules, properties: &IndexMap<String, Value>) -> Vec<Stri
 
 fn validate_with(rules: &Rules, properties: &IndexMap<String, Value>) -> Vec<String> {
     let mut out = Vec::new();
-    let root: Json = match serde_json::from_str(rules.json) {
+    let root = match parsed(rules) {
         Ok(j) => j,
         Err(e) => {
             out.push(format!(
@@ -223,11 +224,41 @@ fn validate_with(rules: &Rules, properties: &IndexMap<String, Value>) -> Vec<Str
     };
     let v = Validator {
         type_name: rules.type_name,
-        root: &root,
+        root,
         out: &mut out,
     };
     v.top_level(properties);
     out
+}
+
+/// Parsed rules by the address and length of their JSON text.
+type RulesCache = HashMap<(usize, usize), Result<&'static Json, String>>;
+
+/// The rules of `rules`, parsed once per process.
+///
+/// An app of thousands of typed resources validates each against its type's rules; parsing the
+/// JSON for each of them took about half of the synthesis time. The text is `&'static`, so its
+/// address and length identify it for the life of the process (two `Rules` of one type share
+/// the generated text; a hand-made `Rules` has its own), and the parsed value, kept for the life
+/// of the process as the text is, can be handed out as `&'static` (one per distinct text: a few
+/// hundred kilobytes when every generated type is used).
+fn parsed(rules: &Rules) -> Result<&'static Json, String> {
+    static CACHE: OnceLock<Mutex<RulesCache>> = OnceLock::new();
+    let key = (rules.json.as_ptr() as usize, rules.json.len());
+    let cache = CACHE.get_or_init(Default::default);
+    // A panic while holding the lock cannot leave a half-inserted entry, so a poisoned lock is
+    // still sound to use.
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            serde_json::from_str::<Json>(rules.json)
+                .map(|j| &*Box::leak(Box::new(j)))
+                .map_err(|e| e.to_string())
+        })
+        .clone()
 }
 
 /// Deepest schema nesting followed (guards recursive definitions).
@@ -246,7 +277,7 @@ impl Validator<'_> {
     }
 
     fn top_level(mut self, properties: &IndexMap<String, Value>) {
-        let property = |name: &str| properties.get(name).cloned();
+        let property = |name: &str| properties.get(name);
         let root = self.root;
         // Every registry resource schema forbids top-level properties it does not define.
         if let Some(known) = root.get("properties").and_then(Json::as_object) {
@@ -270,7 +301,7 @@ impl Validator<'_> {
         if let Some(props) = root.get("properties").and_then(Json::as_object) {
             for (name, schema) in props {
                 if let Some(value) = property(name) {
-                    self.check(&value, schema, name, 0);
+                    self.check(value, schema, name, 0);
                 }
             }
         }
@@ -290,8 +321,8 @@ impl Validator<'_> {
             self.check(value, target, path, depth + 1);
         }
         if let Some(allowed) = s.get("enum").and_then(Json::as_array)
+            && !enum_allows(allowed, value)
             && let Some(literal) = scalar(value)
-            && !allowed.contains(&literal)
         {
             let mut shown: Vec<String> = allowed.iter().take(10).map(show).collect();
             if allowed.len() > 10 {
@@ -440,6 +471,15 @@ impl Validator<'_> {
 fn definition<'j>(root: &'j Json, reference: &str) -> Option<&'j Json> {
     let name = reference.strip_prefix("#/definitions/")?;
     root.get("definitions")?.get(name)
+}
+
+/// Whether `value` is one of `allowed`, or not a scalar (which `enum` does not check). Strings,
+/// the common case, are compared without making a JSON value.
+fn enum_allows(allowed: &[Json], value: &Value) -> bool {
+    match value {
+        Value::String(text) => allowed.iter().any(|a| a.as_str() == Some(text.as_str())),
+        _ => scalar(value).is_none_or(|literal| allowed.contains(&literal)),
+    }
 }
 
 /// A literal scalar as JSON, for `enum` comparison.

@@ -234,3 +234,38 @@ fn the_validator_never_panics_on_odd_rules_or_values() {
     props.insert("A".to_string(), cfn!({"A": {"A": "x"}}));
     assert_eq!(validate(&rules, &props), Vec::<String>::new());
 }
+
+#[test]
+fn rules_are_parsed_once_and_give_the_same_answers_every_time() {
+    // The parsed rules are kept per rules text: the second validation (from the cache) reports
+    // exactly what the first did, for good and for unparsable rules alike.
+    let rules = Rules {
+        type_name: "X::Y::Z",
+        json: r#"{"properties": {"A": {"type": "string", "enum": ["a", "b"]}}, "required": ["A"]}"#,
+    };
+    let mut props = IndexMap::new();
+    props.insert("A".to_string(), Value::String("c".into()));
+    let first = validate(&rules, &props);
+    assert_eq!(
+        first,
+        ["X::Y::Z property 'A': value 'c' is not one of 'a', 'b'"]
+    );
+    assert_eq!(validate(&rules, &props), first);
+    props.insert("A".to_string(), Value::String("b".into()));
+    assert_eq!(validate(&rules, &props), Vec::<String>::new());
+    assert_eq!(
+        validate(&rules, &IndexMap::new()),
+        ["X::Y::Z property 'A': required property is missing"]
+    );
+    // Another text of the same type name has its own entry.
+    let other = Rules {
+        type_name: "X::Y::Z",
+        json: "[",
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            validate(&other, &props),
+            ["X::Y::Z: invalid validation rules: EOF while parsing a list at line 1 column 1"]
+        );
+    }
+}

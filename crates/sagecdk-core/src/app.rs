@@ -132,12 +132,22 @@ impl App {
 
     /// [`synth`](Self::synth) for a stack program's `main`: prints warnings, and on failure
     /// prints every error with its construct path and exits with status 1.
+    ///
+    /// It is meant as the last thing a program does: the construct tree and the synthesized
+    /// assembly are left for the process's exit to reclaim instead of being freed (use
+    /// [`synth`](Self::synth) in a process that goes on synthesizing other apps).
     pub fn synth_or_exit(&self) {
         match self.synth() {
             Ok(assembly) => {
                 for m in assembly.warnings() {
                     eprintln!("[Warning at /{}] {}", m.path, m.message);
                 }
+                // Freeing tens of thousands of constructs and values one by one is a visible
+                // part of a large app's run (scripts/bench-synth), for memory the exit gives back
+                // at once. A handle to the tree that is never dropped keeps the handles `main`
+                // still holds from freeing it when they go.
+                std::mem::forget(assembly);
+                std::mem::forget(self.node.tree.clone());
             }
             Err(e) => {
                 eprintln!("{e}");

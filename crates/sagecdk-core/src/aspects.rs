@@ -116,7 +116,7 @@ fn pending(
     let mut stack: Vec<(NodeId, Rc<Vec<AspectEntry>>)> =
         vec![(root, Rc::new(inherited(arena, root)))];
     while let Some((node, inherited)) = stack.pop() {
-        let own = &arena.node(node).aspects;
+        let own = arena.node(node).aspects();
         let applicable = if own.is_empty() {
             inherited
         } else {
@@ -141,7 +141,7 @@ fn inherited(arena: &Arena, node: NodeId) -> Vec<AspectEntry> {
     let scopes = arena.scopes(node);
     let mut list: Vec<AspectEntry> = scopes[..scopes.len() - 1]
         .iter()
-        .flat_map(|s| arena.node(*s).aspects.iter().cloned())
+        .flat_map(|s| arena.node(*s).aspects().iter().cloned())
         .collect();
     list.sort_by_key(|a| a.priority);
     list

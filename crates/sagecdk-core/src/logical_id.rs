@@ -69,17 +69,42 @@ fn make_unique<S: AsRef<str>>(
 
 /// First 8 upper-case hex digits of the MD5 of the components joined by `/`.
 fn path_hash(components: &[&str]) -> String {
-    let digest = Md5::digest(components.join("/").as_bytes());
-    hex_upper(&digest)[..HASH_LEN].to_string()
+    // Hashed piece by piece: one logical ID per element is made twice per synthesis, so no
+    // joined copy of the path is made for it.
+    let mut md5 = Md5::new();
+    for (i, c) in components.iter().enumerate() {
+        if i > 0 {
+            md5.update(b"/");
+        }
+        md5.update(c.as_bytes());
+    }
+    let mut hash = hex(&md5.finalize()[..HASH_LEN / 2], HEX_UPPER);
+    hash.truncate(HASH_LEN);
+    hash
 }
 
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Hex of bytes with the given digits (without formatting each byte).
+fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(digits[usize::from(b >> 4)]));
+        out.push(char::from(digits[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+/// Upper-case hex of bytes.
+#[cfg(test)]
 pub(crate) fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    hex(bytes, HEX_UPPER)
 }
 
 /// Lower-case hex of bytes.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex(bytes, HEX_LOWER)
 }
 
 /// Drops a component when the previously kept component ends with it.
@@ -124,6 +149,12 @@ pub fn make_unique_resource_name<S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_digits() {
+        assert_eq!(hex_upper(&[0x00, 0x9f, 0xa0, 0xff]), "009FA0FF");
+        assert_eq!(hex_lower(&[0x00, 0x9f, 0xa0, 0xff]), "009fa0ff");
+    }
 
     #[test]
     fn golden_logical_ids() {

@@ -169,13 +169,24 @@ impl Assembly {
     /// Writes the assembly to `outdir`, replacing what was there only once everything is written.
     pub fn write(&self, outdir: &Path) -> Result<(), SynthError> {
         let staging = StagingDir::create(outdir)?;
-        for s in &self.stacks {
-            staging.write(&s.template_file, s.template_text.as_bytes())?;
-        }
-        for (name, contents) in &self.files {
-            staging.write(name, contents.as_bytes())?;
-        }
-        self.write_tree(&staging.path().join(TREE_FILE))?;
+        // `tree.json` (as large as all the templates together) is written on a second thread
+        // while this one writes the other files.
+        let tree: &TreeSnapshot = &self.tree;
+        let tree_path = staging.path().join(TREE_FILE);
+        std::thread::scope(|scope| -> Result<(), SynthError> {
+            let tree_job = scope.spawn(|| write_tree(tree, &tree_path));
+            let others = self
+                .stacks
+                .iter()
+                .map(|s| (s.template_file.as_str(), s.template_text.as_str()))
+                .chain(self.files.iter().map(|(n, c)| (n.as_str(), c.as_str())))
+                .try_for_each(|(name, contents)| staging.write(name, contents.as_bytes()));
+            let tree_written = tree_job
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            others?;
+            tree_written
+        })?;
         let previous = outdir.join("manifest.json").is_file().then_some(outdir);
         let dirs = crate::stack::AssemblyDirs {
             staging: staging.path(),
@@ -195,22 +206,19 @@ impl Assembly {
     }
 }
 
-impl Assembly {
-    /// Streams `tree.json` to `path`.
-    fn write_tree(&self, path: &Path) -> Result<(), SynthError> {
-        use std::io::Write;
-        let io = |source| sagecdk_assembly::AssemblyError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = std::fs::File::create(path).map_err(io)?;
-        let mut file = std::io::BufWriter::new(file);
-        self.tree
-            .write(1 << 20, &mut |piece: &str| file.write_all(piece.as_bytes()))
-            .and_then(|()| file.flush())
-            .map_err(io)?;
-        Ok(())
-    }
+/// Streams `tree.json` to `path`.
+fn write_tree(tree: &TreeSnapshot, path: &Path) -> Result<(), SynthError> {
+    use std::io::Write;
+    let io = |source| sagecdk_assembly::AssemblyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut file = std::io::BufWriter::new(file);
+    tree.write(1 << 20, &mut |piece: &str| file.write_all(piece.as_bytes()))
+        .and_then(|()| file.flush())
+        .map_err(io)?;
+    Ok(())
 }
 
 /// The file the construct tree is written to.
@@ -317,9 +325,9 @@ fn derive_dependencies(arena: &Arena, stacks: &[StackInfo]) -> Dependencies {
     };
     for n in 0..arena.nodes.len() as NodeId {
         let node = arena.node(n);
-        if !node.dependencies.is_empty() {
+        if !node.dependencies().is_empty() {
             let sources = resources_under(arena, n);
-            for t in &node.dependencies {
+            for t in node.dependencies() {
                 let targets = resources_under(arena, *t);
                 for s in &sources {
                     for r in &targets {
@@ -403,8 +411,7 @@ fn compute_plan(
         let id = if let Some(o) = &element.logical_id_override {
             o.clone()
         } else {
-            let rel = arena.path_from(stack, n);
-            let components: Vec<&str> = rel.split('/').collect();
+            let components = arena.ids_from(stack, n);
             let allocated = match make_unique_id(&components) {
                 Ok(id) => id,
                 Err(e) => {
@@ -1103,7 +1110,10 @@ fn render_stack(
             continue;
         };
         if let Some(p) = json.get("Properties") {
-            props_by_node.insert(*n, to_js_json(p, 0));
+            // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
+            let mut text = to_js_json(p, 0);
+            text.shrink_to_fit();
+            props_by_node.insert(*n, text);
         }
         let section = template
             .entry(element.section())
@@ -1147,7 +1157,9 @@ fn render_stack(
             problems.push(Diagnostic::new(&path, format!("Number of {section} in stack '{path}': {n} is greater than CloudFormation's maximum of {max}")));
         }
     }
-    let text = to_js_json(&template, 1);
+    let mut text = to_js_json(&template, 1);
+    // Kept in the assembly: up to half of a grown string is spare capacity.
+    text.shrink_to_fit();
     let mut messages = messages_of(arena, &nodes);
     if text.len() > MAX_TEMPLATE_BYTES {
         problems.push(Diagnostic::new(
@@ -1258,7 +1270,9 @@ fn asset_manifest(
 fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str) -> String {
     use sagecdk_assembly::json::{write_js_json, write_string};
     // Written directly (2-space indent, like the CDK's), without building a document first.
-    let mut out = String::with_capacity(128 * arena.nodes.len() / 4);
+    // It grows as needed and is trimmed at the end: one file per stack is kept in memory, and
+    // sizing each by the whole app's constructs reserved megabytes per stack.
+    let mut out = String::new();
     let mut first_key = true;
     let entry = |out: &mut String, first: &mut bool, entry_type: &str, data: &Json| {
         out.push_str(if *first {
@@ -1333,6 +1347,7 @@ fn metadata_json(arena: &Arena, s: &StackInfo, plan: &Plan, template_file: &str)
         out.push_str("\n  ]");
     }
     out.push_str(if first_key { "}" } else { "\n}" });
+    out.shrink_to_fit();
     out
 }
 

@@ -82,12 +82,57 @@ pub(crate) struct NodeData {
     pub(crate) kind: NodeKind,
     pub(crate) fqn: Cow<'static, str>,
     pub(crate) metadata: Vec<MetadataEntry>,
-    pub(crate) context: IndexMap<String, serde_json::Value>,
-    pub(crate) dependencies: Vec<NodeId>,
-    pub(crate) aspects: Vec<AspectEntry>,
+    /// Context, dependencies and aspects, which few nodes have (`None` when it has none).
+    extra: Option<Box<NodeExtra>>,
     pub(crate) validations: Vec<Validation>,
     /// The nearest enclosing stack (the node itself for a stack).
     pub(crate) stack: Option<NodeId>,
+}
+
+/// The parts of a node that few nodes have, kept out of line: an app has tens of thousands of
+/// nodes, and these fields took a third of each one's size.
+#[derive(Default)]
+struct NodeExtra {
+    context: IndexMap<String, serde_json::Value>,
+    dependencies: Vec<NodeId>,
+    aspects: Vec<AspectEntry>,
+}
+
+impl NodeData {
+    /// A node with only its place in the tree and its kind.
+    fn new(id: String, parent: Option<NodeId>, kind: NodeKind, fqn: Cow<'static, str>) -> Self {
+        NodeData {
+            id,
+            parent,
+            children: Vec::new(),
+            child_index: HashMap::new(),
+            kind,
+            fqn,
+            metadata: Vec::new(),
+            extra: None,
+            validations: Vec::new(),
+            stack: None,
+        }
+    }
+
+    fn extra_mut(&mut self) -> &mut NodeExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// The context value set on this node itself.
+    pub(crate) fn own_context(&self, key: &str) -> Option<&serde_json::Value> {
+        self.extra.as_ref().and_then(|e| e.context.get(key))
+    }
+
+    /// The constructs this node explicitly depends on.
+    pub(crate) fn dependencies(&self) -> &[NodeId] {
+        self.extra.as_ref().map_or(&[], |e| &e.dependencies)
+    }
+
+    /// The aspects added to this node.
+    pub(crate) fn aspects(&self) -> &[AspectEntry] {
+        self.extra.as_ref().map_or(&[], |e| &e.aspects)
+    }
 }
 
 #[derive(Default)]
@@ -128,6 +173,12 @@ impl Arena {
     /// The ids from below `ancestor` down to `id`, joined with `/` (`id`'s path relative to
     /// `ancestor`; empty if they are the same node).
     pub(crate) fn path_from(&self, ancestor: NodeId, id: NodeId) -> String {
+        self.ids_from(ancestor, id).join("/")
+    }
+
+    /// The ids from below `ancestor` down to `id` (the components of
+    /// [`path_from`](Self::path_from), without joining them into a string).
+    pub(crate) fn ids_from(&self, ancestor: NodeId, id: NodeId) -> Vec<&str> {
         let mut ids = Vec::new();
         let mut cur = id;
         while cur != ancestor {
@@ -138,14 +189,8 @@ impl Arena {
                 None => break,
             }
         }
-        let mut out = String::with_capacity(ids.iter().map(|i| i.len() + 1).sum());
-        for (i, id) in ids.iter().rev().enumerate() {
-            if i > 0 {
-                out.push('/');
-            }
-            out.push_str(id);
-        }
-        out
+        ids.reverse();
+        ids
     }
 
     /// Ancestors of `id` from the root down to `id` itself.
@@ -193,7 +238,7 @@ impl Arena {
         let mut cur = Some(id);
         while let Some(n) = cur {
             let node = self.node(n);
-            if let Some(v) = node.context.get(key) {
+            if let Some(v) = node.own_context(key) {
                 return Some(v);
             }
             cur = node.parent;
@@ -220,20 +265,15 @@ static NEXT_APP_ID: AtomicU64 = AtomicU64::new(1);
 
 impl TreeInner {
     pub(crate) fn new_root(context: IndexMap<String, serde_json::Value>) -> Rc<TreeInner> {
-        let root = NodeData {
-            id: String::new(),
-            parent: None,
-            children: Vec::new(),
-            child_index: HashMap::new(),
-            kind: NodeKind::App,
-            fqn: Cow::Borrowed("sagecdk.App"),
-            metadata: Vec::new(),
-            context,
-            dependencies: Vec::new(),
-            aspects: Vec::new(),
-            validations: Vec::new(),
-            stack: None,
-        };
+        let mut root = NodeData::new(
+            String::new(),
+            None,
+            NodeKind::App,
+            Cow::Borrowed("sagecdk.App"),
+        );
+        if !context.is_empty() {
+            root.extra_mut().context = context;
+        }
         Rc::new(TreeInner {
             app_id: NEXT_APP_ID.fetch_add(1, Ordering::Relaxed),
             arena: RefCell::new(Arena {
@@ -376,20 +416,9 @@ impl Construct {
                 if error.is_none() {
                     parent_node.child_index.insert(id, new_id);
                 }
-                arena.nodes.push(NodeData {
-                    id: display_id,
-                    parent: Some(parent),
-                    children: Vec::new(),
-                    child_index: HashMap::new(),
-                    kind,
-                    fqn: Cow::Borrowed(fqn),
-                    metadata: Vec::new(),
-                    context: IndexMap::new(),
-                    dependencies: Vec::new(),
-                    aspects: Vec::new(),
-                    validations: Vec::new(),
-                    stack,
-                });
+                let mut node = NodeData::new(display_id, Some(parent), kind, Cow::Borrowed(fqn));
+                node.stack = stack;
+                arena.nodes.push(node);
                 if let Some(message) = error {
                     arena.node_mut(new_id).metadata.push(MetadataEntry {
                         entry_type: ERROR_METADATA.to_string(),
@@ -519,7 +548,7 @@ impl Construct {
         }
         let t = target.id;
         self.write(|arena, id| {
-            let deps = &mut arena.node_mut(id).dependencies;
+            let deps = &mut arena.node_mut(id).extra_mut().dependencies;
             if !deps.contains(&t) {
                 deps.push(t);
             }
@@ -528,7 +557,7 @@ impl Construct {
 
     /// The constructs this one explicitly depends on.
     pub fn dependencies(&self) -> Vec<Construct> {
-        self.read(|n, _| n.dependencies.clone())
+        self.read(|n, _| n.dependencies().to_vec())
             .into_iter()
             .map(|id| Construct {
                 tree: self.tree.clone(),
@@ -570,7 +599,7 @@ impl Construct {
     pub fn set_context(&self, key: impl Into<String>, value: serde_json::Value) {
         let key = key.into();
         self.write(|arena, id| {
-            arena.node_mut(id).context.insert(key, value);
+            arena.node_mut(id).extra_mut().context.insert(key, value);
         });
     }
 
@@ -630,7 +659,7 @@ impl Construct {
     }
 
     pub(crate) fn add_aspect(&self, entry: AspectEntry) {
-        self.write(|arena, id| arena.node_mut(id).aspects.push(entry));
+        self.write(|arena, id| arena.node_mut(id).extra_mut().aspects.push(entry));
     }
 }
 
@@ -644,18 +673,10 @@ fn describe_kind(node: &NodeData) -> &'static str {
 }
 
 fn placeholder_node() -> NodeData {
-    NodeData {
-        id: String::new(),
-        parent: None,
-        children: Vec::new(),
-        child_index: HashMap::new(),
-        kind: NodeKind::Construct,
-        fqn: Cow::Borrowed(CONSTRUCT_FQN),
-        metadata: Vec::new(),
-        context: IndexMap::new(),
-        dependencies: Vec::new(),
-        aspects: Vec::new(),
-        validations: Vec::new(),
-        stack: None,
-    }
+    NodeData::new(
+        String::new(),
+        None,
+        NodeKind::Construct,
+        Cow::Borrowed(CONSTRUCT_FQN),
+    )
 }
