@@ -89,8 +89,10 @@ fn contained_work_dir(dir: &Path) -> Option<PathBuf> {
 /// in an assembly directory (an outputs file, lock files) is not the assembly's and is kept
 /// when the assembly is replaced.
 pub fn is_assembly_entry(name: &str) -> bool {
-    matches!(name, "manifest.json" | "tree.json" | "cdk.out")
-        || name.starts_with("asset.")
+    matches!(
+        name,
+        "manifest.json" | "tree.json" | "cdk.out" | "validation-report.json"
+    ) || name.starts_with("asset.")
         || name.starts_with("assembly-")
         || name.starts_with(".staging-")
         || [".template.json", ".assets.json", ".metadata.json"]
@@ -158,6 +160,7 @@ mod tests {
             "manifest.json",
             "tree.json",
             "cdk.out",
+            "validation-report.json",
             "Stack.template.json",
             "Stack.assets.json",
             "Stack.metadata.json",
