@@ -1,0 +1,173 @@
+//! Rendering each stack's template, with its messages and problems.
+
+use super::*;
+
+pub(super) struct RenderedStack {
+    pub(super) text: String,
+    pub(super) messages: Vec<Message>,
+    pub(super) problems: Vec<Diagnostic>,
+    /// Each resource's rendered properties as compact JSON, for `tree.json`.
+    pub(super) props: HashMap<NodeId, String>,
+}
+
+pub(super) fn render_stack(
+    arena: &Arena,
+    plan: &Plan,
+    deps: &Dependencies,
+    s: &StackInfo,
+    errors: &RefCell<Vec<Diagnostic>>,
+) -> RenderedStack {
+    let mode = Mode::Final;
+    let path = arena.path(s.node);
+    let mut problems = Vec::new();
+    let mut template = JsonMap::new();
+    let data = arena.stack_data(s.node);
+    if let Some(data) = data {
+        if let Some(d) = &data.props.description {
+            template.insert("Description".into(), Json::String(d.clone()));
+        }
+        match data.transforms.len() {
+            0 => {}
+            1 => {
+                template.insert("Transform".into(), Json::String(data.transforms[0].clone()));
+            }
+            _ => {
+                template.insert("Transform".into(), json!(data.transforms));
+            }
+        }
+        if let Some(v) = &data.template_format_version {
+            template.insert("AWSTemplateFormatVersion".into(), Json::String(v.clone()));
+        }
+        if !data.template_metadata.is_empty() {
+            let ctx = ResolveContext::new(arena, plan, s.node, s.node, &mode, errors);
+            if let Some(m) = ctx.resolve(&Value::Object(data.template_metadata.clone())) {
+                template.insert("Metadata".into(), m);
+            }
+        }
+    }
+    let nodes = stack_nodes(arena, s.node);
+    let mut props_by_node = HashMap::new();
+    for n in &nodes {
+        let Some(element) = arena.element(*n) else {
+            continue;
+        };
+        let Some(logical_id) = plan.logical_ids.get(n) else {
+            continue;
+        };
+        let mut depends_on: Vec<(String, NodeId)> = deps
+            .resources
+            .get(n)
+            .into_iter()
+            .flatten()
+            .map(|d| (arena.path(*d), *d))
+            .collect();
+        depends_on.sort_by(|a, b| locale_compare(&a.0, &b.0));
+        let mut dep_ids: Vec<String> = Vec::new();
+        for (_, d) in depends_on {
+            if let Some(id) = plan.logical_ids.get(&d)
+                && !dep_ids.contains(id)
+            {
+                dep_ids.push(id.clone());
+            }
+        }
+        let path_metadata = arena
+            .context_bool(*n, PATH_METADATA_CONTEXT)
+            .then(|| arena.path(*n));
+        let inputs = RenderInputs {
+            depends_on: &dep_ids,
+            path_metadata: path_metadata.as_deref(),
+        };
+        let ctx = ResolveContext::new(arena, plan, s.node, *n, &mode, errors);
+        let Some(json) = render_element(element, &ctx, &inputs) else {
+            continue;
+        };
+        if let Some(p) = json.get("Properties") {
+            // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
+            let mut text = to_js_json(p, 0);
+            text.shrink_to_fit();
+            props_by_node.insert(*n, text);
+        }
+        let section = template
+            .entry(element.section())
+            .or_insert_with(|| Json::Object(JsonMap::new()));
+        if let Json::Object(section_map) = section {
+            if section_map.contains_key(logical_id) {
+                problems.push(Diagnostic::new(
+                    arena.path(*n),
+                    format!("section '{}' already contains '{logical_id}' (two elements have the same logical ID)", element.section()),
+                ));
+            } else {
+                section_map.insert(logical_id.clone(), json);
+            }
+        }
+    }
+    let template = Json::Object(template);
+    let count = |section: &str| {
+        template
+            .get(section)
+            .and_then(Json::as_object)
+            .map_or(0, JsonMap::len)
+    };
+    let limit = arena
+        .context(s.node, RESOURCE_LIMIT_CONTEXT)
+        .and_then(Json::as_u64)
+        .map_or(DEFAULT_RESOURCE_LIMIT, |n| n as usize);
+    let resources = count("Resources");
+    if resources > limit {
+        problems.push(Diagnostic::new(
+            &path,
+            format!("Number of resources in stack '{path}': {resources} is greater than allowed maximum of {limit}"),
+        ));
+    }
+    for (section, max) in [
+        ("Outputs", MAX_OUTPUTS),
+        ("Parameters", MAX_PARAMETERS),
+        ("Mappings", MAX_MAPPINGS),
+    ] {
+        let n = count(section);
+        if n > max {
+            problems.push(Diagnostic::new(&path, format!("Number of {section} in stack '{path}': {n} is greater than CloudFormation's maximum of {max}")));
+        }
+    }
+    let mut text = to_js_json(&template, 1);
+    // Kept in the assembly: up to half of a grown string is spare capacity.
+    text.shrink_to_fit();
+    let mut messages = messages_of(arena, &nodes);
+    if text.len() > MAX_TEMPLATE_BYTES {
+        problems.push(Diagnostic::new(
+            &path,
+            format!("Template is {} bytes, more than CloudFormation's limit of {MAX_TEMPLATE_BYTES} bytes; split the stack", text.len()),
+        ));
+    } else if text.len() * 10 > MAX_TEMPLATE_BYTES * 8 {
+        messages.push(Message {
+            path: path.clone(),
+            level: Level::Warning,
+            message: format!("Template is {} bytes, above 80% of CloudFormation's limit of {MAX_TEMPLATE_BYTES} bytes", text.len()),
+        });
+    }
+    RenderedStack {
+        text,
+        messages,
+        problems,
+        props: props_by_node,
+    }
+}
+
+/// Renders every stack's template; their problems go to `diags`.
+pub(super) fn render_stacks(
+    arena: &Arena,
+    planned: &Planned,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<RenderedStack> {
+    let Planned { stacks, plan, deps } = planned;
+    let errors = RefCell::new(Vec::new());
+    let mut rendered = Vec::new();
+    for s in stacks {
+        rendered.push(render_stack(arena, plan, deps, s, &errors));
+    }
+    diags.extend(errors.take());
+    for r in &rendered {
+        diags.extend(r.problems.iter().cloned());
+    }
+    rendered
+}
