@@ -12,6 +12,19 @@ mod common;
 use common::cdk::*;
 use common::errors;
 
+/// The path of the endpoint in the CDK's default stack.
+const DEFAULT_ENDPOINT: &str = "Default/Endpoint";
+
+/// `stack` fails to synthesize with one error at [`DEFAULT_ENDPOINT`] containing `message`.
+fn assert_endpoint_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, DEFAULT_ENDPOINT, message);
+}
+
+/// `stack` fails to synthesize with one error at its configuration containing `message`.
+fn assert_config_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, "Default/EndpointConfig", message);
+}
+
 /// An endpoint of a configuration with `variant`.
 fn endpoint_with(stack: &Stack, variant: InstanceProductionVariantProps) -> Endpoint {
     let config = EndpointConfig::new(
@@ -52,11 +65,7 @@ fn searching_an_endpoint_for_a_variant_that_does_not_exist_an_exception_is_throw
     let app = cdk_app();
     let stack = default_stack(&app);
     endpoint_with(&stack, variant(&stack)).find_instance_production_variant("missing-variant");
-    assert_error(
-        &errors(&stack),
-        "Default/Endpoint",
-        "No variant with name: 'missing-variant'",
-    );
+    assert_endpoint_error(&stack, "No variant with name: 'missing-variant'");
 }
 
 // CDK: 'When searching an Endpoint for a production variant' / 'from an imported IEndpointConfig, an exception is thrown'
@@ -65,9 +74,8 @@ fn searching_an_endpoint_for_a_variant_from_an_imported_iendpoint_config_an_exce
     let app = cdk_app();
     let stack = default_stack(&app);
     imported_config_endpoint(&stack).find_instance_production_variant("variant");
-    assert_error(
-        &errors(&stack),
-        "Default/Endpoint",
+    assert_endpoint_error(
+        &stack,
         "Production variant lookup is not supported for an imported IEndpointConfig",
     );
 }
@@ -92,9 +100,8 @@ fn fetching_production_variants_with_an_imported_iendpoint_config_an_exception_i
             .instance_production_variants()
             .is_empty()
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Endpoint",
+    assert_endpoint_error(
+        &stack,
         "Production variant lookup is not supported for an imported IEndpointConfig",
     );
 }
@@ -129,12 +136,6 @@ fn when_importing_an_endpoint_by_name_the_arn_is_constructed_correctly() {
             "arn:", {"Ref": "AWS::Partition"}, ":sagemaker:us-west-2:123456789012:endpoint/my-name"
         ]]})
     );
-}
-
-enum Origin {
-    Owned,
-    ByName,
-    ByArn,
 }
 
 /// The errors of an endpoint in `destination` deploying a configuration of `origin`.
@@ -181,66 +182,42 @@ const ENDPOINT: &str = "DestinationStack/MyEndpoint";
 // CDK: 'When sharing an endpoint config from an origin stack with a destination stack' / 'which represents an owned EndpointConfig instance' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn owned_endpoint_config_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_config(WEST, Origin::Owned, OTHER_ACCOUNT);
     assert_error(&errors, ENDPOINT, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing an endpoint config from an origin stack with a destination stack' / 'which represents an owned EndpointConfig instance' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn owned_endpoint_config_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_config(WEST, Origin::Owned, EAST);
     assert_error(&errors, ENDPOINT, REGION_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by name' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_name_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_config(WEST, Origin::ByName, OTHER_ACCOUNT);
     assert_error(&errors, ENDPOINT, ACCOUNT_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by name' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_name_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_config(WEST, Origin::ByName, EAST);
     assert_error(&errors, ENDPOINT, REGION_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by ARN' / 'in a different account than both stacks, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_arn_in_a_different_account_than_both_stacks_synthesis_fails() {
-    let errors = shared_config(
-        ("234567890123", "us-west-2"),
-        Origin::ByArn,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_config(OTHER_ACCOUNT, Origin::ByArn, OTHER_ACCOUNT);
     assert_error(&errors, ENDPOINT, ACCOUNT_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by ARN' / 'in a different region than both stacks, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_arn_in_a_different_region_than_both_stacks_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-east-1"),
-        Origin::ByArn,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_config(EAST, Origin::ByArn, EAST);
     assert_error(&errors, ENDPOINT, REGION_MESSAGE);
 }
 
@@ -268,7 +245,7 @@ fn with_minimum_capacity_greater_than_initial_instance_count_an_exception_is_thr
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "minCapacity cannot be greater than initial instance count: 1",
     );
 }
@@ -284,7 +261,7 @@ fn with_maximum_capacity_less_than_initial_instance_count_an_exception_is_thrown
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "maxCapacity cannot be less than initial instance count: 2",
     );
 }
@@ -300,7 +277,7 @@ fn with_burstable_instance_type_an_exception_is_thrown() {
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "AutoScaling not supported for burstable instance types like ml.t2.medium",
     );
 }
@@ -317,7 +294,7 @@ fn which_already_has_auto_scaling_enabled_an_exception_is_thrown() {
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "AutoScaling of task count already enabled for this service",
     );
 }
@@ -426,9 +403,8 @@ fn health_check_timeout_should_throw_error_when_timeout_is_less_than_60_seconds(
     let app = cdk_app();
     let stack = default_stack(&app);
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(30)));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }
@@ -439,9 +415,8 @@ fn health_check_timeout_should_throw_error_when_timeout_is_greater_than_3600_sec
     let app = cdk_app();
     let stack = default_stack(&app);
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(7200)));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }

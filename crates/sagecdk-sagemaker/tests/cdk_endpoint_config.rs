@@ -15,6 +15,14 @@ mod common;
 use common::cdk::*;
 use common::errors;
 
+/// The path of the configuration in the CDK's default stack.
+const DEFAULT_CONFIG: &str = "Default/EndpointConfig";
+
+/// `stack` fails to synthesize with one error at [`DEFAULT_CONFIG`] containing `message`.
+fn assert_config_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, DEFAULT_CONFIG, message);
+}
+
 fn imported_model(stack: &Stack) -> ImportedModel {
     Model::from_model_name(stack, "Model", "model")
 }
@@ -56,9 +64,8 @@ fn with_more_than_10_production_variants_an_exception_is_thrown() {
         ));
     }
     // sagecdk refuses the eleventh when it is added (and names it).
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Can't have more than 10 production variants ('variant-9' not added)",
     );
 }
@@ -69,11 +76,7 @@ fn with_no_production_variants_an_exception_is_thrown() {
     let app = cdk_app();
     let stack = default_stack(&app);
     EndpointConfig::new(&stack, "EndpointConfig", EndpointConfigProps::default());
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
-        "Must configure at least 1 production variant",
-    );
+    assert_config_error(&stack, "Must configure at least 1 production variant");
 }
 
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with both instance and serverless variants in constructor, an exception is thrown'
@@ -94,9 +97,8 @@ fn with_both_instance_and_serverless_variants_in_constructor_an_exception_is_thr
             ..EndpointConfigProps::default()
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot specify both instanceProductionVariants and serverlessProductionVariant",
     );
 }
@@ -117,16 +119,8 @@ fn with_serverless_variant_synthesizes_correctly() {
             ..EndpointConfigProps::default()
         },
     );
-    let template = Template::from_stack(&stack);
-    let resources = template.as_json()["Resources"]
-        .as_object()
-        .expect("resources");
-    let config = resources
-        .values()
-        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .expect("an endpoint configuration");
     assert_eq!(
-        *config,
+        endpoint_config_resource(&stack),
         serde_json::json!({
             "Type": "AWS::SageMaker::EndpointConfig",
             "Properties": {
@@ -143,6 +137,18 @@ fn with_serverless_variant_synthesizes_correctly() {
             }
         })
     );
+}
+
+/// The template's one `EndpointConfig` resource.
+fn endpoint_config_resource(stack: &Stack) -> serde_json::Value {
+    let template = Template::from_stack(stack);
+    template.as_json()["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
+        .expect("an endpoint configuration")
+        .clone()
 }
 
 /// A configuration with the instance variant `variant`, then `add` applied to it.
@@ -168,7 +174,7 @@ fn with_too_few_instances_specified_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Production Variant Props: Must have at least one instance",
     );
 }
@@ -183,7 +189,7 @@ fn with_a_negative_weight_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Production Variant Props: Cannot have negative variant weight",
     );
 }
@@ -197,7 +203,7 @@ fn with_a_duplicate_variant_name_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "There is already a Production Variant with name 'variant'",
     );
 }
@@ -223,9 +229,8 @@ fn instance_variant_when_serverless_variant_exists_an_exception_is_thrown() {
     serverless_config(&stack, &model).add_instance_production_variant(
         InstanceProductionVariantProps::new(&model, "instance-variant"),
     );
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot add instance production variant when serverless production variant is already configured",
     );
 }
@@ -248,7 +253,7 @@ fn with_invalid_max_concurrency_an_exception_is_thrown() {
     let errors = add_serverless(|model| serverless(model, "serverless-variant", 1024, 0));
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: maxConcurrency must be between 1 and 200",
     );
 }
@@ -259,7 +264,7 @@ fn with_invalid_memory_size_in_mb_an_exception_is_thrown() {
     let errors = add_serverless(|model| serverless(model, "serverless-variant", 1500, 10));
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: memorySizeInMB must be one of: 1024, 2048, 3072, 4096, 5120, 6144 MB",
     );
 }
@@ -274,7 +279,7 @@ fn with_provisioned_concurrency_greater_than_max_concurrency_an_exception_is_thr
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: provisionedConcurrency cannot be greater than maxConcurrency",
     );
 }
@@ -289,7 +294,7 @@ fn with_negative_variant_weight_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: Cannot have negative variant weight",
     );
 }
@@ -308,9 +313,8 @@ fn when_instance_variants_exist_an_exception_is_thrown() {
         )],
     )
     .add_serverless_production_variant(serverless(&model, "serverless-variant", 1024, 10));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot add serverless production variant when instance production variants are already configured",
     );
 }
@@ -327,9 +331,8 @@ fn when_serverless_variant_already_exists_an_exception_is_thrown() {
         2048,
         5,
     ));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot add more than one serverless production variant per endpoint configuration",
     );
 }
@@ -379,13 +382,6 @@ fn when_importing_an_endpoint_configuration_by_name_the_arn_is_constructed_corre
     );
 }
 
-/// How the origin stack's model is made.
-enum Origin {
-    Owned,
-    ByName,
-    ByArn,
-}
-
 /// The errors of a configuration in `destination` (account, region) serving a model of
 /// `origin` (account, region).
 fn shared_model(origin: (&str, &str), how: Origin, destination: (&str, &str)) -> Vec<String> {
@@ -430,66 +426,42 @@ const CONFIG: &str = "DestinationStack/EndpointConfig";
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an owned Model instance' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn owned_model_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_model(WEST, Origin::Owned, OTHER_ACCOUNT);
     assert_error(&errors, CONFIG, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an owned Model instance' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn owned_model_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_model(WEST, Origin::Owned, EAST);
     assert_error(&errors, CONFIG, REGION_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by name' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn model_imported_by_name_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_model(WEST, Origin::ByName, OTHER_ACCOUNT);
     assert_error(&errors, CONFIG, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by name' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn model_imported_by_name_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_model(WEST, Origin::ByName, EAST);
     assert_error(&errors, CONFIG, REGION_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by ARN' / 'in a different account than both stacks, synthesis fails'
 #[test]
 fn model_imported_by_arn_in_a_different_account_than_both_stacks_synthesis_fails() {
-    let errors = shared_model(
-        ("234567890123", "us-west-2"),
-        Origin::ByArn,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_model(OTHER_ACCOUNT, Origin::ByArn, OTHER_ACCOUNT);
     assert_error(&errors, CONFIG, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by ARN' / 'in a different region than both stacks, synthesis fails'
 #[test]
 fn model_imported_by_arn_in_a_different_region_than_both_stacks_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-east-1"),
-        Origin::ByArn,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_model(EAST, Origin::ByArn, EAST);
     assert_error(&errors, CONFIG, REGION_MESSAGE);
 }
 
@@ -524,16 +496,20 @@ fn health_check_config(stack: &Stack, variants: &[(&str, Option<Duration>)]) -> 
 
 /// The `ProductionVariants` of the template's `EndpointConfig`.
 fn production_variants(stack: &Stack) -> Vec<serde_json::Value> {
-    let template = Template::from_stack(stack);
-    template.as_json()["Resources"]
-        .as_object()
-        .expect("resources")
-        .values()
-        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .expect("an endpoint configuration")["Properties"]["ProductionVariants"]
+    endpoint_config_resource(stack)["Properties"]["ProductionVariants"]
         .as_array()
         .expect("variants")
         .clone()
+}
+
+/// The template's `EndpointConfig` has a variant with the health check timeout `seconds`.
+fn assert_health_check_timeout(stack: &Stack, seconds: u64) {
+    Template::from_stack(stack).assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"ProductionVariants": [
+            Match::object_like(pattern!({"ContainerStartupHealthCheckTimeoutInSeconds": seconds}))
+        ]}),
+    );
 }
 
 // CDK: 'containerStartupHealthCheckTimeout' / 'is included in CloudFormation when specified'
@@ -542,12 +518,7 @@ fn container_startup_health_check_timeout_is_included_in_cloud_formation_when_sp
     let app = cdk_app();
     let stack = default_stack(&app);
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(5 * 60)))]);
-    Template::from_stack(&stack).assert_has_resource_properties(
-        "AWS::SageMaker::EndpointConfig",
-        pattern!({"ProductionVariants": [
-            Match::object_like(pattern!({"ContainerStartupHealthCheckTimeoutInSeconds": 300}))
-        ]}),
-    );
+    assert_health_check_timeout(&stack, 300);
 }
 
 // CDK: 'containerStartupHealthCheckTimeout' / 'is omitted from CloudFormation when not specified'
@@ -571,12 +542,7 @@ fn container_startup_health_check_timeout_converts_duration_to_seconds_correctly
     let app = cdk_app();
     let stack = default_stack(&app);
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(60 * 60)))]);
-    Template::from_stack(&stack).assert_has_resource_properties(
-        "AWS::SageMaker::EndpointConfig",
-        pattern!({"ProductionVariants": [
-            Match::object_like(pattern!({"ContainerStartupHealthCheckTimeoutInSeconds": 3600}))
-        ]}),
-    );
+    assert_health_check_timeout(&stack, 3600);
 }
 
 // CDK: 'containerStartupHealthCheckTimeout' / 'throws error when timeout is less than 60 seconds'
@@ -585,9 +551,8 @@ fn container_startup_health_check_timeout_throws_error_when_timeout_is_less_than
     let app = cdk_app();
     let stack = default_stack(&app);
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(30)))]);
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }
@@ -601,9 +566,8 @@ fn container_startup_health_check_timeout_throws_error_when_timeout_is_greater_t
         &stack,
         &[("variant-1", Some(Duration::from_secs(2 * 60 * 60)))],
     );
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }

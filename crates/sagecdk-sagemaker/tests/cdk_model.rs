@@ -16,7 +16,6 @@ use sagecdk_sagemaker::*;
 mod common;
 
 use common::cdk::*;
-use common::errors;
 
 fn test_repo(stack: &Stack) -> Repository {
     Repository::from_repository_name(
@@ -28,6 +27,16 @@ fn test_repo(stack: &Stack) -> Repository {
 
 fn repo_image(stack: &Stack) -> ContainerImage {
     ContainerImage::from_ecr_repository(&Repository::from_repository_name(stack, "Repo", "repo"))
+}
+
+/// Props of a model of one container of [`repo_image`].
+fn repo_model_props(stack: &Stack) -> ModelProps {
+    ModelProps::with_container(ContainerDefinition::new(repo_image(stack)))
+}
+
+/// `stack` fails to synthesize with one error at the model `Default/Model` containing `message`.
+fn assert_model_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, "Default/Model", message);
 }
 
 /// The CDK's `ec2.Vpc`: sagecdk has imported VPCs only.
@@ -52,9 +61,8 @@ fn with_more_than_15_containers_an_exception_is_thrown_on_synthesis() {
             ..ModelProps::default()
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot have more than 15 containers in inference pipeline",
     );
 }
@@ -65,11 +73,7 @@ fn with_no_containers_an_exception_is_thrown_on_synthesis() {
     let app = cdk_app();
     let stack = default_stack(&app);
     Model::new(&stack, "Model", ModelProps::default());
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
-        "Must configure at least 1 container for model",
-    );
+    assert_model_error(&stack, "Must configure at least 1 container for model");
 }
 
 // CDK: 'with 2 identical ContainerDefinitions, each file-based asset is instantiated once'
@@ -120,7 +124,7 @@ fn set_network_isolation() {
         "Model",
         ModelProps {
             network_isolation: true,
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
     Template::from_stack(&stack).assert_has_resource_properties(
@@ -142,7 +146,7 @@ fn with_a_vpc_and_security_groups_no_security_group_is_created() {
         ModelProps {
             vpc: Some(vpc),
             security_groups: vec![sg],
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
     let template = Template::from_stack(&stack);
@@ -163,7 +167,7 @@ fn with_a_vpc_but_no_security_groups_a_security_group_is_created() {
         "Model",
         ModelProps {
             vpc: Some(vpc()),
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
     Template::from_stack(&stack).assert_has_resource_properties(
@@ -187,12 +191,11 @@ fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_e
             vpc: Some(vpc),
             security_groups: vec![sg],
             allow_all_outbound: Some(false),
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Configure 'allowAllOutbound' directly on the supplied SecurityGroups",
     );
 }
@@ -208,12 +211,11 @@ fn without_a_vpc_but_security_groups_are_specified_an_exception_is_thrown() {
         "Model",
         ModelProps {
             security_groups: vec![sg],
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
     );
 }
@@ -228,12 +230,11 @@ fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
         "Model",
         ModelProps {
             allow_all_outbound: Some(false),
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
     );
 }
@@ -243,15 +244,10 @@ fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
 fn when_accessing_connections_object_from_a_model_with_no_vpc_an_exception_is_thrown() {
     let app = cdk_app();
     let stack = default_stack(&app);
-    let model = Model::new(
-        &stack,
-        "Model",
-        ModelProps::with_container(ContainerDefinition::new(repo_image(&stack))),
-    );
+    let model = Model::new(&stack, "Model", repo_model_props(&stack));
     assert!(model.connections().security_groups().is_empty());
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot manage network access without configuring a VPC",
     );
 }
@@ -268,9 +264,8 @@ fn when_accessing_connections_object_from_an_imported_model_with_no_security_gro
         ModelAttributes::new("arn:aws:sagemaker:us-west-2:123456789012:model/MyModel"),
     );
     assert!(imported.connections().security_groups().is_empty());
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot manage network access without configuring a VPC",
     );
 }
