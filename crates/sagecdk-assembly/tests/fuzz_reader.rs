@@ -507,37 +507,40 @@ fn assembly_files() -> impl Strategy<Value = Vec<(&'static str, Bytes)>> {
         })
 }
 
+/// An asset of an asset manifest: the `fields` of its kind, then its `source` (with the
+/// fields `source`) and `destinations` (keyed by destination id, each with the fields
+/// `destination`).
+fn asset(
+    noise: u32,
+    fields: Vec<(&'static str, BoxedStrategy<Option<Json>>)>,
+    source: Vec<(&'static str, BoxedStrategy<Option<Json>>)>,
+    destination: Vec<(&'static str, BoxedStrategy<Option<Json>>)>,
+) -> impl Strategy<Value = Json> {
+    let mut fields = fields;
+    fields.push(("source", field(noise, object(source).boxed())));
+    fields.push((
+        "destinations",
+        field(noise, object_of(object(destination), 0..3)),
+    ));
+    object(fields)
+}
+
 fn file_asset(noise: u32) -> impl Strategy<Value = Json> {
-    object(vec![
-        ("displayName", field(noise, string_json())),
-        (
-            "source",
-            field(
-                noise,
-                object(vec![
-                    ("path", field(noise, string_json())),
-                    ("packaging", field(noise, string_json())),
-                    ("executable", field(noise, array_of(string_json(), 0..3))),
-                ])
-                .boxed(),
-            ),
-        ),
-        (
-            "destinations",
-            field(
-                noise,
-                object_of(
-                    object(vec![
-                        ("bucketName", field(noise, string_json())),
-                        ("objectKey", field(noise, string_json())),
-                        ("region", field(noise, string_json())),
-                        ("assumeRoleArn", field(noise, string_json())),
-                    ]),
-                    0..3,
-                ),
-            ),
-        ),
-    ])
+    asset(
+        noise,
+        vec![("displayName", field(noise, string_json()))],
+        vec![
+            ("path", field(noise, string_json())),
+            ("packaging", field(noise, string_json())),
+            ("executable", field(noise, array_of(string_json(), 0..3))),
+        ],
+        vec![
+            ("bucketName", field(noise, string_json())),
+            ("objectKey", field(noise, string_json())),
+            ("region", field(noise, string_json())),
+            ("assumeRoleArn", field(noise, string_json())),
+        ],
+    )
 }
 
 fn image_asset(noise: u32) -> impl Strategy<Value = Json> {
@@ -545,36 +548,22 @@ fn image_asset(noise: u32) -> impl Strategy<Value = Json> {
         ("type", field(noise, string_json())),
         ("params", field(noise, string_map())),
     ]);
-    object(vec![
-        (
-            "source",
-            field(
-                noise,
-                object(vec![
-                    ("directory", field(noise, string_json())),
-                    ("dockerFile", field(noise, string_json())),
-                    ("dockerBuildArgs", field(noise, string_map())),
-                    ("cacheFrom", field(noise, array_of(cache, 0..2))),
-                    ("cacheDisabled", field(noise, bool_json())),
-                    ("dockerOutputs", field(noise, array_of(string_json(), 0..2))),
-                ])
-                .boxed(),
-            ),
-        ),
-        (
-            "destinations",
-            field(
-                noise,
-                object_of(
-                    object(vec![
-                        ("repositoryName", field(noise, string_json())),
-                        ("imageTag", field(noise, string_json())),
-                    ]),
-                    0..3,
-                ),
-            ),
-        ),
-    ])
+    asset(
+        noise,
+        vec![],
+        vec![
+            ("directory", field(noise, string_json())),
+            ("dockerFile", field(noise, string_json())),
+            ("dockerBuildArgs", field(noise, string_map())),
+            ("cacheFrom", field(noise, array_of(cache, 0..2))),
+            ("cacheDisabled", field(noise, bool_json())),
+            ("dockerOutputs", field(noise, array_of(string_json(), 0..2))),
+        ],
+        vec![
+            ("repositoryName", field(noise, string_json())),
+            ("imageTag", field(noise, string_json())),
+        ],
+    )
 }
 
 /// An asset manifest (`<stack>.assets.json`) with random breakage, as text.
