@@ -51,8 +51,7 @@ fn imported_config_endpoint(stack: &Stack) -> Endpoint {
 // CDK: 'When searching an Endpoint for a production variant' / 'that exists, the variant is returned'
 #[test]
 fn searching_an_endpoint_for_a_variant_that_exists_the_variant_is_returned() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let endpoint = endpoint_with(&stack, variant(&stack));
     let found = endpoint.find_instance_production_variant("variant");
     assert_eq!(found.variant_name(), "variant");
@@ -62,8 +61,7 @@ fn searching_an_endpoint_for_a_variant_that_exists_the_variant_is_returned() {
 // CDK: 'When searching an Endpoint for a production variant' / 'that does not exist, an exception is thrown'
 #[test]
 fn searching_an_endpoint_for_a_variant_that_does_not_exist_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     endpoint_with(&stack, variant(&stack)).find_instance_production_variant("missing-variant");
     assert_endpoint_error(&stack, "No variant with name: 'missing-variant'");
 }
@@ -71,8 +69,7 @@ fn searching_an_endpoint_for_a_variant_that_does_not_exist_an_exception_is_throw
 // CDK: 'When searching an Endpoint for a production variant' / 'from an imported IEndpointConfig, an exception is thrown'
 #[test]
 fn searching_an_endpoint_for_a_variant_from_an_imported_iendpoint_config_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     imported_config_endpoint(&stack).find_instance_production_variant("variant");
     assert_endpoint_error(
         &stack,
@@ -83,8 +80,7 @@ fn searching_an_endpoint_for_a_variant_from_an_imported_iendpoint_config_an_exce
 // CDK: 'When fetching production variants from an Endpoint' / 'with one production variant, the variant is returned'
 #[test]
 fn fetching_production_variants_with_one_production_variant_the_variant_is_returned() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let variants = endpoint_with(&stack, variant(&stack)).instance_production_variants();
     assert_eq!(variants.len(), 1);
     assert_eq!(variants[0].variant_name(), "variant");
@@ -93,8 +89,7 @@ fn fetching_production_variants_with_one_production_variant_the_variant_is_retur
 // CDK: 'When fetching production variants from an Endpoint' / 'with an imported IEndpointConfig, an exception is thrown'
 #[test]
 fn fetching_production_variants_with_an_imported_iendpoint_config_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     assert!(
         imported_config_endpoint(&stack)
             .instance_production_variants()
@@ -110,8 +105,7 @@ fn fetching_production_variants_with_an_imported_iendpoint_config_an_exception_i
 // block without `test` in the CDK: its body runs when the suite is collected)
 #[test]
 fn when_importing_an_endpoint_by_arn_the_name_is_determined_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let endpoint = Endpoint::from_endpoint_arn(
         &stack,
         "Endpoint",
@@ -226,8 +220,7 @@ fn scaling_errors(
     variant: impl FnOnce(InstanceProductionVariantProps) -> InstanceProductionVariantProps,
     scale: impl FnOnce(&InstanceVariant),
 ) -> Vec<String> {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let props = variant(self::variant(&stack));
     let endpoint = endpoint_with(&stack, props);
     scale(&endpoint.find_instance_production_variant("variant"));
@@ -363,8 +356,7 @@ fn health_check(stack: &Stack, id: &str, timeout: Option<Duration>) {
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should be included in CloudFormation template when provided'
 #[test]
 fn health_check_timeout_should_be_included_in_cloud_formation_template_when_provided() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(5 * 60)));
     Template::from_stack(&stack).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -379,8 +371,7 @@ fn health_check_timeout_should_be_included_in_cloud_formation_template_when_prov
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should not be included when not provided'
 #[test]
 fn health_check_timeout_should_not_be_included_when_not_provided() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", None);
     Template::from_stack(&stack).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -400,8 +391,7 @@ fn health_check_timeout_should_not_be_included_when_not_provided() {
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should throw error when timeout is less than 60 seconds'
 #[test]
 fn health_check_timeout_should_throw_error_when_timeout_is_less_than_60_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(30)));
     assert_config_error(
         &stack,
@@ -412,8 +402,7 @@ fn health_check_timeout_should_throw_error_when_timeout_is_less_than_60_seconds(
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should throw error when timeout is greater than 3600 seconds'
 #[test]
 fn health_check_timeout_should_throw_error_when_timeout_is_greater_than_3600_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(7200)));
     assert_config_error(
         &stack,
@@ -424,8 +413,7 @@ fn health_check_timeout_should_throw_error_when_timeout_is_greater_than_3600_sec
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should accept valid timeout values'
 #[test]
 fn health_check_timeout_should_accept_valid_timeout_values() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig1", Some(Duration::from_secs(60)));
     health_check(&stack, "EndpointConfig2", Some(Duration::from_secs(3600)));
     let template = Template::try_from_stack(&stack).expect("no errors");

@@ -50,8 +50,7 @@ fn serverless(
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with more than 10 production variants, an exception is thrown'
 #[test]
 fn with_more_than_10_production_variants_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let endpoint_config = config(
         &stack,
@@ -73,8 +72,7 @@ fn with_more_than_10_production_variants_an_exception_is_thrown() {
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with no production variants, an exception is thrown'
 #[test]
 fn with_no_production_variants_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     EndpointConfig::new(&stack, "EndpointConfig", EndpointConfigProps::default());
     assert_config_error(&stack, "Must configure at least 1 production variant");
 }
@@ -82,8 +80,7 @@ fn with_no_production_variants_an_exception_is_thrown() {
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with both instance and serverless variants in constructor, an exception is thrown'
 #[test]
 fn with_both_instance_and_serverless_variants_in_constructor_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     EndpointConfig::new(
         &stack,
@@ -106,8 +103,7 @@ fn with_both_instance_and_serverless_variants_in_constructor_an_exception_is_thr
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with serverless variant, synthesizes correctly'
 #[test]
 fn with_serverless_variant_synthesizes_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let mut variant = serverless(&model, "serverless-variant", 2048, 10);
     variant.provisioned_concurrency = Some(5);
@@ -153,8 +149,7 @@ fn endpoint_config_resource(stack: &Stack) -> serde_json::Value {
 
 /// A configuration with the instance variant `variant`, then `add` applied to it.
 fn add_to_config(add: impl FnOnce(&EndpointConfig, &ImportedModel)) -> Vec<String> {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let endpoint_config = config(
         &stack,
@@ -223,8 +218,7 @@ fn serverless_config(stack: &Stack, model: &ImportedModel) -> EndpointConfig {
 // CDK: 'When adding a production variant to an EndpointConfig' / 'instance variant when serverless variant exists, an exception is thrown'
 #[test]
 fn instance_variant_when_serverless_variant_exists_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     serverless_config(&stack, &model).add_instance_production_variant(
         InstanceProductionVariantProps::new(&model, "instance-variant"),
@@ -239,8 +233,7 @@ fn instance_variant_when_serverless_variant_exists_an_exception_is_thrown() {
 fn add_serverless(
     variant: impl FnOnce(&ImportedModel) -> ServerlessProductionVariantProps,
 ) -> Vec<String> {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     EndpointConfig::new(&stack, "EndpointConfig", EndpointConfigProps::default())
         .add_serverless_production_variant(variant(&model));
@@ -302,8 +295,7 @@ fn with_negative_variant_weight_an_exception_is_thrown() {
 // CDK: 'When adding a serverless production variant to an EndpointConfig' / 'when instance variants exist, an exception is thrown'
 #[test]
 fn when_instance_variants_exist_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     config(
         &stack,
@@ -322,8 +314,7 @@ fn when_instance_variants_exist_an_exception_is_thrown() {
 // CDK: 'When adding a serverless production variant to an EndpointConfig' / 'when serverless variant already exists, an exception is thrown'
 #[test]
 fn when_serverless_variant_already_exists_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     serverless_config(&stack, &model).add_serverless_production_variant(serverless(
         &model,
@@ -340,8 +331,7 @@ fn when_serverless_variant_already_exists_an_exception_is_thrown() {
 // CDK: 'When adding a serverless production variant to an EndpointConfig' / 'with valid properties, succeeds'
 #[test]
 fn with_valid_properties_succeeds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let mut v = serverless(&model, "serverless-variant", 2048, 10);
     v.provisioned_concurrency = Some(5);
@@ -354,8 +344,7 @@ fn with_valid_properties_succeeds() {
 // CDK: 'When importing an endpoint configuration by ARN, the name is determined correctly'
 #[test]
 fn when_importing_an_endpoint_configuration_by_arn_the_name_is_determined_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let config = EndpointConfig::from_endpoint_config_arn(
         &stack,
         "EndpointConfig",
@@ -515,8 +504,7 @@ fn assert_health_check_timeout(stack: &Stack, seconds: u64) {
 // CDK: 'containerStartupHealthCheckTimeout' / 'is included in CloudFormation when specified'
 #[test]
 fn container_startup_health_check_timeout_is_included_in_cloud_formation_when_specified() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(5 * 60)))]);
     assert_health_check_timeout(&stack, 300);
 }
@@ -524,8 +512,7 @@ fn container_startup_health_check_timeout_is_included_in_cloud_formation_when_sp
 // CDK: 'containerStartupHealthCheckTimeout' / 'is omitted from CloudFormation when not specified'
 #[test]
 fn container_startup_health_check_timeout_is_omitted_from_cloud_formation_when_not_specified() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", None)]);
     let variants = production_variants(&stack);
     assert!(
@@ -539,8 +526,7 @@ fn container_startup_health_check_timeout_is_omitted_from_cloud_formation_when_n
 // CDK: 'containerStartupHealthCheckTimeout' / 'converts Duration to seconds correctly'
 #[test]
 fn container_startup_health_check_timeout_converts_duration_to_seconds_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(60 * 60)))]);
     assert_health_check_timeout(&stack, 3600);
 }
@@ -548,8 +534,7 @@ fn container_startup_health_check_timeout_converts_duration_to_seconds_correctly
 // CDK: 'containerStartupHealthCheckTimeout' / 'throws error when timeout is less than 60 seconds'
 #[test]
 fn container_startup_health_check_timeout_throws_error_when_timeout_is_less_than_60_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(30)))]);
     assert_config_error(
         &stack,
@@ -560,8 +545,7 @@ fn container_startup_health_check_timeout_throws_error_when_timeout_is_less_than
 // CDK: 'containerStartupHealthCheckTimeout' / 'throws error when timeout is greater than 3600 seconds'
 #[test]
 fn container_startup_health_check_timeout_throws_error_when_timeout_is_greater_than_3600_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(
         &stack,
         &[("variant-1", Some(Duration::from_secs(2 * 60 * 60)))],
@@ -576,8 +560,7 @@ fn container_startup_health_check_timeout_throws_error_when_timeout_is_greater_t
 #[test]
 fn container_startup_health_check_timeout_works_with_multiple_variants_where_some_have_timeout_and_others_do_not()
  {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(
         &stack,
         &[

@@ -47,8 +47,7 @@ fn vpc() -> Vpc {
 // CDK: 'with more than 15 containers, an exception is thrown on synthesis'
 #[test]
 fn with_more_than_15_containers_an_exception_is_thrown_on_synthesis() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let repo = test_repo(&stack);
     let containers = (0..16)
         .map(|_| ContainerDefinition::new(ContainerImage::from_ecr_repository(&repo)))
@@ -70,8 +69,7 @@ fn with_more_than_15_containers_an_exception_is_thrown_on_synthesis() {
 // CDK: 'with no containers, an exception is thrown on synthesis'
 #[test]
 fn with_no_containers_an_exception_is_thrown_on_synthesis() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(&stack, "Model", ModelProps::default());
     assert_model_error(&stack, "Must configure at least 1 container for model");
 }
@@ -117,8 +115,7 @@ fn with_2_identical_container_definitions_each_file_based_asset_is_instantiated_
 // CDK: 'set network isolation'
 #[test]
 fn set_network_isolation() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
@@ -136,8 +133,7 @@ fn set_network_isolation() {
 // CDK: 'with a VPC' / 'and security groups, no security group is created'
 #[test]
 fn with_a_vpc_and_security_groups_no_security_group_is_created() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let vpc = vpc();
     let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc));
     Model::new(
@@ -160,8 +156,7 @@ fn with_a_vpc_and_security_groups_no_security_group_is_created() {
 // CDK: 'with a VPC' / 'but no security groups, a security group is created'
 #[test]
 fn with_a_vpc_but_no_security_groups_a_security_group_is_created() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
@@ -180,8 +175,7 @@ fn with_a_vpc_but_no_security_groups_a_security_group_is_created() {
 #[test]
 fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_exception_is_thrown()
 {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let vpc = vpc();
     let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc));
     Model::new(
@@ -203,8 +197,7 @@ fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_e
 // CDK: 'without a VPC' / 'but security groups are specified, an exception is thrown'
 #[test]
 fn without_a_vpc_but_security_groups_are_specified_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc()));
     Model::new(
         &stack,
@@ -223,8 +216,7 @@ fn without_a_vpc_but_security_groups_are_specified_an_exception_is_thrown() {
 // CDK: 'without a VPC' / 'but allowAllOutbound is specified, an exception is thrown'
 #[test]
 fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
@@ -242,8 +234,7 @@ fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
 // CDK: 'When accessing Connections object' / 'from a model with no VPC, an exception is thrown'
 #[test]
 fn when_accessing_connections_object_from_a_model_with_no_vpc_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = Model::new(&stack, "Model", repo_model_props(&stack));
     assert!(model.connections().security_groups().is_empty());
     assert_model_error(
@@ -256,8 +247,7 @@ fn when_accessing_connections_object_from_a_model_with_no_vpc_an_exception_is_th
 #[test]
 fn when_accessing_connections_object_from_an_imported_model_with_no_security_groups_specified_an_exception_is_thrown()
  {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let imported = Model::from_model_attributes(
         &stack,
         "Model",
@@ -274,8 +264,7 @@ fn when_accessing_connections_object_from_an_imported_model_with_no_security_gro
 #[test]
 fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egress_rule_should_be_present()
  {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let sg = SecurityGroup::from_id_with(
         &stack,
         "SG",
@@ -305,8 +294,7 @@ fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egre
 // CDK: 'When importing a model by ARN, the model name is determined correctly'
 #[test]
 fn when_importing_a_model_by_arn_the_model_name_is_determined_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = Model::from_model_arn(
         &stack,
         "Model",
@@ -332,8 +320,7 @@ fn when_importing_a_model_by_name_the_arn_is_constructed_correctly() {
 // CDK: 'sagemaker model with deep learning container images with AccountId'
 #[test]
 fn sagemaker_model_with_deep_learning_container_images_with_account_id() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
@@ -356,8 +343,7 @@ fn sagemaker_model_with_deep_learning_container_images_with_account_id() {
 // CDK: 'sagemaker model with deep learning container images without AccountId'
 #[test]
 fn sagemaker_model_with_deep_learning_container_images_without_account_id() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",

@@ -30,8 +30,7 @@ fn model_with(stack: &sagecdk_core::Stack, id: &str, data: ModelData) {
 /// The template of the CDK's default stack with a model `id` of the model data
 /// `test-artifacts/<artifact>`.
 fn asset_model_template(id: &str, artifact: &str) -> Template {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     model_with(&stack, id, ModelData::from_asset(test_artifact(artifact)));
     Template::from_stack(&stack)
 }

@@ -19,6 +19,13 @@ pub(crate) fn default_stack(app: &App) -> Stack {
     Stack::new(app, "Default", StackProps::default())
 }
 
+/// The CDK's default stack in an app with its SageMaker defaults ([`cdk_app`]), with the app.
+pub(crate) fn cdk_default_stack() -> (App, Stack) {
+    let app = cdk_app();
+    let stack = default_stack(&app);
+    (app, stack)
+}
+
 /// A stack in `account` and `region`.
 pub(crate) fn stack_in(app: &App, id: &str, account: &str, region: &str) -> Stack {
     Stack::new(
