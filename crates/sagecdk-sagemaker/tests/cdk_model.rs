@@ -8,7 +8,9 @@
 //! feature of later CDK releases that sagecdk does not have yet).
 
 use sagecdk_assertions::{Match, Template, pattern};
-use sagecdk_aws::ec2::{Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc};
+use sagecdk_aws::ec2::{
+    Connections, Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc,
+};
 use sagecdk_aws::ecr::Repository;
 use sagecdk_core::{App, AppProps, Stack};
 use sagecdk_sagemaker::*;
@@ -37,6 +39,16 @@ fn repo_model_props(stack: &Stack) -> ModelProps {
 /// `stack` fails to synthesize with one error at the model `Default/Model` containing `message`.
 fn assert_model_error(stack: &Stack, message: &str) {
     assert_synth_error(stack, "Default/Model", message);
+}
+
+/// `connections` (of a model without a VPC) has no security groups, and asking for it is the
+/// CDK's error at the model.
+fn assert_no_network_access(stack: &Stack, connections: Connections) {
+    assert!(connections.security_groups().is_empty());
+    assert_model_error(
+        stack,
+        "Cannot manage network access without configuring a VPC",
+    );
 }
 
 /// The CDK's `ec2.Vpc`: sagecdk has imported VPCs only.
@@ -236,11 +248,7 @@ fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
 fn when_accessing_connections_object_from_a_model_with_no_vpc_an_exception_is_thrown() {
     let (_app, stack) = cdk_default_stack();
     let model = Model::new(&stack, "Model", repo_model_props(&stack));
-    assert!(model.connections().security_groups().is_empty());
-    assert_model_error(
-        &stack,
-        "Cannot manage network access without configuring a VPC",
-    );
+    assert_no_network_access(&stack, model.connections());
 }
 
 // CDK: 'When accessing Connections object' / 'from an imported model with no security groups specified, an exception is thrown'
@@ -253,11 +261,7 @@ fn when_accessing_connections_object_from_an_imported_model_with_no_security_gro
         "Model",
         ModelAttributes::new("arn:aws:sagemaker:us-west-2:123456789012:model/MyModel"),
     );
-    assert!(imported.connections().security_groups().is_empty());
-    assert_model_error(
-        &stack,
-        "Cannot manage network access without configuring a VPC",
-    );
+    assert_no_network_access(&stack, imported.connections());
 }
 
 // CDK: 'When allowing traffic from an imported model with a security group, an S3 egress rule should be present'
