@@ -16,72 +16,20 @@
 //! first on later runs; commit that file with the fix.
 
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use sagecdk_assembly::assets::AssetManifest;
 use sagecdk_assembly::manifest::{ASSET_MANIFEST_ARTIFACT, STACK_ARTIFACT, TREE_ARTIFACT};
 use sagecdk_assembly::{AssemblyError, CloudAssembly, StackArtifact};
 use serde_json::{Value as Json, json};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+
+#[path = "../../../tests/common/bounded.rs"]
+mod bounded;
+
+use bounded::{config, within_limit};
 
 /// The seed used unless `PROPTEST_RNG_SEED` is set.
 const SEED: u64 = 0x5a9e_cdc0_ffee;
-
-/// How long one case may take before it counts as a hang (generous: CI machines are loaded).
-const CASE_LIMIT: Duration = Duration::from_secs(20);
-
-/// `cases` cases from the fixed seed, unless `PROPTEST_CASES` / `PROPTEST_RNG_SEED` say
-/// otherwise.
-fn config(cases: u32) -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = cases;
-    }
-    if config.rng_seed == RngSeed::Random {
-        config.rng_seed = RngSeed::Fixed(SEED);
-    }
-    config.failure_persistence = Some(Box::new(FileFailurePersistence::WithSource(
-        "proptest-regressions",
-    )));
-    config.max_shrink_time = 60_000;
-    config
-}
-
-/// Runs `f` on its own thread (with the default 2 MiB stack) and fails the case if it panics
-/// or does not finish within [`CASE_LIMIT`].
-fn within_limit<T: Send + 'static>(
-    what: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, TestCaseError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(|e| TestCaseError::fail(format!("cannot start a thread: {e}")))?;
-    match rx.recv_timeout(CASE_LIMIT) {
-        Ok(v) => {
-            let _ = handle.join();
-            Ok(v)
-        }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(TestCaseError::fail(format!(
-            "{what} did not finish within {CASE_LIMIT:?}"
-        ))),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            let message = match handle.join() {
-                Err(payload) => payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default(),
-                Ok(()) => String::new(),
-            };
-            Err(TestCaseError::fail(format!("{what} panicked: {message}")))
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Generators
@@ -140,18 +88,14 @@ fn artifact_id() -> impl Strategy<Value = String> {
 fn any_json() -> impl Strategy<Value = Json> {
     let leaf = prop_oneof![
         Just(Json::Null),
-        any::<bool>().prop_map(Json::Bool),
+        bool_json(),
         any::<i64>().prop_map(Json::from),
         any::<u64>().prop_map(Json::from),
         any::<f64>().prop_map(Json::from),
         tricky_string().prop_map(Json::String),
     ];
     leaf.prop_recursive(4, 32, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
-            prop::collection::vec((tricky_string(), inner), 0..5)
-                .prop_map(|kv| Json::Object(kv.into_iter().collect())),
-        ]
+        prop_oneof![array_of(inner.clone(), 0..5), object_of(inner, 0..5),]
     })
 }
 
@@ -184,6 +128,28 @@ fn file_name(written: &'static [&'static str]) -> impl Strategy<Value = Json> {
 
 fn string_json() -> impl Strategy<Value = Json> {
     tricky_string().prop_map(Json::String)
+}
+
+fn bool_json() -> impl Strategy<Value = Json> {
+    any::<bool>().prop_map(Json::Bool)
+}
+
+/// A JSON array of values from `value`, as many as `len` says.
+fn array_of(
+    value: impl Strategy<Value = Json>,
+    len: std::ops::Range<usize>,
+) -> impl Strategy<Value = Json> {
+    prop::collection::vec(value, len).prop_map(Json::Array)
+}
+
+/// A JSON object of entries with [`tricky_string`] keys and values from `value`, as many as
+/// `len` says.
+fn object_of(
+    value: impl Strategy<Value = Json>,
+    len: std::ops::Range<usize>,
+) -> impl Strategy<Value = Json> {
+    prop::collection::vec((tricky_string(), value), len)
+        .prop_map(|kv| Json::Object(kv.into_iter().collect()))
 }
 
 fn string_map() -> impl Strategy<Value = Json> {
@@ -221,20 +187,11 @@ fn stack_properties(noise: u32) -> impl Strategy<Value = Json> {
         ("stackName", field(noise, string_json())),
         ("parameters", field(noise, string_map())),
         ("tags", field(noise, string_map())),
-        (
-            "terminationProtection",
-            field(noise, any::<bool>().prop_map(Json::Bool)),
-        ),
-        (
-            "validateOnSynth",
-            field(noise, any::<bool>().prop_map(Json::Bool)),
-        ),
+        ("terminationProtection", field(noise, bool_json())),
+        ("validateOnSynth", field(noise, bool_json())),
         (
             "notificationArns",
-            field(
-                noise,
-                prop::collection::vec(string_json(), 0..3).prop_map(Json::Array),
-            ),
+            field(noise, array_of(string_json(), 0..3)),
         ),
         ("assumeRoleArn", field(noise, string_json())),
         (
@@ -243,11 +200,7 @@ fn stack_properties(noise: u32) -> impl Strategy<Value = Json> {
         ),
         (
             "additionalDependencies",
-            field(
-                noise,
-                prop::collection::vec(artifact_id().prop_map(Json::String), 0..3)
-                    .prop_map(Json::Array),
-            ),
+            field(noise, array_of(artifact_id().prop_map(Json::String), 0..3)),
         ),
         (
             "lookupRole",
@@ -309,11 +262,7 @@ fn artifact_of(
         ("additionalMetadataFile", field(noise, string_json())),
         (
             "metadata",
-            field(
-                noise,
-                prop::collection::vec((tricky_string(), metadata_entries()), 0..2)
-                    .prop_map(|kv| Json::Object(kv.into_iter().collect())),
-            ),
+            field(noise, object_of(metadata_entries(), 0..2)),
         ),
     ])
     .boxed()
@@ -330,7 +279,7 @@ fn metadata_entries() -> impl Strategy<Value = Json> {
         any_json(),
     )
         .prop_map(|(t, data)| json!({"type": t, "data": data}));
-    prop::collection::vec(entry, 0..3).prop_map(Json::Array)
+    array_of(entry, 0..3)
 }
 
 /// A dependency of an artifact: one that comes before it in the manifest, any of the
@@ -396,10 +345,7 @@ fn structured_manifest_with(noise: u32) -> impl Strategy<Value = String> {
     (
         field(noise, prop_oneof![Just(json!("55.0.0")), string_json()]),
         artifacts,
-        field(
-            noise,
-            prop::collection::vec(any_json(), 0..2).prop_map(Json::Array),
-        ),
+        field(noise, array_of(any_json(), 0..2)),
         prop::option::of((tricky_string(), any_json())),
     )
         .prop_map(|(version, artifacts, missing, extra)| {
@@ -561,47 +507,40 @@ fn assembly_files() -> impl Strategy<Value = Vec<(&'static str, Bytes)>> {
         })
 }
 
+/// An asset of an asset manifest: the `fields` of its kind, then its `source` (with the
+/// fields `source`) and `destinations` (keyed by destination id, each with the fields
+/// `destination`).
+fn asset(
+    noise: u32,
+    fields: Vec<(&'static str, BoxedStrategy<Option<Json>>)>,
+    source: Vec<(&'static str, BoxedStrategy<Option<Json>>)>,
+    destination: Vec<(&'static str, BoxedStrategy<Option<Json>>)>,
+) -> impl Strategy<Value = Json> {
+    let mut fields = fields;
+    fields.push(("source", field(noise, object(source).boxed())));
+    fields.push((
+        "destinations",
+        field(noise, object_of(object(destination), 0..3)),
+    ));
+    object(fields)
+}
+
 fn file_asset(noise: u32) -> impl Strategy<Value = Json> {
-    object(vec![
-        ("displayName", field(noise, string_json())),
-        (
-            "source",
-            field(
-                noise,
-                object(vec![
-                    ("path", field(noise, string_json())),
-                    ("packaging", field(noise, string_json())),
-                    (
-                        "executable",
-                        field(
-                            noise,
-                            prop::collection::vec(string_json(), 0..3).prop_map(Json::Array),
-                        ),
-                    ),
-                ])
-                .boxed(),
-            ),
-        ),
-        (
-            "destinations",
-            field(
-                noise,
-                prop::collection::vec(
-                    (
-                        tricky_string(),
-                        object(vec![
-                            ("bucketName", field(noise, string_json())),
-                            ("objectKey", field(noise, string_json())),
-                            ("region", field(noise, string_json())),
-                            ("assumeRoleArn", field(noise, string_json())),
-                        ]),
-                    ),
-                    0..3,
-                )
-                .prop_map(|kv| Json::Object(kv.into_iter().collect())),
-            ),
-        ),
-    ])
+    asset(
+        noise,
+        vec![("displayName", field(noise, string_json()))],
+        vec![
+            ("path", field(noise, string_json())),
+            ("packaging", field(noise, string_json())),
+            ("executable", field(noise, array_of(string_json(), 0..3))),
+        ],
+        vec![
+            ("bucketName", field(noise, string_json())),
+            ("objectKey", field(noise, string_json())),
+            ("region", field(noise, string_json())),
+            ("assumeRoleArn", field(noise, string_json())),
+        ],
+    )
 }
 
 fn image_asset(noise: u32) -> impl Strategy<Value = Json> {
@@ -609,76 +548,32 @@ fn image_asset(noise: u32) -> impl Strategy<Value = Json> {
         ("type", field(noise, string_json())),
         ("params", field(noise, string_map())),
     ]);
-    object(vec![
-        (
-            "source",
-            field(
-                noise,
-                object(vec![
-                    ("directory", field(noise, string_json())),
-                    ("dockerFile", field(noise, string_json())),
-                    ("dockerBuildArgs", field(noise, string_map())),
-                    (
-                        "cacheFrom",
-                        field(
-                            noise,
-                            prop::collection::vec(cache, 0..2).prop_map(Json::Array),
-                        ),
-                    ),
-                    (
-                        "cacheDisabled",
-                        field(noise, any::<bool>().prop_map(Json::Bool)),
-                    ),
-                    (
-                        "dockerOutputs",
-                        field(
-                            noise,
-                            prop::collection::vec(string_json(), 0..2).prop_map(Json::Array),
-                        ),
-                    ),
-                ])
-                .boxed(),
-            ),
-        ),
-        (
-            "destinations",
-            field(
-                noise,
-                prop::collection::vec(
-                    (
-                        tricky_string(),
-                        object(vec![
-                            ("repositoryName", field(noise, string_json())),
-                            ("imageTag", field(noise, string_json())),
-                        ]),
-                    ),
-                    0..3,
-                )
-                .prop_map(|kv| Json::Object(kv.into_iter().collect())),
-            ),
-        ),
-    ])
+    asset(
+        noise,
+        vec![],
+        vec![
+            ("directory", field(noise, string_json())),
+            ("dockerFile", field(noise, string_json())),
+            ("dockerBuildArgs", field(noise, string_map())),
+            ("cacheFrom", field(noise, array_of(cache, 0..2))),
+            ("cacheDisabled", field(noise, bool_json())),
+            ("dockerOutputs", field(noise, array_of(string_json(), 0..2))),
+        ],
+        vec![
+            ("repositoryName", field(noise, string_json())),
+            ("imageTag", field(noise, string_json())),
+        ],
+    )
 }
 
 /// An asset manifest (`<stack>.assets.json`) with random breakage, as text.
 fn asset_manifest(noise: u32) -> impl Strategy<Value = String> {
     object(vec![
         ("version", field(noise, string_json())),
-        (
-            "files",
-            field(
-                noise,
-                prop::collection::vec((tricky_string(), file_asset(noise)), 0..3)
-                    .prop_map(|kv| Json::Object(kv.into_iter().collect())),
-            ),
-        ),
+        ("files", field(noise, object_of(file_asset(noise), 0..3))),
         (
             "dockerImages",
-            field(
-                noise,
-                prop::collection::vec((tricky_string(), image_asset(noise)), 0..3)
-                    .prop_map(|kv| Json::Object(kv.into_iter().collect())),
-            ),
+            field(noise, object_of(image_asset(noise), 0..3)),
         ),
     ])
     .prop_map(|v| v.to_string())
@@ -697,18 +592,23 @@ fn names_file(err: &AssemblyError, path: &Path) -> Result<(), String> {
     }
 }
 
+/// A failure of the test's own file system work, as the failure of the case.
+fn failed(e: std::io::Error) -> TestCaseError {
+    TestCaseError::fail(e.to_string())
+}
+
 /// Writes the files of one case into a new directory.
 fn write_assembly(
     manifest: &[u8],
     files: &[(&str, Bytes)],
 ) -> Result<tempfile::TempDir, TestCaseError> {
-    let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(failed)?;
     let write = |name: &str, bytes: &[u8]| -> Result<(), TestCaseError> {
         let path = dir.path().join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            std::fs::create_dir_all(parent).map_err(failed)?;
         }
-        std::fs::write(&path, bytes).map_err(|e| TestCaseError::fail(e.to_string()))
+        std::fs::write(&path, bytes).map_err(failed)
     };
     write("manifest.json", manifest)?;
     for (name, bytes) in files {
@@ -716,12 +616,10 @@ fn write_assembly(
     }
     // A directory where a template file is expected, and named pipes, which block a reader
     // that opens them.
-    std::fs::create_dir_all(dir.path().join("dir.template.json"))
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    std::fs::create_dir_all(dir.path().join("dir.template.json")).map_err(failed)?;
     #[cfg(unix)]
     for name in ["pipe.template.json", "pipe.assets.json"] {
-        std::os::unix::fs::symlink(shared_pipe(), dir.path().join(name))
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        std::os::unix::fs::symlink(shared_pipe(), dir.path().join(name)).map_err(failed)?;
     }
     Ok(dir)
 }
@@ -754,6 +652,19 @@ struct Outcome {
     templates_rejected: usize,
     asset_manifests_read: usize,
     asset_manifests_rejected: usize,
+}
+
+impl std::ops::AddAssign for Outcome {
+    fn add_assign(&mut self, o: Outcome) {
+        self.manifest_rejected += o.manifest_rejected;
+        self.dependencies_rejected += o.dependencies_rejected;
+        self.stack_properties_rejected += o.stack_properties_rejected;
+        self.stacks_read += o.stacks_read;
+        self.templates_read += o.templates_read;
+        self.templates_rejected += o.templates_rejected;
+        self.asset_manifests_read += o.asset_manifests_read;
+        self.asset_manifests_rejected += o.asset_manifests_rejected;
+    }
 }
 
 /// Reads everything the CLI and deploy engine read from an assembly, checking each answer.
@@ -894,7 +805,7 @@ fn large_manifest(n: usize, shape: Shape, seed: u64) -> String {
 /// outcome of reading, so the reader's deep paths are tested, not only its first parse.
 #[test]
 fn structured_manifests_read_cleanly() {
-    let mut config = config(256);
+    let mut config = config(SEED, 256);
     config.source_file = Some(file!());
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let total = std::cell::Cell::new(Outcome::default());
@@ -903,14 +814,7 @@ fn structured_manifests_read_cleanly() {
         |(manifest, files)| {
             let o = check_assembly(&manifest, &files)?;
             let mut t = total.get();
-            t.manifest_rejected += o.manifest_rejected;
-            t.dependencies_rejected += o.dependencies_rejected;
-            t.stack_properties_rejected += o.stack_properties_rejected;
-            t.stacks_read += o.stacks_read;
-            t.templates_read += o.templates_read;
-            t.templates_rejected += o.templates_rejected;
-            t.asset_manifests_read += o.asset_manifests_read;
-            t.asset_manifests_rejected += o.asset_manifests_rejected;
+            t += o;
             total.set(t);
             Ok(())
         },
@@ -933,7 +837,7 @@ fn structured_manifests_read_cleanly() {
 }
 
 proptest! {
-    #![proptest_config(config(384))]
+    #![proptest_config(config(SEED, 384))]
 
     /// Any JSON document as a manifest.
     #[test]
@@ -954,11 +858,11 @@ proptest! {
     /// Asset manifests, whole or broken, read as the typed document.
     #[test]
     fn asset_manifests_read_cleanly(text in mutated(noise().prop_flat_map(asset_manifest))) {
-        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let dir = tempfile::tempdir().map_err(failed)?;
         std::fs::write(dir.path().join("manifest.json"), r#"{"version":"55.0.0"}"#)
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            .map_err(failed)?;
         std::fs::write(dir.path().join("S.assets.json"), &text.0)
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            .map_err(failed)?;
         let path = dir.path().to_path_buf();
         within_limit("reading the asset manifest", move || {
             let assembly = CloudAssembly::load(&path).map_err(|e| e.to_string())?;
@@ -972,7 +876,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(12))]
+    #![proptest_config(config(SEED, 12))]
 
     /// Thousands of stacks are ordered at once, whatever their dependencies: in order when
     /// they have no cycle, else an error naming the manifest.

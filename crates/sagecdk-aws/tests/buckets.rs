@@ -34,6 +34,17 @@ fn assert_bucket(id: &str, props: BucketProps, expected: &str) {
     assert_resources(&s, expected);
 }
 
+/// For each `(value, expected)`: builds the bucket `MyBucket` with `props(value)` and asserts
+/// the CDK's resources.
+fn assert_my_buckets<T>(
+    props: impl Fn(T) -> BucketProps,
+    cases: impl IntoIterator<Item = (T, &'static str)>,
+) {
+    for (value, expected) in cases {
+        assert_bucket("MyBucket", props(value), expected);
+    }
+}
+
 /// The errors of synthesizing `app`, each with its path.
 fn errors(app: &App) -> Vec<String> {
     app.assemble()
@@ -102,29 +113,26 @@ fn versioned() {
 // 'bucket with DSSE_MANAGED encryption'
 #[test]
 fn managed_encryption() {
-    for (encryption, expected) in [
-        (
-            BucketEncryption::S3Managed,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BucketEncryption::KmsManaged,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BucketEncryption::DsseManaged,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms:dsse"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-    ] {
-        assert_bucket(
-            "MyBucket",
-            BucketProps {
-                encryption: Some(encryption),
-                ..BucketProps::default()
-            },
-            expected,
-        );
-    }
+    assert_my_buckets(
+        |encryption| BucketProps {
+            encryption: Some(encryption),
+            ..BucketProps::default()
+        },
+        [
+            (
+                BucketEncryption::S3Managed,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                BucketEncryption::KmsManaged,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                BucketEncryption::DsseManaged,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms:dsse"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+        ],
+    );
 }
 
 // 'KMS key is generated if encryption is KMS and no encryptionKey is specified'
@@ -191,82 +199,72 @@ fn encryption_key() {
 // SSE-S3'; an explicit `false` is written too
 #[test]
 fn bucket_key_enabled() {
-    for (encryption, enabled, expected) in [
-        (
-            BucketEncryption::KmsManaged,
-            true,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":true,"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BucketEncryption::S3Managed,
-            true,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":true,"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BucketEncryption::Kms,
-            true,
-            r#"{"MyBucketKeyC17130CF":{"Type":"AWS::KMS::Key","Properties":{"Description":"Created by Default/MyBucket","EnableKeyRotation":true,"KeyPolicy":{"Statement":[{"Action":"kms:*","Effect":"Allow","Principal":{"AWS":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::",{"Ref":"AWS::AccountId"},":root"]]}},"Resource":"*"}],"Version":"2012-10-17"}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"},"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":true,"ServerSideEncryptionByDefault":{"KMSMasterKeyID":{"Fn::GetAtt":["MyBucketKeyC17130CF","Arn"]},"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BucketEncryption::KmsManaged,
-            false,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":false,"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-    ] {
-        assert_bucket(
-            "MyBucket",
-            BucketProps {
-                encryption: Some(encryption),
-                bucket_key_enabled: Some(enabled),
-                ..BucketProps::default()
-            },
-            expected,
-        );
-    }
+    assert_my_buckets(
+        |(encryption, enabled)| BucketProps {
+            encryption: Some(encryption),
+            bucket_key_enabled: Some(enabled),
+            ..BucketProps::default()
+        },
+        [
+            (
+                (BucketEncryption::KmsManaged, true),
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":true,"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                (BucketEncryption::S3Managed, true),
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":true,"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                (BucketEncryption::Kms, true),
+                r#"{"MyBucketKeyC17130CF":{"Type":"AWS::KMS::Key","Properties":{"Description":"Created by Default/MyBucket","EnableKeyRotation":true,"KeyPolicy":{"Statement":[{"Action":"kms:*","Effect":"Allow","Principal":{"AWS":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::",{"Ref":"AWS::AccountId"},":root"]]}},"Resource":"*"}],"Version":"2012-10-17"}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"},"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":true,"ServerSideEncryptionByDefault":{"KMSMasterKeyID":{"Fn::GetAtt":["MyBucketKeyC17130CF","Arn"]},"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                (BucketEncryption::KmsManaged, false),
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"BucketEncryption":{"ServerSideEncryptionConfiguration":[{"BucketKeyEnabled":false,"ServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+        ],
+    );
 }
 
 // 'bucket with block public access set to BlockAll', '… set to BlockAcls', 'bucket with custom
 // block public access setting'
 #[test]
 fn block_public_access() {
-    for (block, expected) in [
-        (
-            BlockPublicAccess::BLOCK_ALL,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BlockPublicAccess::BLOCK_ACLS,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"IgnorePublicAcls":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BlockPublicAccess::BLOCK_ACLS_ONLY,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"BlockPublicPolicy":false,"IgnorePublicAcls":true,"RestrictPublicBuckets":false}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BlockPublicAccess {
-                restrict_public_buckets: Some(true),
-                ..BlockPublicAccess::default()
-            },
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"RestrictPublicBuckets":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            BlockPublicAccess {
-                block_public_policy: Some(false),
-                restrict_public_buckets: Some(true),
-                ..BlockPublicAccess::default()
-            },
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicPolicy":false,"RestrictPublicBuckets":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-    ] {
-        assert_bucket(
-            "MyBucket",
-            BucketProps {
-                block_public_access: Some(block),
-                ..BucketProps::default()
-            },
-            expected,
-        );
-    }
+    assert_my_buckets(
+        |block| BucketProps {
+            block_public_access: Some(block),
+            ..BucketProps::default()
+        },
+        [
+            (
+                BlockPublicAccess::BLOCK_ALL,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                BlockPublicAccess::BLOCK_ACLS,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"IgnorePublicAcls":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                BlockPublicAccess::BLOCK_ACLS_ONLY,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"BlockPublicPolicy":false,"IgnorePublicAcls":true,"RestrictPublicBuckets":false}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                BlockPublicAccess {
+                    restrict_public_buckets: Some(true),
+                    ..BlockPublicAccess::default()
+                },
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"RestrictPublicBuckets":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                BlockPublicAccess {
+                    block_public_policy: Some(false),
+                    restrict_public_buckets: Some(true),
+                    ..BlockPublicAccess::default()
+                },
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"PublicAccessBlockConfiguration":{"BlockPublicPolicy":false,"RestrictPublicBuckets":true}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+        ],
+    );
 }
 
 // 'enforceSsl can be enabled'
@@ -300,29 +298,26 @@ fn minimum_tls_version() {
 // 'with autoDeleteObjects' (DESTROY)
 #[test]
 fn removal_policy() {
-    for (policy, expected) in [
-        (
-            RemovalPolicy::Destroy,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","UpdateReplacePolicy":"Delete","DeletionPolicy":"Delete"}}"#,
-        ),
-        (
-            RemovalPolicy::RetainOnUpdateOrDelete,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","UpdateReplacePolicy":"Retain","DeletionPolicy":"RetainExceptOnCreate"}}"#,
-        ),
-        (
-            RemovalPolicy::Retain,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-    ] {
-        assert_bucket(
-            "MyBucket",
-            BucketProps {
-                removal_policy: Some(policy),
-                ..BucketProps::default()
-            },
-            expected,
-        );
-    }
+    assert_my_buckets(
+        |policy| BucketProps {
+            removal_policy: Some(policy),
+            ..BucketProps::default()
+        },
+        [
+            (
+                RemovalPolicy::Destroy,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","UpdateReplacePolicy":"Delete","DeletionPolicy":"Delete"}}"#,
+            ),
+            (
+                RemovalPolicy::RetainOnUpdateOrDelete,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","UpdateReplacePolicy":"Retain","DeletionPolicy":"RetainExceptOnCreate"}}"#,
+            ),
+            (
+                RemovalPolicy::Retain,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+        ],
+    );
 }
 
 // rules.test.ts: 'Bucket with expiration days', 'Bucket with transition rule', 'Noncurrent
@@ -430,29 +425,26 @@ fn lifecycle_rules_with_every_option() {
 // '… OBJECT_WRITER'
 #[test]
 fn object_ownership() {
-    for (ownership, expected) in [
-        (
-            ObjectOwnership::BucketOwnerEnforced,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"OwnershipControls":{"Rules":[{"ObjectOwnership":"BucketOwnerEnforced"}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            ObjectOwnership::BucketOwnerPreferred,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"OwnershipControls":{"Rules":[{"ObjectOwnership":"BucketOwnerPreferred"}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-        (
-            ObjectOwnership::ObjectWriter,
-            r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"OwnershipControls":{"Rules":[{"ObjectOwnership":"ObjectWriter"}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
-        ),
-    ] {
-        assert_bucket(
-            "MyBucket",
-            BucketProps {
-                object_ownership: Some(ownership),
-                ..BucketProps::default()
-            },
-            expected,
-        );
-    }
+    assert_my_buckets(
+        |ownership| BucketProps {
+            object_ownership: Some(ownership),
+            ..BucketProps::default()
+        },
+        [
+            (
+                ObjectOwnership::BucketOwnerEnforced,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"OwnershipControls":{"Rules":[{"ObjectOwnership":"BucketOwnerEnforced"}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                ObjectOwnership::BucketOwnerPreferred,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"OwnershipControls":{"Rules":[{"ObjectOwnership":"BucketOwnerPreferred"}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+            (
+                ObjectOwnership::ObjectWriter,
+                r#"{"MyBucketF68F3FF0":{"Type":"AWS::S3::Bucket","Properties":{"OwnershipControls":{"Rules":[{"ObjectOwnership":"ObjectWriter"}]}},"UpdateReplacePolicy":"Retain","DeletionPolicy":"Retain"}}"#,
+            ),
+        ],
+    );
 }
 
 // 'grantPublicAccess' › 'by default, grants s3:GetObject to all objects', through the

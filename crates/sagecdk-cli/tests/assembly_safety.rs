@@ -4,21 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn sagecdk(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sagecdk"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("CDK_OUTDIR")
-        .output()
-        .expect("runs")
-}
+mod common;
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{sagecdk, snapshot, text};
 
 /// A stand-in app writing a one-stack assembly with `description` in its template.
 fn app(description: &str) -> String {
@@ -39,23 +29,6 @@ fn project(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     std::fs::create_dir_all(dir.join("src")).expect("mkdir");
     std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").expect("write");
     snapshot(dir)
-}
-
-/// Every file under `dir` with its contents.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                files.insert(path.clone(), std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    files
 }
 
 #[test]

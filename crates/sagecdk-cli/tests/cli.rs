@@ -1,26 +1,9 @@
 //! The `sagecdk` binary end to end: running an app the way the CDK CLI does, printing
 //! templates, listing stacks, and failing clearly.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn golden() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
-}
-
-fn sagecdk(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sagecdk"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("CDK_OUTDIR")
-        .output()
-        .expect("runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{golden, sagecdk, text};
 
 #[test]
 fn synth_prints_the_selected_template_as_yaml_or_json() {

@@ -12,6 +12,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{command, text};
+
 const HINT: &str = "start the test services with `scripts/services.sh start` and export their \
                     environment with `eval \"$(scripts/services.sh env)\"`";
 
@@ -27,26 +31,13 @@ fn moto() {
     }
 }
 
-fn sagecdk(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sagecdk"));
-    command
-        .current_dir(dir)
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("CDK_OUTDIR");
-    command
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// Bootstraps the environment once per test binary (through the command line).
 fn bootstrapped() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         moto();
         let dir = tempfile::tempdir().expect("tmp");
-        let out = sagecdk(dir.path())
+        let out = command(dir.path())
             .arg("bootstrap")
             .stdin(Stdio::null())
             .output()
@@ -147,7 +138,7 @@ fn ux_name(what: &str) -> String {
 
 /// `sagecdk deploy <name> <options> --app <app>`.
 fn deploy(work: &Path, name: &str, options: &[&str], app: &Path) -> Output {
-    run(sagecdk(work)
+    run(command(work)
         .args(["deploy", name])
         .args(options)
         .arg("--app")
@@ -209,7 +200,7 @@ fn approval_of_iam_changes_and_the_tables_of_diff() {
             .await
             .expect("CreateChangeSet");
     });
-    let out = run(sagecdk(work.path()).args(["diff", &name, "--app"]).arg(&v2));
+    let out = run(command(work.path()).args(["diff", &name, "--app"]).arg(&v2));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     for expected in [
@@ -248,7 +239,7 @@ fn approval_of_iam_changes_and_the_tables_of_diff() {
                 && s.change_set_name() == Some("cdk-diff-change-set")),
         "the diff change set is deleted: {leftover:?}"
     );
-    let out = run(sagecdk(work.path())
+    let out = run(command(work.path())
         .args(["diff", &name, "--fail", "--no-change-set", "--app"])
         .arg(&v2));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -404,7 +395,7 @@ fn ctrl_c_stops_following_and_says_how_to_resume() {
     let outputs_dir = work.path().join("outputs");
     std::fs::create_dir(&outputs_dir).expect("mkdir");
     let outputs = outputs_dir.join("outputs.json");
-    let mut child = sagecdk(work.path())
+    let mut child = command(work.path())
         .args(["deploy", &second, "--progress", "events", "--outputs-file"])
         .arg(&outputs)
         .arg("--app")
@@ -702,14 +693,14 @@ fn profile_credentials_come_from_the_shared_config_files() {
             .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
     };
 
-    let mut without = sagecdk(work.path());
+    let mut without = command(work.path());
     with_files(&mut without);
     let out = run(without.args(["deploy", &name, "--app"]).arg(&app));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(stack_status(&cfn, &name), None, "{err}");
 
-    let mut with = sagecdk(work.path());
+    let mut with = command(work.path());
     with_files(&mut with);
     let out = run(with
         .args(["deploy", &name, "--profile", "sagecdk-test", "--app"])
@@ -722,7 +713,7 @@ fn profile_credentials_come_from_the_shared_config_files() {
     );
 
     // A profile that is not there fails clearly.
-    let mut unknown = sagecdk(work.path());
+    let mut unknown = command(work.path());
     with_files(&mut unknown);
     let out = run(unknown
         .args(["deploy", &name, "--profile", "sagecdk-nope", "--app"])
@@ -742,7 +733,7 @@ fn profile_credentials_come_from_the_shared_config_files() {
     assert!(!err.contains("region"), "{err}");
 
     // Named by AWS_PROFILE: the same, for every command.
-    let mut unknown = sagecdk(work.path());
+    let mut unknown = command(work.path());
     with_files(&mut unknown);
     let out = run(unknown.env("AWS_PROFILE", "sagecdk-nope").arg("bootstrap"));
     let err = text(&out.stderr);
@@ -761,7 +752,7 @@ fn profile_credentials_come_from_the_shared_config_files() {
          [sagecdk-keys]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
     )
     .expect("credentials");
-    let mut keys_only = sagecdk(work.path());
+    let mut keys_only = command(work.path());
     with_files(&mut keys_only);
     let out = run(keys_only
         .env("AWS_PROFILE", "sagecdk-keys")

@@ -16,40 +16,9 @@ mod fault_proxy;
 
 use fault_proxy::{FaultProxy, Verdict};
 
-fn golden() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
-}
+mod common;
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
-}
-
-/// Every file of a directory tree with its contents.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).expect("read");
-                files.insert(path, bytes);
-            }
-        }
-    }
-    files
-}
+use common::{command_without_aws, copy_tree, golden, snapshot};
 
 #[test]
 fn deploy_without_credentials_says_how_to_configure_them() {
@@ -64,19 +33,9 @@ fn deploy_without_credentials_says_how_to_configure_them() {
     std::fs::write(&config, "").expect("config");
     std::fs::write(&credentials, "").expect("credentials");
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sagecdk"));
-    command
+    let out = command_without_aws(dir.path())
         .args(["deploy", "SeedAgnostic", "--app"])
         .arg(&assembly)
-        .current_dir(dir.path())
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("CDK_OUTDIR");
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    let out = command
         .env("HOME", &home)
         .env("AWS_CONFIG_FILE", &config)
         .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
@@ -98,16 +57,7 @@ fn deploy_without_credentials_says_how_to_configure_them() {
 
 /// `sagecdk` with credentials for `endpoint` only (none of the caller's AWS settings).
 fn sagecdk_against(endpoint: &str, dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sagecdk"));
-    command
-        .current_dir(dir)
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("CDK_OUTDIR");
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = command_without_aws(dir);
     command
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")

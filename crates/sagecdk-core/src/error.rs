@@ -16,6 +16,29 @@ pub fn abbreviate(s: &str) -> String {
     }
 }
 
+/// The problem of a text over a length limit, for a message: `Some("{subject} is {n}
+/// characters, more than {whose} limit of {limit}")`, where `n` counts the characters (Unicode
+/// scalar values) of `text`; `None` within the limit.
+///
+/// ```
+/// use sagecdk_core::error::too_long;
+/// assert_eq!(
+///     too_long("tag key 'ab'", "ab", 1, "the").as_deref(),
+///     Some("tag key 'ab' is 2 characters, more than the limit of 1")
+/// );
+/// assert_eq!(too_long("tag key 'a'", "a", 1, "the"), None);
+/// ```
+pub fn too_long(
+    subject: impl fmt::Display,
+    text: &str,
+    limit: usize,
+    whose: &str,
+) -> Option<String> {
+    let length = text.chars().count();
+    (length > limit)
+        .then(|| format!("{subject} is {length} characters, more than {whose} limit of {limit}"))
+}
+
 /// One problem, located at a construct path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

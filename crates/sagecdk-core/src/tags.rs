@@ -2,7 +2,7 @@
 
 use crate::aspects::{Aspect, AspectPriority, Aspects};
 use crate::collate::locale_compare;
-use crate::error::abbreviate;
+use crate::error::{abbreviate, too_long};
 use crate::tree::{Construct, NodeKind, Scope};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -40,20 +40,18 @@ pub fn tag_problems(key: &str, value: &str) -> Vec<String> {
             abbreviate(key)
         ));
     }
-    let key_length = key.chars().count();
-    if key_length > MAX_TAG_KEY_LENGTH {
-        problems.push(format!(
-            "tag key '{}' is {key_length} characters, more than the limit of {MAX_TAG_KEY_LENGTH}",
-            abbreviate(key)
-        ));
-    }
-    let value_length = value.chars().count();
-    if value_length > MAX_TAG_VALUE_LENGTH {
-        problems.push(format!(
-            "value of tag '{}' is {value_length} characters, more than the limit of {MAX_TAG_VALUE_LENGTH}",
-            abbreviate(key)
-        ));
-    }
+    problems.extend(too_long(
+        format_args!("tag key '{}'", abbreviate(key)),
+        key,
+        MAX_TAG_KEY_LENGTH,
+        "the",
+    ));
+    problems.extend(too_long(
+        format_args!("value of tag '{}'", abbreviate(key)),
+        value,
+        MAX_TAG_VALUE_LENGTH,
+        "the",
+    ));
     problems
 }
 

@@ -19,71 +19,19 @@
 //! first on later runs; commit that file with the fix.
 
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use sagecdk_core::{
     App, Aws, CfnOutput, CfnParameter, CfnParameterProps, CfnResource, Lazy, Stack, StackProps,
     Str, SynthError, Value, fns,
 };
 use serde_json::{Value as Json, json};
-use std::time::Duration;
+
+#[path = "../../../tests/common/bounded.rs"]
+mod bounded;
+
+use bounded::{config, within_limit};
 
 /// The seed used unless `PROPTEST_RNG_SEED` is set.
 const SEED: u64 = 0x70ce_45ee;
-
-/// How long one case may take before it counts as a hang (generous: CI machines are loaded).
-const CASE_LIMIT: Duration = Duration::from_secs(20);
-
-/// `cases` cases from the fixed seed, unless `PROPTEST_CASES` / `PROPTEST_RNG_SEED` say
-/// otherwise.
-fn config(cases: u32) -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = cases;
-    }
-    if config.rng_seed == RngSeed::Random {
-        config.rng_seed = RngSeed::Fixed(SEED);
-    }
-    config.failure_persistence = Some(Box::new(FileFailurePersistence::WithSource(
-        "proptest-regressions",
-    )));
-    config.max_shrink_time = 60_000;
-    config
-}
-
-/// Runs `f` on its own thread (with the default 2 MiB stack of a test thread) and fails the
-/// case if it panics or does not finish within [`CASE_LIMIT`].
-fn within_limit<T: Send + 'static>(
-    what: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, TestCaseError> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(|e| TestCaseError::fail(format!("cannot start a thread: {e}")))?;
-    match rx.recv_timeout(CASE_LIMIT) {
-        Ok(v) => {
-            let _ = handle.join();
-            Ok(v)
-        }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(TestCaseError::fail(format!(
-            "{what} did not finish within {CASE_LIMIT:?}"
-        ))),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            let message = match handle.join() {
-                Err(payload) => payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default(),
-                Ok(()) => String::new(),
-            };
-            Err(TestCaseError::fail(format!("{what} panicked: {message}")))
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // What a case builds: plain data (so it can cross to the worker thread and be shrunk), turned
@@ -681,7 +629,7 @@ fn run(
 }
 
 proptest! {
-    #![proptest_config(config(1024))]
+    #![proptest_config(config(SEED, 1024))]
 
     /// Any values, outputs and overrides: synthesis gives a template or diagnostics, never a
     /// panic or a hang.
@@ -699,7 +647,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(SEED, 512))]
 
     /// A value without tokens resolves to itself; a non-finite number in it is an error naming
     /// the resource.

@@ -9,12 +9,15 @@ use sagecdk_core::{
 };
 use std::path::PathBuf;
 
+#[path = "../../../tests/common/golden.rs"]
+mod golden;
+
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
 }
 
 fn golden(name: &str) -> String {
-    std::fs::read_to_string(golden_dir().join(name)).expect("golden file")
+    golden::read(&golden_dir().join(name))
 }
 
 const IMAGE_HASH: &str = "ce3de9e7f57f21b1165354cd1267582d14be865792f33f4924f6ae96d55d3d07";
@@ -275,24 +278,7 @@ fn seed_app() -> App {
 }
 
 fn assert_same(name: &str, ours: &str) {
-    let theirs = golden(name);
-    if ours != theirs {
-        let diff = first_difference(ours, &theirs);
-        panic!("{name} differs from AWS CDK's output:\n{diff}");
-    }
-}
-
-fn first_difference(a: &str, b: &str) -> String {
-    for (i, (x, y)) in a.lines().zip(b.lines()).enumerate() {
-        if x != y {
-            return format!("line {}:\n  ours:   {x}\n  theirs: {y}", i + 1);
-        }
-    }
-    format!(
-        "lengths differ: ours {} lines, theirs {} lines",
-        a.lines().count(),
-        b.lines().count()
-    )
+    golden::assert_same_as_golden(&golden_dir(), name, ours);
 }
 
 #[test]

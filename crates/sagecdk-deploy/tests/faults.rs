@@ -10,12 +10,16 @@ use sagecdk_assembly::CloudAssembly;
 use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
 use sagecdk_core::{App, AppProps, CfnResource, Stack, StackProps, cfn};
 use sagecdk_deploy::{AwsEnvironment, DeployOptions, deploy_stacks};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
+
+#[path = "../../../tests/common/tree.rs"]
+mod tree;
+
+use tree::snapshot;
 
 /// The variable naming the assembly directory the child process deploys.
 const CHILD_ASSEMBLY: &str = "SAGECDK_FAULT_ASSEMBLY";
@@ -27,24 +31,6 @@ async fn bootstrapped() -> AwsEnvironment {
     static ONCE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _guard = ONCE.lock().await;
     common::bootstrapped_environment().await
-}
-
-/// Every file of a directory tree with its contents.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).expect("read");
-                files.insert(path, bytes);
-            }
-        }
-    }
-    files
 }
 
 /// A stack with one container image asset and a model using it.

@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
+#[path = "../../../tests/common/tree.rs"]
+mod tree;
+
 use common::{HINT, moto_endpoint, moto_json, require};
+use tree::copy_tree;
 
 const BUCKET: &str = "cdk-hnb659fds-assets-123456789012-us-west-2";
 const TARBALL: &str = "66ac51d5006eaf7bd98276ec82837ecbf71ee13e8e60543f0143c139d5c2fd39";
@@ -26,19 +30,6 @@ const IMAGE: &str = "ce3de9e7f57f21b1165354cd1267582d14be865792f33f4924f6ae96d55
 
 fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 fn read_json(path: &Path) -> Value {

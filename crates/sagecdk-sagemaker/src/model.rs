@@ -9,7 +9,7 @@ use sagecdk_aws::iam::{
 };
 use sagecdk_cfn::sagemaker::model::VpcConfig;
 use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
-use sagecdk_core::error::abbreviate;
+use sagecdk_core::error::{abbreviate, too_long};
 use sagecdk_core::{
     ArnComponents, Aspect, Aspects, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value,
 };
@@ -175,21 +175,24 @@ fn environment_problems(environment: &IndexMap<String, Str>) -> Vec<String> {
                 "container environment variable name '{}' must match [a-zA-Z_][a-zA-Z0-9_]*",
                 abbreviate(name)
             ));
-        } else if name.len() > MAX_ENVIRONMENT_KEY {
-            problems.push(format!(
-                "container environment variable name '{}' is {} characters, more than SageMaker's limit of {MAX_ENVIRONMENT_KEY}",
-                abbreviate(name),
-                name.len()
-            ));
+        } else if let Some(problem) = too_long(
+            format_args!("container environment variable name '{}'", abbreviate(name)),
+            name,
+            MAX_ENVIRONMENT_KEY,
+            "SageMaker's",
+        ) {
+            problems.push(problem);
         }
         if let Some(value) = value.as_literal() {
-            let length = value.chars().count();
-            if length > MAX_ENVIRONMENT_VALUE {
-                problems.push(format!(
-                    "value of container environment variable '{}' is {length} characters, more than SageMaker's limit of {MAX_ENVIRONMENT_VALUE}",
+            problems.extend(too_long(
+                format_args!(
+                    "value of container environment variable '{}'",
                     abbreviate(name)
-                ));
-            }
+                ),
+                &value,
+                MAX_ENVIRONMENT_VALUE,
+                "SageMaker's",
+            ));
         }
     }
     problems

@@ -137,12 +137,7 @@ fn endpoints_imported_by_arn_or_attributes_take_invoke_grants() {
 fn variant_metrics_have_their_namespace_statistic_and_dimensions() {
     let app = App::for_tests();
     let s = stack(&app);
-    let m = model(&s, "M");
-    let config = instance_config(
-        &s,
-        "Config",
-        vec![InstanceProductionVariantProps::new(&m, "blue")],
-    );
+    let config = config_of_model_m(&s, |m| vec![InstanceProductionVariantProps::new(m, "blue")]);
     let endpoint = Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
     let v = endpoint.find_instance_production_variant("blue");
     let expected: Vec<(sagecdk_aws::cloudwatch::Metric, &str, &str, &str)> = vec![

@@ -12,6 +12,19 @@ mod common;
 use common::cdk::*;
 use common::errors;
 
+/// The path of the endpoint in the CDK's default stack.
+const DEFAULT_ENDPOINT: &str = "Default/Endpoint";
+
+/// `stack` fails to synthesize with one error at [`DEFAULT_ENDPOINT`] containing `message`.
+fn assert_endpoint_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, DEFAULT_ENDPOINT, message);
+}
+
+/// `stack` fails to synthesize with one error at its configuration containing `message`.
+fn assert_config_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, "Default/EndpointConfig", message);
+}
+
 /// An endpoint of a configuration with `variant`.
 fn endpoint_with(stack: &Stack, variant: InstanceProductionVariantProps) -> Endpoint {
     let config = EndpointConfig::new(
@@ -38,8 +51,7 @@ fn imported_config_endpoint(stack: &Stack) -> Endpoint {
 // CDK: 'When searching an Endpoint for a production variant' / 'that exists, the variant is returned'
 #[test]
 fn searching_an_endpoint_for_a_variant_that_exists_the_variant_is_returned() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let endpoint = endpoint_with(&stack, variant(&stack));
     let found = endpoint.find_instance_production_variant("variant");
     assert_eq!(found.variant_name(), "variant");
@@ -49,25 +61,18 @@ fn searching_an_endpoint_for_a_variant_that_exists_the_variant_is_returned() {
 // CDK: 'When searching an Endpoint for a production variant' / 'that does not exist, an exception is thrown'
 #[test]
 fn searching_an_endpoint_for_a_variant_that_does_not_exist_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     endpoint_with(&stack, variant(&stack)).find_instance_production_variant("missing-variant");
-    assert_error(
-        &errors(&stack),
-        "Default/Endpoint",
-        "No variant with name: 'missing-variant'",
-    );
+    assert_endpoint_error(&stack, "No variant with name: 'missing-variant'");
 }
 
 // CDK: 'When searching an Endpoint for a production variant' / 'from an imported IEndpointConfig, an exception is thrown'
 #[test]
 fn searching_an_endpoint_for_a_variant_from_an_imported_iendpoint_config_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     imported_config_endpoint(&stack).find_instance_production_variant("variant");
-    assert_error(
-        &errors(&stack),
-        "Default/Endpoint",
+    assert_endpoint_error(
+        &stack,
         "Production variant lookup is not supported for an imported IEndpointConfig",
     );
 }
@@ -75,8 +80,7 @@ fn searching_an_endpoint_for_a_variant_from_an_imported_iendpoint_config_an_exce
 // CDK: 'When fetching production variants from an Endpoint' / 'with one production variant, the variant is returned'
 #[test]
 fn fetching_production_variants_with_one_production_variant_the_variant_is_returned() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let variants = endpoint_with(&stack, variant(&stack)).instance_production_variants();
     assert_eq!(variants.len(), 1);
     assert_eq!(variants[0].variant_name(), "variant");
@@ -85,16 +89,14 @@ fn fetching_production_variants_with_one_production_variant_the_variant_is_retur
 // CDK: 'When fetching production variants from an Endpoint' / 'with an imported IEndpointConfig, an exception is thrown'
 #[test]
 fn fetching_production_variants_with_an_imported_iendpoint_config_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     assert!(
         imported_config_endpoint(&stack)
             .instance_production_variants()
             .is_empty()
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Endpoint",
+    assert_endpoint_error(
+        &stack,
         "Production variant lookup is not supported for an imported IEndpointConfig",
     );
 }
@@ -103,8 +105,7 @@ fn fetching_production_variants_with_an_imported_iendpoint_config_an_exception_i
 // block without `test` in the CDK: its body runs when the suite is collected)
 #[test]
 fn when_importing_an_endpoint_by_arn_the_name_is_determined_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let endpoint = Endpoint::from_endpoint_arn(
         &stack,
         "Endpoint",
@@ -129,12 +130,6 @@ fn when_importing_an_endpoint_by_name_the_arn_is_constructed_correctly() {
             "arn:", {"Ref": "AWS::Partition"}, ":sagemaker:us-west-2:123456789012:endpoint/my-name"
         ]]})
     );
-}
-
-enum Origin {
-    Owned,
-    ByName,
-    ByArn,
 }
 
 /// The errors of an endpoint in `destination` deploying a configuration of `origin`.
@@ -181,66 +176,42 @@ const ENDPOINT: &str = "DestinationStack/MyEndpoint";
 // CDK: 'When sharing an endpoint config from an origin stack with a destination stack' / 'which represents an owned EndpointConfig instance' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn owned_endpoint_config_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_config(WEST, Origin::Owned, OTHER_ACCOUNT);
     assert_error(&errors, ENDPOINT, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing an endpoint config from an origin stack with a destination stack' / 'which represents an owned EndpointConfig instance' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn owned_endpoint_config_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_config(WEST, Origin::Owned, EAST);
     assert_error(&errors, ENDPOINT, REGION_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by name' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_name_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_config(WEST, Origin::ByName, OTHER_ACCOUNT);
     assert_error(&errors, ENDPOINT, ACCOUNT_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by name' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_name_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_config(WEST, Origin::ByName, EAST);
     assert_error(&errors, ENDPOINT, REGION_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by ARN' / 'in a different account than both stacks, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_arn_in_a_different_account_than_both_stacks_synthesis_fails() {
-    let errors = shared_config(
-        ("234567890123", "us-west-2"),
-        Origin::ByArn,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_config(OTHER_ACCOUNT, Origin::ByArn, OTHER_ACCOUNT);
     assert_error(&errors, ENDPOINT, ACCOUNT_MESSAGE);
 }
 
 // CDK: '…' / 'which represents an unowned IEndpointConfig instance' / 'imported by ARN' / 'in a different region than both stacks, synthesis fails'
 #[test]
 fn endpoint_config_imported_by_arn_in_a_different_region_than_both_stacks_synthesis_fails() {
-    let errors = shared_config(
-        ("123456789012", "us-east-1"),
-        Origin::ByArn,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_config(EAST, Origin::ByArn, EAST);
     assert_error(&errors, ENDPOINT, REGION_MESSAGE);
 }
 
@@ -249,8 +220,7 @@ fn scaling_errors(
     variant: impl FnOnce(InstanceProductionVariantProps) -> InstanceProductionVariantProps,
     scale: impl FnOnce(&InstanceVariant),
 ) -> Vec<String> {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let props = variant(self::variant(&stack));
     let endpoint = endpoint_with(&stack, props);
     scale(&endpoint.find_instance_production_variant("variant"));
@@ -268,7 +238,7 @@ fn with_minimum_capacity_greater_than_initial_instance_count_an_exception_is_thr
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "minCapacity cannot be greater than initial instance count: 1",
     );
 }
@@ -284,7 +254,7 @@ fn with_maximum_capacity_less_than_initial_instance_count_an_exception_is_thrown
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "maxCapacity cannot be less than initial instance count: 2",
     );
 }
@@ -300,7 +270,7 @@ fn with_burstable_instance_type_an_exception_is_thrown() {
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "AutoScaling not supported for burstable instance types like ml.t2.medium",
     );
 }
@@ -317,7 +287,7 @@ fn which_already_has_auto_scaling_enabled_an_exception_is_thrown() {
     );
     assert_error(
         &errors,
-        "Default/Endpoint",
+        DEFAULT_ENDPOINT,
         "AutoScaling of task count already enabled for this service",
     );
 }
@@ -386,8 +356,7 @@ fn health_check(stack: &Stack, id: &str, timeout: Option<Duration>) {
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should be included in CloudFormation template when provided'
 #[test]
 fn health_check_timeout_should_be_included_in_cloud_formation_template_when_provided() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(5 * 60)));
     Template::from_stack(&stack).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -402,8 +371,7 @@ fn health_check_timeout_should_be_included_in_cloud_formation_template_when_prov
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should not be included when not provided'
 #[test]
 fn health_check_timeout_should_not_be_included_when_not_provided() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", None);
     Template::from_stack(&stack).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
@@ -423,12 +391,10 @@ fn health_check_timeout_should_not_be_included_when_not_provided() {
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should throw error when timeout is less than 60 seconds'
 #[test]
 fn health_check_timeout_should_throw_error_when_timeout_is_less_than_60_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(30)));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }
@@ -436,12 +402,10 @@ fn health_check_timeout_should_throw_error_when_timeout_is_less_than_60_seconds(
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should throw error when timeout is greater than 3600 seconds'
 #[test]
 fn health_check_timeout_should_throw_error_when_timeout_is_greater_than_3600_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig", Some(Duration::from_secs(7200)));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }
@@ -449,8 +413,7 @@ fn health_check_timeout_should_throw_error_when_timeout_is_greater_than_3600_sec
 // CDK: 'When containerStartupHealthCheckTimeoutInSeconds is set' / 'should accept valid timeout values'
 #[test]
 fn health_check_timeout_should_accept_valid_timeout_values() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check(&stack, "EndpointConfig1", Some(Duration::from_secs(60)));
     health_check(&stack, "EndpointConfig2", Some(Duration::from_secs(3600)));
     let template = Template::try_from_stack(&stack).expect("no errors");

@@ -15,6 +15,14 @@ mod common;
 use common::cdk::*;
 use common::errors;
 
+/// The path of the configuration in the CDK's default stack.
+const DEFAULT_CONFIG: &str = "Default/EndpointConfig";
+
+/// `stack` fails to synthesize with one error at [`DEFAULT_CONFIG`] containing `message`.
+fn assert_config_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, DEFAULT_CONFIG, message);
+}
+
 fn imported_model(stack: &Stack) -> ImportedModel {
     Model::from_model_name(stack, "Model", "model")
 }
@@ -42,8 +50,7 @@ fn serverless(
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with more than 10 production variants, an exception is thrown'
 #[test]
 fn with_more_than_10_production_variants_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let endpoint_config = config(
         &stack,
@@ -56,9 +63,8 @@ fn with_more_than_10_production_variants_an_exception_is_thrown() {
         ));
     }
     // sagecdk refuses the eleventh when it is added (and names it).
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Can't have more than 10 production variants ('variant-9' not added)",
     );
 }
@@ -66,21 +72,15 @@ fn with_more_than_10_production_variants_an_exception_is_thrown() {
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with no production variants, an exception is thrown'
 #[test]
 fn with_no_production_variants_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     EndpointConfig::new(&stack, "EndpointConfig", EndpointConfigProps::default());
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
-        "Must configure at least 1 production variant",
-    );
+    assert_config_error(&stack, "Must configure at least 1 production variant");
 }
 
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with both instance and serverless variants in constructor, an exception is thrown'
 #[test]
 fn with_both_instance_and_serverless_variants_in_constructor_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     EndpointConfig::new(
         &stack,
@@ -94,9 +94,8 @@ fn with_both_instance_and_serverless_variants_in_constructor_an_exception_is_thr
             ..EndpointConfigProps::default()
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot specify both instanceProductionVariants and serverlessProductionVariant",
     );
 }
@@ -104,8 +103,7 @@ fn with_both_instance_and_serverless_variants_in_constructor_an_exception_is_thr
 // CDK: 'When synthesizing a stack containing an EndpointConfig' / 'with serverless variant, synthesizes correctly'
 #[test]
 fn with_serverless_variant_synthesizes_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let mut variant = serverless(&model, "serverless-variant", 2048, 10);
     variant.provisioned_concurrency = Some(5);
@@ -117,16 +115,8 @@ fn with_serverless_variant_synthesizes_correctly() {
             ..EndpointConfigProps::default()
         },
     );
-    let template = Template::from_stack(&stack);
-    let resources = template.as_json()["Resources"]
-        .as_object()
-        .expect("resources");
-    let config = resources
-        .values()
-        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .expect("an endpoint configuration");
     assert_eq!(
-        *config,
+        endpoint_config_resource(&stack),
         serde_json::json!({
             "Type": "AWS::SageMaker::EndpointConfig",
             "Properties": {
@@ -145,10 +135,21 @@ fn with_serverless_variant_synthesizes_correctly() {
     );
 }
 
+/// The template's one `EndpointConfig` resource.
+fn endpoint_config_resource(stack: &Stack) -> serde_json::Value {
+    let template = Template::from_stack(stack);
+    template.as_json()["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
+        .expect("an endpoint configuration")
+        .clone()
+}
+
 /// A configuration with the instance variant `variant`, then `add` applied to it.
 fn add_to_config(add: impl FnOnce(&EndpointConfig, &ImportedModel)) -> Vec<String> {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let endpoint_config = config(
         &stack,
@@ -168,7 +169,7 @@ fn with_too_few_instances_specified_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Production Variant Props: Must have at least one instance",
     );
 }
@@ -183,7 +184,7 @@ fn with_a_negative_weight_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Production Variant Props: Cannot have negative variant weight",
     );
 }
@@ -197,7 +198,7 @@ fn with_a_duplicate_variant_name_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "There is already a Production Variant with name 'variant'",
     );
 }
@@ -217,15 +218,13 @@ fn serverless_config(stack: &Stack, model: &ImportedModel) -> EndpointConfig {
 // CDK: 'When adding a production variant to an EndpointConfig' / 'instance variant when serverless variant exists, an exception is thrown'
 #[test]
 fn instance_variant_when_serverless_variant_exists_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     serverless_config(&stack, &model).add_instance_production_variant(
         InstanceProductionVariantProps::new(&model, "instance-variant"),
     );
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot add instance production variant when serverless production variant is already configured",
     );
 }
@@ -234,8 +233,7 @@ fn instance_variant_when_serverless_variant_exists_an_exception_is_thrown() {
 fn add_serverless(
     variant: impl FnOnce(&ImportedModel) -> ServerlessProductionVariantProps,
 ) -> Vec<String> {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     EndpointConfig::new(&stack, "EndpointConfig", EndpointConfigProps::default())
         .add_serverless_production_variant(variant(&model));
@@ -248,7 +246,7 @@ fn with_invalid_max_concurrency_an_exception_is_thrown() {
     let errors = add_serverless(|model| serverless(model, "serverless-variant", 1024, 0));
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: maxConcurrency must be between 1 and 200",
     );
 }
@@ -259,7 +257,7 @@ fn with_invalid_memory_size_in_mb_an_exception_is_thrown() {
     let errors = add_serverless(|model| serverless(model, "serverless-variant", 1500, 10));
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: memorySizeInMB must be one of: 1024, 2048, 3072, 4096, 5120, 6144 MB",
     );
 }
@@ -274,7 +272,7 @@ fn with_provisioned_concurrency_greater_than_max_concurrency_an_exception_is_thr
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: provisionedConcurrency cannot be greater than maxConcurrency",
     );
 }
@@ -289,7 +287,7 @@ fn with_negative_variant_weight_an_exception_is_thrown() {
     });
     assert_error(
         &errors,
-        "Default/EndpointConfig",
+        DEFAULT_CONFIG,
         "Invalid Serverless Production Variant Props: Cannot have negative variant weight",
     );
 }
@@ -297,8 +295,7 @@ fn with_negative_variant_weight_an_exception_is_thrown() {
 // CDK: 'When adding a serverless production variant to an EndpointConfig' / 'when instance variants exist, an exception is thrown'
 #[test]
 fn when_instance_variants_exist_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     config(
         &stack,
@@ -308,9 +305,8 @@ fn when_instance_variants_exist_an_exception_is_thrown() {
         )],
     )
     .add_serverless_production_variant(serverless(&model, "serverless-variant", 1024, 10));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot add serverless production variant when instance production variants are already configured",
     );
 }
@@ -318,8 +314,7 @@ fn when_instance_variants_exist_an_exception_is_thrown() {
 // CDK: 'When adding a serverless production variant to an EndpointConfig' / 'when serverless variant already exists, an exception is thrown'
 #[test]
 fn when_serverless_variant_already_exists_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     serverless_config(&stack, &model).add_serverless_production_variant(serverless(
         &model,
@@ -327,9 +322,8 @@ fn when_serverless_variant_already_exists_an_exception_is_thrown() {
         2048,
         5,
     ));
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "Cannot add more than one serverless production variant per endpoint configuration",
     );
 }
@@ -337,8 +331,7 @@ fn when_serverless_variant_already_exists_an_exception_is_thrown() {
 // CDK: 'When adding a serverless production variant to an EndpointConfig' / 'with valid properties, succeeds'
 #[test]
 fn with_valid_properties_succeeds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = imported_model(&stack);
     let mut v = serverless(&model, "serverless-variant", 2048, 10);
     v.provisioned_concurrency = Some(5);
@@ -351,8 +344,7 @@ fn with_valid_properties_succeeds() {
 // CDK: 'When importing an endpoint configuration by ARN, the name is determined correctly'
 #[test]
 fn when_importing_an_endpoint_configuration_by_arn_the_name_is_determined_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let config = EndpointConfig::from_endpoint_config_arn(
         &stack,
         "EndpointConfig",
@@ -377,13 +369,6 @@ fn when_importing_an_endpoint_configuration_by_name_the_arn_is_constructed_corre
             ":sagemaker:us-west-2:123456789012:endpoint-config/my-name"
         ]]})
     );
-}
-
-/// How the origin stack's model is made.
-enum Origin {
-    Owned,
-    ByName,
-    ByArn,
 }
 
 /// The errors of a configuration in `destination` (account, region) serving a model of
@@ -430,66 +415,42 @@ const CONFIG: &str = "DestinationStack/EndpointConfig";
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an owned Model instance' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn owned_model_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_model(WEST, Origin::Owned, OTHER_ACCOUNT);
     assert_error(&errors, CONFIG, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an owned Model instance' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn owned_model_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::Owned,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_model(WEST, Origin::Owned, EAST);
     assert_error(&errors, CONFIG, REGION_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by name' / 'across stack account boundaries, synthesis fails'
 #[test]
 fn model_imported_by_name_across_stack_account_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_model(WEST, Origin::ByName, OTHER_ACCOUNT);
     assert_error(&errors, CONFIG, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by name' / 'across stack region boundaries, synthesis fails'
 #[test]
 fn model_imported_by_name_across_stack_region_boundaries_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-west-2"),
-        Origin::ByName,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_model(WEST, Origin::ByName, EAST);
     assert_error(&errors, CONFIG, REGION_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by ARN' / 'in a different account than both stacks, synthesis fails'
 #[test]
 fn model_imported_by_arn_in_a_different_account_than_both_stacks_synthesis_fails() {
-    let errors = shared_model(
-        ("234567890123", "us-west-2"),
-        Origin::ByArn,
-        ("234567890123", "us-west-2"),
-    );
+    let errors = shared_model(OTHER_ACCOUNT, Origin::ByArn, OTHER_ACCOUNT);
     assert_error(&errors, CONFIG, ACCOUNT_MESSAGE);
 }
 
 // CDK: 'When sharing a model from an origin stack with a destination stack' / 'which represents an unowned IModel instance' / 'imported by ARN' / 'in a different region than both stacks, synthesis fails'
 #[test]
 fn model_imported_by_arn_in_a_different_region_than_both_stacks_synthesis_fails() {
-    let errors = shared_model(
-        ("123456789012", "us-east-1"),
-        Origin::ByArn,
-        ("123456789012", "us-east-1"),
-    );
+    let errors = shared_model(EAST, Origin::ByArn, EAST);
     assert_error(&errors, CONFIG, REGION_MESSAGE);
 }
 
@@ -524,37 +485,34 @@ fn health_check_config(stack: &Stack, variants: &[(&str, Option<Duration>)]) -> 
 
 /// The `ProductionVariants` of the template's `EndpointConfig`.
 fn production_variants(stack: &Stack) -> Vec<serde_json::Value> {
-    let template = Template::from_stack(stack);
-    template.as_json()["Resources"]
-        .as_object()
-        .expect("resources")
-        .values()
-        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .expect("an endpoint configuration")["Properties"]["ProductionVariants"]
+    endpoint_config_resource(stack)["Properties"]["ProductionVariants"]
         .as_array()
         .expect("variants")
         .clone()
 }
 
+/// The template's `EndpointConfig` has a variant with the health check timeout `seconds`.
+fn assert_health_check_timeout(stack: &Stack, seconds: u64) {
+    Template::from_stack(stack).assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"ProductionVariants": [
+            Match::object_like(pattern!({"ContainerStartupHealthCheckTimeoutInSeconds": seconds}))
+        ]}),
+    );
+}
+
 // CDK: 'containerStartupHealthCheckTimeout' / 'is included in CloudFormation when specified'
 #[test]
 fn container_startup_health_check_timeout_is_included_in_cloud_formation_when_specified() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(5 * 60)))]);
-    Template::from_stack(&stack).assert_has_resource_properties(
-        "AWS::SageMaker::EndpointConfig",
-        pattern!({"ProductionVariants": [
-            Match::object_like(pattern!({"ContainerStartupHealthCheckTimeoutInSeconds": 300}))
-        ]}),
-    );
+    assert_health_check_timeout(&stack, 300);
 }
 
 // CDK: 'containerStartupHealthCheckTimeout' / 'is omitted from CloudFormation when not specified'
 #[test]
 fn container_startup_health_check_timeout_is_omitted_from_cloud_formation_when_not_specified() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", None)]);
     let variants = production_variants(&stack);
     assert!(
@@ -568,26 +526,18 @@ fn container_startup_health_check_timeout_is_omitted_from_cloud_formation_when_n
 // CDK: 'containerStartupHealthCheckTimeout' / 'converts Duration to seconds correctly'
 #[test]
 fn container_startup_health_check_timeout_converts_duration_to_seconds_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(60 * 60)))]);
-    Template::from_stack(&stack).assert_has_resource_properties(
-        "AWS::SageMaker::EndpointConfig",
-        pattern!({"ProductionVariants": [
-            Match::object_like(pattern!({"ContainerStartupHealthCheckTimeoutInSeconds": 3600}))
-        ]}),
-    );
+    assert_health_check_timeout(&stack, 3600);
 }
 
 // CDK: 'containerStartupHealthCheckTimeout' / 'throws error when timeout is less than 60 seconds'
 #[test]
 fn container_startup_health_check_timeout_throws_error_when_timeout_is_less_than_60_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(&stack, &[("variant-1", Some(Duration::from_secs(30)))]);
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }
@@ -595,15 +545,13 @@ fn container_startup_health_check_timeout_throws_error_when_timeout_is_less_than
 // CDK: 'containerStartupHealthCheckTimeout' / 'throws error when timeout is greater than 3600 seconds'
 #[test]
 fn container_startup_health_check_timeout_throws_error_when_timeout_is_greater_than_3600_seconds() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(
         &stack,
         &[("variant-1", Some(Duration::from_secs(2 * 60 * 60)))],
     );
-    assert_error(
-        &errors(&stack),
-        "Default/EndpointConfig",
+    assert_config_error(
+        &stack,
         "containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
     );
 }
@@ -612,8 +560,7 @@ fn container_startup_health_check_timeout_throws_error_when_timeout_is_greater_t
 #[test]
 fn container_startup_health_check_timeout_works_with_multiple_variants_where_some_have_timeout_and_others_do_not()
  {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     health_check_config(
         &stack,
         &[

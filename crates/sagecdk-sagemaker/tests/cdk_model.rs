@@ -8,7 +8,9 @@
 //! feature of later CDK releases that sagecdk does not have yet).
 
 use sagecdk_assertions::{Match, Template, pattern};
-use sagecdk_aws::ec2::{Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc};
+use sagecdk_aws::ec2::{
+    Connections, Port, SecurityGroup, SecurityGroupImportOptions, SecurityGroupProps, Vpc,
+};
 use sagecdk_aws::ecr::Repository;
 use sagecdk_core::{App, AppProps, Stack};
 use sagecdk_sagemaker::*;
@@ -16,7 +18,6 @@ use sagecdk_sagemaker::*;
 mod common;
 
 use common::cdk::*;
-use common::errors;
 
 fn test_repo(stack: &Stack) -> Repository {
     Repository::from_repository_name(
@@ -30,6 +31,26 @@ fn repo_image(stack: &Stack) -> ContainerImage {
     ContainerImage::from_ecr_repository(&Repository::from_repository_name(stack, "Repo", "repo"))
 }
 
+/// Props of a model of one container of [`repo_image`].
+fn repo_model_props(stack: &Stack) -> ModelProps {
+    ModelProps::with_container(ContainerDefinition::new(repo_image(stack)))
+}
+
+/// `stack` fails to synthesize with one error at the model `Default/Model` containing `message`.
+fn assert_model_error(stack: &Stack, message: &str) {
+    assert_synth_error(stack, "Default/Model", message);
+}
+
+/// `connections` (of a model without a VPC) has no security groups, and asking for it is the
+/// CDK's error at the model.
+fn assert_no_network_access(stack: &Stack, connections: Connections) {
+    assert!(connections.security_groups().is_empty());
+    assert_model_error(
+        stack,
+        "Cannot manage network access without configuring a VPC",
+    );
+}
+
 /// The CDK's `ec2.Vpc`: sagecdk has imported VPCs only.
 fn vpc() -> Vpc {
     Vpc::from_attributes("vpc-12345", vec!["subnet-1".into(), "subnet-2".into()])
@@ -38,8 +59,7 @@ fn vpc() -> Vpc {
 // CDK: 'with more than 15 containers, an exception is thrown on synthesis'
 #[test]
 fn with_more_than_15_containers_an_exception_is_thrown_on_synthesis() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let repo = test_repo(&stack);
     let containers = (0..16)
         .map(|_| ContainerDefinition::new(ContainerImage::from_ecr_repository(&repo)))
@@ -52,9 +72,8 @@ fn with_more_than_15_containers_an_exception_is_thrown_on_synthesis() {
             ..ModelProps::default()
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot have more than 15 containers in inference pipeline",
     );
 }
@@ -62,14 +81,9 @@ fn with_more_than_15_containers_an_exception_is_thrown_on_synthesis() {
 // CDK: 'with no containers, an exception is thrown on synthesis'
 #[test]
 fn with_no_containers_an_exception_is_thrown_on_synthesis() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(&stack, "Model", ModelProps::default());
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
-        "Must configure at least 1 container for model",
-    );
+    assert_model_error(&stack, "Must configure at least 1 container for model");
 }
 
 // CDK: 'with 2 identical ContainerDefinitions, each file-based asset is instantiated once'
@@ -113,14 +127,13 @@ fn with_2_identical_container_definitions_each_file_based_asset_is_instantiated_
 // CDK: 'set network isolation'
 #[test]
 fn set_network_isolation() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
         ModelProps {
             network_isolation: true,
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
     Template::from_stack(&stack).assert_has_resource_properties(
@@ -132,8 +145,7 @@ fn set_network_isolation() {
 // CDK: 'with a VPC' / 'and security groups, no security group is created'
 #[test]
 fn with_a_vpc_and_security_groups_no_security_group_is_created() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let vpc = vpc();
     let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc));
     Model::new(
@@ -142,7 +154,7 @@ fn with_a_vpc_and_security_groups_no_security_group_is_created() {
         ModelProps {
             vpc: Some(vpc),
             security_groups: vec![sg],
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
     let template = Template::from_stack(&stack);
@@ -156,14 +168,13 @@ fn with_a_vpc_and_security_groups_no_security_group_is_created() {
 // CDK: 'with a VPC' / 'but no security groups, a security group is created'
 #[test]
 fn with_a_vpc_but_no_security_groups_a_security_group_is_created() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
         ModelProps {
             vpc: Some(vpc()),
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
     Template::from_stack(&stack).assert_has_resource_properties(
@@ -176,8 +187,7 @@ fn with_a_vpc_but_no_security_groups_a_security_group_is_created() {
 #[test]
 fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_exception_is_thrown()
 {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let vpc = vpc();
     let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc));
     Model::new(
@@ -187,12 +197,11 @@ fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_e
             vpc: Some(vpc),
             security_groups: vec![sg],
             allow_all_outbound: Some(false),
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Configure 'allowAllOutbound' directly on the supplied SecurityGroups",
     );
 }
@@ -200,20 +209,18 @@ fn with_a_vpc_and_both_security_groups_and_allow_all_outbound_are_specified_an_e
 // CDK: 'without a VPC' / 'but security groups are specified, an exception is thrown'
 #[test]
 fn without_a_vpc_but_security_groups_are_specified_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let sg = SecurityGroup::new(&stack, "SG", SecurityGroupProps::new(&vpc()));
     Model::new(
         &stack,
         "Model",
         ModelProps {
             security_groups: vec![sg],
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
     );
 }
@@ -221,19 +228,17 @@ fn without_a_vpc_but_security_groups_are_specified_an_exception_is_thrown() {
 // CDK: 'without a VPC' / 'but allowAllOutbound is specified, an exception is thrown'
 #[test]
 fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
         ModelProps {
             allow_all_outbound: Some(false),
-            ..ModelProps::with_container(ContainerDefinition::new(repo_image(&stack)))
+            ..repo_model_props(&stack)
         },
     );
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
+    assert_model_error(
+        &stack,
         "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
     );
 }
@@ -241,46 +246,29 @@ fn without_a_vpc_but_allow_all_outbound_is_specified_an_exception_is_thrown() {
 // CDK: 'When accessing Connections object' / 'from a model with no VPC, an exception is thrown'
 #[test]
 fn when_accessing_connections_object_from_a_model_with_no_vpc_an_exception_is_thrown() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
-    let model = Model::new(
-        &stack,
-        "Model",
-        ModelProps::with_container(ContainerDefinition::new(repo_image(&stack))),
-    );
-    assert!(model.connections().security_groups().is_empty());
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
-        "Cannot manage network access without configuring a VPC",
-    );
+    let (_app, stack) = cdk_default_stack();
+    let model = Model::new(&stack, "Model", repo_model_props(&stack));
+    assert_no_network_access(&stack, model.connections());
 }
 
 // CDK: 'When accessing Connections object' / 'from an imported model with no security groups specified, an exception is thrown'
 #[test]
 fn when_accessing_connections_object_from_an_imported_model_with_no_security_groups_specified_an_exception_is_thrown()
  {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let imported = Model::from_model_attributes(
         &stack,
         "Model",
         ModelAttributes::new("arn:aws:sagemaker:us-west-2:123456789012:model/MyModel"),
     );
-    assert!(imported.connections().security_groups().is_empty());
-    assert_error(
-        &errors(&stack),
-        "Default/Model",
-        "Cannot manage network access without configuring a VPC",
-    );
+    assert_no_network_access(&stack, imported.connections());
 }
 
 // CDK: 'When allowing traffic from an imported model with a security group, an S3 egress rule should be present'
 #[test]
 fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egress_rule_should_be_present()
  {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let sg = SecurityGroup::from_id_with(
         &stack,
         "SG",
@@ -310,8 +298,7 @@ fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egre
 // CDK: 'When importing a model by ARN, the model name is determined correctly'
 #[test]
 fn when_importing_a_model_by_arn_the_model_name_is_determined_correctly() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     let model = Model::from_model_arn(
         &stack,
         "Model",
@@ -337,8 +324,7 @@ fn when_importing_a_model_by_name_the_arn_is_constructed_correctly() {
 // CDK: 'sagemaker model with deep learning container images with AccountId'
 #[test]
 fn sagemaker_model_with_deep_learning_container_images_with_account_id() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",
@@ -361,8 +347,7 @@ fn sagemaker_model_with_deep_learning_container_images_with_account_id() {
 // CDK: 'sagemaker model with deep learning container images without AccountId'
 #[test]
 fn sagemaker_model_with_deep_learning_container_images_without_account_id() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
+    let (_app, stack) = cdk_default_stack();
     Model::new(
         &stack,
         "Model",

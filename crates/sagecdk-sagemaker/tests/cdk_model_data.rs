@@ -12,7 +12,6 @@ use sagecdk_sagemaker::*;
 mod common;
 
 use common::cdk::*;
-use common::errors;
 
 const REPOSITORY_NAME: &str = "huggingface-pytorch-training";
 const TAG: &str = "1.13.1-transformers4.26.0-gpu-py39-cu117-ubuntu20.04";
@@ -26,6 +25,14 @@ fn model_with(stack: &sagecdk_core::Stack, id: &str, data: ModelData) {
                 .with_model_data(data),
         ),
     );
+}
+
+/// The template of the CDK's default stack with a model `id` of the model data
+/// `test-artifacts/<artifact>`.
+fn asset_model_template(id: &str, artifact: &str) -> Template {
+    let (_app, stack) = cdk_default_stack();
+    model_with(&stack, id, ModelData::from_asset(test_artifact(artifact)));
+    Template::from_stack(&stack)
 }
 
 // CDK: 'When creating model data from a local asset' / 'when supplying a directory, then should throw exception'
@@ -42,8 +49,8 @@ fn when_supplying_a_directory_then_should_throw_exception() {
     // The CDK now says "Asset must be a file, if you want to use directory you can use
     // 'ModelData.fromBucket()' with the 's3DataType' option …"; sagecdk keeps the message of the
     // CDK release it follows, and packages directories with `ModelData::from_directory`.
-    assert_error(
-        &errors(&stack),
+    assert_synth_error(
+        &stack,
         "MyStack/DirectoryModelData",
         &format!("Asset must be a gzipped tar file with extension .tar.gz ({directory})"),
     );
@@ -53,14 +60,7 @@ fn when_supplying_a_directory_then_should_throw_exception() {
 #[test]
 #[ignore = "an uncompressed local file as model data (ModelDataSource, S3Object) is a later CDK feature sagecdk does not have: it refuses files other than .tar.gz"]
 fn when_supplying_a_uncompressed_file_then_should_use_model_data_source() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
-    model_with(
-        &stack,
-        "UncompressedModel",
-        ModelData::from_asset(test_artifact("valid-artifact/artifact.txt")),
-    );
-    let template = Template::from_stack(&stack);
+    let template = asset_model_template("UncompressedModel", "valid-artifact/artifact.txt");
     template.assert_has_resource_properties(
         "AWS::SageMaker::Model",
         pattern!({"PrimaryContainer": {"ModelDataSource": {"S3DataSource": {
@@ -79,14 +79,7 @@ fn when_supplying_a_uncompressed_file_then_should_use_model_data_source() {
 // CDK: 'When creating model data from a local asset' / 'when supplying a compressed file, then should use ModelDataUrl'
 #[test]
 fn when_supplying_a_compressed_file_then_should_use_model_data_url() {
-    let app = cdk_app();
-    let stack = default_stack(&app);
-    model_with(
-        &stack,
-        "CompressedModel",
-        ModelData::from_asset(test_artifact("valid-artifact.tar.gz")),
-    );
-    let template = Template::from_stack(&stack);
+    let template = asset_model_template("CompressedModel", "valid-artifact.tar.gz");
     // The CDK's object key is `126d48fa….gz`, the hash of its archive: ours differs.
     template.assert_has_resource_properties(
         "AWS::SageMaker::Model",

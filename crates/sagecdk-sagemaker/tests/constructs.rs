@@ -263,18 +263,15 @@ fn model_validations() {
 fn autoscaling_and_lookup_validations() {
     let app = App::for_tests();
     let s = stack(&app);
-    let m = model(&s, "M");
-    let config = instance_config(
-        &s,
-        "Config",
+    let config = config_of_model_m(&s, |m| {
         vec![
-            InstanceProductionVariantProps::new(&m, "burst")
+            InstanceProductionVariantProps::new(m, "burst")
                 .with_instance_type(InstanceType::T2_MEDIUM),
-            InstanceProductionVariantProps::new(&m, "two")
+            InstanceProductionVariantProps::new(m, "two")
                 .with_instance_count(2)
                 .with_instance_type(InstanceType::M5_LARGE),
-        ],
-    );
+        ]
+    });
     let endpoint = Endpoint::new(
         &s,
         "Endpoint",
@@ -1138,12 +1135,7 @@ fn each_variant_dimension_autoscales_once() {
 fn tags_reach_models_configurations_and_endpoints() {
     let app = App::for_tests();
     let s = stack(&app);
-    let m = model(&s, "M");
-    let config = instance_config(
-        &s,
-        "Config",
-        vec![InstanceProductionVariantProps::new(&m, "a")],
-    );
+    let config = config_of_model_m(&s, |m| vec![InstanceProductionVariantProps::new(m, "a")]);
     Endpoint::new(&s, "Endpoint", EndpointProps::new(&config));
     sagecdk_core::Tags::of(&s).add("team", "ml-platform");
     let t = Template::from_stack(&s);
@@ -1183,17 +1175,14 @@ fn literal_properties_are_checked_against_the_schema() {
 fn instance_types_newer_than_the_schema_deploy_with_a_warning() {
     let app = App::for_tests();
     let s = stack(&app);
-    let m = model(&s, "M");
-    instance_config(
-        &s,
-        "Config",
+    config_of_model_m(&s, |m| {
         vec![
-            InstanceProductionVariantProps::new(&m, "new")
+            InstanceProductionVariantProps::new(m, "new")
                 .with_instance_type(InstanceType::of("ml.g9.xlarge").expect("well formed")),
-            InstanceProductionVariantProps::new(&m, "known")
+            InstanceProductionVariantProps::new(m, "known")
                 .with_instance_type(InstanceType::P6_B200_48XLARGE),
-        ],
-    );
+        ]
+    });
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
         pattern!({"ProductionVariants": [

@@ -14,11 +14,12 @@ use sagecdk_sagemaker::{
 };
 use std::path::PathBuf;
 
-fn golden(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/cdk-golden/parity/cdk.out")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+#[path = "../../../tests/common/golden.rs"]
+mod golden;
+
+/// The cloud assembly the AWS CDK wrote for `app.js`.
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/parity/cdk.out")
 }
 
 /// The context `synth.js` passes, plus the compatibility flag.
@@ -85,29 +86,11 @@ fn assembly() -> Assembly {
     parity_app().assemble().expect("synthesizes")
 }
 
-fn first_difference(ours: &str, theirs: &str) -> String {
-    for (i, (a, b)) in ours.lines().zip(theirs.lines()).enumerate() {
-        if a != b {
-            return format!("line {}:\n  ours:   {a}\n  theirs: {b}", i + 1);
-        }
-    }
-    format!(
-        "ours {} lines, theirs {} lines",
-        ours.lines().count(),
-        theirs.lines().count()
-    )
-}
-
 fn assert_same(assembly: &Assembly, name: &str) {
     let ours = assembly
         .file(name)
         .unwrap_or_else(|| panic!("{name} not written"));
-    let theirs = golden(name);
-    assert!(
-        ours == theirs,
-        "{name} differs from the AWS CDK's:\n{}",
-        first_difference(ours, &theirs)
-    );
+    golden::assert_same_as_golden(&golden_dir(), name, ours);
 }
 
 /// The key policy names the stack's literal account; the account principal is its root ARN;

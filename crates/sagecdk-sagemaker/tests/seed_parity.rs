@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 #[path = "../../../examples/seed.rs"]
 mod seed;
 
+#[path = "../../../tests/common/golden.rs"]
+mod golden;
+
+use golden::{assert_same_as_golden, read};
+
 fn seed_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed")
 }
@@ -61,23 +66,6 @@ fn child_synthesizes_the_seed_app() {
     }
 }
 
-fn read(p: PathBuf) -> String {
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn first_difference(ours: &str, theirs: &str) -> String {
-    for (i, (a, b)) in ours.lines().zip(theirs.lines()).enumerate() {
-        if a != b {
-            return format!("line {}:\n  ours:   {a}\n  theirs: {b}", i + 1);
-        }
-    }
-    format!(
-        "ours {} lines, theirs {} lines",
-        ours.lines().count(),
-        theirs.lines().count()
-    )
-}
-
 #[test]
 fn seed_assembly_is_byte_identical_to_aws_cdk() {
     let dir = std::env::temp_dir().join(format!("sagecdk-seed-{}", std::process::id()));
@@ -87,22 +75,12 @@ fn seed_assembly_is_byte_identical_to_aws_cdk() {
     for stack in ["SeedAgnostic", "SeedEnv"] {
         for kind in ["template", "assets", "metadata"] {
             let name = format!("{stack}.{kind}.json");
-            let (ours, theirs) = (read(dir.join(&name)), read(golden.join(&name)));
-            assert!(
-                ours == theirs,
-                "{name} differs:\n{}",
-                first_difference(&ours, &theirs)
-            );
+            assert_same_as_golden(&golden, &name, &read(&dir.join(&name)));
         }
     }
     // The whole manifest, with the aws-cdk-lib feature flag report and minimumCliVersion.
     for name in ["manifest.json", "cdk.out", "validation-report.json"] {
-        let (ours, theirs) = (read(dir.join(name)), read(golden.join(name)));
-        assert!(
-            ours == theirs,
-            "{name} differs:\n{}",
-            first_difference(&ours, &theirs)
-        );
+        assert_same_as_golden(&golden, name, &read(&dir.join(name)));
     }
     for staged in [
         "asset.66ac51d5006eaf7bd98276ec82837ecbf71ee13e8e60543f0143c139d5c2fd39.tar.gz",
@@ -128,9 +106,9 @@ fn default_mode_differs_only_by_the_documented_improvements() {
     synthesize_seed(&dir, false);
     for stack in ["SeedAgnostic", "SeedEnv"] {
         let name = format!("{stack}.template.json");
-        let ours: serde_json::Value = serde_json::from_str(&read(dir.join(&name))).expect("json");
+        let ours: serde_json::Value = serde_json::from_str(&read(&dir.join(&name))).expect("json");
         let theirs: serde_json::Value =
-            serde_json::from_str(&read(seed_dir().join("cdk.out").join(&name))).expect("json");
+            serde_json::from_str(&read(&seed_dir().join("cdk.out").join(&name))).expect("json");
         let template = Template::from_json(ours.clone());
         // 1. Roles carry no AmazonSageMakerFullAccess.
         template.assert_all_resources_properties(

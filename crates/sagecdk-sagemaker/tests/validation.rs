@@ -49,24 +49,18 @@ fn variants_that_all_weigh_nothing_are_a_warning() {
     // One variant with traffic is enough; a second synthesis does not repeat the warning.
     let app = App::for_tests();
     let s = stack(&app);
-    let m = model(&s, "M");
-    instance_config(
-        &s,
-        "Config",
+    config_of_model_m(&s, |m| {
         vec![
-            InstanceProductionVariantProps::new(&m, "shadow").with_weight(0.0),
-            InstanceProductionVariantProps::new(&m, "live"),
-        ],
-    );
+            InstanceProductionVariantProps::new(m, "shadow").with_weight(0.0),
+            InstanceProductionVariantProps::new(m, "live"),
+        ]
+    });
     assert!(warnings(&s).is_empty(), "{:?}", warnings(&s));
     let app = App::for_tests();
     let s = stack(&app);
-    let m = model(&s, "M");
-    instance_config(
-        &s,
-        "Config",
-        vec![InstanceProductionVariantProps::new(&m, "a").with_weight(0.0)],
-    );
+    config_of_model_m(&s, |m| {
+        vec![InstanceProductionVariantProps::new(m, "a").with_weight(0.0)]
+    });
     app.assemble().expect("first synthesis");
     assert_eq!(warnings(&s).len(), 1);
 }
@@ -132,15 +126,11 @@ fn model_data_needs_a_key_or_prefix() {
 
 /// A scalable instance count of variant `v` of a new endpoint.
 fn scalable(s: &Stack) -> ScalableInstanceCount {
-    let m = model(s, "M");
-    let config = instance_config(
-        s,
-        "Config",
+    let config = config_of_model_m(s, |m| {
         vec![
-            InstanceProductionVariantProps::new(&m, "v")
-                .with_instance_type(InstanceType::M5_XLARGE),
-        ],
-    );
+            InstanceProductionVariantProps::new(m, "v").with_instance_type(InstanceType::M5_XLARGE),
+        ]
+    });
     let endpoint = Endpoint::new(s, "Endpoint", EndpointProps::new(&config));
     endpoint
         .find_instance_production_variant("v")

@@ -13,31 +13,18 @@
 //! first on later runs; commit that file with the fix.
 
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_assembly::manifest::STACK_ARTIFACT;
 use sagecdk_toolkit::{ToolkitError, glob_match, select_stacks};
 use serde_json::{Value as Json, json};
 
+#[path = "../../../tests/common/bounded.rs"]
+mod bounded;
+
+use bounded::config;
+
 /// The seed used unless `PROPTEST_RNG_SEED` is set.
 const SEED: u64 = 0x5e1e_c7ed;
-
-/// `cases` cases from the fixed seed, unless `PROPTEST_CASES` / `PROPTEST_RNG_SEED` say
-/// otherwise.
-fn config(cases: u32) -> ProptestConfig {
-    let mut config = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        config.cases = cases;
-    }
-    if config.rng_seed == RngSeed::Random {
-        config.rng_seed = RngSeed::Fixed(SEED);
-    }
-    config.failure_persistence = Some(Box::new(FileFailurePersistence::WithSource(
-        "proptest-regressions",
-    )));
-    config.max_shrink_time = 60_000;
-    config
-}
 
 /// Whether `pattern` (where `*` is any run of characters) matches all of `text`: the plain
 /// dynamic programme over characters, to check [`glob_match`] against.
@@ -115,7 +102,7 @@ fn write_assembly(
 }
 
 proptest! {
-    #![proptest_config(config(4096))]
+    #![proptest_config(config(SEED, 4096))]
 
     /// `glob_match` agrees with the reference matcher, on any text.
     #[test]
@@ -138,7 +125,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(SEED, 256))]
 
     /// Selection returns exactly the stacks some pattern matches, in the assembly's order, or
     /// names the first pattern that matches nothing.

@@ -30,7 +30,7 @@ use crate::collate::locale_compare;
 use crate::element::{
     CfnOutput, CfnParameter, CfnParameterProps, CfnRule, ElementKind, RenderInputs, render_element,
 };
-use crate::error::{Diagnostic, Diagnostics, SynthError, abbreviate};
+use crate::error::{Diagnostic, Diagnostics, SynthError, abbreviate, too_long};
 use crate::logical_id::{make_unique_id, make_unique_resource_name};
 use crate::resolve::{CrossRef, Mode, Plan, ResolveContext};
 use crate::stack::{StackData, env_string};

@@ -86,16 +86,17 @@ pub(super) fn validate_exports(arena: &Arena, stacks: &[StackInfo], diags: &mut 
                 continue;
             };
             let path = arena.path(n);
-            let length = name.chars().count();
             if name.is_empty() {
                 diags.push(Diagnostic::new(&path, "export name must not be empty"));
                 continue;
             }
-            if length > MAX_EXPORT_NAME {
-                diags.push(Diagnostic::new(
-                    &path,
-                    format!("export name '{}' is {length} characters, more than CloudFormation's limit of {MAX_EXPORT_NAME}", abbreviate(&name)),
-                ));
+            if let Some(problem) = too_long(
+                format_args!("export name '{}'", abbreviate(&name)),
+                &name,
+                MAX_EXPORT_NAME,
+                "CloudFormation's",
+            ) {
+                diags.push(Diagnostic::new(&path, problem));
             }
             match seen.entry((env.clone(), name)) {
                 std::collections::hash_map::Entry::Occupied(first) => {

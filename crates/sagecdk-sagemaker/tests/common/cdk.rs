@@ -19,6 +19,13 @@ pub(crate) fn default_stack(app: &App) -> Stack {
     Stack::new(app, "Default", StackProps::default())
 }
 
+/// The CDK's default stack in an app with its SageMaker defaults ([`cdk_app`]), with the app.
+pub(crate) fn cdk_default_stack() -> (App, Stack) {
+    let app = cdk_app();
+    let stack = default_stack(&app);
+    (app, stack)
+}
+
 /// A stack in `account` and `region`.
 pub(crate) fn stack_in(app: &App, id: &str, account: &str, region: &str) -> Stack {
     Stack::new(
@@ -68,3 +75,21 @@ pub(crate) fn rendered(stack: &Stack, id: &str, value: sagecdk_core::Str) -> ser
     let template = sagecdk_assertions::Template::from_stack(stack);
     template.as_json()["Outputs"][id]["Value"].clone()
 }
+
+/// `stack` fails to synthesize with exactly one error at `path` containing `message`.
+pub(crate) fn assert_synth_error(stack: &Stack, path: &str, message: &str) {
+    assert_error(&super::errors(stack), path, message);
+}
+
+/// How the origin stack's resource is made in the CDK's cases of sharing across stacks.
+pub(crate) enum Origin {
+    Owned,
+    ByName,
+    ByArn,
+}
+
+/// The environments of the CDK's cases of sharing across stacks: account 123456789012 in
+/// us-west-2, another account in the same region, the same account in another region.
+pub(crate) const WEST: (&str, &str) = ("123456789012", "us-west-2");
+pub(crate) const OTHER_ACCOUNT: (&str, &str) = ("234567890123", "us-west-2");
+pub(crate) const EAST: (&str, &str) = ("123456789012", "us-east-1");

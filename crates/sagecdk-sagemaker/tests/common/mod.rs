@@ -46,6 +46,16 @@ pub(crate) fn instance_config(
     )
 }
 
+/// The model `M` and the endpoint configuration `Config` of the instance variants `variants`
+/// makes of it.
+pub(crate) fn config_of_model_m(
+    stack: &Stack,
+    variants: impl FnOnce(&Model) -> Vec<InstanceProductionVariantProps>,
+) -> EndpointConfig {
+    let m = model(stack, "M");
+    instance_config(stack, "Config", variants(&m))
+}
+
 /// An endpoint configuration of one serverless variant.
 pub(crate) fn serverless_config(
     stack: &Stack,
