@@ -3,13 +3,18 @@
 //! Service constructs (a SageMaker variant's instance count) build on [`ScalableTarget`].
 
 use crate::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
+use sagecdk_cfn::application_auto_scaling::scalable_target::{
+    ScalableTargetAction, ScheduledAction,
+};
+use sagecdk_cfn::application_auto_scaling::scaling_policy::{
+    CustomizedMetricSpecification, MetricDimension, PredefinedMetricSpecification, StepAdjustment,
+    StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
+};
 use sagecdk_cfn::application_auto_scaling::{
     CfnScalableTarget, CfnScalableTargetProps, CfnScalingPolicy, CfnScalingPolicyProps,
 };
 use sagecdk_core::duration::whole_seconds;
-use sagecdk_core::{CfnResource, Construct, Duration, Lazy, Scope, Str, Value, cfn};
-use std::cell::RefCell;
-use std::rc::Rc;
+use sagecdk_core::{CfnResource, Construct, Duration, Scope, Str, Tokenized};
 
 /// Options of a [`ScalableTarget`].
 #[derive(Clone, Debug)]
@@ -60,8 +65,7 @@ impl ScalableTargetProps {
 #[derive(Clone, Debug)]
 pub struct ScalableTarget {
     target_scope: Construct,
-    target: CfnResource,
-    scheduled: Rc<RefCell<Vec<Value>>>,
+    target: CfnScalableTarget,
 }
 
 impl Scope for ScalableTarget {
@@ -417,31 +421,22 @@ impl ScalableTarget {
     /// Creates the scalable target.
     pub fn new(scope: &impl Scope, id: &str, props: ScalableTargetProps) -> ScalableTarget {
         let target_scope = Construct::new(scope, id);
-        let scheduled: Rc<RefCell<Vec<Value>>> = Rc::new(RefCell::new(Vec::new()));
-        let view = scheduled.clone();
-        // Scheduled actions are added later; the property is left out while there are none.
-        let actions = Lazy::any(move |_| {
-            let actions = view.borrow();
-            (!actions.is_empty()).then(|| Value::Array(actions.clone()))
-        });
+        // Scheduled actions are added later (`scale_on_schedule`); the property is left out
+        // while there are none.
         let mut cfn_props = CfnScalableTargetProps::new(
             props.max_capacity,
             props.min_capacity,
             props.resource_id,
             props.scalable_dimension.as_str(),
             props.service_namespace.as_str(),
-        )
-        .with_scheduled_actions(actions);
+        );
         if let Some(role) = props.role_arn {
             cfn_props = cfn_props.with_role_arn(role);
         }
-        let target = CfnScalableTarget::new(&target_scope, "Resource", cfn_props)
-            .resource()
-            .clone();
+        let target = CfnScalableTarget::new(&target_scope, "Resource", cfn_props);
         ScalableTarget {
             target_scope,
             target,
-            scheduled,
         }
     }
 
@@ -459,24 +454,20 @@ impl ScalableTarget {
                 props.target_value
             ));
         }
-        let mut config = sagecdk_core::Value::object();
+        let mut config = TargetTrackingScalingPolicyConfiguration::new(props.target_value);
         match (&props.predefined_metric, &props.custom_metric) {
             (None, Some(metric)) => {
-                let dimensions: Vec<Value> = metric
+                let dimensions: Vec<MetricDimension> = metric
                     .sorted_dimensions()
                     .into_iter()
-                    .map(|(k, v)| {
-                        Value::object_from([("Name", Value::from(k)), ("Value", v.to_value())])
-                    })
+                    .map(|(k, v)| MetricDimension::new(k, v.clone()))
                     .collect();
-                config.insert(
-                    "CustomizedMetricSpecification",
-                    cfn!({
-                        "Dimensions": dimensions,
-                        "MetricName": (metric.metric_name.as_str()),
-                        "Namespace": (metric.namespace.as_str()),
-                        "Statistic": (metric.statistic.as_str())
-                    }),
+                config.customized_metric_specification = Some(
+                    CustomizedMetricSpecification::new()
+                        .with_dimensions(dimensions)
+                        .with_metric_name(metric.metric_name.as_str())
+                        .with_namespace(metric.namespace.as_str())
+                        .with_statistic(metric.statistic.as_str()),
                 );
             }
             (None, None) => {
@@ -491,36 +482,26 @@ impl ScalableTarget {
             }
             (Some(_), None) => {}
         }
-        if let Some(d) = props.disable_scale_in {
-            config.insert("DisableScaleIn", d);
-        }
-        if let Some(p) = &props.predefined_metric {
-            config.insert(
-                "PredefinedMetricSpecification",
-                cfn!({"PredefinedMetricType": (p.as_str())}),
-            );
-        }
-        for (key, cooldown) in [
-            ("ScaleInCooldown", props.scale_in_cooldown),
-            ("ScaleOutCooldown", props.scale_out_cooldown),
-        ] {
-            if let Some(seconds) = cooldown.and_then(|c| seconds_or_error(&scope, c, key)) {
-                config.insert(key, seconds);
-            }
-        }
-        config.insert("TargetValue", props.target_value);
+        config.disable_scale_in = props.disable_scale_in.map(Into::into);
+        config.predefined_metric_specification = props
+            .predefined_metric
+            .as_ref()
+            .map(|p| PredefinedMetricSpecification::new(p.as_str()));
+        config.scale_in_cooldown = props
+            .scale_in_cooldown
+            .and_then(|c| seconds_or_error(&scope, c, "ScaleInCooldown"))
+            .map(Into::into);
+        config.scale_out_cooldown = props
+            .scale_out_cooldown
+            .and_then(|c| seconds_or_error(&scope, c, "ScaleOutCooldown"))
+            .map(Into::into);
         let name = props
             .policy_name
             .clone()
             .unwrap_or_else(|| scope.unique_id());
-        scaling_policy(
-            &scope,
-            name,
-            "TargetTrackingScaling",
-            &self.target,
-            "TargetTrackingScalingPolicyConfiguration",
-            config,
-        );
+        scaling_policy(&scope, name, "TargetTrackingScaling", &self.target).update(|p| {
+            p.target_tracking_scaling_policy_configuration = Some(config);
+        });
     }
 
     /// Step scaling: alarms on `metric` at the edges of the no-change range trigger step
@@ -590,7 +571,7 @@ impl ScalableTarget {
         let sides = [
             lower.map(|index| {
                 let threshold = intervals[index].upper;
-                let steps: Vec<Value> = (0..=index)
+                let steps: Vec<StepAdjustment> = (0..=index)
                     .rev()
                     .map(|i| {
                         step_adjustment(
@@ -610,7 +591,7 @@ impl ScalableTarget {
             upper.map(|index| {
                 let threshold = intervals[index].lower;
                 let last = intervals.len() - 1;
-                let steps: Vec<Value> = (index..intervals.len())
+                let steps: Vec<StepAdjustment> = (index..intervals.len())
                     .map(|i| {
                         step_adjustment(
                             Some(intervals[i].lower - threshold),
@@ -633,29 +614,22 @@ impl ScalableTarget {
                 &format!("{side}Policy"),
                 "sagecdk.aws_applicationautoscaling.StepScalingAction",
             );
-            let mut config = Value::object();
-            config.insert("AdjustmentType", adjustment.as_str());
-            if let Some(seconds) = props
+            let mut config = StepScalingPolicyConfiguration::new()
+                .with_adjustment_type(adjustment.as_str())
+                .with_step_adjustments(steps);
+            config.cooldown = props
                 .cooldown
                 .and_then(|c| seconds_or_error(&scope, c, "Cooldown"))
-            {
-                config.insert("Cooldown", seconds);
-            }
-            if let Some(a) = aggregation {
-                config.insert("MetricAggregationType", a);
-            }
-            if let Some(m) = props.min_adjustment_magnitude {
-                config.insert("MinAdjustmentMagnitude", m);
-            }
-            config.insert("StepAdjustments", Value::Array(steps));
+                .map(Into::into);
+            config.metric_aggregation_type = aggregation.map(Into::into);
+            config.min_adjustment_magnitude = props.min_adjustment_magnitude.map(Into::into);
             let policy = scaling_policy(
                 &policy_scope,
                 policy_scope.unique_id(),
                 "StepScaling",
                 &self.target,
-                "StepScalingPolicyConfiguration",
-                config,
             );
+            policy.update(|p| p.step_scaling_policy_configuration = Some(config));
             let alarm = Alarm::new(
                 &scope,
                 &format!("{side}Alarm"),
@@ -681,43 +655,41 @@ impl ScalableTarget {
             ));
             return;
         }
-        let taken = self.scheduled.borrow().iter().any(|a| {
-            a.as_object()
-                .and_then(|o| o.get("ScheduledActionName"))
-                .and_then(Value::as_str)
-                == Some(id)
-        });
+        let taken = match &self.target.props().scheduled_actions {
+            Some(Tokenized::Literal(actions)) => actions
+                .iter()
+                .any(|a| a.scheduled_action_name.as_literal().as_deref() == Some(id)),
+            _ => false,
+        };
         if taken {
             self.target_scope.add_error(format!(
                 "There is already a scheduled action named '{id}' on this scalable target"
             ));
             return;
         }
-        let mut action = sagecdk_core::Value::object();
-        if let Some(t) = &props.end_time {
-            action.insert("EndTime", t.as_str());
-        }
-        let mut limits = sagecdk_core::Value::object();
-        if let Some(m) = props.max_capacity {
-            limits.insert("MaxCapacity", m);
-        }
-        if let Some(m) = props.min_capacity {
-            limits.insert("MinCapacity", m);
-        }
-        action.insert("ScalableTargetAction", limits);
-        action.insert("Schedule", props.schedule.as_str());
-        action.insert("ScheduledActionName", id);
-        if let Some(t) = &props.start_time {
-            action.insert("StartTime", t.as_str());
-        }
-        if let Some(t) = &props.timezone {
-            action.insert("Timezone", t.as_str());
-        }
-        self.scheduled.borrow_mut().push(action);
+        let mut limits = ScalableTargetAction::new();
+        limits.max_capacity = props.max_capacity.map(Into::into);
+        limits.min_capacity = props.min_capacity.map(Into::into);
+        let mut action =
+            ScheduledAction::new(props.schedule.as_str(), id).with_scalable_target_action(limits);
+        action.end_time = props.end_time.as_deref().map(Into::into);
+        action.start_time = props.start_time.as_deref().map(Into::into);
+        action.timezone = props.timezone.as_deref().map(Into::into);
+        self.target.update(|p| match &mut p.scheduled_actions {
+            Some(Tokenized::Literal(actions)) => actions.push(action),
+            _ => p.scheduled_actions = Some(Tokenized::Literal(vec![action])),
+        });
     }
 
-    /// The `AWS::ApplicationAutoScaling::ScalableTarget` resource.
+    /// The `AWS::ApplicationAutoScaling::ScalableTarget` resource (the escape hatch for
+    /// overrides and resource options).
     pub fn resource(&self) -> &CfnResource {
+        self.target.resource()
+    }
+
+    /// The typed `AWS::ApplicationAutoScaling::ScalableTarget`, whose props can be read and
+    /// changed until synthesis (`scale_on_schedule` adds to its `ScheduledActions`).
+    pub fn cfn_scalable_target(&self) -> &CfnScalableTarget {
         &self.target
     }
 }
@@ -729,38 +701,26 @@ fn seconds_or_error(scope: &Construct, duration: Duration, prop: &str) -> Option
         .ok()
 }
 
-/// Creates `<scope>/Resource`, a scaling policy of `target` whose configuration (built as a
-/// value: its shape depends on the options) goes into `config_property`.
+/// Creates `<scope>/Resource`, a scaling policy of `target`; the caller sets its configuration
+/// through `update`.
 fn scaling_policy(
     scope: &Construct,
     name: String,
     policy_type: &str,
-    target: &CfnResource,
-    config_property: &str,
-    config: Value,
-) -> CfnResource {
-    let policy = CfnScalingPolicy::new(
+    target: &CfnScalableTarget,
+) -> CfnScalingPolicy {
+    CfnScalingPolicy::new(
         scope,
         "Resource",
         CfnScalingPolicyProps::new(name, policy_type).with_scaling_target_id(target.reference()),
     )
-    .resource()
-    .clone();
-    // The configuration's name sorts after the others, where the CDK renders it.
-    policy.set_property(config_property, config);
-    policy
 }
 
 /// One entry of `StepAdjustments`, bounds relative to the alarm threshold.
-fn step_adjustment(lower: Option<f64>, upper: Option<f64>, change: f64) -> Value {
-    let mut step = Value::object();
-    if let Some(l) = lower {
-        step.insert("MetricIntervalLowerBound", l);
-    }
-    if let Some(u) = upper {
-        step.insert("MetricIntervalUpperBound", u);
-    }
-    step.insert("ScalingAdjustment", change);
+fn step_adjustment(lower: Option<f64>, upper: Option<f64>, change: f64) -> StepAdjustment {
+    let mut step = StepAdjustment::new(change);
+    step.metric_interval_lower_bound = lower.map(Into::into);
+    step.metric_interval_upper_bound = upper.map(Into::into);
     step
 }
 

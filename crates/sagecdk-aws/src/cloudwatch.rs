@@ -3,9 +3,7 @@
 use indexmap::IndexMap;
 use sagecdk_cfn::cloudwatch::alarm::Dimension;
 use sagecdk_cfn::cloudwatch::{CfnAlarm, CfnAlarmProps};
-use sagecdk_core::{CfnResource, Construct, Duration, Lazy, Scope, Str, Value};
-use std::cell::RefCell;
-use std::rc::Rc;
+use sagecdk_core::{CfnResource, Construct, Duration, List, Scope, Str, Tokenized};
 
 /// Something an alarm can notify or trigger: an SNS topic, a scaling policy, or any ARN.
 pub trait AlarmAction {
@@ -385,28 +383,24 @@ impl AlarmProps {
 #[derive(Clone, Debug)]
 pub struct Alarm {
     node: Construct,
-    resource: CfnResource,
-    actions: Rc<RefCell<AlarmActions>>,
+    cfn: CfnAlarm,
 }
 
-#[derive(Debug, Default)]
-struct AlarmActions {
-    alarm: Vec<Str>,
-    ok: Vec<Str>,
-    insufficient_data: Vec<Str>,
+/// A list of actions as the props hold it: left out while empty.
+fn action_list(actions: &[Str]) -> Option<List<Str>> {
+    (!actions.is_empty()).then(|| Tokenized::Literal(actions.to_vec()))
 }
 
-/// A lazily rendered list of actions, omitted while empty.
-fn action_list(
-    actions: &Rc<RefCell<AlarmActions>>,
-    pick: fn(&AlarmActions) -> &Vec<Str>,
-) -> sagecdk_core::Token {
-    let view = actions.clone();
-    Lazy::any(move |_| {
-        let actions = view.borrow();
-        let list = pick(&actions);
-        (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
-    })
+/// Appends `action` to a list of actions of the props.
+fn push_action(list: &mut Option<List<Str>>, action: Str) {
+    match list {
+        Some(Tokenized::Literal(actions)) => actions.push(action),
+        Some(Tokenized::Token(_)) => {
+            // A list replaced by a token through `cfn_alarm` is the caller's to fill: there
+            // is no literal list to add to.
+        }
+        None => *list = Some(Tokenized::Literal(vec![action])),
+    }
 }
 
 impl Scope for Alarm {
@@ -441,11 +435,6 @@ impl Alarm {
                 metric.period.as_secs_f64()
             ));
         }
-        let actions = Rc::new(RefCell::new(AlarmActions {
-            alarm: props.alarm_actions.clone(),
-            ok: props.ok_actions.clone(),
-            insufficient_data: props.insufficient_data_actions.clone(),
-        }));
         let dims = metric.sorted_dimensions();
         // Parsed again: the field is public, so it may not have gone through normalisation.
         let statistic = Statistic::parse(&metric.statistic);
@@ -456,7 +445,6 @@ impl Alarm {
             ));
         }
         let mut cfn_props = CfnAlarmProps::new()
-            .with_alarm_actions(action_list(&actions, |a| &a.alarm))
             .with_comparison_operator(
                 props
                     .comparison_operator
@@ -464,12 +452,13 @@ impl Alarm {
                     .as_str(),
             )
             .with_evaluation_periods(props.evaluation_periods)
-            .with_insufficient_data_actions(action_list(&actions, |a| &a.insufficient_data))
             .with_metric_name(metric.metric_name.as_str())
             .with_namespace(metric.namespace.as_str())
-            .with_ok_actions(action_list(&actions, |a| &a.ok))
             .with_period(u32::try_from(period).unwrap_or(u32::MAX))
             .with_threshold(props.threshold);
+        cfn_props.alarm_actions = action_list(&props.alarm_actions);
+        cfn_props.insufficient_data_actions = action_list(&props.insufficient_data_actions);
+        cfn_props.ok_actions = action_list(&props.ok_actions);
         if let Some(d) = &props.alarm_description {
             cfn_props = cfn_props.with_alarm_description(d.as_str());
         }
@@ -499,44 +488,42 @@ impl Alarm {
         if let Some(unit) = metric.unit {
             cfn_props = cfn_props.with_unit(unit.as_str());
         }
-        let resource = CfnAlarm::new(&node, "Resource", cfn_props)
-            .resource()
-            .clone();
-        Alarm {
-            node,
-            resource,
-            actions,
-        }
+        let cfn = CfnAlarm::new(&node, "Resource", cfn_props);
+        Alarm { node, cfn }
     }
 
     /// Notifies or triggers `action` when the alarm fires (e.g. an SNS topic).
     pub fn add_alarm_action(&self, action: &dyn AlarmAction) {
-        self.actions
-            .borrow_mut()
-            .alarm
-            .push(action.alarm_action_arn());
+        let arn = action.alarm_action_arn();
+        self.cfn.update(|p| push_action(&mut p.alarm_actions, arn));
     }
 
     /// Notifies or triggers `action` when the alarm returns to OK.
     pub fn add_ok_action(&self, action: &dyn AlarmAction) {
-        self.actions.borrow_mut().ok.push(action.alarm_action_arn());
+        let arn = action.alarm_action_arn();
+        self.cfn.update(|p| push_action(&mut p.ok_actions, arn));
     }
 
     /// Notifies or triggers `action` when there is not enough data.
     pub fn add_insufficient_data_action(&self, action: &dyn AlarmAction) {
-        self.actions
-            .borrow_mut()
-            .insufficient_data
-            .push(action.alarm_action_arn());
+        let arn = action.alarm_action_arn();
+        self.cfn
+            .update(|p| push_action(&mut p.insufficient_data_actions, arn));
     }
 
-    /// The `AWS::CloudWatch::Alarm` resource.
+    /// The `AWS::CloudWatch::Alarm` resource (the escape hatch for overrides and resource
+    /// options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::CloudWatch::Alarm`, whose props can be read and changed until synthesis.
+    pub fn cfn_alarm(&self) -> &CfnAlarm {
+        &self.cfn
     }
 
     /// The alarm's ARN.
     pub fn alarm_arn(&self) -> Str {
-        self.resource.get_att("Arn")
+        self.cfn.attr_arn()
     }
 }

@@ -20,11 +20,12 @@
 //! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
 //! ```
 
+use sagecdk_cfn::ec2::security_group::{Egress, Ingress};
 use sagecdk_cfn::ec2::{
     CfnSecurityGroup, CfnSecurityGroupEgress, CfnSecurityGroupEgressProps, CfnSecurityGroupIngress,
     CfnSecurityGroupIngressProps, CfnSecurityGroupProps,
 };
-use sagecdk_core::{CfnResource, Construct, Lazy, Scope, Str, Value, cfn};
+use sagecdk_core::{CfnResource, Construct, Scope, Str, Tokenized};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -228,33 +229,35 @@ struct Rule<'a> {
 }
 
 impl Rule<'_> {
-    /// The rule inline in a group's `SecurityGroupIngress` / `SecurityGroupEgress`, keys in the
-    /// CDK's (alphabetical) order. Only address ranges and prefix lists are written inline.
-    fn inline_value(&self, direction: Direction) -> Value {
-        let (prefix_list_key, group_key) = match direction {
-            Direction::Ingress => ("SourcePrefixListId", "SourceSecurityGroupId"),
-            Direction::Egress => ("DestinationPrefixListId", "DestinationSecurityGroupId"),
-        };
+    /// The rule inline in a group's `SecurityGroupIngress`. Only address ranges and prefix
+    /// lists are written inline.
+    fn inline_ingress(&self) -> Ingress {
         let peer = PeerFields::of(self.peer);
-        let mut keys: Vec<(&'static str, Value)> = [
-            ("CidrIp", peer.cidr_ip),
-            ("CidrIpv6", peer.cidr_ipv6),
-            (prefix_list_key, peer.prefix_list_id),
-            (group_key, peer.security_group_id),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| Some((key, value?.to_value())))
-        .collect();
-        keys.push(("Description", Value::from(self.description)));
-        if let Some(from) = self.port.from {
-            keys.push(("FromPort", Value::from(from)));
+        Ingress {
+            cidr_ip: peer.cidr_ip,
+            cidr_ipv6: peer.cidr_ipv6,
+            description: Some(self.description.into()),
+            from_port: self.port.from.map(Into::into),
+            source_prefix_list_id: peer.prefix_list_id,
+            source_security_group_id: peer.security_group_id,
+            to_port: self.port.to.map(Into::into),
+            ..Ingress::new(self.port.protocol)
         }
-        keys.push(("IpProtocol", Value::from(self.port.protocol)));
-        if let Some(to) = self.port.to {
-            keys.push(("ToPort", Value::from(to)));
+    }
+
+    /// The rule inline in a group's `SecurityGroupEgress` (as [`inline_ingress`](Self::inline_ingress)).
+    fn inline_egress(&self) -> Egress {
+        let peer = PeerFields::of(self.peer);
+        Egress {
+            cidr_ip: peer.cidr_ip,
+            cidr_ipv6: peer.cidr_ipv6,
+            description: Some(self.description.into()),
+            destination_prefix_list_id: peer.prefix_list_id,
+            destination_security_group_id: peer.security_group_id,
+            from_port: self.port.from.map(Into::into),
+            to_port: self.port.to.map(Into::into),
+            ..Egress::new(self.port.protocol)
         }
-        keys.sort_by(|a, b| a.0.cmp(b.0));
-        Value::object_from(keys)
     }
 
     /// The rule as an `AWS::EC2::SecurityGroupIngress` of the group `group_id`.
@@ -291,18 +294,60 @@ impl Rule<'_> {
     }
 }
 
+/// Adds the rule made by `make` under `key` unless a rule with that key is there; whether it
+/// was added.
+fn add_once<R>(list: &mut Vec<(String, R)>, key: String, make: impl FnOnce() -> R) -> bool {
+    if list.iter().any(|(k, _)| *k == key) {
+        return false;
+    }
+    list.push((key, make()));
+    true
+}
+
 #[derive(Debug, Default)]
 struct InlineRules {
     /// Rules with the text they are compared by (inline peers are plain strings).
-    ingress: Vec<(String, Value)>,
-    egress: Vec<(String, Value)>,
+    ingress: Vec<(String, Ingress)>,
+    egress: Vec<(String, Egress)>,
+    /// Whether all outbound traffic is allowed (then egress rules are not written).
+    allow_all_outbound: bool,
+}
+
+impl InlineRules {
+    /// Writes the rules into the group's props. Egress is never left out: CloudFormation would
+    /// then open all egress, so a group closed to outbound traffic without rules gets the
+    /// CDK's placeholder rule; ingress is left out while there is none.
+    fn write_to(&self, group: &CfnSecurityGroup) {
+        let egress = if self.allow_all_outbound {
+            vec![Egress {
+                cidr_ip: Some("0.0.0.0/0".into()),
+                description: Some("Allow all outbound traffic by default".into()),
+                ..Egress::new("-1")
+            }]
+        } else if self.egress.is_empty() {
+            vec![Egress {
+                cidr_ip: Some("255.255.255.255/32".into()),
+                description: Some("Disallow all traffic".into()),
+                from_port: Some(252.into()),
+                to_port: Some(86.into()),
+                ..Egress::new("icmp")
+            }]
+        } else {
+            self.egress.iter().map(|(_, r)| r.clone()).collect()
+        };
+        let ingress: Vec<Ingress> = self.ingress.iter().map(|(_, r)| r.clone()).collect();
+        group.update(|p| {
+            p.security_group_egress = Some(Tokenized::Literal(egress));
+            p.security_group_ingress = (!ingress.is_empty()).then_some(Tokenized::Literal(ingress));
+        });
+    }
 }
 
 #[derive(Clone, Debug)]
 enum Ownership {
     /// Created here: inline rules are possible.
     Owned {
-        resource: CfnResource,
+        resource: CfnSecurityGroup,
         rules: Rc<RefCell<InlineRules>>,
     },
     /// Imported and open to new rules (as separate resources).
@@ -383,36 +428,19 @@ impl SecurityGroup {
         let description = props.description.unwrap_or_else(|| node.path());
         let allow_all_outbound = props.allow_all_outbound;
         let vpc = props.vpc;
-        let rules = Rc::new(RefCell::new(InlineRules::default()));
-        let view = rules.clone();
-        let egress = Lazy::any(move |_| {
-            let rules = view.borrow();
-            Some(if allow_all_outbound {
-                cfn!([{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}])
-            } else if rules.egress.is_empty() {
-                cfn!([{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}])
-            } else {
-                Value::Array(rules.egress.iter().map(|(_, r)| r.clone()).collect())
-            })
-        });
-        let view = rules.clone();
-        let ingress = Lazy::any(move |_| {
-            let rules = view.borrow();
-            (!rules.ingress.is_empty())
-                .then(|| Value::Array(rules.ingress.iter().map(|(_, r)| r.clone()).collect()))
-        });
         let resource = CfnSecurityGroup::new(
             &node,
             "Resource",
-            CfnSecurityGroupProps::new(description)
-                .with_security_group_egress(egress)
-                .with_security_group_ingress(ingress)
-                .with_vpc_id(vpc.vpc_id.clone()),
-        )
-        .resource()
-        .clone();
+            CfnSecurityGroupProps::new(description).with_vpc_id(vpc.vpc_id.clone()),
+        );
+        let rules = InlineRules {
+            allow_all_outbound,
+            ..InlineRules::default()
+        };
+        rules.write_to(&resource);
+        let rules = Rc::new(RefCell::new(rules));
         SecurityGroup {
-            group_id: resource.get_att("GroupId"),
+            group_id: resource.attr_group_id(),
             node,
             allow_all_outbound,
             ownership: Ownership::Owned { resource, rules },
@@ -450,8 +478,16 @@ impl SecurityGroup {
         self.group_id.clone()
     }
 
-    /// The `AWS::EC2::SecurityGroup` resource of a new group.
+    /// The `AWS::EC2::SecurityGroup` resource of a new group (the escape hatch for overrides
+    /// and resource options).
     pub fn resource(&self) -> Option<&CfnResource> {
+        self.cfn_security_group().map(CfnSecurityGroup::resource)
+    }
+
+    /// The typed `AWS::EC2::SecurityGroup` of a new group, whose props can be read and changed
+    /// until synthesis. Its inline rules are the group's: adding a rule rewrites
+    /// `SecurityGroupIngress` and `SecurityGroupEgress`.
+    pub fn cfn_security_group(&self) -> Option<&CfnSecurityGroup> {
         match &self.ownership {
             Ownership::Owned { resource, .. } => Some(resource),
             _ => None,
@@ -503,18 +539,17 @@ impl SecurityGroup {
             port,
             description: &description,
         };
-        if let Ownership::Owned { rules, .. } = &self.ownership
+        if let Ownership::Owned { resource, rules } = &self.ownership
             && peer.can_inline()
         {
-            let value = rule.inline_value(direction);
             let key = format!("{peer:?} {port:?} {description}");
             let mut rules = rules.borrow_mut();
-            let list = match direction {
-                Direction::Ingress => &mut rules.ingress,
-                Direction::Egress => &mut rules.egress,
+            let added = match direction {
+                Direction::Ingress => add_once(&mut rules.ingress, key, || rule.inline_ingress()),
+                Direction::Egress => add_once(&mut rules.egress, key, || rule.inline_egress()),
             };
-            if !list.iter().any(|(k, _)| *k == key) {
-                list.push((key, value));
+            if added {
+                rules.write_to(resource);
             }
             return;
         }

@@ -23,7 +23,8 @@ use render::RenderSettings;
 use sagecdk_cfn::iam::role::Policy as InlinePolicy;
 use sagecdk_cfn::iam::{CfnPolicy, CfnPolicyProps, CfnRole, CfnRoleProps};
 use sagecdk_core::{
-    Aspect, Aspects, Aws, CfnResource, Construct, Lazy, Scope, Stack, Str, Value, fns,
+    Aspect, Aspects, Aws, CfnResource, Construct, Lazy, List, Scope, Stack, Str, Tokenized, Value,
+    fns,
 };
 use serde_json::Value as Json;
 use std::cell::RefCell;
@@ -393,6 +394,22 @@ impl Aspect for ReadPolicyFlags {
     }
 }
 
+/// A list of strings as typed props hold it: left out while empty.
+fn str_list(items: &[Str]) -> Option<List<Str>> {
+    (!items.is_empty()).then(|| Tokenized::Literal(items.to_vec()))
+}
+
+/// Appends `item` to a list of the typed props, creating the list if it is left out. A list
+/// replaced by a token through the typed resource is the caller's to fill: there is no literal
+/// list to add to.
+fn push_str(list: &mut Option<List<Str>>, item: Str) {
+    match list {
+        Some(Tokenized::Literal(items)) => items.push(item),
+        Some(Tokenized::Token(_)) => {}
+        None => *list = Some(Tokenized::Literal(vec![item])),
+    }
+}
+
 /// An AWS managed policy's ARN: `arn:<partition>:iam::aws:policy/<name>`.
 pub fn aws_managed_policy_arn(name: &str) -> Str {
     Str::from("arn:") + Aws::partition() + ":iam::aws:policy/" + name
@@ -471,8 +488,7 @@ impl RoleProps {
 #[derive(Clone, Debug)]
 pub struct Role {
     node: Construct,
-    resource: CfnResource,
-    managed: Rc<RefCell<Vec<Str>>>,
+    cfn: CfnRole,
     default_policy: Rc<RefCell<Option<Policy>>>,
 }
 
@@ -489,14 +505,9 @@ impl Role {
         let trust = PolicyDocument::with_statements([PolicyStatement::allow()
             .action("sts:AssumeRole")
             .principal(props.assumed_by.clone())]);
-        let managed = Rc::new(RefCell::new(props.managed_policies.clone()));
-        let managed_view = managed.clone();
-        let managed_arns = Lazy::any(move |_| {
-            let list = managed_view.borrow();
-            (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
-        });
-        let mut role_props =
-            CfnRoleProps::new(trust.to_value_in(&node)).with_managed_policy_arns(managed_arns);
+        let mut role_props = CfnRoleProps::new(trust.to_value_in(&node));
+        // Left out while empty; `add_managed_policy` adds to it.
+        role_props.managed_policy_arns = str_list(&props.managed_policies);
         if let Some(d) = &props.description {
             role_props = role_props.with_description(d.as_str());
         }
@@ -521,35 +532,40 @@ impl Role {
         if let Some(n) = &props.role_name {
             role_props = role_props.with_role_name(n.as_str());
         }
-        let resource = CfnRole::new(&node, "Resource", role_props)
-            .resource()
-            .clone();
+        let cfn = CfnRole::new(&node, "Resource", role_props);
         Role {
             node,
-            resource,
-            managed,
+            cfn,
             default_policy: Rc::new(RefCell::new(None)),
         }
     }
 
-    /// The `AWS::IAM::Role` resource.
+    /// The `AWS::IAM::Role` resource (the escape hatch for overrides and resource options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::IAM::Role`, whose props can be read and changed until synthesis
+    /// (`add_managed_policy` adds to its `ManagedPolicyArns`).
+    pub fn cfn_role(&self) -> &CfnRole {
+        &self.cfn
     }
 
     /// The role's ARN (`Fn::GetAtt Arn`).
     pub fn role_arn(&self) -> Str {
-        self.resource.get_att("Arn")
+        self.cfn.attr_arn()
     }
 
     /// The role's name (`Ref`).
     pub fn role_name(&self) -> Str {
-        self.resource.reference()
+        self.cfn.reference()
     }
 
     /// Attaches a managed policy.
     pub fn add_managed_policy(&self, arn: impl Into<Str>) {
-        self.managed.borrow_mut().push(arn.into());
+        let arn = arn.into();
+        self.cfn
+            .update(|p| push_str(&mut p.managed_policy_arns, arn));
     }
 
     /// Adds a statement to the role's default policy (created on first use).
@@ -796,9 +812,8 @@ impl Grantable for UnknownPrincipal {
 #[derive(Clone, Debug)]
 pub struct Policy {
     node: Construct,
-    resource: CfnResource,
+    cfn: CfnPolicy,
     document: PolicyDocument,
-    roles: Rc<RefCell<Vec<Str>>>,
 }
 
 impl Scope for Policy {
@@ -818,7 +833,6 @@ impl Policy {
     fn create(scope: &impl Scope, id: &str, role_default: bool) -> Policy {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_iam.Policy");
         let document = PolicyDocument::new();
-        let roles: Rc<RefCell<Vec<Str>>> = Rc::new(RefCell::new(Vec::new()));
         // The name is the resource's own logical ID, known once the resource exists.
         let logical_id: Rc<RefCell<Option<Value>>> = Rc::new(RefCell::new(None));
         let logical_id_view = logical_id.clone();
@@ -829,23 +843,16 @@ impl Policy {
             let start = id.len().saturating_sub(128);
             Some(Value::String(id[start..].to_string()))
         });
-        let roles_view = roles.clone();
-        let role_names = Lazy::any(move |_| {
-            let list = roles_view.borrow();
-            (!list.is_empty()).then(|| Value::Array(list.iter().map(Str::to_value).collect()))
-        });
-        let resource = CfnPolicy::new(
+        // `Roles` is left out until `attach_to_role` adds to it.
+        let cfn = CfnPolicy::new(
             &node,
             "Resource",
             CfnPolicyProps::new(
                 document.render_in(&node, role_default),
                 policy_name.to_str(),
-            )
-            .with_roles(role_names),
-        )
-        .resource()
-        .clone();
-        *logical_id.borrow_mut() = Some(resource.logical_id().to_value());
+            ),
+        );
+        *logical_id.borrow_mut() = Some(cfn.resource().logical_id().to_value());
         let doc = document.clone();
         node.add_validation(move |_| {
             if doc.is_empty() {
@@ -860,9 +867,8 @@ impl Policy {
         });
         Policy {
             node,
-            resource,
+            cfn,
             document,
-            roles,
         }
     }
 
@@ -875,12 +881,18 @@ impl Policy {
 
     /// Attaches the policy to a role (by name).
     pub fn attach_to_role(&self, role_name: Str) {
-        self.roles.borrow_mut().push(role_name);
+        self.cfn.update(|p| push_str(&mut p.roles, role_name));
     }
 
-    /// The `AWS::IAM::Policy` resource.
+    /// The `AWS::IAM::Policy` resource (the escape hatch for overrides and resource options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::IAM::Policy`, whose props can be read and changed until synthesis
+    /// (`attach_to_role` adds to its `Roles`; the document is the policy's own).
+    pub fn cfn_policy(&self) -> &CfnPolicy {
+        &self.cfn
     }
 
     /// The policy document.

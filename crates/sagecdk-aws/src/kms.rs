@@ -38,7 +38,7 @@ pub struct KeyProps {
 pub struct Key {
     node: Construct,
     arn: Str,
-    resource: Option<CfnResource>,
+    cfn: Option<CfnKey>,
 }
 
 impl Scope for Key {
@@ -72,9 +72,10 @@ impl Key {
         if let Some(days) = props.pending_window_in_days {
             key_props = key_props.with_pending_window_in_days(days);
         }
-        let resource = CfnKey::new(&node, "Resource", key_props).resource().clone();
-        resource.apply_removal_policy(props.removal_policy.unwrap_or(RemovalPolicy::Retain));
-        let arn = resource.get_att("Arn");
+        let cfn = CfnKey::new(&node, "Resource", key_props);
+        cfn.resource()
+            .apply_removal_policy(props.removal_policy.unwrap_or(RemovalPolicy::Retain));
+        let arn = cfn.attr_arn();
         if let Some(alias) = &props.alias {
             let name = if alias.starts_with("alias/") {
                 alias.clone()
@@ -96,7 +97,7 @@ impl Key {
         Key {
             node,
             arn,
-            resource: Some(resource),
+            cfn: Some(cfn),
         }
     }
 
@@ -105,7 +106,7 @@ impl Key {
         Key {
             node: Construct::with_fqn(scope, id, "sagecdk.aws_kms.ImportedKey"),
             arn: arn.into(),
-            resource: None,
+            cfn: None,
         }
     }
 
@@ -116,7 +117,13 @@ impl Key {
 
     /// The `AWS::KMS::Key` resource of a new key.
     pub fn resource(&self) -> Option<&CfnResource> {
-        self.resource.as_ref()
+        self.cfn.as_ref().map(CfnKey::resource)
+    }
+
+    /// The typed `AWS::KMS::Key` of a new key, whose props can be read and changed until
+    /// synthesis.
+    pub fn cfn_key(&self) -> Option<&CfnKey> {
+        self.cfn.as_ref()
     }
 
     /// Allows encrypting and decrypting with the key.

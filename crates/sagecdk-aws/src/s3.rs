@@ -387,7 +387,7 @@ pub struct Bucket {
     arn: Str,
     region: Str,
     url_suffix: Str,
-    resource: Option<CfnResource>,
+    cfn: Option<CfnBucket>,
     encryption_key: Option<Key>,
     /// The bucket policy, created with the first statement (never for an import).
     policy: Option<Rc<RefCell<Option<BucketPolicy>>>>,
@@ -404,7 +404,7 @@ impl Scope for Bucket {
 #[derive(Clone, Debug)]
 pub struct BucketPolicy {
     node: Construct,
-    resource: CfnResource,
+    cfn: CfnBucketPolicy,
     document: PolicyDocument,
 }
 
@@ -418,23 +418,28 @@ impl BucketPolicy {
     fn new(bucket: &Bucket) -> BucketPolicy {
         let node = Construct::with_fqn(bucket, "Policy", "sagecdk.aws_s3.BucketPolicy");
         let document = PolicyDocument::new();
-        let resource = CfnBucketPolicy::new(
+        let cfn = CfnBucketPolicy::new(
             &node,
             "Resource",
             CfnBucketPolicyProps::new(bucket.bucket_name(), document.to_value_in(&node)),
-        )
-        .resource()
-        .clone();
+        );
         BucketPolicy {
             node,
-            resource,
+            cfn,
             document,
         }
     }
 
-    /// The `AWS::S3::BucketPolicy` resource.
+    /// The `AWS::S3::BucketPolicy` resource (the escape hatch for overrides and resource
+    /// options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::S3::BucketPolicy`, whose props can be read and changed until synthesis
+    /// (the document is the policy's own: add statements through [`document`](Self::document)).
+    pub fn cfn_bucket_policy(&self) -> &CfnBucketPolicy {
+        &self.cfn
     }
 
     /// The policy document.
@@ -591,9 +596,8 @@ impl Bucket {
                 OwnershipControlsRule::new().with_object_ownership(o.as_str()),
             ])
         });
-        let resource = CfnBucket::new(&node, "Resource", bucket_props)
-            .resource()
-            .clone();
+        let cfn = CfnBucket::new(&node, "Resource", bucket_props);
+        let resource = cfn.resource();
         match props.removal_policy {
             Some(RemovalPolicy::Snapshot) => node.add_error(
                 "AWS::S3::Bucket does not support snapshot removal policy; use RemovalPolicy::Retain or RemovalPolicy::Destroy",
@@ -604,12 +608,12 @@ impl Bucket {
             (s.region(), s.url_suffix())
         });
         let bucket = Bucket {
-            name: resource.reference(),
-            arn: resource.get_att("Arn"),
+            name: cfn.reference(),
+            arn: cfn.attr_arn(),
             node,
             region,
             url_suffix,
-            resource: Some(resource),
+            cfn: Some(cfn),
             encryption_key,
             policy: Some(Rc::new(RefCell::new(None))),
         };
@@ -685,7 +689,7 @@ impl Bucket {
             arn,
             region,
             url_suffix,
-            resource: None,
+            cfn: None,
             encryption_key: None,
             policy: None,
         }
@@ -725,7 +729,13 @@ impl Bucket {
 
     /// The `AWS::S3::Bucket` resource of a new bucket.
     pub fn resource(&self) -> Option<&CfnResource> {
-        self.resource.as_ref()
+        self.cfn.as_ref().map(CfnBucket::resource)
+    }
+
+    /// The typed `AWS::S3::Bucket` of a new bucket, whose props can be read and changed until
+    /// synthesis.
+    pub fn cfn_bucket(&self) -> Option<&CfnBucket> {
+        self.cfn.as_ref()
     }
 
     /// The key encrypting the objects of a new bucket with [`BucketEncryption::Kms`] or

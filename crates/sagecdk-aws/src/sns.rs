@@ -66,7 +66,7 @@ impl Subscription {
 pub struct Topic {
     node: Construct,
     arn: Str,
-    resource: Option<CfnResource>,
+    cfn: Option<CfnTopic>,
 }
 
 impl Scope for Topic {
@@ -108,13 +108,11 @@ impl Topic {
             }
             topic_props = topic_props.with_topic_name(name);
         }
-        let resource = CfnTopic::new(&node, "Resource", topic_props)
-            .resource()
-            .clone();
+        let cfn = CfnTopic::new(&node, "Resource", topic_props);
         Topic {
-            arn: resource.reference(),
+            arn: cfn.reference(),
             node,
-            resource: Some(resource),
+            cfn: Some(cfn),
         }
     }
 
@@ -123,7 +121,7 @@ impl Topic {
         Topic {
             node: Construct::with_fqn(scope, id, "sagecdk.aws_sns.ImportedTopic"),
             arn: arn.into(),
-            resource: None,
+            cfn: None,
         }
     }
 
@@ -134,7 +132,13 @@ impl Topic {
 
     /// The `AWS::SNS::Topic` resource of a new topic.
     pub fn resource(&self) -> Option<&CfnResource> {
-        self.resource.as_ref()
+        self.cfn.as_ref().map(CfnTopic::resource)
+    }
+
+    /// The typed `AWS::SNS::Topic` of a new topic, whose props can be read and changed until
+    /// synthesis.
+    pub fn cfn_topic(&self) -> Option<&CfnTopic> {
+        self.cfn.as_ref()
     }
 
     /// Subscribes an endpoint: `<topic>/<endpoint>/Resource` (`Queue` or `Function` for ARNs).

@@ -206,7 +206,7 @@ pub fn resource_file(r: &Resource, service_module: &str) -> String {
     // The resource handle.
     let _ = writeln!(
         out,
-        "/// `{}`: {}\n///\n/// Create it with [`{handle}::new`] and a [`{props}`].\n#[derive(Clone, Debug)]\npub struct {handle} {{\nresource: cdk::CfnResource,\n}}\n",
+        "/// `{}`: {}\n///\n/// Create it with [`{handle}::new`] and a [`{props}`]; the props stay editable until synthesis\n/// ([`{handle}::update`]).\n#[derive(Clone, Debug)]\npub struct {handle} {{\nresource: cdk::CfnResource,\nprops: rt::SharedProps<{props}>,\n}}\n",
         r.type_name, r.doc
     );
     let _ = writeln!(
@@ -221,7 +221,7 @@ pub fn resource_file(r: &Resource, service_module: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "/// Creates the resource in `scope`; its properties are checked against the schema at synthesis.\npub fn new(scope: &impl cdk::Scope, id: &str, props: {props}) -> Self {{\nlet props = rt::ToCfnValue::to_cfn_value(&props);\nSelf {{ resource: rt::create(scope, id, FQN, &RULES, TAGGING, props) }}\n}}\n"
+        "/// Creates the resource in `scope`; its properties are checked against the schema at synthesis.\npub fn new(scope: &impl cdk::Scope, id: &str, props: {props}) -> Self {{\nlet props = rt::SharedProps::new(std::cell::RefCell::new(props));\nSelf {{ resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props), props }}\n}}\n\n/// The props as they are now (rendered into the template at synthesis).\n///\n/// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.\npub fn props(&self) -> std::cell::Ref<'_, {props}> {{\nself.props.borrow()\n}}\n\n/// Changes the props after creation; the template gets them as they are at synthesis, and\n/// they are validated then.\n///\n/// `f` must not read this resource's props or properties (they are being changed).\npub fn update(&self, f: impl FnOnce(&mut {props})) {{\nf(&mut self.props.borrow_mut());\n}}\n"
     );
     out.push_str("/// The construct tree node.\npub fn node(&self) -> &cdk::Construct {\ncdk::Scope::node(&self.resource)\n}\n\n");
     out.push_str("/// The generic resource: the escape hatch for overrides and resource options.\npub fn resource(&self) -> &cdk::CfnResource {\n&self.resource\n}\n\n");
@@ -306,6 +306,8 @@ pub fn lib_file(services: &BTreeMap<String, (String, Vec<&Resource>)>) -> String
 //! A resource type has a handle (`CfnModel`) created from its props (`CfnModelProps`), whose
 //! required properties are constructor arguments; optional ones are set with `with_*` methods.
 //! Every property accepts tokens. Literal values are checked against the schema at synthesis.
+//! The props stay editable until synthesis: `update` changes them after creation (`props` reads
+//! them), and the template, the validation and `properties()` see them as they are then.
 //!
 //! ```
 //! # #[cfg(feature = "s3")] {
@@ -317,6 +319,7 @@ pub fn lib_file(services: &BTreeMap<String, (String, Vec<&Resource>)>) -> String
 //! let bucket = CfnBucket::new(&stack, "Bucket", CfnBucketProps::new().with_bucket_name("data"));
 //! assert_eq!(CfnBucket::RESOURCE_TYPE, "AWS::S3::Bucket");
 //! let _arn = bucket.attr_arn();
+//! bucket.update(|p| p.bucket_name = Some("data-v2".into()));
 //! # }
 //! ```
 "#,

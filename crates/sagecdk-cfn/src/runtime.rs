@@ -180,22 +180,36 @@ pub struct Tagging {
     pub property: &'static str,
 }
 
-/// Creates a typed resource: the generic resource with `props` (an object value), tags enabled
-/// when the type is taggable, and the schema validation registered for synthesis.
-pub fn create(
+/// The typed props of a generated resource, shared by its handle and the resource's property
+/// source, so that changes made after creation reach the template.
+pub type SharedProps<P> = std::rc::Rc<RefCell<P>>;
+
+/// Creates a typed resource: the generic resource rendering `props` (an object value) whenever
+/// its properties are read, tags enabled when the type is taggable, and the schema validation
+/// registered for synthesis.
+pub fn create<P: ToCfnValue + 'static>(
     scope: &impl Scope,
     id: &str,
     fqn: &'static str,
     rules: &'static Rules,
     tagging: Option<Tagging>,
-    props: Value,
+    props: &SharedProps<P>,
 ) -> CfnResource {
-    let resource = CfnResource::with_fqn(scope, id, rules.type_name, fqn).with_properties(props);
+    let source = props.clone();
+    // Rendered at each read rather than once: the props may change until synthesis, and the
+    // rendering is what the template, the validation and `properties()` readers see.
+    let resource =
+        CfnResource::with_fqn(scope, id, rules.type_name, fqn).with_property_source(move || {
+            match source.borrow().to_cfn_value() {
+                Value::Object(m) => m,
+                _ => IndexMap::new(),
+            }
+        });
     if let Some(t) = tagging {
         resource.enable_tags(t.tag_type, t.property);
     }
-    // The check reads the properties at synthesis, so values set after creation (through the
-    // generic escape hatch) are validated too.
+    // The check reads the properties at synthesis, so values set after creation (through
+    // `update` or the generic escape hatch) are validated too.
     resource.node().add_validation(move |node| {
         CfnResource::from_construct(node)
             .map(|r| validate(rules, &r.properties()))

@@ -71,7 +71,7 @@ impl EndpointProps {
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     node: Construct,
-    resource: CfnResource,
+    cfn: CfnEndpoint,
     config: EndpointConfigRef,
     /// The scalable dimensions already enabled, as `(variant, dimension, handle)`: each may be
     /// autoscaled once (shared by the clones handed out through variants).
@@ -100,9 +100,7 @@ impl Endpoint {
                 None => endpoint_props = endpoint_props.with_endpoint_name(name.as_str()),
             }
         }
-        let resource = CfnEndpoint::new(&node, "Endpoint", endpoint_props)
-            .resource()
-            .clone();
+        let cfn = CfnEndpoint::new(&node, "Endpoint", endpoint_props);
         for problem in props.endpoint_config.env().mismatches(
             &ResourceEnv::of_stack(&node),
             "endpoint configuration",
@@ -112,7 +110,7 @@ impl Endpoint {
         }
         Endpoint {
             node,
-            resource,
+            cfn,
             config: props.endpoint_config,
             scaled: Rc::default(),
         }
@@ -120,17 +118,23 @@ impl Endpoint {
 
     /// The endpoint's name (`Fn::GetAtt EndpointName`).
     pub fn endpoint_name(&self) -> Str {
-        self.resource.get_att("EndpointName")
+        self.cfn.attr_endpoint_name()
     }
 
     /// The endpoint's ARN (`Ref`).
     pub fn endpoint_arn(&self) -> Str {
-        self.resource.reference()
+        self.cfn.reference()
     }
 
-    /// The resource.
+    /// The resource (the escape hatch for overrides and resource options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::SageMaker::Endpoint`, whose props can be read and changed until
+    /// synthesis.
+    pub fn cfn_endpoint(&self) -> &CfnEndpoint {
+        &self.cfn
     }
 
     /// Allows invoking the endpoint.

@@ -3,12 +3,14 @@
 use crate::imports::{ModelRef, ResourceEnv};
 use crate::model::name_problem;
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
-use sagecdk_cfn::sagemaker::endpoint_config::ProductionVariant;
+use sagecdk_cfn::runtime::ToCfnValue;
+use sagecdk_cfn::sagemaker::endpoint_config::{
+    ManagedInstanceScaling as CfnManagedInstanceScaling, ProductionVariant, RoutingConfig,
+    ServerlessConfig,
+};
 use sagecdk_cfn::sagemaker::{CfnEndpointConfig, CfnEndpointConfigProps};
 use sagecdk_core::duration::whole_seconds;
-use sagecdk_core::{
-    CfnResource, Construct, Duration, IndexMap, Lazy, List, Scope, Str, Tokenized, Value,
-};
+use sagecdk_core::{CfnResource, Construct, Duration, Lazy, List, Scope, Str, Tokenized, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -225,12 +227,23 @@ pub(crate) struct ServerlessInfo {
 #[derive(Clone, Debug)]
 pub struct EndpointConfig {
     node: Construct,
-    resource: CfnResource,
-    variants: Rc<RefCell<Vec<(VariantInfo, Value)>>>,
-    serverless: Rc<RefCell<Option<(ServerlessInfo, Value)>>>,
+    cfn: CfnEndpointConfig,
+    variants: Rc<RefCell<Vec<InstanceVariantEntry>>>,
+    serverless: Rc<RefCell<Option<(ServerlessInfo, ProductionVariant)>>>,
     compatible: bool,
     /// Whether a variant was refused with an error (and not rendered).
     rejected: Rc<Cell<bool>>,
+}
+
+/// An instance variant of the configuration: what endpoints see, and its CloudFormation
+/// property.
+#[derive(Clone, Debug)]
+struct InstanceVariantEntry {
+    info: VariantInfo,
+    variant: ProductionVariant,
+    /// The discontinued Elastic Inference accelerator, rendered only for compatibility with
+    /// the AWS CDK: the schema's `ProductionVariant` no longer has the property.
+    accelerator_type: Option<AcceleratorType>,
 }
 
 impl Scope for EndpointConfig {
@@ -244,8 +257,9 @@ impl EndpointConfig {
     pub fn new(scope: &impl Scope, id: &str, props: EndpointConfigProps) -> EndpointConfig {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sagemaker.EndpointConfig");
         let compatible = cdk_compatible(&node);
-        let variants: Rc<RefCell<Vec<(VariantInfo, Value)>>> = Rc::new(RefCell::new(Vec::new()));
-        let serverless: Rc<RefCell<Option<(ServerlessInfo, Value)>>> = Rc::new(RefCell::new(None));
+        let variants: Rc<RefCell<Vec<InstanceVariantEntry>>> = Rc::new(RefCell::new(Vec::new()));
+        let serverless: Rc<RefCell<Option<(ServerlessInfo, ProductionVariant)>>> =
+            Rc::new(RefCell::new(None));
         // Replaced by the literal list when a variant is added; until then an empty list the
         // schema does not check, so a configuration without variants gets one error (ours).
         let no_variants: List<ProductionVariant> =
@@ -261,9 +275,7 @@ impl EndpointConfig {
         if let Some(key) = &props.kms_key_arn {
             cfn_props = cfn_props.with_kms_key_id(key.clone());
         }
-        let resource = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props)
-            .resource()
-            .clone();
+        let cfn = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props);
         let rejected = Rc::new(Cell::new(false));
         let (view, serverless_view, rejected_view) =
             (variants.clone(), serverless.clone(), rejected.clone());
@@ -272,7 +284,7 @@ impl EndpointConfig {
             let weights: Vec<f64> = view
                 .borrow()
                 .iter()
-                .map(|(v, _)| v.initial_variant_weight)
+                .map(|v| v.info.initial_variant_weight)
                 .chain(
                     serverless_view
                         .borrow()
@@ -301,7 +313,7 @@ impl EndpointConfig {
         });
         let config = EndpointConfig {
             node,
-            resource,
+            cfn,
             variants,
             serverless,
             compatible,
@@ -374,47 +386,61 @@ impl EndpointConfig {
             self.rejected.set(true);
             return;
         }
-        let mut config: IndexMap<String, Value> = IndexMap::new();
-        config.insert("MaxConcurrency".into(), Value::from(props.max_concurrency));
-        config.insert(
-            "MemorySizeInMB".into(),
-            Value::from(props.memory_size_in_mb),
-        );
+        let mut config = ServerlessConfig::new(props.max_concurrency, props.memory_size_in_mb);
         if let Some(p) = props.provisioned_concurrency {
-            config.insert("ProvisionedConcurrency".into(), Value::from(p));
+            config = config.with_provisioned_concurrency(p);
         }
-        let mut m: IndexMap<String, Value> = IndexMap::new();
-        m.insert(
-            "InitialVariantWeight".into(),
-            Value::from(props.initial_variant_weight.unwrap_or(1.0)),
-        );
-        m.insert("ModelName".into(), props.model.model_name().to_value());
-        m.insert("ServerlessConfig".into(), Value::Object(config));
-        m.insert(
-            "VariantName".into(),
-            Value::from(props.variant_name.as_str()),
-        );
+        let variant = ProductionVariant::new(props.variant_name.as_str())
+            .with_initial_variant_weight(props.initial_variant_weight.unwrap_or(1.0))
+            .with_model_name(props.model.model_name())
+            .with_serverless_config(config);
         let info = ServerlessInfo {
             name: props.variant_name,
             initial_variant_weight: props.initial_variant_weight.unwrap_or(1.0),
             provisioned_concurrency: props.provisioned_concurrency,
             max_concurrency: props.max_concurrency,
         };
-        *self.serverless.borrow_mut() = Some((info, Value::Object(m)));
+        *self.serverless.borrow_mut() = Some((info, variant));
         self.sync_variants();
     }
 
-    /// Writes the variants into the resource as a literal list (so the schema checks them).
+    /// Writes the variants into the typed props as a literal list (so the schema checks them).
     fn sync_variants(&self) {
-        let mut list: Vec<Value> = self
-            .variants
-            .borrow()
-            .iter()
-            .map(|(_, v)| v.clone())
-            .collect();
+        let variants = self.variants.borrow();
+        let mut list: Vec<ProductionVariant> = variants.iter().map(|v| v.variant.clone()).collect();
         list.extend(self.serverless.borrow().iter().map(|(_, v)| v.clone()));
-        self.resource
-            .set_property("ProductionVariants", Value::Array(list));
+        let accelerators: Vec<Option<String>> = variants
+            .iter()
+            .map(|v| v.accelerator_type.as_ref().map(|a| a.as_str().to_string()))
+            .collect();
+        let production_variants: List<ProductionVariant> =
+            if accelerators.iter().all(Option::is_none) {
+                Tokenized::Literal(list)
+            } else {
+                // `AcceleratorType`, which the CDK renders first, is no longer in the schema (nor in
+                // the typed variant): the list is rendered with it, hidden from the schema check,
+                // which would reject it.
+                Tokenized::Token(Lazy::any(move |_| {
+                    Some(Value::Array(
+                        list.iter()
+                            .zip(accelerators.iter().chain(std::iter::repeat(&None)))
+                            .map(|(variant, accelerator)| {
+                                let mut value = variant.to_cfn_value();
+                                if let (Some(a), Value::Object(m)) = (accelerator, &mut value) {
+                                    m.shift_insert(
+                                        0,
+                                        "AcceleratorType".into(),
+                                        Value::from(a.as_str()),
+                                    );
+                                }
+                                value
+                            })
+                            .collect(),
+                    ))
+                }))
+            };
+        self.cfn
+            .update(|p| p.production_variants = production_variants);
     }
 
     /// Adds an instance production variant.
@@ -467,7 +493,7 @@ impl EndpointConfig {
             .variants
             .borrow()
             .iter()
-            .any(|(v, _)| v.name == props.variant_name)
+            .any(|v| v.info.name == props.variant_name)
         {
             self.node.add_error(format!(
                 "There is already a Production Variant with name '{}'",
@@ -520,87 +546,61 @@ impl EndpointConfig {
                 .clone()
                 .unwrap_or_else(|| self.default_instance_type()),
         };
-        let mut m: IndexMap<String, Value> = IndexMap::new();
-        if let Some(a) = &props.accelerator_type {
-            m.insert("AcceleratorType".into(), Value::from(a.as_str()));
-        }
-        if let Some(t) = health_check_seconds {
-            m.insert(
-                "ContainerStartupHealthCheckTimeoutInSeconds".into(),
-                Value::from(t),
-            );
-        }
-        m.insert(
-            "InitialInstanceCount".into(),
-            Value::from(info.initial_instance_count),
-        );
-        // A weight of 0 is valid (shadow traffic off); the CDK turned it into 1.
-        m.insert(
-            "InitialVariantWeight".into(),
-            Value::from(info.initial_variant_weight),
-        );
-        m.insert(
-            "InstanceType".into(),
-            self.instance_type_value(&info.instance_type),
-        );
-        if let Some(t) = download_seconds {
-            m.insert("ModelDataDownloadTimeoutInSeconds".into(), Value::from(t));
-        }
+        let mut variant = ProductionVariant::new(info.name.as_str())
+            .with_initial_instance_count(info.initial_instance_count)
+            // A weight of 0 is valid (shadow traffic off); the CDK turned it into 1.
+            .with_initial_variant_weight(info.initial_variant_weight)
+            .with_instance_type(self.instance_type_value(&info.instance_type))
+            .with_model_name(props.model.model_name());
+        variant.container_startup_health_check_timeout_in_seconds =
+            health_check_seconds.map(Into::into);
+        variant.model_data_download_timeout_in_seconds = download_seconds.map(Into::into);
         if let Some(scaling) = props.managed_instance_scaling {
-            m.insert(
-                "ManagedInstanceScaling".into(),
-                Value::object_from([
-                    ("MaxInstanceCount", Value::from(scaling.max_instance_count)),
-                    ("MinInstanceCount", Value::from(scaling.min_instance_count)),
-                    ("Status", Value::from("ENABLED")),
-                ]),
+            variant.managed_instance_scaling = Some(
+                CfnManagedInstanceScaling::new()
+                    .with_max_instance_count(scaling.max_instance_count)
+                    .with_min_instance_count(scaling.min_instance_count)
+                    .with_status("ENABLED"),
             );
         }
-        m.insert("ModelName".into(), props.model.model_name().to_value());
         if let Some(r) = props.routing_strategy {
-            m.insert(
-                "RoutingConfig".into(),
-                Value::object_from([("RoutingStrategy", Value::from(r.as_str()))]),
-            );
+            variant.routing_config = Some(RoutingConfig::new().with_routing_strategy(r.as_str()));
         }
-        m.insert("VariantName".into(), Value::from(info.name.as_str()));
-        if let Some(v) = props.volume_size_in_gb {
-            m.insert("VolumeSizeInGB".into(), Value::from(v));
-        }
-        let mut variant = Value::Object(m);
+        variant.volume_size_in_gb = props.volume_size_in_gb.map(Into::into);
         if let Some(a) = &props.accelerator_type {
             self.node.add_warning(format!(
                 "Variant '{}' uses Elastic Inference accelerator {}, rendered for compatibility with the AWS CDK: Elastic Inference was discontinued and CloudFormation no longer accepts AcceleratorType, so expect the deployment to fail",
                 info.name,
                 a.as_str()
             ));
-            // Hidden from the schema check, which would reject the property the CDK renders.
-            let rendered = variant;
-            variant = Value::Token(Lazy::any(move |_| Some(rendered.clone())));
         }
-        self.variants.borrow_mut().push((info, variant));
+        self.variants.borrow_mut().push(InstanceVariantEntry {
+            info,
+            variant,
+            accelerator_type: props.accelerator_type,
+        });
         self.sync_variants();
     }
 
     /// The `InstanceType` value: a type the schema does not list yet is deployed as given,
     /// with a warning, and hidden from the schema's enum check (the schema lags new types).
-    fn instance_type_value(&self, instance_type: &InstanceType) -> Value {
+    fn instance_type_value(&self, instance_type: &InstanceType) -> Str {
         if instance_type.is_known() {
-            return Value::from(instance_type.as_str());
+            return Str::from(instance_type.as_str());
         }
         self.node.add_warning(format!(
             "Instance type '{instance_type}' is not among the hosting instance types of the CloudFormation schema sagecdk was built with; it is deployed as given (check its spelling)"
         ));
         let name = instance_type.as_str().to_string();
-        Value::Token(Lazy::any(move |_| Some(Value::from(name.as_str()))))
+        Lazy::any(move |_| Some(Value::from(name.as_str()))).to_str()
     }
 
     pub(crate) fn variant(&self, name: &str) -> Option<VariantInfo> {
         self.variants
             .borrow()
             .iter()
-            .find(|(v, _)| v.name == name)
-            .map(|(v, _)| v.clone())
+            .find(|v| v.info.name == name)
+            .map(|v| v.info.clone())
     }
 
     /// The serverless variant, if there is one.
@@ -624,22 +624,29 @@ impl EndpointConfig {
         self.variants
             .borrow()
             .iter()
-            .map(|(v, _)| v.name.clone())
+            .map(|v| v.info.name.clone())
             .collect()
     }
 
-    /// The resource.
+    /// The resource (the escape hatch for overrides and resource options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::SageMaker::EndpointConfig`, whose props can be read and changed until
+    /// synthesis. The production variants are the configuration's: adding a variant rewrites
+    /// `ProductionVariants`.
+    pub fn cfn_endpoint_config(&self) -> &CfnEndpointConfig {
+        &self.cfn
     }
 
     /// The configuration's name (`Fn::GetAtt EndpointConfigName`).
     pub fn endpoint_config_name(&self) -> Str {
-        self.resource.get_att("EndpointConfigName")
+        self.cfn.attr_endpoint_config_name()
     }
 
     /// The configuration's ARN (`Ref`).
     pub fn endpoint_config_arn(&self) -> Str {
-        self.resource.reference()
+        self.cfn.reference()
     }
 }

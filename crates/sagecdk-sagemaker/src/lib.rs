@@ -93,28 +93,6 @@ pub(crate) fn cdk_compatible(node: &sagecdk_core::Construct) -> bool {
     node.context_flag(CDK_COMPATIBLE_DEFAULTS)
 }
 
-/// Sets (`Some`) or removes (`None`) a property set after the resource was created, keeping the
-/// properties in CloudFormation-name order as the typed resources render them.
-pub(crate) fn set_property_sorted(
-    resource: &sagecdk_core::CfnResource,
-    key: &str,
-    value: Option<sagecdk_core::Value>,
-) {
-    let mut properties = resource.properties();
-    match value {
-        Some(v) => {
-            properties.insert(key.to_string(), v);
-        }
-        None => {
-            properties.shift_remove(key);
-        }
-    }
-    properties.sort_keys();
-    let _ = resource
-        .clone()
-        .with_properties(sagecdk_core::Value::Object(properties));
-}
-
 /// Lower-case hex MD5, the CDK's `hashcode` used in asset construct ids.
 pub(crate) fn md5_hex(s: &str) -> String {
     use md5::{Digest, Md5};

@@ -1,17 +1,18 @@
 //! `Model`: one container (`PrimaryContainer`) or an inference pipeline (`Containers`).
 
+use crate::cdk_compatible;
 use crate::container_image::ContainerImage;
 use crate::model_data::{BoundModelData, ModelData};
-use crate::{cdk_compatible, set_property_sorted};
 use sagecdk_aws::ec2::{Connectable, Connections, SecurityGroup, SecurityGroupProps, Vpc};
 use sagecdk_aws::iam::{
     Grantable, PolicyStatement, Principal, Role, RoleProps, RoleRef, aws_managed_policy_arn,
 };
-use sagecdk_cfn::sagemaker::model::VpcConfig;
+use sagecdk_cfn::sagemaker::model::{ContainerDefinition as CfnContainerDefinition, VpcConfig};
 use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
 use sagecdk_core::error::{abbreviate, too_long};
 use sagecdk_core::{
-    ArnComponents, Aspect, Aspects, CfnResource, Construct, IndexMap, Scope, Stack, Str, Value,
+    ArnComponents, Aspect, Aspects, CfnResource, Construct, IndexMap, Scope, Stack, Str, Tokenized,
+    Value,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,7 +20,9 @@ use std::rc::Rc;
 /// The most containers an inference pipeline may have.
 pub const MAX_CONTAINERS: usize = 15;
 
-/// One container of a model.
+/// One container of a model: the image and model data as sources to bind (assets are created
+/// and read grants made when the model takes the container), rendered into the CloudFormation
+/// `ContainerDefinition` of [`CfnModel`] (`sagecdk_cfn::sagemaker::model::ContainerDefinition`).
 #[derive(Clone, Debug)]
 pub struct ContainerDefinition {
     /// The image.
@@ -114,7 +117,7 @@ impl ModelProps {
 #[derive(Clone)]
 pub struct Model {
     node: Construct,
-    resource: CfnResource,
+    cfn: CfnModel,
     role: RoleRef,
     stack: Stack,
     state: Rc<RefCell<ModelState>>,
@@ -198,16 +201,18 @@ fn environment_problems(environment: &IndexMap<String, Str>) -> Vec<String> {
     problems
 }
 
-/// Writes the containers into the resource as literal values (so the schema checks them):
+/// Writes the containers into the typed props as literal values (so the schema checks them):
 /// one is the `PrimaryContainer`, several are `Containers`.
-fn sync_containers(resource: &CfnResource, state: &ModelState) {
+fn sync_containers(model: &CfnModel, state: &ModelState) {
     let (primary, pipeline) = match state.containers.as_slice() {
         [] => (None, None),
         [one] => (Some(one.clone()), None),
-        many => (None, Some(Value::Array(many.to_vec()))),
+        many => (None, Some(Tokenized::Literal(many.to_vec()))),
     };
-    set_property_sorted(resource, "Containers", pipeline);
-    set_property_sorted(resource, "PrimaryContainer", primary);
+    model.update(|p| {
+        p.primary_container = primary;
+        p.containers = pipeline;
+    });
 }
 
 /// Makes the model depend on its role's grants policy, once the policy's content is final.
@@ -227,18 +232,18 @@ impl Aspect for WaitForRolePolicy {
 }
 
 struct ModelState {
-    containers: Vec<Value>,
+    containers: Vec<CfnContainerDefinition>,
     hostnames: Vec<Option<String>>,
 }
 
 /// Binds one container: image and model data (creating assets in the model's scope and adding
-/// grants to the role) and returns its `ContainerDefinition` property value.
+/// grants to the role) and returns its `ContainerDefinition` property.
 fn render_container(
     node: &Construct,
     stack: &Stack,
     role: &RoleRef,
     def: &ContainerDefinition,
-) -> Value {
+) -> CfnContainerDefinition {
     let grantee: &dyn Grantable = role;
     let image = def.image.bind(node, stack, Some(grantee));
     let data = def.model_data.as_ref().map(|d| {
@@ -252,41 +257,32 @@ fn render_container(
             )
         })
     });
-    let mut m: IndexMap<String, Value> = IndexMap::new();
+    let mut container = CfnContainerDefinition::new().with_image(image);
     if let Some(h) = &def.container_hostname {
         match name_problem("container host", h) {
             // Reported once, in our words; the schema would repeat it.
             Some(problem) => node.add_error(problem),
-            None => {
-                m.insert("ContainerHostname".into(), Value::from(h.as_str()));
-            }
+            None => container.container_hostname = Some(h.as_str().into()),
         }
     }
     for problem in environment_problems(&def.environment) {
         node.add_error(problem);
     }
     if !def.environment.is_empty() {
-        m.insert(
-            "Environment".into(),
-            Value::Object(
-                def.environment
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_value()))
-                    .collect(),
-            ),
-        );
+        // The schema types `Environment` as free-form JSON; the variables keep their order.
+        container.environment = Some(Value::Object(
+            def.environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect(),
+        ));
     }
-    m.insert("Image".into(), image.to_value());
     match data {
-        Some(BoundModelData::Source(source)) => {
-            m.insert("ModelDataSource".into(), source);
-        }
-        Some(BoundModelData::Url(url)) => {
-            m.insert("ModelDataUrl".into(), url.to_value());
-        }
+        Some(BoundModelData::Source(source)) => container.model_data_source = Some(source),
+        Some(BoundModelData::Url(url)) => container.model_data_url = Some(url),
         None => {}
     }
-    Value::Object(m)
+    container
 }
 
 /// Checks the network options and returns the model's security groups: none outside a VPC,
@@ -411,8 +407,9 @@ impl Model {
         if let Some(vpc_config) = vpc_config {
             cfn_props = cfn_props.with_vpc_config(vpc_config);
         }
-        let resource = CfnModel::new(&node, "Model", cfn_props).resource().clone();
-        sync_containers(&resource, &state.borrow());
+        let cfn = CfnModel::new(&node, "Model", cfn_props);
+        sync_containers(&cfn, &state.borrow());
+        let resource = cfn.resource();
         let view = state.clone();
         node.add_validation(move |_| {
             let s = view.borrow();
@@ -448,7 +445,7 @@ impl Model {
         }
         Model {
             node,
-            resource,
+            cfn,
             role,
             stack,
             state,
@@ -462,7 +459,7 @@ impl Model {
         let mut s = self.state.borrow_mut();
         s.containers.push(rendered);
         s.hostnames.push(container.container_hostname);
-        sync_containers(&self.resource, &s);
+        sync_containers(&self.cfn, &s);
     }
 
     /// Adds a statement to the execution role's policy.
@@ -506,19 +503,27 @@ impl Model {
         &self.role
     }
 
-    /// The `AWS::SageMaker::Model` resource.
+    /// The `AWS::SageMaker::Model` resource (the escape hatch for overrides and resource
+    /// options).
     pub fn resource(&self) -> &CfnResource {
-        &self.resource
+        self.cfn.resource()
+    }
+
+    /// The typed `AWS::SageMaker::Model`, whose props can be read and changed until synthesis.
+    /// The containers are the model's: [`add_container`](Self::add_container) rewrites
+    /// `PrimaryContainer` and `Containers`.
+    pub fn cfn_model(&self) -> &CfnModel {
+        &self.cfn
     }
 
     /// The model's name (`Fn::GetAtt ModelName`).
     pub fn model_name(&self) -> Str {
-        self.resource.get_att("ModelName")
+        self.cfn.attr_model_name()
     }
 
     /// The model's ARN (`Ref`).
     pub fn model_arn(&self) -> Str {
-        self.resource.reference()
+        self.cfn.reference()
     }
 
     /// The stack the model belongs to.

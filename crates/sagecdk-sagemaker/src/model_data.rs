@@ -4,6 +4,7 @@ use crate::md5_hex;
 use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions, PublishedFile};
 use sagecdk_aws::iam::Grantable;
 use sagecdk_aws::s3::Bucket;
+use sagecdk_cfn::sagemaker::model::{ModelAccessConfig, ModelDataSource, S3DataSource};
 use sagecdk_core::{Construct, Str};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -34,7 +35,7 @@ pub(crate) enum BoundModelData {
     /// `ModelDataUrl`: a `.tar.gz` object.
     Url(Str),
     /// `ModelDataSource`: an uncompressed S3 prefix.
-    Source(sagecdk_core::Value),
+    Source(ModelDataSource),
 }
 
 /// Model artifacts for a container: a local tarball or directory (published as an asset), an
@@ -160,20 +161,11 @@ impl ModelData {
                 let pattern = format!("{prefix}*");
                 bucket.grant_read(g, Some(&pattern));
             }
-            let mut s3 = sagecdk_core::Value::object();
-            s3.insert("CompressionType", "None");
+            let mut s3 = S3DataSource::new("None", "S3Prefix", bucket.s3_url_for_object(prefix));
             if *accept_eula {
-                s3.insert(
-                    "ModelAccessConfig",
-                    sagecdk_core::cfn!({"AcceptEula": true}),
-                );
+                s3.model_access_config = Some(ModelAccessConfig::new(true));
             }
-            s3.insert("S3DataType", "S3Prefix");
-            s3.insert("S3Uri", bucket.s3_url_for_object(prefix));
-            return BoundModelData::Source(sagecdk_core::Value::object_from([(
-                "S3DataSource",
-                s3,
-            )]));
+            return BoundModelData::Source(ModelDataSource::new(s3));
         }
         BoundModelData::Url(self.bind_url(model, grantee, asset_bucket_arn))
     }

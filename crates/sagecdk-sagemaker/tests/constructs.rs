@@ -1407,3 +1407,41 @@ fn add_container_turns_a_model_into_a_pipeline() {
         "[S/Pipeline] Container hostnames must be set on all containers or on none",
     );
 }
+
+#[test]
+fn typed_resources_of_the_constructs_can_be_amended_until_synthesis() {
+    use sagecdk_cfn::sagemaker::model::InferenceExecutionConfig;
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    // A property the construct does not set, changed on the typed resource; a container added
+    // afterwards rewrites the containers and keeps it.
+    m.cfn_model().update(|p| {
+        p.inference_execution_config = Some(InferenceExecutionConfig::new("Direct"));
+    });
+    m.add_container(ContainerDefinition::new(image()));
+    let config = instance_config(
+        &s,
+        "Config",
+        vec![InstanceProductionVariantProps::new(&m, "v")],
+    );
+    config
+        .cfn_endpoint_config()
+        .update(|p| p.kms_key_id = Some("alias/models".into()));
+    assert!(matches!(
+        &m.cfn_model().props().containers,
+        Some(sagecdk_core::Tokenized::Literal(c)) if c.len() == 2
+    ));
+    let template = Template::from_stack(&s);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({
+            "Containers": [{"Image": Match::any_value()}, {"Image": Match::any_value()}],
+            "InferenceExecutionConfig": {"Mode": "Direct"}
+        }),
+    );
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({"KmsKeyId": "alias/models", "ProductionVariants": [{"VariantName": "v"}]}),
+    );
+}

@@ -18,10 +18,12 @@ const TAGGING: Option<rt::Tagging> = None;
 
 /// `AWS::ApplicationAutoScaling::ScalingPolicy`: The \`\`AWS::ApplicationAutoScaling::ScalingPolicy\`\` resource defines a scaling policy that Application Auto Scaling uses to adjust the capacity of a scalable…
 ///
-/// Create it with [`CfnScalingPolicy::new`] and a [`CfnScalingPolicyProps`].
+/// Create it with [`CfnScalingPolicy::new`] and a [`CfnScalingPolicyProps`]; the props stay editable until synthesis
+/// ([`CfnScalingPolicy::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnScalingPolicy {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnScalingPolicyProps>,
 }
 
 impl cdk::Scope for CfnScalingPolicy {
@@ -36,10 +38,26 @@ impl CfnScalingPolicy {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnScalingPolicyProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnScalingPolicyProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnScalingPolicyProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

@@ -21,10 +21,12 @@ const TAGGING: Option<rt::Tagging> = Some(rt::Tagging {
 
 /// `AWS::ECR::Repository`: The \`\`AWS::ECR::Repository\`\` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker images…
 ///
-/// Create it with [`CfnRepository::new`] and a [`CfnRepositoryProps`].
+/// Create it with [`CfnRepository::new`] and a [`CfnRepositoryProps`]; the props stay editable until synthesis
+/// ([`CfnRepository::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnRepository {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnRepositoryProps>,
 }
 
 impl cdk::Scope for CfnRepository {
@@ -39,10 +41,26 @@ impl CfnRepository {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnRepositoryProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnRepositoryProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnRepositoryProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

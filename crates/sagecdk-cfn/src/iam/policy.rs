@@ -18,10 +18,12 @@ const TAGGING: Option<rt::Tagging> = None;
 
 /// `AWS::IAM::Policy`: Adds or updates an inline policy document that is embedded in the specified IAM group, user or role.
 ///
-/// Create it with [`CfnPolicy::new`] and a [`CfnPolicyProps`].
+/// Create it with [`CfnPolicy::new`] and a [`CfnPolicyProps`]; the props stay editable until synthesis
+/// ([`CfnPolicy::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnPolicy {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnPolicyProps>,
 }
 
 impl cdk::Scope for CfnPolicy {
@@ -36,10 +38,26 @@ impl CfnPolicy {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnPolicyProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnPolicyProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnPolicyProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

@@ -21,10 +21,12 @@ const TAGGING: Option<rt::Tagging> = Some(rt::Tagging {
 
 /// `AWS::IAM::Role`: Creates a new role for your AWS-account.
 ///
-/// Create it with [`CfnRole::new`] and a [`CfnRoleProps`].
+/// Create it with [`CfnRole::new`] and a [`CfnRoleProps`]; the props stay editable until synthesis
+/// ([`CfnRole::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnRole {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnRoleProps>,
 }
 
 impl cdk::Scope for CfnRole {
@@ -39,10 +41,26 @@ impl CfnRole {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnRoleProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnRoleProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnRoleProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

@@ -18,10 +18,12 @@ const TAGGING: Option<rt::Tagging> = None;
 
 /// `AWS::KMS::Alias`: The \`\`AWS::KMS::Alias\`\` resource specifies a display name for a \[KMS key\](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html\#kms\_keys).
 ///
-/// Create it with [`CfnAlias::new`] and a [`CfnAliasProps`].
+/// Create it with [`CfnAlias::new`] and a [`CfnAliasProps`]; the props stay editable until synthesis
+/// ([`CfnAlias::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnAlias {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnAliasProps>,
 }
 
 impl cdk::Scope for CfnAlias {
@@ -36,10 +38,26 @@ impl CfnAlias {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnAliasProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnAliasProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnAliasProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

@@ -21,10 +21,12 @@ const TAGGING: Option<rt::Tagging> = Some(rt::Tagging {
 
 /// `AWS::SageMaker::ClusterSchedulerConfig`: Resource Type definition for AWS::SageMaker::ClusterSchedulerConfig.
 ///
-/// Create it with [`CfnClusterSchedulerConfig::new`] and a [`CfnClusterSchedulerConfigProps`].
+/// Create it with [`CfnClusterSchedulerConfig::new`] and a [`CfnClusterSchedulerConfigProps`]; the props stay editable until synthesis
+/// ([`CfnClusterSchedulerConfig::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnClusterSchedulerConfig {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnClusterSchedulerConfigProps>,
 }
 
 impl cdk::Scope for CfnClusterSchedulerConfig {
@@ -39,10 +41,26 @@ impl CfnClusterSchedulerConfig {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnClusterSchedulerConfigProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnClusterSchedulerConfigProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnClusterSchedulerConfigProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

@@ -21,10 +21,12 @@ const TAGGING: Option<rt::Tagging> = Some(rt::Tagging {
 
 /// `AWS::SageMaker::ModelExplainabilityJobDefinition`: Resource Type definition for AWS::SageMaker::ModelExplainabilityJobDefinition
 ///
-/// Create it with [`CfnModelExplainabilityJobDefinition::new`] and a [`CfnModelExplainabilityJobDefinitionProps`].
+/// Create it with [`CfnModelExplainabilityJobDefinition::new`] and a [`CfnModelExplainabilityJobDefinitionProps`]; the props stay editable until synthesis
+/// ([`CfnModelExplainabilityJobDefinition::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnModelExplainabilityJobDefinition {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnModelExplainabilityJobDefinitionProps>,
 }
 
 impl cdk::Scope for CfnModelExplainabilityJobDefinition {
@@ -43,10 +45,26 @@ impl CfnModelExplainabilityJobDefinition {
         id: &str,
         props: CfnModelExplainabilityJobDefinitionProps,
     ) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnModelExplainabilityJobDefinitionProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnModelExplainabilityJobDefinitionProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

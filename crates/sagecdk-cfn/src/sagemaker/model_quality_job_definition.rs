@@ -21,10 +21,12 @@ const TAGGING: Option<rt::Tagging> = Some(rt::Tagging {
 
 /// `AWS::SageMaker::ModelQualityJobDefinition`: Resource Type definition for AWS::SageMaker::ModelQualityJobDefinition
 ///
-/// Create it with [`CfnModelQualityJobDefinition::new`] and a [`CfnModelQualityJobDefinitionProps`].
+/// Create it with [`CfnModelQualityJobDefinition::new`] and a [`CfnModelQualityJobDefinitionProps`]; the props stay editable until synthesis
+/// ([`CfnModelQualityJobDefinition::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnModelQualityJobDefinition {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnModelQualityJobDefinitionProps>,
 }
 
 impl cdk::Scope for CfnModelQualityJobDefinition {
@@ -43,10 +45,26 @@ impl CfnModelQualityJobDefinition {
         id: &str,
         props: CfnModelQualityJobDefinitionProps,
     ) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnModelQualityJobDefinitionProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnModelQualityJobDefinitionProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

@@ -18,10 +18,12 @@ const TAGGING: Option<rt::Tagging> = None;
 
 /// `AWS::SageMaker::MonitoringSchedule`: Resource Type definition for AWS::SageMaker::MonitoringSchedule
 ///
-/// Create it with [`CfnMonitoringSchedule::new`] and a [`CfnMonitoringScheduleProps`].
+/// Create it with [`CfnMonitoringSchedule::new`] and a [`CfnMonitoringScheduleProps`]; the props stay editable until synthesis
+/// ([`CfnMonitoringSchedule::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnMonitoringSchedule {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnMonitoringScheduleProps>,
 }
 
 impl cdk::Scope for CfnMonitoringSchedule {
@@ -36,10 +38,26 @@ impl CfnMonitoringSchedule {
 
     /// Creates the resource in `scope`; its properties are checked against the schema at synthesis.
     pub fn new(scope: &impl cdk::Scope, id: &str, props: CfnMonitoringScheduleProps) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnMonitoringScheduleProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnMonitoringScheduleProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

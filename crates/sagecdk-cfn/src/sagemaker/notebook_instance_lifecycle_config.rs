@@ -21,10 +21,12 @@ const TAGGING: Option<rt::Tagging> = Some(rt::Tagging {
 
 /// `AWS::SageMaker::NotebookInstanceLifecycleConfig`: Resource Type definition for AWS::SageMaker::NotebookInstanceLifecycleConfig
 ///
-/// Create it with [`CfnNotebookInstanceLifecycleConfig::new`] and a [`CfnNotebookInstanceLifecycleConfigProps`].
+/// Create it with [`CfnNotebookInstanceLifecycleConfig::new`] and a [`CfnNotebookInstanceLifecycleConfigProps`]; the props stay editable until synthesis
+/// ([`CfnNotebookInstanceLifecycleConfig::update`]).
 #[derive(Clone, Debug)]
 pub struct CfnNotebookInstanceLifecycleConfig {
     resource: cdk::CfnResource,
+    props: rt::SharedProps<CfnNotebookInstanceLifecycleConfigProps>,
 }
 
 impl cdk::Scope for CfnNotebookInstanceLifecycleConfig {
@@ -43,10 +45,26 @@ impl CfnNotebookInstanceLifecycleConfig {
         id: &str,
         props: CfnNotebookInstanceLifecycleConfigProps,
     ) -> Self {
-        let props = rt::ToCfnValue::to_cfn_value(&props);
+        let props = rt::SharedProps::new(std::cell::RefCell::new(props));
         Self {
-            resource: rt::create(scope, id, FQN, &RULES, TAGGING, props),
+            resource: rt::create(scope, id, FQN, &RULES, TAGGING, &props),
+            props,
         }
+    }
+
+    /// The props as they are now (rendered into the template at synthesis).
+    ///
+    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
+    pub fn props(&self) -> std::cell::Ref<'_, CfnNotebookInstanceLifecycleConfigProps> {
+        self.props.borrow()
+    }
+
+    /// Changes the props after creation; the template gets them as they are at synthesis, and
+    /// they are validated then.
+    ///
+    /// `f` must not read this resource's props or properties (they are being changed).
+    pub fn update(&self, f: impl FnOnce(&mut CfnNotebookInstanceLifecycleConfigProps)) {
+        f(&mut self.props.borrow_mut());
     }
 
     /// The construct tree node.

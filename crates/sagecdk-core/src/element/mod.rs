@@ -92,7 +92,7 @@ impl ElementData {
         }
         match &self.kind {
             ElementKind::Resource(r) => {
-                r.properties.values().for_each(&mut *f);
+                r.effective_properties().values().for_each(&mut *f);
                 r.creation_policy.iter().for_each(&mut *f);
                 r.update_policy.iter().for_each(&mut *f);
                 r.metadata.values().for_each(&mut *f);
@@ -132,7 +132,12 @@ impl ElementData {
 #[derive(Default)]
 pub(crate) struct ResourceData {
     pub(crate) resource_type: String,
+    /// Properties set as values (all of a generic resource's; on a resource with a `source`,
+    /// those set through the escape hatch, which apply on top of the rendered ones).
     pub(crate) properties: IndexMap<String, Value>,
+    /// Renders the properties when they are read (typed resources, whose props stay editable
+    /// until synthesis).
+    pub(crate) source: Option<PropertySource>,
     pub(crate) depends_on: Vec<NodeId>,
     pub(crate) creation_policy: Option<Value>,
     pub(crate) update_policy: Option<Value>,
@@ -144,6 +149,27 @@ pub(crate) struct ResourceData {
     pub(crate) condition: Option<Str>,
     pub(crate) overrides: OverrideMap,
     pub(crate) tags: Option<TagManager>,
+}
+
+/// Renders a resource's properties from state kept outside the tree (a typed resource's props).
+pub(crate) type PropertySource = std::rc::Rc<dyn Fn() -> IndexMap<String, Value>>;
+
+impl ResourceData {
+    /// The properties as they are now: the source's rendering (if any) with the properties set
+    /// as values applied on top (a key already rendered keeps its place, a new one is appended,
+    /// as `set_property` does on a resource without a source).
+    pub(crate) fn effective_properties(&self) -> std::borrow::Cow<'_, IndexMap<String, Value>> {
+        match &self.source {
+            None => std::borrow::Cow::Borrowed(&self.properties),
+            Some(source) => {
+                let mut rendered = source();
+                for (k, v) in &self.properties {
+                    rendered.insert(k.clone(), v.clone());
+                }
+                std::borrow::Cow::Owned(rendered)
+            }
+        }
+    }
 }
 
 pub(crate) struct OutputData {

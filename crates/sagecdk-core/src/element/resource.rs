@@ -94,12 +94,49 @@ impl CfnResource {
     }
 
     /// Replaces all properties with the entries of `properties` (an object value), returning the
-    /// handle for chaining at creation.
+    /// handle for chaining at creation. A property source set before is dropped.
     pub fn with_properties(self, properties: impl Into<Value>) -> Self {
         match properties.into() {
-            Value::Object(m) => self.update(|r| r.properties = m),
+            Value::Object(m) => self.update(|r| {
+                r.properties = m;
+                r.source = None;
+            }),
             _ => self.node.add_error("Resource properties must be an object"),
         }
+        self
+    }
+
+    /// Renders the properties with `render` whenever they are read — by
+    /// [`properties`](Self::properties), validations and synthesis — instead of fixing them at
+    /// creation, returning the handle for chaining. This is how typed resources keep their
+    /// props editable until synthesis. Properties set with [`set_property`](Self::set_property)
+    /// apply on top of the rendered ones; overrides and tags apply to the result as usual.
+    ///
+    /// `render` runs while the construct tree is being read, so it must not call back into the
+    /// tree (it renders state of its own, as a typed resource's props).
+    ///
+    /// ```
+    /// use sagecdk_core::{App, CfnResource, IndexMap, Stack, StackProps, Value};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// let app = App::for_tests();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let name = Rc::new(RefCell::new("a".to_string()));
+    /// let state = name.clone();
+    /// let bucket = CfnResource::new(&stack, "Bucket", "AWS::S3::Bucket").with_property_source(
+    ///     move || IndexMap::from([("BucketName".to_string(), Value::from(state.borrow().as_str()))]),
+    /// );
+    /// *name.borrow_mut() = "b".to_string();
+    /// assert!(matches!(bucket.property("BucketName"), Some(Value::String(n)) if n == "b"));
+    /// ```
+    pub fn with_property_source(
+        self,
+        render: impl Fn() -> IndexMap<String, Value> + 'static,
+    ) -> Self {
+        let source: PropertySource = std::rc::Rc::new(render);
+        self.update(|r| {
+            r.properties.clear();
+            r.source = Some(source);
+        });
         self
     }
 
@@ -111,14 +148,16 @@ impl CfnResource {
         });
     }
 
-    /// All properties as currently set, in order.
+    /// All properties as currently set, in order (a property source rendered now).
     pub fn properties(&self) -> IndexMap<String, Value> {
-        self.read(|r| r.properties.clone()).unwrap_or_default()
+        self.read(|r| r.effective_properties().into_owned())
+            .unwrap_or_default()
     }
 
     /// The current value of a property.
     pub fn property(&self, key: &str) -> Option<Value> {
-        self.read(|r| r.properties.get(key).cloned()).flatten()
+        self.read(|r| r.effective_properties().get(key).cloned())
+            .flatten()
     }
 
     /// The CloudFormation resource type.
@@ -318,9 +357,10 @@ pub(super) fn render_resource(
     ctx: &ResolveContext<'_>,
     inputs: &RenderInputs<'_>,
 ) -> Json {
-    let mut props = JsonMap::with_capacity(r.properties.len());
+    let properties = r.effective_properties();
+    let mut props = JsonMap::with_capacity(properties.len());
     ctx.within("Properties", || {
-        for (k, v) in &r.properties {
+        for (k, v) in properties.iter() {
             if let Some(v) = ctx.resolve_at(k, v) {
                 props.insert(k.clone(), v);
             }
