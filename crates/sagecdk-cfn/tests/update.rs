@@ -109,3 +109,29 @@ fn overrides_escape_hatch_and_tags_apply_to_updated_props() {
         r#"{"ModelName":"b","PrimaryContainer":{"Image":"image:1","Mode":"MultiModel"},"ExecutionRoleArn":"arn:aws:iam::123456789012:role/r","Tags":[{"Key":"team","Value":"ml"}]}"#
     );
 }
+
+#[test]
+fn reading_the_resource_inside_update_cannot_panic() {
+    let (app, stack) = stack();
+    let model = CfnModel::new(&stack, "M", CfnModelProps::new());
+    let inner = model.clone();
+    model.update(|p| {
+        // Reads see the props as they were before this update.
+        assert!(inner.props().primary_container.is_none());
+        assert!(
+            !inner
+                .resource()
+                .properties()
+                .contains_key("PrimaryContainer")
+        );
+        p.primary_container = Some(ContainerDefinition::new().with_image("image:1"));
+        // A nested update works on its own copy; the outer one's result replaces it.
+        inner.update(|q| q.enable_network_isolation = Some(true.into()));
+    });
+    let rendered = properties(&app, "M");
+    assert!(
+        rendered.contains("\"PrimaryContainer\":{\"Image\":\"image:1\"}"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("EnableNetworkIsolation"), "{rendered}");
+}

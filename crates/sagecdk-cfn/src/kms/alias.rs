@@ -45,19 +45,20 @@ impl CfnAlias {
         }
     }
 
-    /// The props as they are now (rendered into the template at synthesis).
-    ///
-    /// The borrow must end before [`update`](Self::update) is called or the resource is synthesized.
-    pub fn props(&self) -> std::cell::Ref<'_, CfnAliasProps> {
-        self.props.borrow()
+    /// A copy of the props as they are now (rendered into the template at synthesis).
+    pub fn props(&self) -> CfnAliasProps {
+        self.props.borrow().clone()
     }
 
     /// Changes the props after creation; the template gets them as they are at synthesis, and
     /// they are validated then.
     ///
-    /// `f` must not read this resource's props or properties (they are being changed).
+    /// `f` works on a copy that replaces the props when it returns, so it may read this resource
+    /// (it sees the props as they were); no borrow is held while it runs.
     pub fn update(&self, f: impl FnOnce(&mut CfnAliasProps)) {
-        f(&mut self.props.borrow_mut());
+        let mut props = self.props.borrow().clone();
+        f(&mut props);
+        *self.props.borrow_mut() = props;
     }
 
     /// The construct tree node.
