@@ -69,7 +69,7 @@ pub(crate) fn build(app: &App) -> Stack {
     for model in [&current, &canary] {
         model
             .connections()
-            .allow_from(&callers, Port::tcp(8080), Some("ranker callers"));
+            .allow_from_described(&callers, Port::tcp(8080), "ranker callers");
     }
 
     let key = Key::new(

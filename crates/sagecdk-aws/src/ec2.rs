@@ -17,7 +17,7 @@
 //!     allow_all_outbound: false,
 //!     ..SecurityGroupProps::new(&vpc)
 //! });
-//! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
+//! group.connections().allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443));
 //! ```
 
 use sagecdk_cfn::ec2::security_group::{Egress, Ingress};
@@ -499,15 +499,25 @@ impl SecurityGroup {
         Connections::new(vec![self.clone()])
     }
 
-    /// Allows traffic from `peer` on `port` (description default: `from <peer>:<port>`).
-    pub fn add_ingress_rule(&self, peer: &Peer, port: &Port, description: Option<&str>) {
-        self.add_rule(Direction::Ingress, peer, port, description, false);
+    /// Allows traffic from `peer` on `port` (described as `from <peer>:<port>`).
+    pub fn add_ingress_rule(&self, peer: &Peer, port: &Port) {
+        self.add_rule(Direction::Ingress, peer, port, None, false);
     }
 
-    /// Allows traffic to `peer` on `port` (description default: `to <peer>:<port>`). Ignored,
-    /// with a warning on a new group, when the group allows all outbound traffic.
-    pub fn add_egress_rule(&self, peer: &Peer, port: &Port, description: Option<&str>) {
-        self.add_rule(Direction::Egress, peer, port, description, false);
+    /// [`add_ingress_rule`](Self::add_ingress_rule) with the rule's description.
+    pub fn add_ingress_rule_described(&self, peer: &Peer, port: &Port, description: &str) {
+        self.add_rule(Direction::Ingress, peer, port, Some(description), false);
+    }
+
+    /// Allows traffic to `peer` on `port` (described as `to <peer>:<port>`). Ignored, with a
+    /// warning on a new group, when the group allows all outbound traffic.
+    pub fn add_egress_rule(&self, peer: &Peer, port: &Port) {
+        self.add_rule(Direction::Egress, peer, port, None, false);
+    }
+
+    /// [`add_egress_rule`](Self::add_egress_rule) with the rule's description.
+    pub fn add_egress_rule_described(&self, peer: &Peer, port: &Port, description: &str) {
+        self.add_rule(Direction::Egress, peer, port, Some(description), false);
     }
 
     /// Adds a rule; `remote` rules are the other side of a [`Connections`] rule, which an open
@@ -624,50 +634,77 @@ impl Connections {
 
     /// Allows traffic from `other` on `port`; when `other` is in security groups, their
     /// matching egress rules are added too.
-    pub fn allow_from(&self, other: &dyn Connectable, port: Port, description: Option<&str>) {
-        for group in &self.security_groups {
-            for peer in other.peers() {
-                group.add_ingress_rule(&peer, &port, description);
-            }
-        }
-        for group in other.connections().security_groups {
-            for peer in self.peers() {
-                group.add_rule(Direction::Egress, &peer, &port, description, true);
-            }
-        }
+    pub fn allow_from(&self, other: &dyn Connectable, port: Port) {
+        self.rules_from(other, &port, None);
+    }
+
+    /// [`allow_from`](Self::allow_from) with the rules' description.
+    pub fn allow_from_described(&self, other: &dyn Connectable, port: Port, description: &str) {
+        self.rules_from(other, &port, Some(description));
     }
 
     /// Allows traffic to `other` on `port`; when `other` is in security groups, their
     /// matching ingress rules are added too.
-    pub fn allow_to(&self, other: &dyn Connectable, port: Port, description: Option<&str>) {
+    pub fn allow_to(&self, other: &dyn Connectable, port: Port) {
+        self.rules_to(other, &port, None);
+    }
+
+    /// [`allow_to`](Self::allow_to) with the rules' description.
+    pub fn allow_to_described(&self, other: &dyn Connectable, port: Port, description: &str) {
+        self.rules_to(other, &port, Some(description));
+    }
+
+    /// Allows traffic from any IPv4 address.
+    pub fn allow_from_any_ipv4(&self, port: Port) {
+        self.rules_from(&Peer::any_ipv4(), &port, None);
+    }
+
+    /// Allows traffic to any IPv4 address.
+    pub fn allow_to_any_ipv4(&self, port: Port) {
+        self.rules_to(&Peer::any_ipv4(), &port, None);
+    }
+
+    /// Allows traffic between the members of these groups.
+    pub fn allow_internally(&self, port: Port) {
+        self.rules_within(&port, None);
+    }
+
+    /// [`allow_internally`](Self::allow_internally) with the rules' description.
+    pub fn allow_internally_described(&self, port: Port, description: &str) {
+        self.rules_within(&port, Some(description));
+    }
+
+    fn rules_from(&self, other: &dyn Connectable, port: &Port, description: Option<&str>) {
         for group in &self.security_groups {
             for peer in other.peers() {
-                group.add_egress_rule(&peer, &port, description);
+                group.add_rule(Direction::Ingress, &peer, port, description, false);
             }
         }
         for group in other.connections().security_groups {
             for peer in self.peers() {
-                group.add_rule(Direction::Ingress, &peer, &port, description, true);
+                group.add_rule(Direction::Egress, &peer, port, description, true);
             }
         }
     }
 
-    /// Allows traffic from any IPv4 address.
-    pub fn allow_from_any_ipv4(&self, port: Port, description: Option<&str>) {
-        self.allow_from(&Peer::any_ipv4(), port, description);
+    fn rules_to(&self, other: &dyn Connectable, port: &Port, description: Option<&str>) {
+        for group in &self.security_groups {
+            for peer in other.peers() {
+                group.add_rule(Direction::Egress, &peer, port, description, false);
+            }
+        }
+        for group in other.connections().security_groups {
+            for peer in self.peers() {
+                group.add_rule(Direction::Ingress, &peer, port, description, true);
+            }
+        }
     }
 
-    /// Allows traffic to any IPv4 address.
-    pub fn allow_to_any_ipv4(&self, port: Port, description: Option<&str>) {
-        self.allow_to(&Peer::any_ipv4(), port, description);
-    }
-
-    /// Allows traffic between the members of these groups.
-    pub fn allow_internally(&self, port: Port, description: Option<&str>) {
+    fn rules_within(&self, port: &Port, description: Option<&str>) {
         for group in &self.security_groups {
             for peer in self.peers() {
-                group.add_ingress_rule(&peer, &port, description);
-                group.add_egress_rule(&peer, &port, description);
+                group.add_rule(Direction::Ingress, &peer, port, description, false);
+                group.add_rule(Direction::Egress, &peer, port, description, false);
             }
         }
     }

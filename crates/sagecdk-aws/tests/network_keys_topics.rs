@@ -31,10 +31,10 @@ fn address_rules_are_inline_and_written_once() {
         },
     );
     let connections = group.connections();
-    connections.allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(8080), None);
-    connections.allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(8080), None);
-    connections.allow_to(&Peer::any_ipv4(), Port::tcp(443), Some("HTTPS out"));
-    connections.allow_from(&Peer::ipv6("::/0"), Port::all_traffic(), None);
+    connections.allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(8080));
+    connections.allow_from(&Peer::ipv4("10.0.0.0/16"), Port::tcp(8080));
+    connections.allow_to_described(&Peer::any_ipv4(), Port::tcp(443), "HTTPS out");
+    connections.allow_from(&Peer::ipv6("::/0"), Port::all_traffic());
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::EC2::SecurityGroup",
         pattern!({
@@ -57,7 +57,7 @@ fn egress_on_an_open_group_is_ignored_with_a_warning() {
     let app = App::for_tests();
     let s = stack(&app);
     let group = SecurityGroup::new(&s, "Group", SecurityGroupProps::new(&vpc()));
-    group.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::tcp(5432), None);
+    group.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::tcp(5432));
     Template::from_stack(&s).assert_has_resource_properties(
         "AWS::EC2::SecurityGroup",
         pattern!({"SecurityGroupEgress": [{"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"}]}),
@@ -93,7 +93,7 @@ fn group_to_group_rules_are_resources_on_both_sides() {
     );
     model
         .connections()
-        .allow_from(&client, Port::tcp_range(8000, 8080), None);
+        .allow_from(&client, Port::tcp_range(8000, 8080));
     let t = Template::from_stack(&s);
     t.assert_resource_count_is("AWS::EC2::SecurityGroupIngress", 1);
     t.assert_resource_count_is("AWS::EC2::SecurityGroupEgress", 1);
@@ -123,9 +123,9 @@ fn imported_groups_take_rules_as_resources_unless_immutable() {
     let app = App::for_tests();
     let s = stack(&app);
     let mutable = SecurityGroup::from_id(&s, "Shared", "sg-111");
-    mutable.add_ingress_rule(&Peer::prefix_list("pl-123"), &Port::tcp(443), None);
+    mutable.add_ingress_rule(&Peer::prefix_list("pl-123"), &Port::tcp(443));
     // Imported groups are taken to allow all outbound traffic: no egress resource.
-    mutable.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::tcp(443), None);
+    mutable.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::tcp(443));
     let fixed = SecurityGroup::from_id_with(
         &s,
         "Fixed",
@@ -135,7 +135,7 @@ fn imported_groups_take_rules_as_resources_unless_immutable() {
             allow_all_outbound: false,
         },
     );
-    fixed.add_ingress_rule(&Peer::any_ipv4(), &Port::all_tcp(), None);
+    fixed.add_ingress_rule(&Peer::any_ipv4(), &Port::all_tcp());
     let closed = SecurityGroup::from_id_with(
         &s,
         "Closed",
@@ -145,7 +145,7 @@ fn imported_groups_take_rules_as_resources_unless_immutable() {
             allow_all_outbound: false,
         },
     );
-    closed.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::udp(53), None);
+    closed.add_egress_rule(&Peer::ipv4("10.0.0.0/8"), &Port::udp(53));
     let t = Template::from_stack(&s);
     t.assert_resource_count_is("AWS::EC2::SecurityGroupIngress", 1);
     t.assert_has_resource_properties(
@@ -371,9 +371,7 @@ fn the_open_side_of_a_connection_is_skipped_without_a_warning() {
     let s = stack(&app);
     let model = SecurityGroup::new(&s, "Model", SecurityGroupProps::new(&vpc()));
     let callers = SecurityGroup::new(&s, "Callers", SecurityGroupProps::new(&vpc()));
-    model
-        .connections()
-        .allow_from(&callers, Port::tcp(8080), None);
+    model.connections().allow_from(&callers, Port::tcp(8080));
     let t = Template::from_stack(&s);
     t.assert_resource_count_is("AWS::EC2::SecurityGroupIngress", 1);
     t.assert_resource_count_is("AWS::EC2::SecurityGroupEgress", 0);

@@ -110,7 +110,7 @@ fn tags_reach_roles_buckets_and_groups_but_not_policies_or_rules() {
     );
     group
         .connections()
-        .allow_from(&other.connections(), Port::tcp(443), None);
+        .allow_from(&other.connections(), Port::tcp(443));
     Tags::of(&s).add("team", "ml-platform");
     Tags::of(&s).add("cost-center", "42");
 
@@ -163,15 +163,11 @@ fn rule_resources_name_their_peer_by_direction_with_keys_in_order() {
             allow_all_outbound: false,
         },
     );
-    group.add_ingress_rule(&Peer::ipv4("10.0.0.0/16"), &Port::tcp(8080), None);
-    group.add_ingress_rule(&Peer::ipv6("::/0"), &Port::all_traffic(), Some("v6"));
-    group.add_ingress_rule(
-        &Peer::prefix_list("pl-1"),
-        &Port::udp_range(1000, 2000),
-        None,
-    );
-    group.add_egress_rule(&Peer::prefix_list("pl-2"), &Port::tcp(443), None);
-    group.add_egress_rule(&Peer::ipv4("10.1.0.0/16"), &Port::all_tcp(), None);
+    group.add_ingress_rule(&Peer::ipv4("10.0.0.0/16"), &Port::tcp(8080));
+    group.add_ingress_rule_described(&Peer::ipv6("::/0"), &Port::all_traffic(), "v6");
+    group.add_ingress_rule(&Peer::prefix_list("pl-1"), &Port::udp_range(1000, 2000));
+    group.add_egress_rule(&Peer::prefix_list("pl-2"), &Port::tcp(443));
+    group.add_egress_rule(&Peer::ipv4("10.1.0.0/16"), &Port::all_tcp());
     let template = Template::from_stack(&s);
     let props = |t: &str| -> Vec<String> {
         let mut v: Vec<String> = template

@@ -488,7 +488,7 @@ impl Model {
     ///     allow_all_outbound: Some(false),
     ///     ..ModelProps::with_container(ContainerDefinition::new(image))
     /// });
-    /// model.connections().allow_to(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443), None);
+    /// model.connections().allow_to(&Peer::ipv4("10.0.0.0/16"), Port::tcp(443));
     /// ```
     pub fn connections(&self) -> Connections {
         if self.security_groups.is_empty() {

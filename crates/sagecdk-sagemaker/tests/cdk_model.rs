@@ -286,9 +286,7 @@ fn when_allowing_traffic_from_an_imported_model_with_a_security_group_an_s3_egre
             ..ModelAttributes::new("arn:aws:sagemaker:us-west-2:123456789012:model/MyModel")
         },
     );
-    imported
-        .connections()
-        .allow_to_any_ipv4(Port::tcp(443), None);
+    imported.connections().allow_to_any_ipv4(Port::tcp(443));
     Template::from_stack(&stack).assert_has_resource_properties(
         "AWS::EC2::SecurityGroupEgress",
         pattern!({"GroupId": "sg-123456789"}),

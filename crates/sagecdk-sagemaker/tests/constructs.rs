@@ -887,7 +887,7 @@ fn imported_models_serve_variants_and_take_grants() {
         .grant_read(imported.grant_principal(), None);
     imported
         .connections()
-        .allow_from(&Peer::ipv4("10.1.0.0/16"), Port::tcp(8080), None);
+        .allow_from(&Peer::ipv4("10.1.0.0/16"), Port::tcp(8080));
     instance_config(
         &s,
         "Config",
@@ -1016,7 +1016,7 @@ fn models_take_imported_roles_and_manage_network_access() {
     let clients = SecurityGroup::new(&s, "Clients", SecurityGroupProps::new(&vpc));
     in_vpc
         .connections()
-        .allow_from(&clients, Port::tcp(8080), Some("clients"));
+        .allow_from_described(&clients, Port::tcp(8080), "clients");
     let t = Template::from_stack(&s);
     // Only the mutable import takes the image pull grant, and the model waits for it.
     t.assert_resource_count_is("AWS::IAM::Role", 1);
