@@ -18,7 +18,9 @@ pub mod process;
 mod staging;
 
 pub use lock::{ReadLock, WriteLock};
-pub use outdir::{OutputDirState, check_output_dir, is_assembly_entry, is_cloud_assembly};
+pub use outdir::{
+    OutputDirState, check_output_dir, is_assembly_entry, is_cloud_assembly, normalize,
+};
 pub use staging::StagingDir;
 
 use manifest::{ArtifactManifest, AssemblyManifest, STACK_ARTIFACT, StackProperties};

@@ -6,7 +6,6 @@
 //! saying who holds it, as the CDK CLI reports it.
 
 use crate::{AssemblyError, process};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -62,11 +61,21 @@ pub fn other_readers(dir: &Path) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut pids: Vec<u32> = entries
-        .filter_map(Result::ok)
-        .filter(|e| reader_pid(&e.file_name().to_string_lossy()).is_some())
-        .filter_map(|e| live_owner(&e.path()))
-        .collect();
+    let mut pids: Vec<u32> = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        if reader_pid(&entry.file_name().to_string_lossy()).is_none() {
+            continue;
+        }
+        let path = entry.path();
+        match live_owner(&path) {
+            Some(pid) => pids.push(pid),
+            // A reader that is gone left its file: stale, removed.
+            None if !owned_by_me(&path) => {
+                let _ = std::fs::remove_file(&path);
+            }
+            None => {}
+        }
+    }
     pids.sort_unstable();
     pids.dedup();
     pids
@@ -105,17 +114,18 @@ impl WriteLock {
         if let Some(pid) = other_writer(&dir) {
             return Err(writer_error(&dir, pid));
         }
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&file)
-        {
-            Ok(mut f) => f
-                .write_all(std::process::id().to_string().as_bytes())
-                .map_err(io_err(&file))?,
+        // The file appears with its content or not at all (a link to a written temporary
+        // file), so another writer never sees an empty lock and takes it for a stale one.
+        let tmp = dir.join(format!(".synth.lock.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, std::process::id().to_string()).map_err(io_err(&tmp))?;
+        let linked = std::fs::hard_link(&tmp, &file);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => {}
             // Another writer got in between: it holds the lock now (or it is ours already).
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if let Some(pid) = live_owner(&file) {
+                if !owned_by_me(&file) {
+                    let pid = live_owner(&file).unwrap_or_default();
                     return Err(writer_error(&dir, pid));
                 }
             }

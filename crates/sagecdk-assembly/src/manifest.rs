@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA_VERSION: &str = "55.0.0";
 
 /// The major part of a `MAJOR.MINOR.PATCH[-pre][+build]` version, if it is one.
-fn semver_major(version: &str) -> Option<u64> {
+pub(crate) fn semver_major(version: &str) -> Option<u64> {
     let core = version.split(['-', '+']).next()?;
     let parts: Vec<&str> = core.split('.').collect();
     if parts.len() != 3

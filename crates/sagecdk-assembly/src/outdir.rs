@@ -20,8 +20,10 @@ pub enum OutputDirState {
     Assembly,
 }
 
-/// `true` if `dir` holds a cloud assembly: a `manifest.json` that is a JSON object with a
-/// string `version`, as every assembly manifest has.
+/// `true` if `dir` holds a cloud assembly: a `manifest.json` with a `MAJOR.MINOR.PATCH` schema
+/// `version` and an `artifacts` object, or with such a version beside the `cdk.out` marker file
+/// every assembly writer leaves (a web app's or browser extension's `manifest.json` has a
+/// `version` too, but neither of these).
 pub fn is_cloud_assembly(dir: &Path) -> bool {
     let Ok(text) = std::fs::read(dir.join("manifest.json")) else {
         return false;
@@ -29,14 +31,39 @@ pub fn is_cloud_assembly(dir: &Path) -> bool {
     #[derive(serde::Deserialize)]
     struct Versioned {
         version: String,
+        artifacts: Option<serde_json::Map<String, serde_json::Value>>,
     }
-    serde_json::from_slice::<Versioned>(&text).is_ok_and(|m| !m.version.is_empty())
+    let Ok(manifest) = serde_json::from_slice::<Versioned>(&text) else {
+        return false;
+    };
+    crate::manifest::semver_major(&manifest.version).is_some()
+        && (manifest.artifacts.is_some() || dir.join("cdk.out").is_file())
+}
+
+/// `path` made absolute with `.` and `..` resolved by their names (`out/..` is the directory
+/// holding `out`, whether `out` exists or not), so that no later step can climb above the
+/// directory the checks looked at.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Checks that an assembly may be written to `dir` (replacing what is there), and says what is
 /// there. Refuses a file, a directory that holds something other than a cloud assembly, and a
 /// directory holding the current directory.
 pub fn check_output_dir(dir: &Path) -> Result<OutputDirState, AssemblyError> {
+    let dir = &normalize(dir);
     let meta = match std::fs::metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OutputDirState::Missing),
@@ -118,16 +145,40 @@ mod tests {
             OutputDirState::Empty
         );
         std::fs::write(out.join("manifest.json"), r#"{"version":"36.0.0"}"#).expect("write");
+        // A version alone is not enough: the artifacts or the `cdk.out` marker must be there.
+        assert!(check_output_dir(&out).is_err());
+        std::fs::write(out.join("cdk.out"), r#"{"version":"36.0.0"}"#).expect("write");
+        assert_eq!(
+            check_output_dir(&out).expect("asm"),
+            OutputDirState::Assembly
+        );
+        std::fs::remove_file(out.join("cdk.out")).expect("rm");
+        std::fs::write(
+            out.join("manifest.json"),
+            r#"{"version":"36.0.0","artifacts":{}}"#,
+        )
+        .expect("write");
         assert_eq!(
             check_output_dir(&out).expect("asm"),
             OutputDirState::Assembly
         );
 
-        // A web app's manifest.json is not an assembly's.
+        // A web app's or browser extension's manifest.json is not an assembly's.
         let web = root.path().join("web");
         std::fs::create_dir(&web).expect("mkdir");
-        std::fs::write(web.join("manifest.json"), r#"{"name":"app"}"#).expect("write");
-        let err = check_output_dir(&web).expect_err("not an assembly");
+        for manifest in [
+            r#"{"name":"app"}"#,
+            r#"{"manifest_version":3,"name":"ext","version":"1.2.3"}"#,
+        ] {
+            std::fs::write(web.join("manifest.json"), manifest).expect("write");
+            let err = check_output_dir(&web).expect_err("not an assembly");
+            assert!(
+                matches!(err, AssemblyError::OutputNotAnAssembly { .. }),
+                "{err}"
+            );
+        }
+        // `missing/..` is the directory holding it, checked as such.
+        let err = check_output_dir(&web.join("missing").join("..")).expect_err("web");
         assert!(
             matches!(err, AssemblyError::OutputNotAnAssembly { .. }),
             "{err}"

@@ -74,16 +74,16 @@ impl StagingDir {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => {
-                self.return_carried(&carried, &self.final_dir);
+                // Anything that could not go back stays in the staging directory, kept.
+                self.committed = !self.return_carried(&carried, &self.final_dir);
                 return Err(io_err(&self.final_dir)(e));
             }
         };
         if let Err(e) = std::fs::rename(&self.tmp_dir, &self.final_dir) {
-            if had_old {
-                // Put the previous directory back as it was, so nothing is lost.
-                let _ = std::fs::rename(&old, &self.final_dir);
-                self.return_carried(&carried, &self.final_dir);
-            }
+            // Put the previous directory back as it was, so nothing is lost; anything that
+            // cannot go back stays in the staging directory, which is then kept.
+            let restored = !had_old || std::fs::rename(&old, &self.final_dir).is_ok();
+            self.committed = !(restored && self.return_carried(&carried, &self.final_dir));
             return Err(io_err(&self.final_dir)(e));
         }
         self.committed = true;
@@ -94,7 +94,8 @@ impl StagingDir {
         Ok(())
     }
 
-    /// Moves what the final directory holds besides the assembly into the staging directory.
+    /// Moves what the final directory holds besides the assembly into the staging directory;
+    /// lock files are copied instead, so the directory stays locked until the swap.
     fn carry_over(&self) -> Result<Vec<std::ffi::OsString>, AssemblyError> {
         let Ok(entries) = std::fs::read_dir(&self.final_dir) else {
             return Ok(Vec::new());
@@ -102,10 +103,16 @@ impl StagingDir {
         let mut carried = Vec::new();
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name();
-            if is_assembly_entry(&name.to_string_lossy()) || self.tmp_dir.join(&name).exists() {
+            let text = name.to_string_lossy();
+            if is_assembly_entry(&text) || self.tmp_dir.join(&name).exists() {
                 continue;
             }
-            if let Err(e) = std::fs::rename(entry.path(), self.tmp_dir.join(&name)) {
+            let to = self.tmp_dir.join(&name);
+            if crate::lock::is_lock_file(&text) {
+                let _ = std::fs::copy(entry.path(), &to);
+                continue;
+            }
+            if let Err(e) = std::fs::rename(entry.path(), &to) {
                 self.return_carried(&carried, &self.final_dir);
                 return Err(io_err(&entry.path())(e));
             }
@@ -114,11 +121,14 @@ impl StagingDir {
         Ok(carried)
     }
 
-    /// Moves carried entries from the staging directory back to `to`.
-    fn return_carried(&self, carried: &[std::ffi::OsString], to: &Path) {
+    /// Moves carried entries from the staging directory back to `to`; `false` if one could not
+    /// be moved (it is then still in the staging directory, which must be kept).
+    fn return_carried(&self, carried: &[std::ffi::OsString], to: &Path) -> bool {
+        let mut all = true;
         for name in carried {
-            let _ = std::fs::rename(self.tmp_dir.join(name), to.join(name));
+            all &= std::fs::rename(self.tmp_dir.join(name), to.join(name)).is_ok();
         }
+        all
     }
 }
 
@@ -135,7 +145,7 @@ const OLD: &str = "old";
 
 /// The absolute path, with a symbolic link to a directory resolved (the link is kept).
 fn resolved(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let abs = crate::outdir::normalize(p);
     match std::fs::symlink_metadata(&abs) {
         Ok(m) if m.file_type().is_symlink() => abs.canonicalize().unwrap_or(abs),
         _ => abs,
@@ -160,18 +170,22 @@ fn sibling(dir: &Path, what: &str) -> PathBuf {
     ))
 }
 
-/// The owner of a sibling staging or old directory of `dir`, from its name.
-fn sibling_owner(dir_name: &str, name: &str) -> Option<u32> {
+/// Whether a sibling of `dir` is an old directory (else a staging one), and its owner's PID,
+/// from its name.
+fn sibling_owner(dir_name: &str, name: &str) -> Option<(bool, u32)> {
     let rest = name.strip_prefix(&format!(".{dir_name}."))?;
-    let rest = rest
-        .strip_prefix(&format!("{STAGING}-"))
-        .or_else(|| rest.strip_prefix(&format!("{OLD}-")))?;
+    let (is_old, rest) = match rest.strip_prefix(&format!("{STAGING}-")) {
+        Some(r) => (false, r),
+        None => (true, rest.strip_prefix(&format!("{OLD}-"))?),
+    };
     let (pid, n) = rest.split_once('-')?;
     n.parse::<usize>().ok()?;
-    pid.parse().ok()
+    Some((is_old, pid.parse().ok()?))
 }
 
-/// Removes the staging and old directories that killed processes left beside `dir`.
+/// Cleans up after processes killed while writing an assembly beside `dir`: an old assembly
+/// whose replacement never arrived goes back in place, entries of the user's that were being
+/// carried over go back into `dir`, and then the leftover directories are removed.
 fn remove_stale_siblings(dir: &Path) {
     let (Some(parent), name) = (dir.parent(), dir_name(dir)) else {
         return;
@@ -179,16 +193,47 @@ fn remove_stale_siblings(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
-    for entry in entries.filter_map(Result::ok) {
-        let file_name = entry.file_name();
-        let Some(pid) = sibling_owner(&name, &file_name.to_string_lossy()) else {
+    let mut stale: Vec<(bool, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| {
+            let file_name = e.file_name().to_string_lossy().into_owned();
+            let (is_old, pid) = sibling_owner(&name, &file_name)?;
+            (!process::is_alive(pid)).then(|| (is_old, e.path()))
+        })
+        .collect();
+    // Old assemblies first: one may have to go back in place before entries return into it.
+    stale.sort_by_key(|(is_old, _)| !is_old);
+    for (is_old, path) in stale {
+        if is_old && !dir.exists() && std::fs::rename(&path, dir).is_ok() {
             continue;
-        };
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && !process::is_alive(pid) {
-            let _ = std::fs::remove_dir_all(entry.path());
+        }
+        if !return_user_entries(&path, dir) {
+            continue; // keep what could not be put back
+        }
+        let _ = std::fs::remove_dir_all(&path);
+    }
+}
+
+/// Moves the entries of `from` that are not the assembly's (the user's, carried over by a
+/// killed process) into `to`, unless `to` has an entry of that name; `false` if one is left.
+fn return_user_entries(from: &Path, to: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return true;
+    };
+    let mut all = true;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        if is_assembly_entry(&text) || crate::lock::is_lock_file(&text) {
+            continue;
+        }
+        let target = to.join(&name);
+        if target.exists() || std::fs::rename(entry.path(), &target).is_err() {
+            all = false;
         }
     }
+    all
 }
 
 #[cfg(test)]
@@ -204,9 +249,11 @@ mod tests {
         v
     }
 
+    const MANIFEST: &str = r#"{"version":"55.0.0","artifacts":{}}"#;
+
     fn assembly(dir: &Path) {
         std::fs::create_dir_all(dir).expect("mkdir");
-        std::fs::write(dir.join("manifest.json"), r#"{"version":"55.0.0"}"#).expect("write");
+        std::fs::write(dir.join("manifest.json"), MANIFEST).expect("write");
     }
 
     #[test]
@@ -292,6 +339,33 @@ mod tests {
         let _ = reader.wait();
         assert!(err.to_string().contains("reading from"), "{err}");
         assert!(out.join("manifest.json").exists());
+        assert_eq!(names(root.path()), ["cdk.out"]);
+    }
+
+    #[test]
+    fn a_killed_swap_is_recovered_without_losing_the_users_entries() {
+        let root = tempfile::tempdir().expect("tmp");
+        let out = root.path().join("cdk.out");
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let dead = child.id();
+        child.wait().expect("wait");
+        // Killed after moving the old assembly aside and carrying the user's file over.
+        let old = root.path().join(format!(".cdk.out.old-{dead}-0"));
+        assembly(&old);
+        let staging = root.path().join(format!(".cdk.out.staging-{dead}-1"));
+        std::fs::create_dir_all(&staging).expect("mkdir");
+        std::fs::write(staging.join("outputs.json"), "{\"mine\":1}").expect("write");
+        std::fs::write(staging.join("New.template.json"), "{}").expect("write");
+        let next = StagingDir::create(&out).expect("stage");
+        assert!(
+            out.join("manifest.json").exists(),
+            "the old assembly is back"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("outputs.json")).expect("kept"),
+            "{\"mine\":1}"
+        );
+        drop(next);
         assert_eq!(names(root.path()), ["cdk.out"]);
     }
 

@@ -139,17 +139,14 @@ impl ProjectConfig {
         Ok(())
     }
 
-    /// The output directory, absolute.
+    /// The output directory, absolute, with `.` and `..` resolved (`-o missing/..` is the
+    /// project directory, and refused as such).
     pub fn outdir(&self) -> PathBuf {
         let out = self
             .output
             .clone()
             .unwrap_or_else(|| PathBuf::from("cdk.out"));
-        if out.is_absolute() {
-            out
-        } else {
-            self.dir.join(out)
-        }
+        sagecdk_assembly::normalize(&self.dir.join(out))
     }
 
     /// The context the app receives: the CLI's defaults, then the configured context.

@@ -166,10 +166,12 @@ fn run_app(
         source,
     };
     let mut child = cmd.spawn().map_err(spawn_err)?;
-    // Both pipes are drained to their end on threads (so the app never blocks or dies of a
-    // closed pipe) and their lines handed to `log` in the order they arrive.
+    // Both pipes are drained on threads (so the app never blocks or dies of a closed pipe) and
+    // their lines handed to `log` in the order they arrive. The app's exit ends the wait, not
+    // the pipes closing: a process it left in the background may hold them open for good, so
+    // after the exit what is still buffered is read for a moment and the readers are left.
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    let readers: Vec<_> = [
+    for pipe in [
         child
             .stdout
             .take()
@@ -181,21 +183,39 @@ fn run_app(
     ]
     .into_iter()
     .flatten()
-    .map(|pipe| {
+    {
         let tx = tx.clone();
-        std::thread::spawn(move || forward_lines(pipe, &tx))
-    })
-    .collect();
+        std::thread::spawn(move || forward_lines(pipe, &tx));
+    }
     drop(tx);
     let mut printed = false;
-    for line in rx {
-        printed = true;
-        log(&line);
+    let status = loop {
+        match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(line) => {
+                printed = true;
+                log(&line);
+            }
+            // Both pipes closed: the app is done or about to be.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break child.wait().map_err(spawn_err)?;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(status) = child.try_wait().map_err(spawn_err)? {
+                    break status;
+                }
+            }
+        }
+    };
+    let grace = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    while let Some(left) = grace.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                printed = true;
+                log(&line);
+            }
+            Err(_) => break,
+        }
     }
-    for r in readers {
-        let _ = r.join();
-    }
-    let status = child.wait().map_err(spawn_err)?;
     drop(overflow_file);
     if !status.success() {
         return Err(ToolkitError::AppFailed {
@@ -283,6 +303,22 @@ mod tests {
         assert_eq!(logged[0], b"caf\xe9");
         assert_eq!(logged.len(), 201);
         assert!(asm.dir().join("manifest.json").is_file());
+    }
+
+    #[test]
+    fn a_process_left_in_the_background_does_not_hold_up_synthesis() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // The background process inherits the pipes and keeps them open for 30 s.
+        let app = format!("(sleep 30 &) ; echo started; {}", writing_app("bg"));
+        let started = std::time::Instant::now();
+        let mut logged = Vec::new();
+        synthesize(&config(dir.path(), &app), |l| logged.push(l.to_vec())).expect("synthesized");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(logged, [b"started".to_vec()]);
     }
 
     #[test]
