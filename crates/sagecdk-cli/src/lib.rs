@@ -23,20 +23,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// An error with the causes its own message does not already include, each said once.
+/// An error with the causes its own message does not already include, each said once (the
+/// deploy engine's rendering of a cause chain, used for every error the command reports).
 fn error_text(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain() {
-        let part = cause.to_string();
-        if part.is_empty() || text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
+    let error: &(dyn std::error::Error + Send + Sync + 'static) = error.as_ref();
+    sagecdk_deploy::error::cause_chain(error)
 }
 
 #[cfg(test)]

@@ -362,7 +362,7 @@ fn unparsed_error(raw: &HttpResponse) -> (Option<String>, Option<String>) {
 
 /// An error and its causes as one line of their messages (never a `Debug` dump), each message
 /// once: wrapping errors often repeat the message of what they wrap.
-fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = next {
