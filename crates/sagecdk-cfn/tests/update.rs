@@ -5,7 +5,7 @@
 use sagecdk_cfn::sagemaker::endpoint_config::ProductionVariant;
 use sagecdk_cfn::sagemaker::model::ContainerDefinition;
 use sagecdk_cfn::sagemaker::{CfnEndpointConfig, CfnEndpointConfigProps, CfnModel, CfnModelProps};
-use sagecdk_core::{App, Stack, StackProps, Tags, Tokenized, Value};
+use sagecdk_core::{App, Scope, Stack, StackProps, Tags, Tokenized, Value};
 
 fn stack() -> (App, Stack) {
     let app = App::for_tests();
@@ -134,4 +134,43 @@ fn reading_the_resource_inside_update_cannot_panic() {
         "{rendered}"
     );
     assert!(!rendered.contains("EnableNetworkIsolation"), "{rendered}");
+}
+
+/// Synthesis renders each resource's props once and keeps the rendering while it runs: a
+/// change made during synthesis (here by a validation, which runs after the rendering is kept)
+/// must still reach the template, and a change between two syntheses must reach the second.
+#[test]
+fn changes_during_and_between_syntheses_reach_the_template() {
+    let (app, stack) = stack();
+    let model = CfnModel::new(&stack, "M", CfnModelProps::new().with_model_name("first"));
+    let in_validation = model.clone();
+    stack.node().add_validation(move |_| {
+        in_validation.update(|p| p.enable_network_isolation = Some(true.into()));
+        Vec::new()
+    });
+    assert_eq!(
+        properties(&app, "M"),
+        r#"{"EnableNetworkIsolation":true,"ModelName":"first"}"#
+    );
+    model.update(|p| p.model_name = Some("second".into()));
+    assert_eq!(
+        properties(&app, "M"),
+        r#"{"EnableNetworkIsolation":true,"ModelName":"second"}"#
+    );
+    // Outside synthesis, readers see the props as they are now, not a kept rendering.
+    model.update(|p| p.model_name = Some("third".into()));
+    assert!(matches!(
+        model.resource().property("ModelName"),
+        Some(Value::String(name)) if name == "third"
+    ));
+    // The escape hatch applies on top of the kept rendering too.
+    let hatch = model.clone();
+    stack.node().add_validation(move |_| {
+        hatch.resource().set_property("ModelName", "fourth");
+        Vec::new()
+    });
+    assert_eq!(
+        properties(&app, "M"),
+        r#"{"EnableNetworkIsolation":true,"ModelName":"fourth"}"#
+    );
 }

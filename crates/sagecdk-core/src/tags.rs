@@ -6,6 +6,7 @@ use crate::error::{abbreviate, too_long};
 use crate::tree::{Construct, NodeKind, Scope};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// How a resource type represents its tags in CloudFormation.
@@ -69,8 +70,8 @@ struct TagEntry {
 #[derive(Clone, Debug)]
 pub struct TagManager {
     tag_type: TagType,
-    resource_type: String,
-    property_name: String,
+    resource_type: Cow<'static, str>,
+    property_name: Cow<'static, str>,
     tags: IndexMap<String, TagEntry>,
     priorities: HashMap<String, u32>,
 }
@@ -79,8 +80,8 @@ impl TagManager {
     /// A manager for a resource type whose tags live in `property_name` (usually `Tags`).
     pub fn new(
         tag_type: TagType,
-        resource_type: impl Into<String>,
-        property_name: impl Into<String>,
+        resource_type: impl Into<Cow<'static, str>>,
+        property_name: impl Into<Cow<'static, str>>,
     ) -> Self {
         TagManager {
             tag_type,

@@ -74,11 +74,16 @@ pub(crate) const INFO_METADATA: &str = "aws:cdk:info";
 
 type Validation = Rc<dyn Fn(&Construct) -> Vec<String>>;
 
+/// The number of children from which a node indexes them by id.
+const CHILD_INDEX_MIN: usize = 16;
+
 pub(crate) struct NodeData {
     pub(crate) id: String,
     pub(crate) parent: Option<NodeId>,
     pub(crate) children: Vec<NodeId>,
-    child_index: HashMap<String, NodeId>,
+    /// Children by id, built once a node has many (see [`CHILD_INDEX_MIN`]); a few children
+    /// are looked up by scanning, which saves most nodes a table of their own.
+    child_index: Option<Box<HashMap<String, NodeId>>>,
     pub(crate) kind: NodeKind,
     pub(crate) fqn: Cow<'static, str>,
     pub(crate) metadata: Vec<MetadataEntry>,
@@ -105,7 +110,7 @@ impl NodeData {
             id,
             parent,
             children: Vec::new(),
-            child_index: HashMap::new(),
+            child_index: None,
             kind,
             fqn,
             metadata: Vec::new(),
@@ -216,6 +221,48 @@ impl Arena {
         match &mut self.node_mut(id).kind {
             NodeKind::Stack(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// The child of `parent` with this id (the first one, when an id was used twice).
+    pub(crate) fn child_id(&self, parent: NodeId, id: &str) -> Option<NodeId> {
+        let node = self.node(parent);
+        match &node.child_index {
+            Some(index) => index.get(id).copied(),
+            None => node
+                .children
+                .iter()
+                .copied()
+                .find(|c| self.node(*c).id == id),
+        }
+    }
+
+    /// Appends `child` (already in the arena) to `parent`'s children; `indexed` is false for a
+    /// child whose id is already taken (it is kept for its error, but not found by id).
+    fn add_to_parent(&mut self, parent: NodeId, child: NodeId, indexed: bool) {
+        let count = self.node(parent).children.len() + 1;
+        let index = match self.node(parent).child_index.is_some() {
+            true => indexed.then(|| vec![(self.node(child).id.clone(), child)]),
+            // The scan stops being cheap: index the children so far (the first of an id wins,
+            // as the scan finds it), then this one.
+            false if count >= CHILD_INDEX_MIN => {
+                let mut all: Vec<(String, NodeId)> = Vec::with_capacity(count);
+                for c in self.node(parent).children.iter().copied().chain([child]) {
+                    if c != child || indexed {
+                        all.push((self.node(c).id.clone(), c));
+                    }
+                }
+                self.node_mut(parent).child_index = Some(Box::default());
+                Some(all)
+            }
+            false => None,
+        };
+        let parent_node = self.node_mut(parent);
+        parent_node.children.push(child);
+        if let (Some(map), Some(entries)) = (parent_node.child_index.as_deref_mut(), index) {
+            for (id, c) in entries {
+                map.entry(id).or_insert(c);
+            }
         }
     }
 
@@ -393,7 +440,7 @@ impl Construct {
                 if id.is_empty() {
                     error = Some("Only root constructs may have an empty ID".to_string());
                     id = format!("<empty-{}>", arena.nodes.len());
-                } else if parent_node.child_index.contains_key(&id) {
+                } else if arena.child_id(parent, &id).is_some() {
                     let parent_path = arena.path(parent);
                     error = Some(format!(
                         "There is already a Construct with name '{id}' in {} [{}]",
@@ -410,15 +457,10 @@ impl Construct {
                     NodeKind::Stack(_) => Some(new_id),
                     _ => parent_node.stack,
                 };
-                let display_id = id.clone();
-                let parent_node = arena.node_mut(parent);
-                parent_node.children.push(new_id);
-                if error.is_none() {
-                    parent_node.child_index.insert(id, new_id);
-                }
-                let mut node = NodeData::new(display_id, Some(parent), kind, Cow::Borrowed(fqn));
+                let mut node = NodeData::new(id, Some(parent), kind, Cow::Borrowed(fqn));
                 node.stack = stack;
                 arena.nodes.push(node);
+                arena.add_to_parent(parent, new_id, error.is_none());
                 if let Some(message) = error {
                     arena.node_mut(new_id).metadata.push(MetadataEntry {
                         entry_type: ERROR_METADATA.to_string(),
@@ -492,7 +534,7 @@ impl Construct {
 
     /// The child with this id, if any.
     pub fn try_find_child(&self, id: &str) -> Option<Construct> {
-        self.read(|n, _| n.child_index.get(id).copied())
+        self.read(|_, arena| arena.child_id(self.id, id))
             .map(|id| Construct {
                 tree: self.tree.clone(),
                 id,

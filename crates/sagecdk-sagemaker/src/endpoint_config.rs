@@ -229,7 +229,7 @@ pub struct EndpointConfig {
     node: Construct,
     cfn: CfnEndpointConfig,
     variants: Rc<RefCell<Vec<InstanceVariantEntry>>>,
-    serverless: Rc<RefCell<Option<(ServerlessInfo, ProductionVariant)>>>,
+    serverless: Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant)>>>>,
     compatible: bool,
     /// Whether a variant was refused with an error (and not rendered).
     rejected: Rc<Cell<bool>>,
@@ -258,7 +258,8 @@ impl EndpointConfig {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sagemaker.EndpointConfig");
         let compatible = cdk_compatible(&node);
         let variants: Rc<RefCell<Vec<InstanceVariantEntry>>> = Rc::new(RefCell::new(Vec::new()));
-        let serverless: Rc<RefCell<Option<(ServerlessInfo, ProductionVariant)>>> =
+        // Boxed: most configurations have no serverless variant, and the pair is large.
+        let serverless: Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant)>>>> =
             Rc::new(RefCell::new(None));
         // Replaced by the literal list when a variant is added; until then an empty list the
         // schema does not check, so a configuration without variants gets one error (ours).
@@ -289,7 +290,7 @@ impl EndpointConfig {
                     serverless_view
                         .borrow()
                         .iter()
-                        .map(|(v, _)| v.initial_variant_weight),
+                        .map(|pair| pair.0.initial_variant_weight),
                 )
                 .collect();
             let mut problems = Vec::new();
@@ -400,7 +401,7 @@ impl EndpointConfig {
             provisioned_concurrency: props.provisioned_concurrency,
             max_concurrency: props.max_concurrency,
         };
-        *self.serverless.borrow_mut() = Some((info, variant));
+        *self.serverless.borrow_mut() = Some(Box::new((info, variant)));
         self.sync_variants();
     }
 
@@ -408,7 +409,7 @@ impl EndpointConfig {
     fn sync_variants(&self) {
         let variants = self.variants.borrow();
         let mut list: Vec<ProductionVariant> = variants.iter().map(|v| v.variant.clone()).collect();
-        list.extend(self.serverless.borrow().iter().map(|(_, v)| v.clone()));
+        list.extend(self.serverless.borrow().iter().map(|pair| pair.1.clone()));
         let accelerators: Vec<Option<String>> = variants
             .iter()
             .map(|v| v.accelerator_type.as_ref().map(|a| a.as_str().to_string()))
@@ -574,11 +575,15 @@ impl EndpointConfig {
                 a.as_str()
             ));
         }
-        self.variants.borrow_mut().push(InstanceVariantEntry {
+        let mut variants = self.variants.borrow_mut();
+        // A configuration has a variant or a few: amortized growth would reserve four.
+        variants.reserve_exact(1);
+        variants.push(InstanceVariantEntry {
             info,
             variant,
             accelerator_type: props.accelerator_type,
         });
+        drop(variants);
         self.sync_variants();
     }
 
@@ -605,10 +610,7 @@ impl EndpointConfig {
 
     /// The serverless variant, if there is one.
     pub(crate) fn serverless_variant(&self) -> Option<ServerlessInfo> {
-        self.serverless
-            .borrow()
-            .as_ref()
-            .map(|(info, _)| info.clone())
+        self.serverless.borrow().as_ref().map(|pair| pair.0.clone())
     }
 
     /// `ml.m5.large`; `ml.t2.medium` with CDK-compatible defaults.

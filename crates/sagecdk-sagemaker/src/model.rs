@@ -383,8 +383,8 @@ impl Model {
             )
         });
         let state = Rc::new(RefCell::new(ModelState {
-            containers: Vec::new(),
-            hostnames: Vec::new(),
+            containers: Vec::with_capacity(props.containers.len()),
+            hostnames: Vec::with_capacity(props.containers.len()),
         }));
         for def in &props.containers {
             let rendered = render_container(&node, &stack, &role, def);

@@ -47,42 +47,29 @@ impl RenderSettings {
 #[derive(Clone, Debug)]
 struct Element {
     json: Json,
-    /// Compact JSON: what elements are compared and sorted by.
-    text: String,
     /// Length of a literal (UTF-16 units, as the CDK counts); `None` for a token.
     literal_len: Option<usize>,
 }
 
 impl Element {
     fn new(json: Json, literal_len: Option<usize>) -> Self {
-        Element {
-            text: json.to_string(),
-            json,
-            literal_len,
-        }
+        Element { json, literal_len }
     }
 }
 
-/// Elements are the same when their JSON is.
+/// Elements are the same when their JSON is (compared as values: writing each out as text
+/// to compare took a third of the rendering).
 impl PartialEq for Element {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
+        self.json == other.json
     }
 }
 
 /// A resolved principal: its key (`None` for the literal `"*"`) and value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct PrincipalElement {
     key: Option<&'static str>,
     value: Json,
-    text: String,
-}
-
-/// Principals are the same when their keys and JSON are.
-impl PartialEq for PrincipalElement {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key && self.text == other.text
-    }
 }
 
 /// A statement with every part resolved, the unit statements are merged in.
@@ -161,8 +148,7 @@ fn resolve_principals(list: &[Principal], ctx: &ResolveContext<'_>) -> Vec<Princ
                 (Some(key), value)
             }
         };
-        let text = value.to_string();
-        push_unique(&mut out, PrincipalElement { key, value, text });
+        push_unique(&mut out, PrincipalElement { key, value });
     }
     out
 }

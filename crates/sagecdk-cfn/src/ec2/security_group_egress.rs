@@ -59,6 +59,7 @@ impl CfnSecurityGroupEgress {
         let mut props = self.props.borrow().clone();
         f(&mut props);
         *self.props.borrow_mut() = props;
+        self.resource.properties_changed();
     }
 
     /// The construct tree node.

@@ -62,6 +62,7 @@ impl CfnDomain {
         let mut props = self.props.borrow().clone();
         f(&mut props);
         *self.props.borrow_mut() = props;
+        self.resource.properties_changed();
     }
 
     /// The construct tree node.

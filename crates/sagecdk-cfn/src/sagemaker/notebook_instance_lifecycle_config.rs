@@ -66,6 +66,7 @@ impl CfnNotebookInstanceLifecycleConfig {
         let mut props = self.props.borrow().clone();
         f(&mut props);
         *self.props.borrow_mut() = props;
+        self.resource.properties_changed();
     }
 
     /// The construct tree node.

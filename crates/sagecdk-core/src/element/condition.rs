@@ -16,7 +16,7 @@ impl CfnCondition {
             node: add_element(
                 scope,
                 id,
-                ElementKind::Condition(expression.into()),
+                ElementKind::Condition(Box::new(expression.into())),
                 "sagecdk.CfnCondition",
             ),
         }

@@ -20,7 +20,7 @@ impl CfnMapping {
             node: add_element(
                 scope,
                 id,
-                ElementKind::Mapping(mapping),
+                ElementKind::Mapping(Box::new(mapping)),
                 "sagecdk.CfnMapping",
             ),
         }

@@ -57,11 +57,11 @@ pub(crate) struct ElementData {
 
 pub(crate) enum ElementKind {
     Resource(Box<ResourceData>),
-    Output(OutputData),
-    Parameter(ParameterData),
-    Mapping(IndexMap<String, IndexMap<String, Value>>),
-    Condition(Value),
-    Rule(RuleData),
+    Output(Box<OutputData>),
+    Parameter(Box<ParameterData>),
+    Mapping(Box<IndexMap<String, IndexMap<String, Value>>>),
+    Condition(Box<Value>),
+    Rule(Box<RuleData>),
 }
 
 impl ElementData {
@@ -74,7 +74,7 @@ impl ElementData {
 
     pub(crate) fn tag_manager_mut(&mut self) -> Option<&mut TagManager> {
         match &mut self.kind {
-            ElementKind::Resource(r) => r.tags.as_mut(),
+            ElementKind::Resource(r) => r.tags.as_deref_mut(),
             _ => None,
         }
     }
@@ -93,13 +93,14 @@ impl ElementData {
         match &self.kind {
             ElementKind::Resource(r) => {
                 r.effective_properties().values().for_each(&mut *f);
-                r.creation_policy.iter().for_each(&mut *f);
-                r.update_policy.iter().for_each(&mut *f);
-                r.metadata.values().for_each(&mut *f);
-                if let Some(c) = &r.condition {
+                let o = r.options();
+                o.creation_policy.iter().for_each(&mut *f);
+                o.update_policy.iter().for_each(&mut *f);
+                o.metadata.values().for_each(&mut *f);
+                if let Some(c) = &o.condition {
                     f(&c.to_value());
                 }
-                overrides(&r.overrides, f);
+                overrides(&o.overrides, f);
             }
             ElementKind::Output(o) => {
                 f(&o.value);
@@ -138,7 +139,19 @@ pub(crate) struct ResourceData {
     /// Renders the properties when they are read (typed resources, whose props stay editable
     /// until synthesis).
     pub(crate) source: Option<PropertySource>,
+    /// The source's rendering kept for the synthesis in progress (see
+    /// [`ResourceData::keep_rendering`]).
+    kept: std::cell::OnceCell<Box<IndexMap<String, Value>>>,
     pub(crate) depends_on: Vec<NodeId>,
+    pub(crate) tags: Option<Box<TagManager>>,
+    /// Resource options, which most resources do not set (`None` until one is).
+    options: Option<Box<ResourceOptions>>,
+}
+
+/// The resource attributes and overrides few resources have, kept out of line: an app has
+/// thousands of resources, and these took most of each one's size.
+#[derive(Default)]
+pub(crate) struct ResourceOptions {
     pub(crate) creation_policy: Option<Value>,
     pub(crate) update_policy: Option<Value>,
     pub(crate) update_replace_policy: Option<String>,
@@ -148,27 +161,64 @@ pub(crate) struct ResourceData {
     pub(crate) metadata: IndexMap<String, Value>,
     pub(crate) condition: Option<Str>,
     pub(crate) overrides: OverrideMap,
-    pub(crate) tags: Option<TagManager>,
+}
+
+thread_local! {
+    /// The options of a resource that sets none (one per thread, for the life of the thread).
+    static NO_OPTIONS: &'static ResourceOptions = Box::leak(Box::default());
 }
 
 /// Renders a resource's properties from state kept outside the tree (a typed resource's props).
 pub(crate) type PropertySource = std::rc::Rc<dyn Fn() -> IndexMap<String, Value>>;
 
 impl ResourceData {
+    /// The resource's options (all unset when it has none).
+    pub(crate) fn options(&self) -> &ResourceOptions {
+        match &self.options {
+            Some(o) => o,
+            None => NO_OPTIONS.with(|o| *o),
+        }
+    }
+
+    /// The resource's options, for changing them.
+    pub(crate) fn options_mut(&mut self) -> &mut ResourceOptions {
+        self.options.get_or_insert_with(Box::default)
+    }
+
     /// The properties as they are now: the source's rendering (if any) with the properties set
     /// as values applied on top (a key already rendered keeps its place, a new one is appended,
     /// as `set_property` does on a resource without a source).
     pub(crate) fn effective_properties(&self) -> std::borrow::Cow<'_, IndexMap<String, Value>> {
-        match &self.source {
-            None => std::borrow::Cow::Borrowed(&self.properties),
-            Some(source) => {
-                let mut rendered = source();
-                for (k, v) in &self.properties {
-                    rendered.insert(k.clone(), v.clone());
-                }
-                std::borrow::Cow::Owned(rendered)
-            }
+        match (&self.source, self.kept.get()) {
+            (None, _) => std::borrow::Cow::Borrowed(&self.properties),
+            (Some(_), Some(kept)) => std::borrow::Cow::Borrowed(&**kept),
+            (Some(source), None) => std::borrow::Cow::Owned(self.render(source)),
         }
+    }
+
+    fn render(&self, source: &PropertySource) -> IndexMap<String, Value> {
+        let mut rendered = source();
+        for (k, v) in &self.properties {
+            rendered.insert(k.clone(), v.clone());
+        }
+        rendered
+    }
+
+    /// Renders the property source once and keeps the result until
+    /// [`forget_rendering`](Self::forget_rendering): synthesis reads every resource's properties
+    /// several times (references, validation, the template), and a large app's typed props
+    /// would otherwise be rendered for each read. Any change to the resource drops it.
+    pub(crate) fn keep_rendering(&self) {
+        if let Some(source) = &self.source
+            && self.kept.get().is_none()
+        {
+            let _ = self.kept.set(Box::new(self.render(source)));
+        }
+    }
+
+    /// Drops a kept rendering, so the next read renders the source again.
+    pub(crate) fn forget_rendering(&mut self) {
+        self.kept.take();
     }
 }
 

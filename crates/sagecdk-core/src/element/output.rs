@@ -26,7 +26,12 @@ impl CfnOutput {
             condition: None,
         };
         CfnOutput {
-            node: add_element(scope, id, ElementKind::Output(data), "sagecdk.CfnOutput"),
+            node: add_element(
+                scope,
+                id,
+                ElementKind::Output(Box::new(data)),
+                "sagecdk.CfnOutput",
+            ),
         }
     }
 

@@ -47,7 +47,7 @@ impl CfnParameter {
             node: add_element(
                 scope,
                 id,
-                ElementKind::Parameter(ParameterData { props }),
+                ElementKind::Parameter(Box::new(ParameterData { props })),
                 "sagecdk.CfnParameter",
             ),
         }

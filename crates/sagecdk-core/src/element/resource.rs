@@ -79,6 +79,7 @@ impl CfnResource {
     fn update(&self, f: impl FnOnce(&mut ResourceData)) {
         self.node.update_element(|e| {
             if let ElementKind::Resource(r) = &mut e.kind {
+                r.forget_rendering();
                 f(r);
             }
         });
@@ -138,6 +139,13 @@ impl CfnResource {
             r.source = Some(source);
         });
         self
+    }
+
+    /// Tells the resource that the state its property source renders has changed. Synthesis
+    /// renders each source once and keeps the result while it runs; typed resources call this
+    /// from their `update`, so a change made during synthesis (by a validation, say) is seen.
+    pub fn properties_changed(&self) {
+        self.update(|_| {});
     }
 
     /// Sets one property (keeps its position if it exists, else appends it).
@@ -256,7 +264,7 @@ impl CfnResource {
             return;
         }
         let full = format!("{prefix}{path}");
-        self.update(|r| add_override(&mut r.overrides, &full, node));
+        self.update(|r| add_override(&mut r.options_mut().overrides, &full, node));
     }
 
     /// Sets `DeletionPolicy` and `UpdateReplacePolicy` from a removal policy.
@@ -268,68 +276,73 @@ impl CfnResource {
             RemovalPolicy::RetainOnUpdateOrDelete => ("RetainExceptOnCreate", "Retain"),
         };
         self.update(|r| {
-            r.deletion_policy = Some(deletion.to_string());
-            r.update_replace_policy = Some(update.to_string());
+            let o = r.options_mut();
+            o.deletion_policy = Some(deletion.to_string());
+            o.update_replace_policy = Some(update.to_string());
         });
     }
 
     /// Sets `DeletionPolicy` (`Delete`, `Retain`, `RetainExceptOnCreate`, `Snapshot`).
     pub fn set_deletion_policy(&self, policy: &str) {
         let p = policy.to_string();
-        self.update(|r| r.deletion_policy = Some(p));
+        self.update(|r| r.options_mut().deletion_policy = Some(p));
     }
 
     /// Sets `UpdateReplacePolicy` (`Delete`, `Retain`, `Snapshot`).
     pub fn set_update_replace_policy(&self, policy: &str) {
         let p = policy.to_string();
-        self.update(|r| r.update_replace_policy = Some(p));
+        self.update(|r| r.options_mut().update_replace_policy = Some(p));
     }
 
     /// Sets `CreationPolicy`.
     pub fn set_creation_policy(&self, policy: impl Into<Value>) {
         let p = policy.into();
-        self.update(|r| r.creation_policy = Some(p));
+        self.update(|r| r.options_mut().creation_policy = Some(p));
     }
 
     /// Sets `UpdatePolicy`.
     pub fn set_update_policy(&self, policy: impl Into<Value>) {
         let p = policy.into();
-        self.update(|r| r.update_policy = Some(p));
+        self.update(|r| r.options_mut().update_policy = Some(p));
     }
 
     /// Creates the resource only when `condition` holds.
     pub fn set_condition(&self, condition: &CfnCondition) {
         let c = condition.name();
-        self.update(|r| r.condition = Some(c));
+        self.update(|r| r.options_mut().condition = Some(c));
     }
 
     /// Sets the resource's `Description` attribute.
     pub fn set_description(&self, description: impl Into<String>) {
         let d = description.into();
-        self.update(|r| r.description = Some(d));
+        self.update(|r| r.options_mut().description = Some(d));
     }
 
     /// Sets the resource's `Version` attribute.
     pub fn set_version(&self, version: impl Into<String>) {
         let v = version.into();
-        self.update(|r| r.version = Some(v));
+        self.update(|r| r.options_mut().version = Some(v));
     }
 
     /// Adds an entry to the resource's template `Metadata` section.
     pub fn add_metadata(&self, key: impl Into<String>, value: impl Into<Value>) {
         let (k, v) = (key.into(), value.into());
         self.update(|r| {
-            r.metadata.insert(k, v);
+            r.options_mut().metadata.insert(k, v);
         });
     }
 
     /// Makes the resource taggable: [`Tags`](crate::Tags) will render into `property_name`.
-    pub fn enable_tags(&self, tag_type: TagType, property_name: &str) {
+    pub fn enable_tags(
+        &self,
+        tag_type: TagType,
+        property_name: impl Into<std::borrow::Cow<'static, str>>,
+    ) {
         let rt = self.resource_type();
         let manager = TagManager::new(tag_type, rt, property_name);
         self.update(|r| {
             if r.tags.is_none() {
-                r.tags = Some(manager);
+                r.tags = Some(Box::new(manager));
             }
         });
     }
@@ -341,7 +354,7 @@ impl CfnResource {
 
     /// The tags set on this resource (by aspects or directly), sorted by key.
     pub fn tag_values(&self) -> IndexMap<String, String> {
-        self.read(|r| r.tags.as_ref().map(TagManager::tag_values))
+        self.read(|r| r.tags.as_deref().map(TagManager::tag_values))
             .flatten()
             .unwrap_or_default()
     }
@@ -392,6 +405,7 @@ pub(super) fn render_resource(
         }
     }
 
+    let o = r.options();
     let mut m = JsonMap::new();
     m.insert("Type".into(), Json::String(r.resource_type.clone()));
     if !props.is_empty() {
@@ -414,7 +428,7 @@ pub(super) fn render_resource(
         &mut m,
         "CreationPolicy",
         non_empty(
-            r.creation_policy
+            o.creation_policy
                 .as_ref()
                 .and_then(|p| ctx.resolve_at("CreationPolicy", p)),
         ),
@@ -423,7 +437,7 @@ pub(super) fn render_resource(
         &mut m,
         "UpdatePolicy",
         non_empty(
-            r.update_policy
+            o.update_policy
                 .as_ref()
                 .and_then(|p| ctx.resolve_at("UpdatePolicy", p)),
         ),
@@ -431,17 +445,17 @@ pub(super) fn render_resource(
     insert_opt(
         &mut m,
         "UpdateReplacePolicy",
-        string_opt(&r.update_replace_policy),
+        string_opt(&o.update_replace_policy),
     );
-    insert_opt(&mut m, "DeletionPolicy", string_opt(&r.deletion_policy));
-    insert_opt(&mut m, "Version", string_opt(&r.version));
-    insert_opt(&mut m, "Description", string_opt(&r.description));
+    insert_opt(&mut m, "DeletionPolicy", string_opt(&o.deletion_policy));
+    insert_opt(&mut m, "Version", string_opt(&o.version));
+    insert_opt(&mut m, "Description", string_opt(&o.description));
     let mut metadata = JsonMap::new();
     if let Some(path) = inputs.path_metadata {
         metadata.insert("aws:cdk:path".into(), Json::String(path.to_string()));
     }
     ctx.within("Metadata", || {
-        for (k, v) in &r.metadata {
+        for (k, v) in &o.metadata {
             if let Some(v) = ctx.resolve_at(k, v) {
                 metadata.insert(k.clone(), v);
             }
@@ -453,17 +467,17 @@ pub(super) fn render_resource(
     insert_opt(
         &mut m,
         "Condition",
-        r.condition
+        o.condition
             .as_ref()
             .and_then(|c| ctx.resolve(&c.to_value())),
     );
 
     let mut rendered = Json::Object(m);
-    if !r.overrides.is_empty() {
+    if !o.overrides.is_empty() {
         let mut problems = Vec::new();
         deep_merge(
             &mut rendered,
-            resolve_overrides(&r.overrides, ctx),
+            resolve_overrides(&o.overrides, ctx),
             "",
             &mut problems,
         );

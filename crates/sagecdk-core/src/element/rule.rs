@@ -16,10 +16,10 @@ impl CfnRule {
             node: add_element(
                 scope,
                 id,
-                ElementKind::Rule(RuleData {
+                ElementKind::Rule(Box::new(RuleData {
                     rule_condition,
                     assertions: Vec::new(),
-                }),
+                })),
                 "sagecdk.CfnRule",
             ),
         }

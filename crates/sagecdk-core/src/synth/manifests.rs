@@ -206,7 +206,7 @@ pub(super) fn assemble_files(
         let template_file = format!("{}.template.json", s.artifact_id);
         let assets_file = format!("{}.assets.json", s.artifact_id);
         let metadata_file = format!("{}.metadata.json", s.artifact_id);
-        let template_hash = crate::logical_id::hex_lower(&Sha256::digest(r.text.as_bytes()));
+        let template_hash = r.hash;
         let asset_manifest = asset_manifest(data, s, &template_file, &template_hash);
         files.push((
             assets_file.clone(),

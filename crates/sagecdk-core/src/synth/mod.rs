@@ -17,7 +17,7 @@ pub(crate) use plan::stack_name;
 
 use manifests::assemble_files;
 use plan::{
-    Dependencies, Planned, StackInfo, compute_plan, plan_app, stack_nodes, stacks_of,
+    AllocatedIds, Dependencies, Planned, StackInfo, compute_plan, plan_app, stack_nodes, stacks_of,
     valid_stack_name,
 };
 use prepare::{Prepared, prepare};
@@ -231,8 +231,32 @@ pub(crate) fn assemble(root: &Construct) -> Result<Assembly, SynthError> {
         )])));
     }
     let result = assemble_tree(root);
+    root.tree.with_mut(String::new, forget_renderings);
     root.tree.synthesizing.set(false);
     result
+}
+
+/// Renders every resource's property source once for the rest of the synthesis (after the
+/// aspects, the last stage meant to change the tree).
+fn keep_renderings(arena: &Arena) {
+    for node in &arena.nodes {
+        if let NodeKind::Element(e) = &node.kind
+            && let ElementKind::Resource(r) = &e.kind
+        {
+            r.keep_rendering();
+        }
+    }
+}
+
+/// Drops the renderings kept while synthesizing: the props may change again afterwards.
+fn forget_renderings(arena: &mut Arena) {
+    for node in &mut arena.nodes {
+        if let NodeKind::Element(e) = &mut node.kind
+            && let ElementKind::Resource(r) = &mut e.kind
+        {
+            r.forget_rendering();
+        }
+    }
 }
 
 /// The stages, in order; each reports its problems to `diags`, and nothing is rendered into an

@@ -166,10 +166,15 @@ pub(super) fn stack_cycle(
 }
 
 /// Allocates logical IDs and validates renames and overrides.
+/// Logical IDs allocated from construct paths, by element: a path never changes, so the IDs
+/// found while preparing are reused by the final plan (allocating hashes every path).
+pub(super) type AllocatedIds = HashMap<NodeId, String>;
+
 pub(super) fn compute_plan(
     arena: &Arena,
     app_id: u64,
     stacks: &[StackInfo],
+    allocated_ids: &mut AllocatedIds,
     diags: &mut Vec<Diagnostic>,
 ) -> Plan {
     let mut plan = Plan {
@@ -193,13 +198,18 @@ pub(super) fn compute_plan(
         let id = if let Some(o) = &element.logical_id_override {
             o.clone()
         } else {
-            let components = arena.ids_from(stack, n);
-            let allocated = match make_unique_id(&components) {
-                Ok(id) => id,
-                Err(e) => {
-                    diags.push(Diagnostic::new(arena.path(n), e.to_string()));
-                    continue;
-                }
+            let allocated = match allocated_ids.get(&n) {
+                Some(id) => id.clone(),
+                None => match make_unique_id(&arena.ids_from(stack, n)) {
+                    Ok(id) => {
+                        allocated_ids.insert(n, id.clone());
+                        id
+                    }
+                    Err(e) => {
+                        diags.push(Diagnostic::new(arena.path(n), e.to_string()));
+                        continue;
+                    }
+                },
             };
             match arena
                 .stack_data(stack)
@@ -277,11 +287,17 @@ pub(super) struct Planned {
 pub(super) fn plan_app(
     root: &Construct,
     arena: &Arena,
-    prepared: Prepared,
+    mut prepared: Prepared,
     diags: &mut Vec<Diagnostic>,
 ) -> Planned {
     let stacks = stacks_of(arena);
-    let mut plan = compute_plan(arena, root.tree.app_id, &stacks, diags);
+    let mut plan = compute_plan(
+        arena,
+        root.tree.app_id,
+        &stacks,
+        &mut prepared.allocated_ids,
+        diags,
+    );
     plan.exports = prepared.exports;
     let mut deps = derive_dependencies(arena, &stacks);
     for (consumer, producer) in prepared.ref_deps {

@@ -211,6 +211,8 @@ pub(super) fn run_validations(root: &Construct, diags: &mut Vec<Diagnostic>) {
 pub(super) struct Prepared {
     pub(super) exports: ExportNames,
     pub(super) ref_deps: Vec<(NodeId, NodeId)>,
+    /// The logical IDs allocated so far.
+    pub(super) allocated_ids: AllocatedIds,
 }
 
 /// Runs aspects, finds references across stacks and creates their exports, adds the bootstrap
@@ -226,13 +228,21 @@ pub(super) fn prepare(root: &Construct, diags: &mut Vec<Diagnostic>) -> Prepared
     }
     root.tree
         .with_mut(String::new, |a| a.invoked_aspects = invoked);
+    root.tree.with(keep_renderings);
 
     // First pass: find cross-stack references.
     let errors = RefCell::new(Vec::new());
+    let mut allocated_ids = AllocatedIds::new();
     let refs = {
         let arena = root.tree.arena.borrow();
         let stacks = stacks_of(&arena);
-        let plan = compute_plan(&arena, root.tree.app_id, &stacks, &mut Vec::new());
+        let plan = compute_plan(
+            &arena,
+            root.tree.app_id,
+            &stacks,
+            &mut allocated_ids,
+            &mut Vec::new(),
+        );
         collect_cross_refs(&arena, &plan, &stacks, &errors)
     };
     diags.extend(errors.take());
@@ -243,5 +253,9 @@ pub(super) fn prepare(root: &Construct, diags: &mut Vec<Diagnostic>) -> Prepared
     run_validations(root, diags);
     diags.extend(root.tree.deferred.take());
 
-    Prepared { exports, ref_deps }
+    Prepared {
+        exports,
+        ref_deps,
+        allocated_ids,
+    }
 }

@@ -4,19 +4,53 @@ use super::*;
 
 pub(super) struct RenderedStack {
     pub(super) text: String,
+    /// The SHA-256 of `text`, lowercase hex (the template's asset hash).
+    pub(super) hash: String,
     pub(super) messages: Vec<Message>,
     pub(super) problems: Vec<Diagnostic>,
     /// Each resource's rendered properties as compact JSON, for `tree.json`.
     pub(super) props: HashMap<NodeId, String>,
 }
 
-pub(super) fn render_stack(
+/// A stack's template as a value, before it is written out as text.
+struct TemplateValue {
+    path: String,
+    template: Json,
+    /// The resources whose properties `tree.json` shows: node and logical ID.
+    resources: Vec<(NodeId, String)>,
+    messages: Vec<Message>,
+    problems: Vec<Diagnostic>,
+}
+
+/// Renders every stack's template; their problems go to `diags`.
+///
+/// Rendering reads the construct tree, so it runs on this thread; writing each template out as
+/// text and hashing it does not, so it runs on a second one, a stack behind.
+pub(super) fn render_stacks(
+    arena: &Arena,
+    planned: &Planned,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<RenderedStack> {
+    let Planned { stacks, plan, deps } = planned;
+    let errors = RefCell::new(Vec::new());
+    let rendered: Vec<RenderedStack> = stacks
+        .iter()
+        .map(|s| to_text(render_stack(arena, plan, deps, s, &errors)))
+        .collect();
+    diags.extend(errors.take());
+    for r in &rendered {
+        diags.extend(r.problems.iter().cloned());
+    }
+    rendered
+}
+
+fn render_stack(
     arena: &Arena,
     plan: &Plan,
     deps: &Dependencies,
     s: &StackInfo,
     errors: &RefCell<Vec<Diagnostic>>,
-) -> RenderedStack {
+) -> TemplateValue {
     let mode = Mode::Final;
     let path = arena.path(s.node);
     let mut problems = Vec::new();
@@ -46,7 +80,7 @@ pub(super) fn render_stack(
         }
     }
     let nodes = stack_nodes(arena, s.node);
-    let mut props_by_node = HashMap::new();
+    let mut resources = Vec::new();
     for n in &nodes {
         let Some(element) = arena.element(*n) else {
             continue;
@@ -81,11 +115,8 @@ pub(super) fn render_stack(
         let Some(json) = render_element(element, &ctx, &inputs) else {
             continue;
         };
-        if let Some(p) = json.get("Properties") {
-            // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
-            let mut text = to_js_json(p, 0);
-            text.shrink_to_fit();
-            props_by_node.insert(*n, text);
+        if json.get("Properties").is_some() {
+            resources.push((*n, logical_id.clone()));
         }
         let section = template
             .entry(element.section())
@@ -112,11 +143,11 @@ pub(super) fn render_stack(
         .context(s.node, RESOURCE_LIMIT_CONTEXT)
         .and_then(Json::as_u64)
         .map_or(DEFAULT_RESOURCE_LIMIT, |n| n as usize);
-    let resources = count("Resources");
-    if resources > limit {
+    let resource_count = count("Resources");
+    if resource_count > limit {
         problems.push(Diagnostic::new(
             &path,
-            format!("Number of resources in stack '{path}': {resources} is greater than allowed maximum of {limit}"),
+            format!("Number of resources in stack '{path}': {resource_count} is greater than allowed maximum of {limit}"),
         ));
     }
     for (section, max) in [
@@ -129,10 +160,40 @@ pub(super) fn render_stack(
             problems.push(Diagnostic::new(&path, format!("Number of {section} in stack '{path}': {n} is greater than CloudFormation's maximum of {max}")));
         }
     }
+    TemplateValue {
+        path,
+        template,
+        resources,
+        messages: messages_of(arena, &nodes),
+        problems,
+    }
+}
+
+/// Writes a rendered template out as text, with its hash, the properties `tree.json` shows
+/// and the checks of its size.
+fn to_text(value: TemplateValue) -> RenderedStack {
+    let TemplateValue {
+        path,
+        template,
+        resources,
+        mut messages,
+        mut problems,
+    } = value;
     let mut text = to_js_json(&template, 1);
     // Kept in the assembly: up to half of a grown string is spare capacity.
     text.shrink_to_fit();
-    let mut messages = messages_of(arena, &nodes);
+    let hash = crate::logical_id::hex_lower(&Sha256::digest(text.as_bytes()));
+    let section = template.get("Resources");
+    let props = resources
+        .into_iter()
+        .filter_map(|(node, logical_id)| {
+            let properties = section?.get(&logical_id)?.get("Properties")?;
+            // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
+            let mut text = to_js_json(properties, 0);
+            text.shrink_to_fit();
+            Some((node, text))
+        })
+        .collect();
     if text.len() > MAX_TEMPLATE_BYTES {
         problems.push(Diagnostic::new(
             &path,
@@ -147,27 +208,9 @@ pub(super) fn render_stack(
     }
     RenderedStack {
         text,
+        hash,
         messages,
         problems,
-        props: props_by_node,
+        props,
     }
-}
-
-/// Renders every stack's template; their problems go to `diags`.
-pub(super) fn render_stacks(
-    arena: &Arena,
-    planned: &Planned,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<RenderedStack> {
-    let Planned { stacks, plan, deps } = planned;
-    let errors = RefCell::new(Vec::new());
-    let mut rendered = Vec::new();
-    for s in stacks {
-        rendered.push(render_stack(arena, plan, deps, s, &errors));
-    }
-    diags.extend(errors.take());
-    for r in &rendered {
-        diags.extend(r.problems.iter().cloned());
-    }
-    rendered
 }
