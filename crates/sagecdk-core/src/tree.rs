@@ -83,6 +83,10 @@ pub(crate) struct NodeData {
     pub(crate) children: Vec<NodeId>,
     /// Children by id, built once a node has many (see [`CHILD_INDEX_MIN`]); a few children
     /// are looked up by scanning, which saves most nodes a table of their own.
+    #[expect(
+        clippy::box_collection,
+        reason = "one pointer in every node instead of a whole empty table"
+    )]
     child_index: Option<Box<HashMap<String, NodeId>>>,
     pub(crate) kind: NodeKind,
     pub(crate) fqn: Cow<'static, str>,
