@@ -229,11 +229,15 @@ pub struct EndpointConfig {
     node: Construct,
     cfn: CfnEndpointConfig,
     variants: Rc<RefCell<Vec<InstanceVariantEntry>>>,
-    serverless: Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant)>>>>,
+    serverless: SharedServerless,
     compatible: bool,
     /// Whether a variant was refused with an error (and not rendered).
     rejected: Rc<Cell<bool>>,
 }
+
+/// The serverless variant, if any: what endpoints see, and its CloudFormation property (boxed:
+/// most configurations have none, and the pair is large).
+type SharedServerless = Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant)>>>>;
 
 /// An instance variant of the configuration: what endpoints see, and its CloudFormation
 /// property.
@@ -258,9 +262,7 @@ impl EndpointConfig {
         let node = Construct::with_fqn(scope, id, "sagecdk.aws_sagemaker.EndpointConfig");
         let compatible = cdk_compatible(&node);
         let variants: Rc<RefCell<Vec<InstanceVariantEntry>>> = Rc::new(RefCell::new(Vec::new()));
-        // Boxed: most configurations have no serverless variant, and the pair is large.
-        let serverless: Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant)>>>> =
-            Rc::new(RefCell::new(None));
+        let serverless: SharedServerless = Rc::new(RefCell::new(None));
         // Replaced by the literal list when a variant is added; until then an empty list the
         // schema does not check, so a configuration without variants gets one error (ours).
         let no_variants: List<ProductionVariant> =
