@@ -353,12 +353,17 @@ impl PolicyDocument {
 
     fn render(&self, settings: Rc<RenderSettings>) -> Value {
         let statements = self.statements.clone();
-        Value::Token(Lazy::any(move |ctx| {
+        Value::Token(Lazy::resolved(move |ctx| {
             let list = statements.borrow();
             if list.is_empty() {
                 return None;
             }
-            Some(Value::from(render::render_document(&list, ctx, &settings)))
+            if ctx.is_collecting_references() {
+                // Only what the statements refer to matters now, not how they merge.
+                render::resolve_references(&list, ctx);
+                return None;
+            }
+            Some(render::render_document(&list, ctx, &settings))
         }))
     }
 }

@@ -140,6 +140,13 @@ impl<'a> ResolveContext<'a> {
         self.arena.path(self.stack)
     }
 
+    /// Whether this is the first pass of synthesis, which only collects references across
+    /// stacks: a lazy value may then just resolve the values it refers to, as what it returns
+    /// is only searched for references.
+    pub fn is_collecting_references(&self) -> bool {
+        matches!(self.mode, Mode::Collect(_))
+    }
+
     /// Resolves a value in this context; `None` stands for "absent".
     pub fn resolve(&self, value: &Value) -> Option<Json> {
         let depth = self.depth.get();
@@ -197,6 +204,10 @@ impl<'a> ResolveContext<'a> {
                     if let Some(v) = f(self) {
                         self.collect_refs(&v);
                     }
+                }
+                // Its `resolve` calls have recorded what it refers to.
+                TokenKind::LazyJson(f) => {
+                    let _ = f(self);
                 }
                 TokenKind::Ref(_) | TokenKind::LogicalId(_) => {}
             },
@@ -305,6 +316,7 @@ impl<'a> ResolveContext<'a> {
                 let produced = f(self)?;
                 self.resolve(&produced)
             }
+            TokenKind::LazyJson(f) => f(self),
         }
     }
 

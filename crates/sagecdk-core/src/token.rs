@@ -19,6 +19,10 @@ pub struct Token(pub(crate) Rc<TokenKind>);
 /// A lazily computed value: called during synthesis with the resolution context.
 pub(crate) type LazyFn = dyn Fn(&ResolveContext<'_>) -> Option<Value>;
 
+/// A lazily computed value that resolves itself: called during synthesis with the resolution
+/// context, it returns template JSON.
+pub(crate) type LazyJsonFn = dyn Fn(&ResolveContext<'_>) -> Option<serde_json::Value>;
+
 pub(crate) enum TokenKind {
     /// `{"Ref": …}`.
     Ref(RefTarget),
@@ -37,6 +41,8 @@ pub(crate) enum TokenKind {
     Intrinsic { name: &'static str, args: Value },
     /// A value computed at synthesis time.
     Lazy(Rc<LazyFn>),
+    /// A value computed and resolved at synthesis time.
+    LazyJson(Rc<LazyJsonFn>),
 }
 
 /// What a `Ref` points at.
@@ -108,7 +114,7 @@ impl fmt::Debug for Token {
             TokenKind::Join { delimiter, values } => write!(f, "Join({delimiter:?}, {values:?})"),
             TokenKind::Concat(frags) => write!(f, "Concat({frags:?})"),
             TokenKind::Intrinsic { name, args } => write!(f, "{name}({args:?})"),
-            TokenKind::Lazy(_) => f.write_str("Lazy"),
+            TokenKind::Lazy(_) | TokenKind::LazyJson(_) => f.write_str("Lazy"),
         }
     }
 }
@@ -130,6 +136,21 @@ impl Lazy {
     /// A lazily computed value of any shape; `None` means "leave the property out".
     pub fn any(f: impl Fn(&ResolveContext<'_>) -> Option<Value> + 'static) -> Token {
         Token::new(TokenKind::Lazy(Rc::new(f)))
+    }
+
+    /// A lazily computed value that resolves its parts itself, with
+    /// [`ResolveContext::resolve`], and returns template JSON, which goes into the template as
+    /// it is; `None` means "leave the property out". For values built from many resolved parts
+    /// (a policy document), this spares converting the result back into a [`Value`] only to
+    /// resolve it again.
+    ///
+    /// While references across stacks are collected (the first pass, see
+    /// [`ResolveContext::is_collecting_references`]), `f` is called for the references its
+    /// `resolve` calls find; its result is not used.
+    pub fn resolved(
+        f: impl Fn(&ResolveContext<'_>) -> Option<serde_json::Value> + 'static,
+    ) -> Token {
+        Token::new(TokenKind::LazyJson(Rc::new(f)))
     }
 
     /// A lazily computed string.

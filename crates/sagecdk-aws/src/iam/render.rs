@@ -400,6 +400,14 @@ fn sort_statement(m: &mut JsonMap<String, Json>) {
 
 /// Resolves and renders a document like the CDK's `PolicyDocument` with its
 /// `PostProcessPolicyDocument`.
+/// Resolves every part of the statements that may refer to something, as rendering does,
+/// without merging or rendering them (all reference collection needs).
+pub(super) fn resolve_references(statements: &[PolicyStatement], ctx: &ResolveContext<'_>) {
+    for s in statements {
+        let _ = Resolved::new(s, ctx);
+    }
+}
+
 pub(super) fn render_document(
     statements: &[PolicyStatement],
     ctx: &ResolveContext<'_>,

@@ -268,9 +268,14 @@ fn assemble_tree(root: &Construct) -> Result<Assembly, SynthError> {
     let planned = plan_app(root, &arena, prepared, &mut diags);
     validate(&arena, &planned.stacks, &mut diags);
     let rendered = render_stacks(&arena, &planned, &mut diags);
+    // The templates are rendered: the kept renderings of the props are not needed for the
+    // rest, and would add to its peak of memory.
+    drop(arena);
+    root.tree.with_mut(String::new, forget_renderings);
     dedupe(&mut diags);
     if !diags.is_empty() {
         return Err(SynthError::Invalid(Diagnostics(diags)));
     }
+    let arena = root.tree.arena.borrow();
     Ok(assemble_files(root, &arena, planned, rendered))
 }
