@@ -212,7 +212,7 @@ pub fn create<P: ToCfnValue + 'static>(
     // `update` or the generic escape hatch) are validated too.
     resource.node().add_validation(move |node| {
         CfnResource::from_construct(node)
-            .map(|r| validate(rules, &r.properties()))
+            .map(|r| r.inspect_properties(|properties| validate(rules, properties)))
             .unwrap_or_default()
     });
     resource
@@ -285,7 +285,7 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn report(&mut self, path: &str, detail: String) {
+    fn report(&mut self, path: &Path<'_>, detail: String) {
         self.out
             .push(format!("{} property '{path}': {detail}", self.type_name));
     }
@@ -300,7 +300,7 @@ impl Validator<'_> {
                 .filter(|k| !known.contains_key(k.as_str()))
             {
                 self.report(
-                    name,
+                    &Path::Root(name),
                     "unknown property (additionalProperties is false)".into(),
                 );
             }
@@ -308,33 +308,30 @@ impl Validator<'_> {
         if let Some(required) = root.get("required").and_then(Json::as_array) {
             for name in required.iter().filter_map(Json::as_str) {
                 if matches!(property(name), None | Some(Value::Null)) {
-                    self.report(name, "required property is missing".into());
+                    self.report(&Path::Root(name), "required property is missing".into());
                 }
             }
         }
         if let Some(props) = root.get("properties").and_then(Json::as_object) {
             for (name, schema) in props {
                 if let Some(value) = property(name) {
-                    self.check(value, schema, name, 0);
+                    self.check(value, schema, &Path::Root(name), 0);
                 }
             }
         }
     }
 
-    fn check(&mut self, value: &Value, schema: &Json, path: &str, depth: usize) {
+    fn check(&mut self, value: &Value, schema: &Json, path: &Path<'_>, depth: usize) {
         if depth > MAX_DEPTH || matches!(value, Value::Token(_) | Value::Null) {
             return;
         }
         let Some(s) = schema.as_object() else { return };
+        let k = Keywords::of(s);
         let root = self.root;
-        if let Some(target) = s
-            .get("$ref")
-            .and_then(Json::as_str)
-            .and_then(|r| definition(root, r))
-        {
+        if let Some(target) = k.reference.and_then(|r| definition(root, r)) {
             self.check(value, target, path, depth + 1);
         }
-        if let Some(allowed) = s.get("enum").and_then(Json::as_array)
+        if let Some(allowed) = k.allowed
             && !enum_allows(allowed, value)
             && let Some(literal) = scalar(value)
         {
@@ -352,9 +349,9 @@ impl Validator<'_> {
             );
         }
         match value {
-            Value::String(text) => self.check_string(text, s, path),
+            Value::String(text) => self.check_string(text, &k, path),
             Value::Number(n) => {
-                if let Some(min) = s.get("minimum").and_then(Json::as_f64)
+                if let Some(min) = k.minimum
                     && *n < min
                 {
                     self.report(
@@ -362,7 +359,7 @@ impl Validator<'_> {
                         format!("value {} is less than minimum {}", num(*n), num(min)),
                     );
                 }
-                if let Some(max) = s.get("maximum").and_then(Json::as_f64)
+                if let Some(max) = k.maximum
                     && *n > max
                 {
                     self.report(
@@ -373,7 +370,7 @@ impl Validator<'_> {
             }
             Value::Array(items) => {
                 let count = items.len() as f64;
-                if let Some(min) = s.get("minItems").and_then(Json::as_f64)
+                if let Some(min) = k.min_items
                     && count < min
                 {
                     self.report(
@@ -385,7 +382,7 @@ impl Validator<'_> {
                         ),
                     );
                 }
-                if let Some(max) = s.get("maxItems").and_then(Json::as_f64)
+                if let Some(max) = k.max_items
                     && count > max
                 {
                     self.report(
@@ -393,20 +390,20 @@ impl Validator<'_> {
                         format!("has {} items, more than maxItems {}", items.len(), num(max)),
                     );
                 }
-                if let Some(item_schema) = s.get("items") {
+                if let Some(item_schema) = k.items {
                     for (i, item) in items.iter().enumerate() {
-                        self.check(item, item_schema, &format!("{path}[{i}]"), depth + 1);
+                        self.check(item, item_schema, &Path::Index(path, i), depth + 1);
                     }
                 }
             }
-            Value::Object(entries) => self.check_object(entries, s, path, depth),
+            Value::Object(entries) => self.check_object(entries, &k, path, depth),
             _ => {}
         }
     }
 
-    fn check_string(&mut self, text: &str, s: &serde_json::Map<String, Json>, path: &str) {
+    fn check_string(&mut self, text: &str, k: &Keywords<'_>, path: &Path<'_>) {
         let len = text.chars().count() as f64;
-        if let Some(min) = s.get("minLength").and_then(Json::as_f64)
+        if let Some(min) = k.min_length
             && len < min
         {
             self.report(
@@ -414,7 +411,7 @@ impl Validator<'_> {
                 format!("value '{text}' is shorter than minLength {}", num(min)),
             );
         }
-        if let Some(max) = s.get("maxLength").and_then(Json::as_f64)
+        if let Some(max) = k.max_length
             && len > max
         {
             self.report(
@@ -422,7 +419,7 @@ impl Validator<'_> {
                 format!("value '{text}' is longer than maxLength {}", num(max)),
             );
         }
-        if let Some(pattern) = s.get("pattern").and_then(Json::as_str)
+        if let Some(pattern) = k.pattern
             && matches(pattern, text) == Some(false)
         {
             self.report(
@@ -435,38 +432,35 @@ impl Validator<'_> {
     fn check_object(
         &mut self,
         entries: &IndexMap<String, Value>,
-        s: &serde_json::Map<String, Json>,
-        path: &str,
+        k: &Keywords<'_>,
+        path: &Path<'_>,
         depth: usize,
     ) {
-        let props = s.get("properties").and_then(Json::as_object);
-        if let Some(required) = s.get("required").and_then(Json::as_array) {
+        if let Some(required) = k.required {
             for name in required.iter().filter_map(Json::as_str) {
                 if matches!(entries.get(name), None | Some(Value::Null)) {
                     self.report(
-                        &format!("{path}.{name}"),
+                        &Path::Key(path, name),
                         "required property is missing".into(),
                     );
                 }
             }
         }
-        let patterns = s.get("patternProperties").and_then(Json::as_object);
-        let additional = s.get("additionalProperties");
         for (key, value) in entries {
-            let child = format!("{path}.{key}");
+            let child = Path::Key(path, key);
             let mut known = false;
-            if let Some(schema) = props.and_then(|p| p.get(key)) {
+            if let Some(schema) = k.properties.and_then(|p| p.get(key)) {
                 known = true;
                 self.check(value, schema, &child, depth + 1);
             }
-            for (pattern, schema) in patterns.into_iter().flatten() {
+            for (pattern, schema) in k.pattern_properties.into_iter().flatten() {
                 // A pattern the regex engine cannot compile is taken to match.
                 if matches(pattern, key) != Some(false) {
                     known = true;
                     self.check(value, schema, &child, depth + 1);
                 }
             }
-            match additional {
+            match k.additional {
                 Some(Json::Bool(false)) if !known => {
                     self.report(
                         &child,
@@ -479,6 +473,73 @@ impl Validator<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// Where a value is in the properties: written out only for a report (making it for every
+/// value checked was much of the validation's work).
+enum Path<'a> {
+    /// A top-level property.
+    Root(&'a str),
+    /// A key of an object.
+    Key(&'a Path<'a>, &'a str),
+    /// An item of a list.
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root(name) => f.write_str(name),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// The keywords of one schema object the validator understands, read in one pass over its
+/// few entries (looking each keyword up hashed it: most of the validation's time).
+#[derive(Default)]
+struct Keywords<'j> {
+    reference: Option<&'j str>,
+    allowed: Option<&'j [Json]>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    min_items: Option<f64>,
+    max_items: Option<f64>,
+    items: Option<&'j Json>,
+    min_length: Option<f64>,
+    max_length: Option<f64>,
+    pattern: Option<&'j str>,
+    properties: Option<&'j serde_json::Map<String, Json>>,
+    required: Option<&'j [Json]>,
+    pattern_properties: Option<&'j serde_json::Map<String, Json>>,
+    additional: Option<&'j Json>,
+}
+
+impl<'j> Keywords<'j> {
+    fn of(schema: &'j serde_json::Map<String, Json>) -> Self {
+        let mut k = Keywords::default();
+        for (key, v) in schema {
+            match key.as_str() {
+                "$ref" => k.reference = v.as_str(),
+                "enum" => k.allowed = v.as_array().map(Vec::as_slice),
+                "minimum" => k.minimum = v.as_f64(),
+                "maximum" => k.maximum = v.as_f64(),
+                "minItems" => k.min_items = v.as_f64(),
+                "maxItems" => k.max_items = v.as_f64(),
+                "items" => k.items = Some(v),
+                "minLength" => k.min_length = v.as_f64(),
+                "maxLength" => k.max_length = v.as_f64(),
+                "pattern" => k.pattern = v.as_str(),
+                "properties" => k.properties = v.as_object(),
+                "required" => k.required = v.as_array().map(Vec::as_slice),
+                "patternProperties" => k.pattern_properties = v.as_object(),
+                "additionalProperties" => k.additional = Some(v),
+                _ => {}
+            }
+        }
+        k
     }
 }
 
@@ -537,9 +598,13 @@ thread_local! {
 fn matches(pattern: &str, text: &str) -> Option<bool> {
     REGEX_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let re = cache
-            .entry(pattern.to_string())
-            .or_insert_with(|| regex::Regex::new(pattern).ok());
-        re.as_ref().map(|re| re.is_match(text))
+        // Looked up before any key is made: patterns repeat for every resource of a type.
+        if let Some(re) = cache.get(pattern) {
+            return re.as_ref().map(|re| re.is_match(text));
+        }
+        let re = regex::Regex::new(pattern).ok();
+        let matched = re.as_ref().map(|re| re.is_match(text));
+        cache.insert(pattern.to_string(), re);
+        matched
     })
 }

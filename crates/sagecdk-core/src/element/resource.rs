@@ -162,6 +162,17 @@ impl CfnResource {
             .unwrap_or_default()
     }
 
+    /// Calls `f` with the properties as currently set, without copying them (a property source
+    /// is rendered for the call unless synthesis keeps its rendering); `f` must not change the
+    /// construct tree.
+    pub fn inspect_properties<R: Default>(
+        &self,
+        f: impl FnOnce(&IndexMap<String, Value>) -> R,
+    ) -> R {
+        self.read(|r| f(&r.effective_properties()))
+            .unwrap_or_default()
+    }
+
     /// The current value of a property.
     pub fn property(&self, key: &str) -> Option<Value> {
         self.read(|r| r.effective_properties().get(key).cloned())
