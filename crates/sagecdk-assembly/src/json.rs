@@ -15,7 +15,7 @@
 //! assert_eq!(to_js_json(&v, 0), r#"{"10":true,"b":1,"a":[1e+21,1.5e-7]}"#);
 //! ```
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use std::fmt::Write as _;
 
 /// Serializes `value` like `JSON.stringify(value, undefined, indent)`.
@@ -105,11 +105,14 @@ fn newline(out: &mut String, indent: usize, depth: usize) {
     }
 }
 
-/// The iteration order of a JavaScript object built by inserting `map`'s keys in order.
-pub fn js_key_order(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut indices: Vec<(u32, (&String, &Value))> = Vec::new();
-    let mut others = Vec::with_capacity(map.len());
-    for entry in map {
+/// The iteration order of a JavaScript object built by inserting the keys of `entries` in
+/// order: canonical array indices first, in numeric order, then the other keys as inserted.
+pub fn js_key_order<'m, V>(
+    entries: impl IntoIterator<Item = (&'m String, &'m V)>,
+) -> Vec<(&'m String, &'m V)> {
+    let mut indices: Vec<(u32, (&String, &V))> = Vec::new();
+    let mut others = Vec::new();
+    for entry in entries {
         match array_index(entry.0) {
             Some(i) => indices.push((i, entry)),
             None => others.push(entry),

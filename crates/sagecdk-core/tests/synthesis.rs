@@ -958,3 +958,32 @@ fn the_first_reference_across_stacks_warns_that_no_strength_is_configured() {
         ]
     );
 }
+
+/// Templates are written an element at a time; the text must still be what writing the whole
+/// template as one JSON value gives, JavaScript's key order included (logical IDs that are
+/// array indices come first, in numeric order, as `JSON.stringify` writes them).
+#[test]
+fn template_text_is_the_whole_template_written_as_javascript_would() {
+    let app = app();
+    let stack = Stack::new(
+        &app,
+        "S",
+        StackProps {
+            description: Some("a \"quoted\" description".into()),
+            ..StackProps::default()
+        },
+    );
+    for (id, logical_id) in [("B", "B"), ("Ten", "10"), ("Two", "2"), ("A", "A")] {
+        CfnResource::new(&stack, id, "AWS::SNS::Topic")
+            .with_properties(cfn!({"TopicName": id}))
+            .override_logical_id(logical_id);
+    }
+    CfnOutput::new(&stack, "Out", "value");
+    let assembly = app.assemble().expect("valid app");
+    let text = &assembly.stack("S").expect("stack").template_text;
+    let reparsed: Json = serde_json::from_str(text).expect("JSON");
+    assert_eq!(text, &sagecdk_assembly::json::to_js_json(&reparsed, 1));
+    let order: Vec<&String> = reparsed["Resources"].as_object().unwrap().keys().collect();
+    assert_eq!(order, ["2", "10", "B", "A"]);
+    assert!(text.starts_with("{\n \"Description\": \"a \\\"quoted\\\" description\",\n \"Resources\": {\n  \"2\": {\n   \"Type\""));
+}

@@ -46,7 +46,7 @@ use sagecdk_assembly::StagingDir;
 use sagecdk_assembly::assets::{
     AssetManifest, DockerImageAsset, DockerImageSource, FileAsset, FileSource,
 };
-use sagecdk_assembly::json::to_js_json;
+use sagecdk_assembly::json::{js_key_order, to_js_json, write_js_json, write_string};
 use sagecdk_assembly::manifest::{
     ASSET_MANIFEST_ARTIFACT, ArtifactManifest, AssemblyManifest, AssetManifestProperties,
     LookupRole, SCHEMA_VERSION, STACK_ARTIFACT, StackProperties, TREE_ARTIFACT,

@@ -12,20 +12,25 @@ pub(super) struct RenderedStack {
     pub(super) props: HashMap<NodeId, String>,
 }
 
-/// A stack's template as a value, before it is written out as text.
-struct TemplateValue {
+/// A stack's template in parts: each element is written out as text as soon as it is rendered
+/// (while its value is fresh, and so that no stack's whole template is held as a value).
+struct TemplateParts {
     path: String,
-    template: Json,
-    /// The resources whose properties `tree.json` shows: node and logical ID.
-    resources: Vec<(NodeId, String)>,
+    /// The template's own entries (description, transform, format version, metadata).
+    header: JsonMap<String, Json>,
+    /// The sections in the order of their first element: logical ID → the element's text, as
+    /// it appears inside its section.
+    sections: IndexMap<&'static str, IndexMap<String, String>>,
+    /// Each resource's rendered properties as compact JSON, for `tree.json`.
+    props: HashMap<NodeId, String>,
     messages: Vec<Message>,
     problems: Vec<Diagnostic>,
 }
 
+/// Depth of an element's value in the template text (template → section → element).
+const ELEMENT_DEPTH: usize = 2;
+
 /// Renders every stack's template; their problems go to `diags`.
-///
-/// Rendering reads the construct tree, so it runs on this thread; writing each template out as
-/// text and hashing it does not, so it runs on a second one, a stack behind.
 pub(super) fn render_stacks(
     arena: &Arena,
     planned: &Planned,
@@ -50,7 +55,7 @@ fn render_stack(
     deps: &Dependencies,
     s: &StackInfo,
     errors: &RefCell<Vec<Diagnostic>>,
-) -> TemplateValue {
+) -> TemplateParts {
     let mode = Mode::Final;
     let path = arena.path(s.node);
     let mut problems = Vec::new();
@@ -80,7 +85,8 @@ fn render_stack(
         }
     }
     let nodes = stack_nodes(arena, s.node);
-    let mut resources = Vec::new();
+    let mut sections: IndexMap<&'static str, IndexMap<String, String>> = IndexMap::new();
+    let mut props = HashMap::new();
     for n in &nodes {
         let Some(element) = arena.element(*n) else {
             continue;
@@ -115,30 +121,25 @@ fn render_stack(
         let Some(json) = render_element(element, &ctx, &inputs) else {
             continue;
         };
-        if json.get("Properties").is_some() {
-            resources.push((*n, logical_id.clone()));
+        if let Some(p) = json.get("Properties") {
+            // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
+            let mut text = to_js_json(p, 0);
+            text.shrink_to_fit();
+            props.insert(*n, text);
         }
-        let section = template
-            .entry(element.section())
-            .or_insert_with(|| Json::Object(JsonMap::new()));
-        if let Json::Object(section_map) = section {
-            if section_map.contains_key(logical_id) {
-                problems.push(Diagnostic::new(
-                    arena.path(*n),
-                    format!("section '{}' already contains '{logical_id}' (two elements have the same logical ID)", element.section()),
-                ));
-            } else {
-                section_map.insert(logical_id.clone(), json);
-            }
+        let section = sections.entry(element.section()).or_default();
+        if section.contains_key(logical_id) {
+            problems.push(Diagnostic::new(
+                arena.path(*n),
+                format!("section '{}' already contains '{logical_id}' (two elements have the same logical ID)", element.section()),
+            ));
+        } else {
+            let mut text = String::new();
+            write_js_json(&mut text, &json, 1, ELEMENT_DEPTH);
+            section.insert(logical_id.clone(), text);
         }
     }
-    let template = Json::Object(template);
-    let count = |section: &str| {
-        template
-            .get(section)
-            .and_then(Json::as_object)
-            .map_or(0, JsonMap::len)
-    };
+    let count = |section: &str| sections.get(section).map_or(0, IndexMap::len);
     let limit = arena
         .context(s.node, RESOURCE_LIMIT_CONTEXT)
         .and_then(Json::as_u64)
@@ -160,40 +161,58 @@ fn render_stack(
             problems.push(Diagnostic::new(&path, format!("Number of {section} in stack '{path}': {n} is greater than CloudFormation's maximum of {max}")));
         }
     }
-    TemplateValue {
+    TemplateParts {
         path,
-        template,
-        resources,
+        header: template,
+        sections,
+        props,
         messages: messages_of(arena, &nodes),
         problems,
     }
 }
 
-/// Writes a rendered template out as text, with its hash, the properties `tree.json` shows
-/// and the checks of its size.
-fn to_text(value: TemplateValue) -> RenderedStack {
-    let TemplateValue {
+/// Writes a rendered template out as text (what `to_js_json` with an indent of 1 writes for
+/// the whole template), with its hash and the checks of its size.
+fn to_text(parts: TemplateParts) -> RenderedStack {
+    let TemplateParts {
         path,
-        template,
-        resources,
+        header,
+        sections,
+        props,
         mut messages,
         mut problems,
-    } = value;
-    let mut text = to_js_json(&template, 1);
-    // Kept in the assembly: up to half of a grown string is spare capacity.
+    } = parts;
+    let size: usize = sections
+        .values()
+        .flat_map(IndexMap::iter)
+        .map(|(id, element)| id.len() + element.len() + 8)
+        .sum();
+    let mut text = String::with_capacity(size + 1024);
+    let mut entries = 0;
+    let mut key = |text: &mut String, key: &str| {
+        text.push_str(if entries == 0 { "{\n " } else { ",\n " });
+        entries += 1;
+        write_string(text, key);
+        text.push_str(": ");
+    };
+    for (name, value) in &header {
+        key(&mut text, name);
+        write_js_json(&mut text, value, 1, 1);
+    }
+    for (section, elements) in &sections {
+        key(&mut text, section);
+        for (i, (logical_id, element)) in js_key_order(elements).into_iter().enumerate() {
+            text.push_str(if i == 0 { "{\n  " } else { ",\n  " });
+            write_string(&mut text, logical_id);
+            text.push_str(": ");
+            text.push_str(element);
+        }
+        text.push_str("\n }");
+    }
+    text.push_str(if entries == 0 { "{}" } else { "\n}" });
+    // Kept in the assembly: no spare capacity.
     text.shrink_to_fit();
     let hash = crate::logical_id::hex_lower(&Sha256::digest(text.as_bytes()));
-    let section = template.get("Resources");
-    let props = resources
-        .into_iter()
-        .filter_map(|(node, logical_id)| {
-            let properties = section?.get(&logical_id)?.get("Properties")?;
-            // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
-            let mut text = to_js_json(properties, 0);
-            text.shrink_to_fit();
-            Some((node, text))
-        })
-        .collect();
     if text.len() > MAX_TEMPLATE_BYTES {
         problems.push(Diagnostic::new(
             &path,
