@@ -398,8 +398,6 @@ fn sort_statement(m: &mut JsonMap<String, Json>) {
     }
 }
 
-/// Resolves and renders a document like the CDK's `PolicyDocument` with its
-/// `PostProcessPolicyDocument`.
 /// Resolves every part of the statements that may refer to something, as rendering does,
 /// without merging or rendering them (all reference collection needs).
 pub(super) fn resolve_references(statements: &[PolicyStatement], ctx: &ResolveContext<'_>) {
@@ -408,6 +406,8 @@ pub(super) fn resolve_references(statements: &[PolicyStatement], ctx: &ResolveCo
     }
 }
 
+/// Resolves and renders a document like the CDK's `PolicyDocument` with its
+/// `PostProcessPolicyDocument`.
 pub(super) fn render_document(
     statements: &[PolicyStatement],
     ctx: &ResolveContext<'_>,
@@ -435,11 +435,13 @@ pub(super) fn render_document(
     }
     // Identical statements are written once (first kept) whether or not merging ran; sorting
     // comes after, so statements that only sorting makes equal both stay, as in the CDK.
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for s in &list {
-        let mut m = s.render();
-        if seen.insert(Json::Object(m.clone()).to_string()) {
+    let rendered: Vec<JsonMap<String, Json>> = list.iter().map(Resolved::render).collect();
+    let firsts: Vec<bool> = (0..rendered.len())
+        .map(|i| !rendered[..i].contains(&rendered[i]))
+        .collect();
+    let mut out = Vec::with_capacity(rendered.len());
+    for (mut m, first) in rendered.into_iter().zip(firsts) {
+        if first {
             if minimize {
                 sort_statement(&mut m);
             }
