@@ -69,8 +69,8 @@ fn make_unique<S: AsRef<str>>(
 
 /// First 8 upper-case hex digits of the MD5 of the components joined by `/`.
 fn path_hash(components: &[&str]) -> String {
-    // Hashed piece by piece: one logical ID per element is made twice per synthesis, so no
-    // joined copy of the path is made for it.
+    // Hashed piece by piece: a logical ID is made for every element of a large app, and no
+    // joined copy of the path is needed for it.
     let mut md5 = Md5::new();
     for (i, c) in components.iter().enumerate() {
         if i > 0 {
