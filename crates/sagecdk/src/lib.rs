@@ -57,7 +57,7 @@ pub mod prelude {
     };
 }
 
-/// The README's Rust samples, compiled as doctests so they cannot rot.
+/// The README's Rust samples, run as doctests so they cannot rot (made runnable by `build.rs`).
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_doctests.md"))]
 pub struct ReadmeSamples;
