@@ -786,6 +786,43 @@ impl Bucket {
         }
         granted
     }
+
+    /// Allows writing objects under `objects_pattern` (e.g. `outputs/*`), as the AWS CDK's
+    /// `grantPut` does, and encrypting with the bucket's encryption key when it has one
+    /// (decrypting too: multipart uploads read their parts back). An empty pattern is a warning
+    /// at the bucket, as for [`grant_read`](Self::grant_read).
+    pub fn grant_put(&self, grantee: &dyn Grantable, objects_pattern: &str) -> bool {
+        if objects_pattern.is_empty() {
+            self.node.add_warning(
+                "`grant_put` objects pattern is empty, which matches no object; use '*' for every object or a prefix such as 'outputs/*'",
+            );
+        }
+        let granted = Grant::add_to_principal(
+            grantee,
+            [
+                "s3:PutObject",
+                "s3:PutObjectLegalHold",
+                "s3:PutObjectRetention",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+                "s3:Abort*",
+            ],
+            [self.arn_for_objects(objects_pattern)],
+        );
+        if let Some(key) = &self.encryption_key {
+            Grant::add_to_principal(
+                grantee,
+                [
+                    "kms:Encrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Decrypt",
+                ],
+                [key.key_arn()],
+            );
+        }
+        granted
+    }
 }
 
 #[cfg(test)]

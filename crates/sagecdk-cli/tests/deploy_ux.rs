@@ -489,8 +489,9 @@ fn queue_stack(app: &App, name: &str, queues: usize) {
 }
 
 /// The change set `deploy --no-execute` leaves on stack `name`, which must be ready to run.
-/// Looked up as the newest change set of that name: the local CloudFormation keeps executed
-/// change sets listed, and may answer a lookup by name with an older, executed one.
+/// The local CloudFormation keeps executed change sets of the same name listed (and their
+/// creation times may tie to the second), so it is found as the one change set of that name
+/// not executed.
 fn assert_change_set_waits(cfn: &aws_sdk_cloudformation::Client, name: &str) {
     let summaries = block_on(async {
         cfn.list_change_sets()
@@ -499,14 +500,19 @@ fn assert_change_set_waits(cfn: &aws_sdk_cloudformation::Client, name: &str) {
             .await
             .expect("change sets listed")
     });
-    let newest = summaries
+    let waiting: Vec<&str> = summaries
         .summaries()
         .iter()
         .filter(|s| s.change_set_name() == Some("cdk-deploy-change-set"))
-        .max_by_key(|s| s.creation_time().map(|t| (t.secs(), t.subsec_nanos())))
-        .and_then(|s| s.change_set_id())
-        .expect("the change set is left")
-        .to_string();
+        .filter(|s| s.execution_status().map(|e| e.as_str()) != Some("EXECUTE_COMPLETE"))
+        .filter_map(|s| s.change_set_id())
+        .collect();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "one change set left unexecuted: {waiting:?}"
+    );
+    let newest = waiting[0].to_string();
     let change_set = block_on(async {
         cfn.describe_change_set()
             .stack_name(name)

@@ -1,5 +1,8 @@
 //! `EndpointConfig`: production variants (instances, weights) for an endpoint.
 
+use crate::async_inference::AsyncInferenceProps;
+use crate::data_capture::DataCaptureProps;
+use crate::destinations::WriteTarget;
 use crate::imports::{ModelRef, ResourceEnv};
 use crate::model::name_problem;
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
@@ -185,6 +188,11 @@ pub struct EndpointConfigProps {
     /// KMS key ARN for the storage volume (e.g. `key.key_arn()` of a
     /// [`sagecdk_aws::kms::Key`]). As in the CDK, no key grants are made.
     pub kms_key_arn: Option<Str>,
+    /// Asynchronous inference: requests queued, results written to S3 (instance variants
+    /// only).
+    pub async_inference: Option<AsyncInferenceProps>,
+    /// A sample of invocations written to S3 (instance variants only).
+    pub data_capture: Option<DataCaptureProps>,
 }
 
 /// A resolved variant, as endpoints and autoscaling see it.
@@ -233,6 +241,11 @@ pub struct EndpointConfig {
     compatible: bool,
     /// Whether a variant was refused with an error (and not rendered).
     rejected: Rc<Cell<bool>>,
+    /// Where the models write (asynchronous results, captured data): each variant's model
+    /// gets the grants.
+    write_targets: Rc<Vec<WriteTarget>>,
+    /// The options set that a serverless variant cannot have.
+    serverless_excluded: Rc<Vec<&'static str>>,
 }
 
 /// The serverless variant, if any: what endpoints see, and its CloudFormation property (boxed:
@@ -278,6 +291,20 @@ impl EndpointConfig {
         if let Some(key) = &props.kms_key_arn {
             cfn_props = cfn_props.with_kms_key_id(key.clone());
         }
+        let mut write_targets = Vec::new();
+        let mut serverless_excluded = Vec::new();
+        if let Some(a) = &props.async_inference {
+            a.problems().into_iter().for_each(|p| node.add_error(p));
+            cfn_props.async_inference_config = Some(a.render());
+            write_targets.extend(a.write_targets());
+            serverless_excluded.push("asynchronous inference");
+        }
+        if let Some(d) = &props.data_capture {
+            d.problems().into_iter().for_each(|p| node.add_error(p));
+            cfn_props.data_capture_config = Some(d.render());
+            write_targets.extend(d.write_targets());
+            serverless_excluded.push("data capture");
+        }
         let cfn = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props);
         let rejected = Rc::new(Cell::new(false));
         let (view, serverless_view, rejected_view) =
@@ -321,6 +348,8 @@ impl EndpointConfig {
             serverless,
             compatible,
             rejected,
+            write_targets: Rc::new(write_targets),
+            serverless_excluded: Rc::new(serverless_excluded),
         };
         if props.serverless_production_variant.is_some()
             && !props.instance_production_variants.is_empty()
@@ -352,6 +381,11 @@ impl EndpointConfig {
         }
         let mut problems = Vec::new();
         problems.extend(name_problem("production variant", &props.variant_name));
+        for option in self.serverless_excluded.iter() {
+            problems.push(format!(
+                "a serverless variant cannot be used with {option}; use an instance production variant"
+            ));
+        }
         if !(1..=200).contains(&props.max_concurrency) {
             problems.push("maxConcurrency must be between 1 and 200".to_string());
         }
@@ -576,6 +610,9 @@ impl EndpointConfig {
                 info.name,
                 a.as_str()
             ));
+        }
+        for target in self.write_targets.iter() {
+            target.grant(props.model.grant_principal());
         }
         let mut variants = self.variants.borrow_mut();
         // A configuration has a variant or a few: amortized growth would reserve four.

@@ -304,6 +304,15 @@ impl ModelRef {
         }
     }
 
+    /// What permissions for the model are granted to: its role (an imported model without
+    /// its role drops grants with a warning).
+    pub fn grant_principal(&self) -> &dyn Grantable {
+        match self {
+            ModelRef::Owned(m) => m.grant_principal(),
+            ModelRef::Imported(m) => m.grant_principal(),
+        }
+    }
+
     pub(crate) fn env(&self) -> ResourceEnv {
         match self {
             ModelRef::Owned(m) => ResourceEnv::of_stack(m.node()),

@@ -50,7 +50,10 @@
 //! Model::new(&stack, "Model", ModelProps::with_container(ContainerDefinition::new(image)));
 //! ```
 
+mod async_inference;
 mod container_image;
+mod data_capture;
+mod destinations;
 mod endpoint;
 mod endpoint_config;
 mod imports;
@@ -58,7 +61,12 @@ mod instance_type;
 mod model;
 mod model_data;
 
+pub use async_inference::{
+    AsyncInferenceProps, InferenceResponseIn, MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE,
+};
 pub use container_image::ContainerImage;
+pub use data_capture::{Capture, DataCaptureProps, MAX_CAPTURE_CONTENT_TYPES};
+pub use destinations::S3Location;
 pub use endpoint::{
     EnableScalingProps, Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps,
     ScalableInstanceCount,
