@@ -20,50 +20,50 @@ use sagecdk_core::Str;
 /// let elsewhere = S3Location::uri("s3://shared-results/team-a");
 /// ```
 #[derive(Clone, Debug)]
-pub enum S3Location {
+pub struct S3Location(Location);
+
+#[derive(Clone, Debug)]
+enum Location {
     /// A key prefix in a bucket of the app or an imported one: the models' roles get write
-    /// access to the objects under it.
-    InBucket {
-        /// The bucket.
-        bucket: Bucket,
-        /// The key prefix, without leading or trailing `/` (empty for the whole bucket).
-        prefix: String,
-    },
-    /// An `s3://` URI (literal or a token): no grants are made, give the roles access yourself.
+    /// access to the objects under it (boxed: a bucket handle is large).
+    InBucket { bucket: Box<Bucket>, prefix: String },
+    /// An `s3://` URI (literal or a token): no grants are made.
     Uri(Str),
 }
 
 impl S3Location {
-    /// The objects under `prefix` in `bucket`.
+    /// The objects under `prefix` (leading and trailing `/` ignored; empty for the whole
+    /// bucket) in `bucket`, of the app or imported: the models' roles may put objects there.
     pub fn in_bucket(bucket: &Bucket, prefix: impl Into<String>) -> Self {
-        S3Location::InBucket {
-            bucket: bucket.clone(),
+        S3Location(Location::InBucket {
+            bucket: Box::new(bucket.clone()),
             prefix: prefix.into(),
-        }
+        })
     }
 
-    /// An `s3://bucket/prefix` URI.
+    /// An `s3://bucket/prefix` URI (literal or a token): no grants are made, give the roles
+    /// access yourself.
     pub fn uri(uri: impl Into<Str>) -> Self {
-        S3Location::Uri(uri.into())
+        S3Location(Location::Uri(uri.into()))
     }
 
     /// The location as an `s3://` URI.
     pub fn to_uri(&self) -> Str {
-        match self {
-            S3Location::InBucket { bucket, prefix } => {
+        match &self.0 {
+            Location::InBucket { bucket, prefix } => {
                 bucket.s3_url_for_object(prefix.trim_matches('/'))
             }
-            S3Location::Uri(uri) => uri.clone(),
+            Location::Uri(uri) => uri.clone(),
         }
     }
 
     /// What is wrong with the location, as `what` (e.g. `asyncInference.output`) names it.
     pub(crate) fn problems(&self, what: &str) -> Vec<String> {
-        match self {
-            S3Location::InBucket { prefix, .. } if prefix.contains("//") => vec![format!(
+        match &self.0 {
+            Location::InBucket { prefix, .. } if prefix.contains("//") => vec![format!(
                 "{what} prefix '{prefix}' has an empty path segment ('//'); write the prefix without doubled slashes"
             )],
-            S3Location::Uri(uri) => match uri.as_literal() {
+            Location::Uri(uri) => match uri.as_literal() {
                 Some(text) if !(text.starts_with("s3://") || text.starts_with("https://")) => {
                     vec![format!(
                         "{what} '{text}' is not an S3 URI: it must start with 's3://' (or 'https://')"
@@ -91,7 +91,7 @@ impl WriteTarget {
     /// Grants `grantee` what writing to the target takes. Nothing for a bare S3 URI.
     pub(crate) fn grant(&self, grantee: &dyn Grantable) {
         match self {
-            WriteTarget::Objects(S3Location::InBucket { bucket, prefix }) => {
+            WriteTarget::Objects(S3Location(Location::InBucket { bucket, prefix })) => {
                 let prefix = prefix.trim_matches('/');
                 let pattern = if prefix.is_empty() {
                     "*".to_string()
@@ -100,7 +100,7 @@ impl WriteTarget {
                 };
                 bucket.grant_put(grantee, &pattern);
             }
-            WriteTarget::Objects(S3Location::Uri(_)) => {}
+            WriteTarget::Objects(S3Location(Location::Uri(_))) => {}
             WriteTarget::Topic(topic) => {
                 topic.grant_publish(grantee);
             }
