@@ -6,7 +6,7 @@ use crate::imports::{EndpointConfigRef, ResourceEnv};
 use crate::instance_type::InstanceType;
 use crate::model::name_problem;
 use sagecdk_aws::autoscaling::{
-    ScalableTarget, ScalableTargetProps, ScheduledScalingProps, StepScalingProps,
+    ScalableTarget, ScalableTargetProps, ScalingInterval, ScheduledScalingProps, StepScalingProps,
     TargetTrackingProps,
 };
 use sagecdk_aws::cloudwatch::Metric;
@@ -135,6 +135,41 @@ impl Endpoint {
     /// synthesis.
     pub fn cfn_endpoint(&self) -> &CfnEndpoint {
         &self.cfn
+    }
+
+    /// A metric of the endpoint as a whole (dimension `EndpointName`; period 300 s), as
+    /// asynchronous endpoints report their queue.
+    pub fn metric(&self, namespace: &str, metric_name: &str, statistic: &str) -> Metric {
+        Metric::new(namespace, metric_name, statistic)
+            .with_dimension("EndpointName", self.endpoint_name())
+    }
+
+    /// `AWS/SageMaker ApproximateBacklogSize` (Average): requests queued on an asynchronous
+    /// endpoint.
+    pub fn metric_approximate_backlog_size(&self) -> Metric {
+        self.metric("AWS/SageMaker", "ApproximateBacklogSize", "Average")
+    }
+
+    /// `AWS/SageMaker ApproximateBacklogSizePerInstance` (Average): queued requests per
+    /// instance.
+    pub fn metric_approximate_backlog_size_per_instance(&self) -> Metric {
+        self.metric(
+            "AWS/SageMaker",
+            "ApproximateBacklogSizePerInstance",
+            "Average",
+        )
+    }
+
+    /// `AWS/SageMaker ApproximateAgeOfOldestRequest` (Maximum): how long the oldest queued
+    /// request has waited.
+    pub fn metric_approximate_age_of_oldest_request(&self) -> Metric {
+        self.metric("AWS/SageMaker", "ApproximateAgeOfOldestRequest", "Maximum")
+    }
+
+    /// `AWS/SageMaker HasBacklogWithoutCapacity` (Average): 1 while requests wait on an
+    /// endpoint scaled to zero instances.
+    pub fn metric_has_backlog_without_capacity(&self) -> Metric {
+        self.metric("AWS/SageMaker", "HasBacklogWithoutCapacity", "Average")
     }
 
     /// Allows invoking the endpoint.
@@ -490,12 +525,40 @@ fn scalable_target(
         )
         .with_role_arn(role_arn),
     );
-    let handle = ScalableInstanceCount { target };
+    let handle = ScalableInstanceCount {
+        target,
+        endpoint_name: endpoint.endpoint_name(),
+        min_capacity: min,
+    };
     endpoint
         .scaled
         .borrow_mut()
         .push((variant.to_string(), dimension, handle.clone()));
     handle
+}
+
+/// Options of [`ScalableInstanceCount::scale_on_backlog`].
+#[derive(Clone, Debug, Default)]
+pub struct BacklogScalingProps {
+    /// Queued requests per instance to keep (the target of `ApproximateBacklogSizePerInstance`).
+    pub backlog_per_instance: f64,
+    /// Physical policy name (default: unique from the path).
+    pub policy_name: Option<String>,
+    /// Time after a scale-in activity before the next one (whole seconds).
+    pub scale_in_cooldown: Option<Duration>,
+    /// Time after a scale-out activity before the next one (whole seconds; also the cooldown
+    /// of the scale-from-zero policy, default 300 seconds).
+    pub scale_out_cooldown: Option<Duration>,
+}
+
+impl BacklogScalingProps {
+    /// Scaling that keeps `backlog_per_instance` queued requests per instance.
+    pub fn new(backlog_per_instance: f64) -> Self {
+        BacklogScalingProps {
+            backlog_per_instance,
+            ..BacklogScalingProps::default()
+        }
+    }
 }
 
 /// Options of [`ScalableInstanceCount::scale_on_invocations`].
@@ -531,6 +594,10 @@ impl InvocationsScalingProps {
 #[derive(Clone, Debug)]
 pub struct ScalableInstanceCount {
     target: ScalableTarget,
+    /// The endpoint's name, for its own metrics.
+    endpoint_name: Str,
+    /// The lowest capacity autoscaling sets.
+    min_capacity: u32,
 }
 
 impl ScalableInstanceCount {
@@ -571,6 +638,68 @@ impl ScalableInstanceCount {
                 scale_out_cooldown: props.scale_out_cooldown,
             },
         );
+    }
+
+    /// Scaling of an asynchronous endpoint on its queue: target tracking of
+    /// `ApproximateBacklogSizePerInstance` (the queued requests per instance). When the
+    /// minimum capacity is 0, target tracking alone never brings the first instance back, so
+    /// a step scaling policy `<id>FromZero` adds one instance when `HasBacklogWithoutCapacity`
+    /// is at least 1 for two minutes, as AWS documents for scaling asynchronous endpoints to
+    /// zero.
+    ///
+    /// ```
+    /// # use sagecdk_core::{App, Stack, StackProps};
+    /// # use sagecdk_sagemaker::*;
+    /// # let app = App::for_tests();
+    /// # let stack = Stack::new(&app, "S", StackProps::default());
+    /// # let image = ContainerImage::from_dlc_in_account("r", "t", "763104351884");
+    /// # let model = Model::new(&stack, "M", ModelProps::with_container(ContainerDefinition::new(image)));
+    /// # let config = EndpointConfig::new(&stack, "C", EndpointConfigProps {
+    /// #     instance_production_variants: vec![InstanceProductionVariantProps::new(&model, "v")],
+    /// #     async_inference: Some(AsyncInferenceProps::new(S3Location::uri("s3://results/out"))),
+    /// #     ..Default::default() });
+    /// # let endpoint = Endpoint::new(&stack, "E", EndpointProps::new(&config));
+    /// endpoint
+    ///     .find_instance_production_variant("v")
+    ///     .auto_scale_instance_count(EnableScalingProps::max(4).with_min(0))
+    ///     .scale_on_backlog("Backlog", BacklogScalingProps::new(5.0));
+    /// ```
+    pub fn scale_on_backlog(&self, id: &str, props: BacklogScalingProps) {
+        let per_instance = props.backlog_per_instance;
+        if !(per_instance > 0.0 && per_instance.is_finite()) {
+            self.target.node().add_error(format!(
+                "backlogPerInstance of '{id}' must be a number greater than 0, got {per_instance}"
+            ));
+            return;
+        }
+        let metric = |name: &str| {
+            Metric::new("AWS/SageMaker", name, "Average")
+                .with_dimension("EndpointName", self.endpoint_name.clone())
+        };
+        self.scale_to_track_metric(
+            id,
+            TargetTrackingProps {
+                target_value: per_instance,
+                custom_metric: Some(metric("ApproximateBacklogSizePerInstance")),
+                policy_name: props.policy_name,
+                scale_in_cooldown: props.scale_in_cooldown,
+                scale_out_cooldown: props.scale_out_cooldown,
+                ..TargetTrackingProps::default()
+            },
+        );
+        if self.min_capacity == 0 {
+            let mut from_zero = StepScalingProps::new(
+                metric("HasBacklogWithoutCapacity").with_period(Duration::from_secs(60)),
+                vec![
+                    ScalingInterval::below(1.0, 0.0),
+                    ScalingInterval::at_least(1.0, 1.0),
+                ],
+            );
+            from_zero.evaluation_periods = Some(2);
+            from_zero.datapoints_to_alarm = Some(2);
+            from_zero.cooldown = Some(props.scale_out_cooldown.unwrap_or(Duration::from_secs(300)));
+            self.scale_on_metric(&format!("{id}FromZero"), from_zero);
+        }
     }
 
     /// Target tracking on the serverless variant's provisioned concurrency utilization

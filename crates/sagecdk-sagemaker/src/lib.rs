@@ -68,8 +68,8 @@ pub use container_image::ContainerImage;
 pub use data_capture::{Capture, DataCaptureProps, MAX_CAPTURE_CONTENT_TYPES};
 pub use destinations::S3Location;
 pub use endpoint::{
-    EnableScalingProps, Endpoint, EndpointProps, InstanceVariant, InvocationsScalingProps,
-    ScalableInstanceCount,
+    BacklogScalingProps, EnableScalingProps, Endpoint, EndpointProps, InstanceVariant,
+    InvocationsScalingProps, ScalableInstanceCount,
 };
 pub use endpoint_config::{
     EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,

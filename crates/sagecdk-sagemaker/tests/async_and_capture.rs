@@ -219,3 +219,144 @@ fn every_rule_broken_is_reported_together_at_the_configuration() {
         "{serverless:#?}"
     );
 }
+
+/// An asynchronous endpoint `E` of configuration `C` (variant `v`), autoscaled between `min`
+/// and 4 instances on its backlog (5 per instance); its template.
+fn backlog_scaled(min: u32, per_instance: f64) -> Result<Json, Vec<String>> {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = EndpointConfig::new(
+        &s,
+        "C",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "v")],
+            async_inference: Some(AsyncInferenceProps::new(S3Location::uri("s3://r/out"))),
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(&s, "E", EndpointProps::new(&config));
+    endpoint
+        .find_instance_production_variant("v")
+        .auto_scale_instance_count(EnableScalingProps::max(4).with_min(min))
+        .scale_on_backlog("Backlog", BacklogScalingProps::new(per_instance));
+    match Template::try_from_stack(&s) {
+        Ok(t) => Ok(t.as_json().clone()),
+        Err(_) => Err(errors(&s)),
+    }
+}
+
+fn of_type<'t>(template: &'t Json, type_name: &str) -> Vec<&'t Json> {
+    template["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"] == type_name)
+        .collect()
+}
+
+#[test]
+fn backlog_scaling_to_zero_brings_the_first_instance_back_on_backlog_without_capacity() {
+    let template = backlog_scaled(0, 5.0).expect("synthesizes");
+    let targets = of_type(&template, "AWS::ApplicationAutoScaling::ScalableTarget");
+    assert_eq!(targets[0]["Properties"]["MinCapacity"], 0);
+    let policies = of_type(&template, "AWS::ApplicationAutoScaling::ScalingPolicy");
+    let tracking = policies
+        .iter()
+        .find(|p| p["Properties"]["PolicyType"] == "TargetTrackingScaling")
+        .expect("target tracking");
+    let config = &tracking["Properties"]["TargetTrackingScalingPolicyConfiguration"];
+    assert_eq!(config["TargetValue"], 5);
+    let custom = &config["CustomizedMetricSpecification"];
+    assert_eq!(custom["MetricName"], "ApproximateBacklogSizePerInstance");
+    assert_eq!(custom["Namespace"], "AWS/SageMaker");
+    assert_eq!(custom["Statistic"], "Average");
+    assert_eq!(custom["Dimensions"][0]["Name"], "EndpointName");
+    assert_eq!(
+        custom["Dimensions"][0]["Value"]["Fn::GetAtt"][1],
+        "EndpointName"
+    );
+    let step = policies
+        .iter()
+        .find(|p| p["Properties"]["PolicyType"] == "StepScaling")
+        .expect("the scale-from-zero policy");
+    let step_config = &step["Properties"]["StepScalingPolicyConfiguration"];
+    assert_eq!(step_config["AdjustmentType"], "ChangeInCapacity");
+    assert_eq!(step_config["Cooldown"], 300);
+    assert_eq!(
+        step_config["StepAdjustments"],
+        json!([{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}])
+    );
+    let alarms = of_type(&template, "AWS::CloudWatch::Alarm");
+    assert_eq!(alarms.len(), 1, "{alarms:#?}");
+    let alarm = &alarms[0]["Properties"];
+    assert_eq!(alarm["MetricName"], "HasBacklogWithoutCapacity");
+    assert_eq!(alarm["Namespace"], "AWS/SageMaker");
+    assert_eq!(alarm["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+    assert_eq!(alarm["Threshold"], 1);
+    assert_eq!(alarm["EvaluationPeriods"], 2);
+    assert_eq!(alarm["DatapointsToAlarm"], 2);
+    assert_eq!(alarm["Period"], 60);
+    assert_eq!(alarm["Dimensions"][0]["Name"], "EndpointName");
+    assert!(alarm["AlarmActions"].to_string().contains("Ref"), "{alarm}");
+}
+
+#[test]
+fn backlog_scaling_above_zero_needs_no_scale_from_zero_policy_and_targets_must_be_positive() {
+    let template = backlog_scaled(1, 5.0).expect("synthesizes");
+    assert_eq!(
+        of_type(&template, "AWS::ApplicationAutoScaling::ScalingPolicy").len(),
+        1
+    );
+    assert!(of_type(&template, "AWS::CloudWatch::Alarm").is_empty());
+    let found = backlog_scaled(0, 0.0).expect_err("a target of 0 is refused");
+    assert!(
+        found.iter().any(|e| e
+            .ends_with("backlogPerInstance of 'Backlog' must be a number greater than 0, got 0")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn endpoints_report_their_queue_as_endpoint_metrics() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    let config = instance_config(&s, "C", variant(&m));
+    let endpoint = Endpoint::new(&s, "E", EndpointProps::new(&config));
+    for (metric, name, statistic) in [
+        (
+            endpoint.metric_approximate_backlog_size(),
+            "ApproximateBacklogSize",
+            "Average",
+        ),
+        (
+            endpoint.metric_approximate_backlog_size_per_instance(),
+            "ApproximateBacklogSizePerInstance",
+            "Average",
+        ),
+        (
+            endpoint.metric_approximate_age_of_oldest_request(),
+            "ApproximateAgeOfOldestRequest",
+            "Maximum",
+        ),
+        (
+            endpoint.metric_has_backlog_without_capacity(),
+            "HasBacklogWithoutCapacity",
+            "Average",
+        ),
+    ] {
+        assert_eq!(
+            (
+                metric.namespace.as_str(),
+                metric.metric_name.as_str(),
+                metric.statistic.as_str()
+            ),
+            ("AWS/SageMaker", name, statistic)
+        );
+        assert_eq!(
+            metric.dimensions.keys().collect::<Vec<_>>(),
+            ["EndpointName"]
+        );
+    }
+}

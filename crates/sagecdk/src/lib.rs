@@ -46,12 +46,17 @@ pub mod prelude {
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_aws::cloudwatch::{Alarm, AlarmProps, ComparisonOperator, Metric};
     #[cfg(feature = "sagemaker")]
+    pub use sagecdk_aws::kms::{Key, KeyProps};
+    #[cfg(feature = "sagemaker")]
+    pub use sagecdk_aws::s3::{Bucket, BucketProps};
+    #[cfg(feature = "sagemaker")]
     pub use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
-        ContainerDefinition, ContainerImage, EnableScalingProps, Endpoint, EndpointConfig,
-        EndpointConfigProps, EndpointProps, InstanceProductionVariantProps, InstanceType,
-        InvocationsScalingProps, Model, ModelData, ModelProps, ScalingInterval,
+        AsyncInferenceProps, BacklogScalingProps, Capture, ContainerDefinition, ContainerImage,
+        DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig, EndpointConfigProps,
+        EndpointProps, InferenceResponseIn, InstanceProductionVariantProps, InstanceType,
+        InvocationsScalingProps, Model, ModelData, ModelProps, S3Location, ScalingInterval,
         ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
         TargetTrackingProps,
     };
