@@ -1,0 +1,73 @@
+//! The programs under `examples/deployment/`, one per deployment sample of SageMaker
+//! ModelBuilder: each stack's template is snapshot-tested under `snapshots/` at the repository
+//! root (`deployment.<example>.<stack>.template.json`, update with
+//! `SAGECDK_UPDATE_SNAPSHOTS=1`), and what the sample deploys is asserted on its own.
+
+use sagecdk::App;
+use sagecdk_assertions::snapshot::Snapshot;
+use sagecdk_assertions::{Match, Template, pattern};
+
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/async_endpoint.rs"]
+mod async_endpoint;
+
+/// Every program this file tests, by file stem.
+const TESTED: &[&str] = &["async_endpoint"];
+
+fn snapshots() -> Snapshot {
+    Snapshot::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots")).redact_asset_hashes(true)
+}
+
+#[test]
+fn async_endpoint() {
+    let app = App::for_tests();
+    let stack = async_endpoint::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({
+            "AsyncInferenceConfig": {
+                "ClientConfig": {"MaxConcurrentInvocationsPerInstance": 4},
+                "OutputConfig": Match::object_like(pattern!({
+                    "NotificationConfig": {
+                        "ErrorTopic": {"Ref": Match::string_like_regexp("^Failed")},
+                        "SuccessTopic": {"Ref": Match::string_like_regexp("^Done")}
+                    }
+                }))
+            },
+            "DataCaptureConfig": Match::object_like(pattern!({"InitialSamplingPercentage": 20}))
+        }),
+    );
+    template.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        pattern!({"MinCapacity": 0, "MaxCapacity": 4}),
+    );
+    template.assert_resource_count_is("AWS::ApplicationAutoScaling::ScalingPolicy", 2);
+    template.assert_has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        pattern!({"MetricName": "HasBacklogWithoutCapacity", "Threshold": 1}),
+    );
+    snapshots().assert_matches(
+        "deployment.async_endpoint.AsyncEndpoint.template",
+        template.as_json(),
+    );
+}
+
+#[test]
+fn every_deployment_sample_is_tested() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/deployment");
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .expect("examples/deployment")
+        .filter_map(|e| {
+            let path = e.expect("entry").path();
+            if path.extension()? != "rs" {
+                return None;
+            }
+            Some(path.file_stem()?.to_string_lossy().into_owned())
+        })
+        .collect();
+    found.sort();
+    let mut tested: Vec<&str> = TESTED.to_vec();
+    tested.sort();
+    assert_eq!(found, tested);
+}
