@@ -193,6 +193,9 @@ pub struct EndpointConfigProps {
     pub async_inference: Option<AsyncInferenceProps>,
     /// A sample of invocations written to S3 (instance variants only).
     pub data_capture: Option<DataCaptureProps>,
+    /// A shadow variant (at most one, next to exactly one instance production variant): it
+    /// receives a copy of the production traffic for shadow testing.
+    pub shadow_production_variants: Vec<InstanceProductionVariantProps>,
 }
 
 /// A resolved variant, as endpoints and autoscaling see it.
@@ -246,6 +249,8 @@ pub struct EndpointConfig {
     write_targets: Rc<Vec<WriteTarget>>,
     /// The options set that a serverless variant cannot have.
     serverless_excluded: Rc<Vec<&'static str>>,
+    /// The shadow variants (at most one).
+    shadows: Rc<RefCell<Vec<InstanceVariantEntry>>>,
 }
 
 /// The serverless variant, if any: what endpoints see, and its CloudFormation property (boxed:
@@ -307,8 +312,13 @@ impl EndpointConfig {
         }
         let cfn = CfnEndpointConfig::new(&node, "EndpointConfig", cfn_props);
         let rejected = Rc::new(Cell::new(false));
-        let (view, serverless_view, rejected_view) =
-            (variants.clone(), serverless.clone(), rejected.clone());
+        let shadows: Rc<RefCell<Vec<InstanceVariantEntry>>> = Rc::default();
+        let (view, serverless_view, rejected_view, shadows_view) = (
+            variants.clone(),
+            serverless.clone(),
+            rejected.clone(),
+            shadows.clone(),
+        );
         let warned = Cell::new(false);
         node.add_validation(move |node| {
             let weights: Vec<f64> = view
@@ -323,6 +333,13 @@ impl EndpointConfig {
                 )
                 .collect();
             let mut problems = Vec::new();
+            // SageMaker replicates the traffic of one production variant to one shadow.
+            let production = view.borrow().len();
+            if !shadows_view.borrow().is_empty() && production != 1 && !rejected_view.get() {
+                problems.push(format!(
+                    "a configuration with a shadow variant must have exactly 1 instance production variant, found {production}"
+                ));
+            }
             // A variant rejected with its own error is not also reported as missing.
             if weights.is_empty() && !rejected_view.get() {
                 problems.push("Must configure at least 1 production variant".to_string());
@@ -350,6 +367,7 @@ impl EndpointConfig {
             rejected,
             write_targets: Rc::new(write_targets),
             serverless_excluded: Rc::new(serverless_excluded),
+            shadows,
         };
         if props.serverless_production_variant.is_some()
             && !props.instance_production_variants.is_empty()
@@ -363,6 +381,9 @@ impl EndpointConfig {
         }
         if let Some(v) = props.serverless_production_variant {
             config.add_serverless_production_variant(v);
+        }
+        for v in props.shadow_production_variants {
+            config.add_shadow_production_variant(v);
         }
         config
     }
@@ -494,6 +515,73 @@ impl EndpointConfig {
             self.rejected.set(true);
             return;
         }
+        let Some(entry) = self.instance_variant(props, "Production Variant") else {
+            self.rejected.set(true);
+            return;
+        };
+        let mut variants = self.variants.borrow_mut();
+        // A configuration has a variant or a few: amortized growth would reserve four.
+        variants.reserve_exact(1);
+        variants.push(entry);
+        drop(variants);
+        self.sync_variants();
+    }
+
+    /// Adds a shadow variant: it receives a copy of the production variant's traffic, and its
+    /// responses are logged, not returned (SageMaker shadow testing). A configuration with a
+    /// shadow variant has exactly one production variant (checked at synthesis) and one shadow.
+    ///
+    /// ```
+    /// use sagecdk_core::{App, Stack, StackProps};
+    /// use sagecdk_sagemaker::*;
+    /// let app = App::for_tests();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let image = ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311");
+    /// let current = Model::new(&stack, "Current", ModelProps::with_container(ContainerDefinition::new(image.clone())));
+    /// let candidate = Model::new(&stack, "Candidate", ModelProps::with_container(ContainerDefinition::new(image)));
+    /// EndpointConfig::new(&stack, "Config", EndpointConfigProps {
+    ///     instance_production_variants: vec![InstanceProductionVariantProps::new(&current, "Current")],
+    ///     shadow_production_variants: vec![InstanceProductionVariantProps::new(&candidate, "Candidate")],
+    ///     ..EndpointConfigProps::default()
+    /// });
+    /// ```
+    pub fn add_shadow_production_variant(&self, props: InstanceProductionVariantProps) {
+        if self.serverless.borrow().is_some() {
+            self.node.add_error(format!(
+                "Cannot add shadow variant '{}' to a configuration with a serverless production variant; shadow testing needs an instance production variant",
+                props.variant_name
+            ));
+            return;
+        }
+        if !self.shadows.borrow().is_empty() {
+            self.node.add_error(format!(
+                "Can't have more than 1 shadow variant ('{}' not added)",
+                props.variant_name
+            ));
+            return;
+        }
+        let Some(entry) = self.instance_variant(props, "Shadow Variant") else {
+            return;
+        };
+        self.shadows.borrow_mut().push(entry);
+        let list: Vec<ProductionVariant> = self
+            .shadows
+            .borrow()
+            .iter()
+            .map(|v| v.variant.clone())
+            .collect();
+        self.cfn
+            .update(|p| p.shadow_production_variants = Some(Tokenized::Literal(list)));
+    }
+
+    /// Checks and renders an instance variant (production or shadow, as `kind` says in its
+    /// errors), grants its model's role what the configuration writes; `None` (with the errors
+    /// recorded) when it cannot be added.
+    fn instance_variant(
+        &self,
+        props: InstanceProductionVariantProps,
+        kind: &str,
+    ) -> Option<InstanceVariantEntry> {
         let mut problems = Vec::new();
         let mut timeouts = [None, None];
         for ((name, value), seconds) in [
@@ -530,13 +618,14 @@ impl EndpointConfig {
             .variants
             .borrow()
             .iter()
+            .chain(self.shadows.borrow().iter())
             .any(|v| v.info.name == props.variant_name)
         {
             self.node.add_error(format!(
                 "There is already a Production Variant with name '{}'",
                 props.variant_name
             ));
-            return;
+            return None;
         }
         problems.extend(name_problem("production variant", &props.variant_name));
         if let Some(a) = &props.accelerator_type
@@ -567,12 +656,9 @@ impl EndpointConfig {
             ));
         }
         if !problems.is_empty() {
-            self.node.add_error(format!(
-                "Invalid Production Variant Props: {}",
-                problems.join("; ")
-            ));
-            self.rejected.set(true);
-            return;
+            self.node
+                .add_error(format!("Invalid {kind} Props: {}", problems.join("; ")));
+            return None;
         }
         let info = VariantInfo {
             name: props.variant_name.clone(),
@@ -614,16 +700,11 @@ impl EndpointConfig {
         for target in self.write_targets.iter() {
             target.grant(props.model.grant_principal());
         }
-        let mut variants = self.variants.borrow_mut();
-        // A configuration has a variant or a few: amortized growth would reserve four.
-        variants.reserve_exact(1);
-        variants.push(InstanceVariantEntry {
+        Some(InstanceVariantEntry {
             info,
             variant,
             accelerator_type: props.accelerator_type,
-        });
-        drop(variants);
-        self.sync_variants();
+        })
     }
 
     /// The `InstanceType` value: a type the schema does not list yet is deployed as given,

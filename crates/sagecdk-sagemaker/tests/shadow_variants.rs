@@ -1,0 +1,142 @@
+//! Shadow variants on endpoint configurations: rendered with the options of production
+//! variants, and SageMaker's rules for shadow testing.
+
+use sagecdk_assertions::Template;
+use sagecdk_core::App;
+use sagecdk_sagemaker::*;
+use serde_json::json;
+
+mod common;
+
+use common::*;
+
+#[test]
+fn a_shadow_variant_renders_like_a_production_variant_and_gets_the_grants() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let current = model(&s, "Current");
+    let candidate = model(&s, "Candidate");
+    EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(
+                &current, "Current",
+            )],
+            shadow_production_variants: vec![
+                InstanceProductionVariantProps::new(&candidate, "Candidate")
+                    .with_instance_type(InstanceType::M5_XLARGE)
+                    .with_instance_count(2),
+            ],
+            data_capture: Some(DataCaptureProps::new(S3Location::in_bucket(
+                &sagecdk_aws::s3::Bucket::from_bucket_name(&s, "B", "capture"),
+                "shadow",
+            ))),
+            ..EndpointConfigProps::default()
+        },
+    );
+    let template = Template::from_stack(&s);
+    let json = template.as_json();
+    let config = json["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
+        .unwrap();
+    let shadow = &config["Properties"]["ShadowProductionVariants"];
+    assert_eq!(shadow.as_array().map(Vec::len), Some(1), "{shadow}");
+    assert_eq!(shadow[0]["VariantName"], "Candidate");
+    assert_eq!(shadow[0]["InstanceType"], "ml.m5.xlarge");
+    assert_eq!(shadow[0]["InitialInstanceCount"], 2);
+    assert_eq!(shadow[0]["InitialVariantWeight"], 1);
+    assert_eq!(
+        shadow[0]["ModelName"]["Fn::GetAtt"][1],
+        json!("ModelName"),
+        "{shadow}"
+    );
+    assert_eq!(
+        config["Properties"]["ProductionVariants"][0]["VariantName"],
+        "Current"
+    );
+    // Both models' roles may write the captured data.
+    let policies: Vec<String> = json["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::Policy")
+        .map(|p| p["Properties"]["PolicyDocument"].to_string())
+        .collect();
+    assert_eq!(policies.len(), 2);
+    assert!(
+        policies.iter().all(|p| p.contains("/shadow/*")),
+        "{policies:#?}"
+    );
+}
+
+#[test]
+fn shadow_testing_rules_are_reported_together() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let m = model(&s, "M");
+    // Two production variants and two shadows.
+    EndpointConfig::new(
+        &s,
+        "Two",
+        EndpointConfigProps {
+            instance_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "a"),
+                InstanceProductionVariantProps::new(&m, "b"),
+            ],
+            shadow_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "s1"),
+                InstanceProductionVariantProps::new(&m, "s2"),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    // A shadow named like the production variant, and bad options.
+    EndpointConfig::new(
+        &s,
+        "Named",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "a")],
+            shadow_production_variants: vec![InstanceProductionVariantProps::new(&m, "a")],
+            ..EndpointConfigProps::default()
+        },
+    );
+    EndpointConfig::new(
+        &s,
+        "Bad",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&m, "a")],
+            shadow_production_variants: vec![
+                InstanceProductionVariantProps::new(&m, "s").with_instance_count(0),
+            ],
+            ..EndpointConfigProps::default()
+        },
+    );
+    EndpointConfig::new(
+        &s,
+        "Serverless",
+        EndpointConfigProps {
+            serverless_production_variant: Some(ServerlessProductionVariantProps::new(
+                &m, "sv", 2048, 5,
+            )),
+            shadow_production_variants: vec![InstanceProductionVariantProps::new(&m, "s")],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let found = errors(&s);
+    for expected in [
+        "[S/Two] Can't have more than 1 shadow variant ('s2' not added)",
+        "[S/Two] a configuration with a shadow variant must have exactly 1 instance production variant, found 2",
+        "[S/Named] There is already a Production Variant with name 'a'",
+        "[S/Bad] Invalid Shadow Variant Props: Must have at least one instance",
+        "[S/Serverless] Cannot add shadow variant 's' to a configuration with a serverless production variant; shadow testing needs an instance production variant",
+    ] {
+        assert!(
+            found.iter().any(|f| f == expected),
+            "missing {expected}\nin {found:#?}"
+        );
+    }
+}
