@@ -526,4 +526,9 @@ impl Alarm {
     pub fn alarm_arn(&self) -> Str {
         self.cfn.attr_arn()
     }
+
+    /// The alarm's name (`Ref`).
+    pub fn alarm_name(&self) -> Str {
+        self.cfn.reference()
+    }
 }

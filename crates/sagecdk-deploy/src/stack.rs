@@ -493,22 +493,40 @@ pub(crate) async fn create_change_set(
 }
 
 /// Deletes change set `change_set_name` of stack `name` when one is left over (by an earlier
-/// run, or one interrupted), as it would block the name. Matched by stack as well, and deleted
-/// by id: some implementations look change sets up by name across all stacks.
+/// run, or one interrupted), as it would block the name. Found by listing the stack's change
+/// sets (a lookup by name may answer with another stack's change set, or an older one of the
+/// same name, in some implementations) and deleted by id; executed ones are history, not
+/// leftovers. A stack that does not exist has none.
 pub(crate) async fn delete_leftover_change_set(
     cfn: &Client,
     name: &str,
     change_set_name: &str,
 ) -> Result<()> {
-    if let Ok(old) = cfn
-        .describe_change_set()
-        .stack_name(name)
-        .change_set_name(change_set_name)
-        .send()
-        .await
-        && old.stack_name() == Some(name)
-        && let Some(id) = old.change_set_id()
-    {
+    let mut leftovers = Vec::new();
+    let mut next = None;
+    loop {
+        let Ok(page) = cfn
+            .list_change_sets()
+            .stack_name(name)
+            .set_next_token(next)
+            .send()
+            .await
+        else {
+            break;
+        };
+        leftovers.extend(
+            page.summaries()
+                .iter()
+                .filter(|s| s.change_set_name() == Some(change_set_name))
+                .filter(|s| s.execution_status().map(|e| e.as_str()) != Some("EXECUTE_COMPLETE"))
+                .filter_map(|s| s.change_set_id().map(str::to_string)),
+        );
+        next = page.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    for id in leftovers {
         cfn.delete_change_set()
             .stack_name(name)
             .change_set_name(id)

@@ -1,6 +1,7 @@
 //! `Endpoint`, its variants' metrics, and autoscaling of instance counts (on
 //! `sagecdk_aws::autoscaling`).
 
+use crate::deployment::EndpointUpdate;
 use crate::endpoint_config::{EndpointConfig, VariantInfo};
 use crate::imports::{EndpointConfigRef, ResourceEnv};
 use crate::instance_type::InstanceType;
@@ -12,7 +13,7 @@ use sagecdk_aws::autoscaling::{
 use sagecdk_aws::cloudwatch::Metric;
 use sagecdk_aws::iam::{Grant, Grantable};
 use sagecdk_cfn::sagemaker::{CfnEndpoint, CfnEndpointProps};
-use sagecdk_core::{ArnComponents, CfnResource, Construct, Duration, Scope, Stack, Str};
+use sagecdk_core::{ArnComponents, CfnResource, Construct, Duration, Scope, Stack, Str, Tokenized};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -23,6 +24,9 @@ pub struct EndpointProps {
     pub endpoint_config: EndpointConfigRef,
     /// Physical name.
     pub endpoint_name: Option<String>,
+    /// How the endpoint moves to a new configuration when it changes (in place: the endpoint
+    /// keeps its name).
+    pub update: EndpointUpdate,
 }
 
 impl EndpointProps {
@@ -31,7 +35,14 @@ impl EndpointProps {
         EndpointProps {
             endpoint_config: endpoint_config.into(),
             endpoint_name: None,
+            update: EndpointUpdate::default(),
         }
+    }
+
+    /// Sets how the endpoint is updated in place.
+    pub fn with_update(mut self, update: EndpointUpdate) -> Self {
+        self.update = update;
+        self
     }
 
     /// Sets the physical name.
@@ -99,6 +110,17 @@ impl Endpoint {
                 Some(p) => node.add_error(p),
                 None => endpoint_props = endpoint_props.with_endpoint_name(name.as_str()),
             }
+        }
+        let (deployment, problems) = props.update.render();
+        problems.into_iter().for_each(|p| node.add_error(p));
+        endpoint_props.deployment_config = deployment;
+        if props.update.retain_all_variant_properties {
+            endpoint_props.retain_all_variant_properties = Some(true.into());
+        }
+        endpoint_props.exclude_retained_variant_properties =
+            props.update.excluded().map(Tokenized::Literal);
+        if props.update.retain_deployment_config {
+            endpoint_props.retain_deployment_config = Some(true.into());
         }
         let cfn = CfnEndpoint::new(&node, "Endpoint", endpoint_props);
         for problem in props.endpoint_config.env().mismatches(

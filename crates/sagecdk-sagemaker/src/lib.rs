@@ -53,6 +53,7 @@
 mod async_inference;
 mod container_image;
 mod data_capture;
+mod deployment;
 mod destinations;
 mod endpoint;
 mod endpoint_config;
@@ -66,6 +67,10 @@ pub use async_inference::{
 };
 pub use container_image::ContainerImage;
 pub use data_capture::{Capture, DataCaptureProps, MAX_CAPTURE_CONTENT_TYPES};
+pub use deployment::{
+    BlueGreenUpdate, CapacitySize, EndpointUpdate, MAX_ROLLBACK_ALARMS, RollingUpdate,
+    TrafficRouting, UpdateStrategy, VariantPropertyType,
+};
 pub use destinations::S3Location;
 pub use endpoint::{
     BacklogScalingProps, EnableScalingProps, Endpoint, EndpointProps, InstanceVariant,

@@ -172,6 +172,7 @@ fn the_cdk_bugs_are_not_reproduced() {
         EndpointProps {
             endpoint_config: config.into(),
             endpoint_name: Some("my-endpoint".into()),
+            update: EndpointUpdate::default(),
         },
     );
     for v in endpoint.instance_production_variants() {
@@ -278,6 +279,7 @@ fn autoscaling_and_lookup_validations() {
         EndpointProps {
             endpoint_config: config.into(),
             endpoint_name: None,
+            update: EndpointUpdate::default(),
         },
     );
     let _ = endpoint
@@ -510,6 +512,7 @@ fn scaling_beyond_the_cdk() {
         EndpointProps {
             endpoint_config: config.into(),
             endpoint_name: None,
+            update: EndpointUpdate::default(),
         },
     );
     let variant = endpoint.find_instance_production_variant("v");
@@ -571,6 +574,7 @@ fn scaling_beyond_the_cdk() {
         EndpointProps {
             endpoint_config: config.into(),
             endpoint_name: None,
+            update: EndpointUpdate::default(),
         },
     );
     let variant = endpoint.find_instance_production_variant("v");
@@ -649,6 +653,7 @@ fn scaling_beyond_the_cdk() {
         EndpointProps {
             endpoint_config: config.into(),
             endpoint_name: None,
+            update: EndpointUpdate::default(),
         },
     );
     endpoint

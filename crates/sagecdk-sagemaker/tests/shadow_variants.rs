@@ -39,10 +39,10 @@ fn a_shadow_variant_renders_like_a_production_variant_and_gets_the_grants() {
     let json = template.as_json();
     let config = json["Resources"]
         .as_object()
-        .unwrap()
+        .expect("resources")
         .values()
         .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .unwrap();
+        .expect("the configuration");
     let shadow = &config["Properties"]["ShadowProductionVariants"];
     assert_eq!(shadow.as_array().map(Vec::len), Some(1), "{shadow}");
     assert_eq!(shadow[0]["VariantName"], "Candidate");
@@ -61,7 +61,7 @@ fn a_shadow_variant_renders_like_a_production_variant_and_gets_the_grants() {
     // Both models' roles may write the captured data.
     let policies: Vec<String> = json["Resources"]
         .as_object()
-        .unwrap()
+        .expect("resources")
         .values()
         .filter(|r| r["Type"] == "AWS::IAM::Policy")
         .map(|p| p["Properties"]["PolicyDocument"].to_string())
