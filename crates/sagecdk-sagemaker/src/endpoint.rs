@@ -1,6 +1,7 @@
 //! `Endpoint`, its variants' metrics, and autoscaling of instance counts (on
 //! `sagecdk_aws::autoscaling`).
 
+use crate::cdk_compatible;
 use crate::deployment::EndpointUpdate;
 use crate::endpoint_config::{EndpointConfig, VariantInfo};
 use crate::imports::{EndpointConfigRef, ResourceEnv};
@@ -129,6 +130,26 @@ impl Endpoint {
             "endpoint",
         ) {
             node.add_error(problem);
+        }
+        // Every property of a model or a configuration is replaced when it changes, which
+        // CloudFormation refuses for a resource with a fixed name: the endpoint could then never
+        // be updated. Checked at synthesis (names can be set until then); the AWS CDK allows it,
+        // so its compatible defaults do too.
+        if let EndpointConfigRef::Owned(config) = &props.endpoint_config
+            && !cdk_compatible(&node)
+        {
+            let config = config.clone();
+            node.add_validation(move |_| {
+                config
+                    .fixed_names()
+                    .into_iter()
+                    .map(|(what, name, path)| {
+                        format!(
+                            "the {what} at '{path}' has the fixed name '{name}', so CloudFormation cannot replace it when it changes and this endpoint could not be updated; leave the name out (one is generated for each version)"
+                        )
+                    })
+                    .collect()
+            });
         }
         Endpoint {
             node,

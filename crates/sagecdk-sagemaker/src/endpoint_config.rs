@@ -262,6 +262,8 @@ type SharedServerless = Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant
 #[derive(Clone, Debug)]
 struct InstanceVariantEntry {
     info: VariantInfo,
+    /// The model served.
+    model: ModelRef,
     variant: ProductionVariant,
     /// The discontinued Elastic Inference accelerator, rendered only for compatibility with
     /// the AWS CDK: the schema's `ProductionVariant` no longer has the property.
@@ -702,6 +704,7 @@ impl EndpointConfig {
         }
         Some(InstanceVariantEntry {
             info,
+            model: props.model,
             variant,
             accelerator_type: props.accelerator_type,
         })
@@ -718,6 +721,38 @@ impl EndpointConfig {
         ));
         let name = instance_type.as_str().to_string();
         Lazy::any(move |_| Some(Value::from(name.as_str()))).to_str()
+    }
+
+    /// What a user-given physical name fixes, so that a change cannot replace it: this
+    /// configuration's name and its models' (each with the construct path), for endpoints to
+    /// check.
+    pub(crate) fn fixed_names(&self) -> Vec<(&'static str, String, String)> {
+        let mut out = Vec::new();
+        if let Some(name) = self
+            .cfn
+            .props()
+            .endpoint_config_name
+            .and_then(|n| n.as_literal())
+        {
+            out.push(("endpoint configuration", name, self.node.path()));
+        }
+        for entry in self
+            .variants
+            .borrow()
+            .iter()
+            .chain(self.shadows.borrow().iter())
+        {
+            if let ModelRef::Owned(m) = &entry.model
+                && let Some(name) = m
+                    .cfn_model()
+                    .props()
+                    .model_name
+                    .and_then(|n| n.as_literal())
+            {
+                out.push(("model", name, m.node().path()));
+            }
+        }
+        out
     }
 
     pub(crate) fn variant(&self, name: &str) -> Option<VariantInfo> {

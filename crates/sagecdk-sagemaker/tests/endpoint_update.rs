@@ -10,6 +10,7 @@ use std::time::Duration;
 
 mod common;
 
+use common::cdk::cdk_app;
 use common::*;
 
 /// Endpoint `E` of a one-variant configuration, updated as `update(stack, endpoint metric
@@ -172,4 +173,49 @@ fn update_limits_are_reported_together() {
             "missing {expected}\nin {rolling:#?}"
         );
     }
+}
+
+/// A named model in a named configuration, deployed by an endpoint when `with_endpoint`.
+fn named(app: &App, with_endpoint: bool) -> Stack {
+    let s = stack(app);
+    let model = Model::new(
+        &s,
+        "M",
+        ModelProps {
+            model_name: Some("ranker".into()),
+            ..ModelProps::with_container(ContainerDefinition::new(image()))
+        },
+    );
+    let config = EndpointConfig::new(
+        &s,
+        "C",
+        EndpointConfigProps {
+            endpoint_config_name: Some("ranker-config".into()),
+            instance_production_variants: vec![InstanceProductionVariantProps::new(&model, "v")],
+            ..EndpointConfigProps::default()
+        },
+    );
+    if with_endpoint {
+        Endpoint::new(&s, "E", EndpointProps::new(&config));
+    }
+    s
+}
+
+#[test]
+fn fixed_names_that_would_block_updates_are_errors_at_the_endpoint() {
+    let app = App::for_tests();
+    let found = errors(&named(&app, true));
+    assert_eq!(
+        found,
+        [
+            "[S/E] the endpoint configuration at 'S/C' has the fixed name 'ranker-config', so CloudFormation cannot replace it when it changes and this endpoint could not be updated; leave the name out (one is generated for each version)",
+            "[S/E] the model at 'S/M' has the fixed name 'ranker', so CloudFormation cannot replace it when it changes and this endpoint could not be updated; leave the name out (one is generated for each version)",
+        ]
+    );
+    // Without an endpoint nothing is updated in place; with the AWS CDK's defaults, as the
+    // CDK allows it.
+    let app = App::for_tests();
+    assert!(Template::try_from_stack(&named(&app, false)).is_ok());
+    let app = cdk_app();
+    assert!(Template::try_from_stack(&named(&app, true)).is_ok());
 }
