@@ -25,17 +25,10 @@ fn rendered(
     EndpointConfig::new(&s, "Config", props);
     let t = Template::from_stack(&s);
     let json = t.as_json();
-    let resources = json["Resources"].as_object().expect("resources");
-    let config = resources
-        .values()
-        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .expect("configuration")["Properties"]
-        .clone();
-    let policy = resources
-        .values()
-        .find(|r| r["Type"] == "AWS::IAM::Policy")
-        .expect("the role's default policy")["Properties"]["PolicyDocument"]["Statement"]
-        .clone();
+    let config = resources_of_type(json, "AWS::SageMaker::EndpointConfig")[0]["Properties"].clone();
+    let policy =
+        resources_of_type(json, "AWS::IAM::Policy")[0]["Properties"]["PolicyDocument"]["Statement"]
+            .clone();
     (config, policy)
 }
 
@@ -246,21 +239,12 @@ fn backlog_scaled(min: u32, per_instance: f64) -> Result<Json, Vec<String>> {
     }
 }
 
-fn of_type<'t>(template: &'t Json, type_name: &str) -> Vec<&'t Json> {
-    template["Resources"]
-        .as_object()
-        .expect("resources")
-        .values()
-        .filter(|r| r["Type"] == type_name)
-        .collect()
-}
-
 #[test]
 fn backlog_scaling_to_zero_brings_the_first_instance_back_on_backlog_without_capacity() {
     let template = backlog_scaled(0, 5.0).expect("synthesizes");
-    let targets = of_type(&template, "AWS::ApplicationAutoScaling::ScalableTarget");
+    let targets = resources_of_type(&template, "AWS::ApplicationAutoScaling::ScalableTarget");
     assert_eq!(targets[0]["Properties"]["MinCapacity"], 0);
-    let policies = of_type(&template, "AWS::ApplicationAutoScaling::ScalingPolicy");
+    let policies = resources_of_type(&template, "AWS::ApplicationAutoScaling::ScalingPolicy");
     let tracking = policies
         .iter()
         .find(|p| p["Properties"]["PolicyType"] == "TargetTrackingScaling")
@@ -287,7 +271,7 @@ fn backlog_scaling_to_zero_brings_the_first_instance_back_on_backlog_without_cap
         step_config["StepAdjustments"],
         json!([{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}])
     );
-    let alarms = of_type(&template, "AWS::CloudWatch::Alarm");
+    let alarms = resources_of_type(&template, "AWS::CloudWatch::Alarm");
     assert_eq!(alarms.len(), 1, "{alarms:#?}");
     let alarm = &alarms[0]["Properties"];
     assert_eq!(alarm["MetricName"], "HasBacklogWithoutCapacity");
@@ -305,10 +289,10 @@ fn backlog_scaling_to_zero_brings_the_first_instance_back_on_backlog_without_cap
 fn backlog_scaling_above_zero_needs_no_scale_from_zero_policy_and_targets_must_be_positive() {
     let template = backlog_scaled(1, 5.0).expect("synthesizes");
     assert_eq!(
-        of_type(&template, "AWS::ApplicationAutoScaling::ScalingPolicy").len(),
+        resources_of_type(&template, "AWS::ApplicationAutoScaling::ScalingPolicy").len(),
         1
     );
-    assert!(of_type(&template, "AWS::CloudWatch::Alarm").is_empty());
+    assert!(resources_of_type(&template, "AWS::CloudWatch::Alarm").is_empty());
     let found = backlog_scaled(0, 0.0).expect_err("a target of 0 is refused");
     assert!(
         found.iter().any(|e| e

@@ -22,13 +22,9 @@ fn endpoint_with(update: impl FnOnce(&Stack) -> EndpointUpdate) -> Result<Json, 
     let update = update(&s);
     Endpoint::new(&s, "E", EndpointProps::new(&config).with_update(update));
     match Template::try_from_stack(&s) {
-        Ok(t) => Ok(t.as_json()["Resources"]
-            .as_object()
-            .expect("resources")
-            .values()
-            .find(|r| r["Type"] == "AWS::SageMaker::Endpoint")
-            .expect("the endpoint")["Properties"]
-            .clone()),
+        Ok(t) => {
+            Ok(resources_of_type(t.as_json(), "AWS::SageMaker::Endpoint")[0]["Properties"].clone())
+        }
         Err(_) => Err(errors(&s)),
     }
 }

@@ -37,12 +37,7 @@ fn a_shadow_variant_renders_like_a_production_variant_and_gets_the_grants() {
     );
     let template = Template::from_stack(&s);
     let json = template.as_json();
-    let config = json["Resources"]
-        .as_object()
-        .expect("resources")
-        .values()
-        .find(|r| r["Type"] == "AWS::SageMaker::EndpointConfig")
-        .expect("the configuration");
+    let config = resources_of_type(json, "AWS::SageMaker::EndpointConfig")[0];
     let shadow = &config["Properties"]["ShadowProductionVariants"];
     assert_eq!(shadow.as_array().map(Vec::len), Some(1), "{shadow}");
     assert_eq!(shadow[0]["VariantName"], "Candidate");
@@ -59,11 +54,8 @@ fn a_shadow_variant_renders_like_a_production_variant_and_gets_the_grants() {
         "Current"
     );
     // Both models' roles may write the captured data.
-    let policies: Vec<String> = json["Resources"]
-        .as_object()
-        .expect("resources")
-        .values()
-        .filter(|r| r["Type"] == "AWS::IAM::Policy")
+    let policies: Vec<String> = resources_of_type(json, "AWS::IAM::Policy")
+        .into_iter()
         .map(|p| p["Properties"]["PolicyDocument"].to_string())
         .collect();
     assert_eq!(policies.len(), 2);

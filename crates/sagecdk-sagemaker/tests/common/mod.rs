@@ -88,4 +88,17 @@ pub(crate) fn assert_has(errors: &[String], expected: &str) {
     );
 }
 
+/// The resources of type `ty` in a template, in template order.
+pub(crate) fn resources_of_type<'t>(
+    template: &'t serde_json::Value,
+    ty: &str,
+) -> Vec<&'t serde_json::Value> {
+    template["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"] == ty)
+        .collect()
+}
+
 pub(crate) mod cdk;
