@@ -86,7 +86,8 @@ pub use imports::{
 };
 pub use instance_type::{AcceleratorType, InstanceType};
 pub use model::{
-    ContainerDefinition, MAX_CONTAINERS, MAX_ENVIRONMENT_VARIABLES, Model, ModelProps,
+    ContainerDefinition, ContainerMode, InferenceExecutionMode, MAX_CONTAINERS,
+    MAX_ENVIRONMENT_VARIABLES, Model, ModelProps,
 };
 pub use model_data::ModelData;
 /// Options of [`ModelData::from_directory`] (exclusions, compression).

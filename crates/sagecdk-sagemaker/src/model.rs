@@ -7,7 +7,10 @@ use sagecdk_aws::ec2::{Connectable, Connections, SecurityGroup, SecurityGroupPro
 use sagecdk_aws::iam::{
     Grantable, PolicyStatement, Principal, Role, RoleProps, RoleRef, aws_managed_policy_arn,
 };
-use sagecdk_cfn::sagemaker::model::{ContainerDefinition as CfnContainerDefinition, VpcConfig};
+use sagecdk_cfn::sagemaker::model::{
+    ContainerDefinition as CfnContainerDefinition, InferenceExecutionConfig, MultiModelConfig,
+    VpcConfig,
+};
 use sagecdk_cfn::sagemaker::{CfnModel, CfnModelProps};
 use sagecdk_core::error::{abbreviate, too_long};
 use sagecdk_core::{
@@ -33,6 +36,44 @@ pub struct ContainerDefinition {
     pub container_hostname: Option<String>,
     /// Model artifacts.
     pub model_data: Option<ModelData>,
+    /// One model, or many loaded on demand (a multi-model endpoint).
+    pub mode: ContainerMode,
+}
+
+/// How a container serves models.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContainerMode {
+    /// One model (`SingleModel`, the default).
+    #[default]
+    SingleModel,
+    /// Any of the `.tar.gz` models under an S3 prefix, loaded when first invoked
+    /// (`MultiModel`); the model data must be [`ModelData::from_multi_model_prefix`].
+    MultiModel {
+        /// Keep loaded models in the instance's cache (SageMaker's default); off for models
+        /// invoked once each, so that they do not crowd out the others.
+        cache_models: bool,
+    },
+}
+
+/// How the containers of a model with several run (`InferenceExecutionConfig`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InferenceExecutionMode {
+    /// Each request goes through every container in order (an inference pipeline, SageMaker's
+    /// default).
+    Serial,
+    /// Each request goes to one container, named by the invocation's `TargetContainerHostname`
+    /// (a multi-container endpoint).
+    Direct,
+}
+
+impl InferenceExecutionMode {
+    /// The CloudFormation value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InferenceExecutionMode::Serial => "Serial",
+            InferenceExecutionMode::Direct => "Direct",
+        }
+    }
 }
 
 impl ContainerDefinition {
@@ -43,7 +84,27 @@ impl ContainerDefinition {
             environment: IndexMap::new(),
             container_hostname: None,
             model_data: None,
+            mode: ContainerMode::SingleModel,
         }
+    }
+
+    /// Serves the models under `models` (a multi-model endpoint), caching them as SageMaker
+    /// does by default.
+    ///
+    /// ```
+    /// use sagecdk_aws::s3::Bucket;
+    /// use sagecdk_core::{App, Stack, StackProps};
+    /// use sagecdk_sagemaker::*;
+    /// let app = App::for_tests();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let bucket = Bucket::from_bucket_name(&stack, "Models", "my-models");
+    /// let container = ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+    ///     .with_multi_model(ModelData::from_multi_model_prefix(&bucket, "tenants/"));
+    /// ```
+    pub fn with_multi_model(mut self, models: ModelData) -> Self {
+        self.model_data = Some(models);
+        self.mode = ContainerMode::MultiModel { cache_models: true };
+        self
     }
 
     /// Sets the model data.
@@ -84,6 +145,9 @@ pub struct ModelProps {
     /// Whether a created security group allows all outbound traffic (default true; needs
     /// `vpc` and no `security_groups`).
     pub allow_all_outbound: Option<bool>,
+    /// How several containers run: in sequence, or each invoked directly (needs at least two
+    /// containers; SageMaker runs them in sequence when unset).
+    pub inference_execution_mode: Option<InferenceExecutionMode>,
 }
 
 impl ModelProps {
@@ -277,6 +341,25 @@ fn render_container(
                 .collect(),
         ));
     }
+    let multi_model_data = def
+        .model_data
+        .as_ref()
+        .is_some_and(ModelData::is_multi_model_prefix);
+    match (def.mode, multi_model_data) {
+        (ContainerMode::MultiModel { cache_models }, true) => {
+            container.mode = Some("MultiModel".into());
+            container.multi_model_config = Some(MultiModelConfig::new().with_model_cache_setting(
+                if cache_models { "Enabled" } else { "Disabled" },
+            ));
+        }
+        (ContainerMode::MultiModel { .. }, false) => node.add_error(
+            "a multi-model container serves the .tar.gz models under an S3 prefix: give it `ModelData::from_multi_model_prefix` (with `with_multi_model`)",
+        ),
+        (ContainerMode::SingleModel, true) => node.add_error(
+            "`ModelData::from_multi_model_prefix` holds many models: serve it from a multi-model container (`ContainerDefinition::with_multi_model`)",
+        ),
+        (ContainerMode::SingleModel, false) => {}
+    }
     match data {
         Some(BoundModelData::Source(source)) => container.model_data_source = Some(source),
         Some(BoundModelData::Url(url)) => container.model_data_url = Some(url),
@@ -407,6 +490,11 @@ impl Model {
         if let Some(vpc_config) = vpc_config {
             cfn_props = cfn_props.with_vpc_config(vpc_config);
         }
+        let execution_mode = props.inference_execution_mode;
+        if let Some(mode) = execution_mode {
+            cfn_props.inference_execution_config =
+                Some(InferenceExecutionConfig::new(mode.as_str()));
+        }
         let cfn = CfnModel::new(&node, "Model", cfn_props);
         sync_containers(&cfn, &state.borrow());
         let resource = cfn.resource();
@@ -427,6 +515,21 @@ impl Model {
                 problems.push(
                     "Container hostnames must be set on all containers or on none".to_string(),
                 );
+            }
+            if let Some(mode) = execution_mode
+                && s.containers.len() < 2
+            {
+                problems.push(format!(
+                    "inferenceExecutionMode {} applies to a model of at least 2 containers, found {}",
+                    mode.as_str(),
+                    s.containers.len()
+                ));
+            }
+            if s.containers.len() > 1 && s.containers.iter().any(|c| c.mode.is_some()) {
+                problems.push(format!(
+                    "a multi-model container must be its model's only container, found {} containers",
+                    s.containers.len()
+                ));
             }
             problems
         });

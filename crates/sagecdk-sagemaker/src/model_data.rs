@@ -28,6 +28,10 @@ enum Source {
         prefix: String,
         accept_eula: bool,
     },
+    MultiModelPrefix {
+        bucket: Bucket,
+        prefix: String,
+    },
 }
 
 /// How a container gets its model data.
@@ -68,6 +72,9 @@ impl std::fmt::Debug for ModelData {
             Source::Bucket { key, .. } => write!(f, "ModelData::from_bucket(.., {key:?})"),
             Source::S3Prefix { prefix, .. } => {
                 write!(f, "ModelData::from_s3_prefix(.., {prefix:?})")
+            }
+            Source::MultiModelPrefix { prefix, .. } => {
+                write!(f, "ModelData::from_multi_model_prefix(.., {prefix:?})")
             }
         }
     }
@@ -118,6 +125,27 @@ impl ModelData {
         Self::s3_prefix(bucket, prefix.into(), true)
     }
 
+    /// The `.tar.gz` models under an S3 prefix, for a multi-model container
+    /// ([`ContainerDefinition::with_multi_model`](crate::ContainerDefinition::with_multi_model)):
+    /// `ModelDataUrl` is the prefix, and the model's role may read the objects under it.
+    pub fn from_multi_model_prefix(bucket: &Bucket, prefix: impl Into<String>) -> Self {
+        let mut prefix = prefix.into();
+        if !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        ModelData {
+            source: Rc::new(Source::MultiModelPrefix {
+                bucket: bucket.clone(),
+                prefix,
+            }),
+        }
+    }
+
+    /// Whether this is the models of a multi-model container.
+    pub(crate) fn is_multi_model_prefix(&self) -> bool {
+        matches!(&*self.source, Source::MultiModelPrefix { .. })
+    }
+
     fn s3_prefix(bucket: &Bucket, prefix: String, accept_eula: bool) -> Self {
         let mut prefix = prefix;
         if !prefix.ends_with('/') {
@@ -148,6 +176,9 @@ impl ModelData {
             ),
             Source::S3Prefix { prefix, .. } if prefix == "/" => model.add_error(
                 "`ModelData::from_s3_prefix` prefix must not be empty: name the folder that holds the model files",
+            ),
+            Source::MultiModelPrefix { prefix, .. } if prefix == "/" => model.add_error(
+                "`ModelData::from_multi_model_prefix` prefix must not be empty: name the folder that holds the models",
             ),
             _ => {}
         }
@@ -235,6 +266,12 @@ impl ModelData {
                     bucket.grant_read(g, None);
                 }
                 bucket.url_for_object(key)
+            }
+            Source::MultiModelPrefix { bucket, prefix } => {
+                if let Some(g) = grantee {
+                    bucket.grant_read(g, Some(&format!("{prefix}*")));
+                }
+                bucket.s3_url_for_object(prefix)
             }
             Source::S3Prefix { .. } => Str::default(),
         }

@@ -54,6 +54,7 @@ pub mod prelude {
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
         AsyncInferenceProps, BacklogScalingProps, Capture, ContainerDefinition, ContainerImage,
+        ContainerMode, InferenceExecutionMode,
         DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig, EndpointConfigProps,
         EndpointProps, InferenceResponseIn, InstanceProductionVariantProps, InstanceType,
         InvocationsScalingProps, Model, ModelData, ModelProps, S3Location, ScalingInterval,
