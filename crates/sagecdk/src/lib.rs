@@ -54,12 +54,11 @@ pub mod prelude {
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
         AsyncInferenceProps, BacklogScalingProps, Capture, ContainerDefinition, ContainerImage,
-        ContainerMode, InferenceExecutionMode,
-        DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig, EndpointConfigProps,
-        EndpointProps, InferenceResponseIn, InstanceProductionVariantProps, InstanceType,
-        InvocationsScalingProps, Model, ModelData, ModelProps, S3Location, ScalingInterval,
-        ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
-        TargetTrackingProps,
+        ContainerMode, DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig,
+        EndpointConfigProps, EndpointProps, InferenceExecutionMode, InferenceResponseIn,
+        InstanceProductionVariantProps, InstanceType, InvocationsScalingProps, Model, ModelData,
+        ModelProps, S3Location, ScalingInterval, ScheduledScalingProps,
+        ServerlessProductionVariantProps, StepScalingProps, TargetTrackingProps,
     };
 }
 

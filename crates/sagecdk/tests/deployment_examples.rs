@@ -10,9 +10,23 @@ use sagecdk_assertions::{Match, Template, pattern};
 #[allow(dead_code)]
 #[path = "../../../examples/deployment/async_endpoint.rs"]
 mod async_endpoint;
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/multi_model_endpoint.rs"]
+mod multi_model_endpoint;
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/realtime_endpoint.rs"]
+mod realtime_endpoint;
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/serverless_endpoint.rs"]
+mod serverless_endpoint;
 
 /// Every program this file tests, by file stem.
-const TESTED: &[&str] = &["async_endpoint"];
+const TESTED: &[&str] = &[
+    "async_endpoint",
+    "multi_model_endpoint",
+    "realtime_endpoint",
+    "serverless_endpoint",
+];
 
 fn snapshots() -> Snapshot {
     Snapshot::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots")).redact_asset_hashes(true)
@@ -49,6 +63,78 @@ fn async_endpoint() {
     );
     snapshots().assert_matches(
         "deployment.async_endpoint.AsyncEndpoint.template",
+        template.as_json(),
+    );
+}
+
+#[test]
+fn realtime_endpoint() {
+    let app = App::for_tests();
+    let stack = realtime_endpoint::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        pattern!({
+            "DeploymentConfig": {
+                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": {"Ref": Match::string_like_regexp("^Errors")}}]},
+                "BlueGreenUpdatePolicy": Match::object_like(pattern!({
+                    "TerminationWaitInSeconds": 300,
+                    "TrafficRoutingConfiguration": {
+                        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+                        "Type": "CANARY",
+                        "WaitIntervalInSeconds": 600
+                    }
+                }))
+            },
+            "EndpointName": "realtime-ranker"
+        }),
+    );
+    snapshots().assert_matches(
+        "deployment.realtime_endpoint.RealTimeEndpointUpdate.template",
+        template.as_json(),
+    );
+}
+
+#[test]
+fn serverless_endpoint() {
+    let app = App::for_tests();
+    let stack = serverless_endpoint::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        pattern!({
+            "ProductionVariants": [Match::object_like(pattern!({
+                "ServerlessConfig": {"MaxConcurrency": 20, "MemorySizeInMB": 4096, "ProvisionedConcurrency": 2}
+            }))]
+        }),
+    );
+    template.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        pattern!({"MinCapacity": 2, "MaxCapacity": 10}),
+    );
+    snapshots().assert_matches(
+        "deployment.serverless_endpoint.ServerlessEndpoint.template",
+        template.as_json(),
+    );
+}
+
+#[test]
+fn multi_model_endpoint() {
+    let app = App::for_tests();
+    let stack = multi_model_endpoint::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({
+            "PrimaryContainer": Match::object_like(pattern!({
+                "Mode": "MultiModel",
+                "ModelDataUrl": "s3://tenant-models/tenants/",
+                "MultiModelConfig": {"ModelCacheSetting": "Enabled"}
+            }))
+        }),
+    );
+    snapshots().assert_matches(
+        "deployment.multi_model_endpoint.MultiModelEndpoint.template",
         template.as_json(),
     );
 }
