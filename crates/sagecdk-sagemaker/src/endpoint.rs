@@ -215,6 +215,29 @@ impl Endpoint {
         self.metric("AWS/SageMaker", "HasBacklogWithoutCapacity", "Average")
     }
 
+    /// What is wrong with placing inference components on variant `variant` of this endpoint:
+    /// its configuration must host components and have that variant (an imported
+    /// configuration is taken as it is).
+    pub(crate) fn component_host_problems(&self, variant: &str) -> Vec<String> {
+        let EndpointConfigRef::Owned(config) = &self.config else {
+            return Vec::new();
+        };
+        if config.host_role().is_none() {
+            return vec![format!(
+                "endpoint '{}' has a configuration with models of its own; inference components need one made with `EndpointConfig::for_inference_components`",
+                self.node.path()
+            )];
+        }
+        let names = config.variant_names();
+        if names.iter().any(|n| n == variant) {
+            return Vec::new();
+        }
+        vec![format!(
+            "variant '{variant}' is not a variant of the endpoint's configuration (it has: {})",
+            names.join(", ")
+        )]
+    }
+
     /// Allows invoking the endpoint.
     pub fn grant_invoke(&self, grantee: &dyn Grantable) -> bool {
         Grant::add_to_principal(grantee, ["sagemaker:InvokeEndpoint"], [self.endpoint_arn()])

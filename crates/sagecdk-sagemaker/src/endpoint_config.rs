@@ -6,6 +6,7 @@ use crate::destinations::WriteTarget;
 use crate::imports::{ModelRef, ResourceEnv};
 use crate::model::name_problem;
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
+use sagecdk_aws::iam::RoleRef;
 use sagecdk_cfn::runtime::ToCfnValue;
 use sagecdk_cfn::sagemaker::endpoint_config::{
     ManagedInstanceScaling as CfnManagedInstanceScaling, ProductionVariant, RoutingConfig,
@@ -198,6 +199,80 @@ pub struct EndpointConfigProps {
     pub shadow_production_variants: Vec<InstanceProductionVariantProps>,
 }
 
+/// A variant that hosts inference components: instances without a model of their own.
+///
+/// ```
+/// use sagecdk_sagemaker::*;
+/// let host = ComponentHostVariantProps::new("AllTraffic", InstanceType::G5_XLARGE)
+///     .with_instance_count(1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ComponentHostVariantProps {
+    /// The variant's name.
+    pub variant_name: String,
+    /// Instance type.
+    pub instance_type: InstanceType,
+    /// Number of instances (default 1).
+    pub initial_instance_count: Option<u32>,
+    /// Let SageMaker add and remove instances as the components need them (0 allowed as the
+    /// minimum, to scale to zero).
+    pub managed_instance_scaling: Option<ManagedInstanceScaling>,
+    /// Request routing across instances.
+    pub routing_strategy: Option<RoutingStrategy>,
+}
+
+impl ComponentHostVariantProps {
+    /// `instance_type` instances named `variant_name`.
+    pub fn new(variant_name: impl Into<String>, instance_type: InstanceType) -> Self {
+        ComponentHostVariantProps {
+            variant_name: variant_name.into(),
+            instance_type,
+            initial_instance_count: None,
+            managed_instance_scaling: None,
+            routing_strategy: None,
+        }
+    }
+
+    /// Sets the number of instances.
+    pub fn with_instance_count(mut self, count: u32) -> Self {
+        self.initial_instance_count = Some(count);
+        self
+    }
+
+    /// Sets managed instance scaling.
+    pub fn with_managed_instance_scaling(mut self, scaling: ManagedInstanceScaling) -> Self {
+        self.managed_instance_scaling = Some(scaling);
+        self
+    }
+}
+
+/// An endpoint configuration whose variants host inference components
+/// ([`EndpointConfig::for_inference_components`]).
+#[derive(Clone, Debug)]
+pub struct ComponentHostingProps {
+    /// Physical name.
+    pub endpoint_config_name: Option<String>,
+    /// The host variants.
+    pub variants: Vec<ComponentHostVariantProps>,
+    /// The role SageMaker assumes for the endpoint's components (default: a new role
+    /// `<id>/Role` with least privilege).
+    pub role: Option<RoleRef>,
+    /// Run the components without network access.
+    pub network_isolation: bool,
+}
+
+impl ComponentHostingProps {
+    /// Hosting on `variants`.
+    pub fn new(variants: Vec<ComponentHostVariantProps>) -> Self {
+        ComponentHostingProps {
+            endpoint_config_name: None,
+            variants,
+            role: None,
+            network_isolation: false,
+        }
+    }
+}
+
 /// A resolved variant, as endpoints and autoscaling see it.
 #[derive(Clone, Debug)]
 pub(crate) struct VariantInfo {
@@ -251,6 +326,8 @@ pub struct EndpointConfig {
     serverless_excluded: Rc<Vec<&'static str>>,
     /// The shadow variants (at most one).
     shadows: Rc<RefCell<Vec<InstanceVariantEntry>>>,
+    /// The execution role of a configuration hosting inference components.
+    host_role: Rc<RefCell<Option<RoleRef>>>,
 }
 
 /// The serverless variant, if any: what endpoints see, and its CloudFormation property (boxed:
@@ -262,8 +339,8 @@ type SharedServerless = Rc<RefCell<Option<Box<(ServerlessInfo, ProductionVariant
 #[derive(Clone, Debug)]
 struct InstanceVariantEntry {
     info: VariantInfo,
-    /// The model served.
-    model: ModelRef,
+    /// The model served (none on a variant hosting inference components).
+    model: Option<ModelRef>,
     variant: ProductionVariant,
     /// The discontinued Elastic Inference accelerator, rendered only for compatibility with
     /// the AWS CDK: the schema's `ProductionVariant` no longer has the property.
@@ -370,6 +447,7 @@ impl EndpointConfig {
             write_targets: Rc::new(write_targets),
             serverless_excluded: Rc::new(serverless_excluded),
             shadows,
+            host_role: Rc::default(),
         };
         if props.serverless_production_variant.is_some()
             && !props.instance_production_variants.is_empty()
@@ -503,8 +581,136 @@ impl EndpointConfig {
             .update(|p| p.production_variants = production_variants);
     }
 
+    /// An endpoint configuration for inference components: its variants run no model of their
+    /// own, and [`InferenceComponent`](crate::InferenceComponent)s are placed on them. The
+    /// execution role, network isolation (and the routing and managed scaling of each variant)
+    /// are the configuration's.
+    ///
+    /// ```
+    /// use sagecdk_core::{App, Stack, StackProps};
+    /// use sagecdk_sagemaker::*;
+    /// let app = App::for_tests();
+    /// let stack = Stack::new(&app, "S", StackProps::default());
+    /// let config = EndpointConfig::for_inference_components(&stack, "Hosting", ComponentHostingProps::new(vec![
+    ///     ComponentHostVariantProps::new("AllTraffic", InstanceType::G5_XLARGE)
+    ///         .with_managed_instance_scaling(ManagedInstanceScaling { min_instance_count: 0, max_instance_count: 4 }),
+    /// ]));
+    /// ```
+    pub fn for_inference_components(
+        scope: &impl Scope,
+        id: &str,
+        props: ComponentHostingProps,
+    ) -> EndpointConfig {
+        let config = EndpointConfig::new(
+            scope,
+            id,
+            EndpointConfigProps {
+                endpoint_config_name: props.endpoint_config_name.clone(),
+                ..EndpointConfigProps::default()
+            },
+        );
+        let role = match props.role {
+            Some(r) => r,
+            None => crate::model::execution_role(&config.node, config.compatible),
+        };
+        config.cfn.update(|p| {
+            p.execution_role_arn = Some(role.role_arn());
+            if props.network_isolation {
+                p.enable_network_isolation = Some(true.into());
+            }
+        });
+        *config.host_role.borrow_mut() = Some(role);
+        for v in props.variants {
+            config.add_component_host_variant(v);
+        }
+        config
+    }
+
+    /// Adds a variant hosting inference components (see
+    /// [`for_inference_components`](Self::for_inference_components)).
+    pub fn add_component_host_variant(&self, props: ComponentHostVariantProps) {
+        if self.host_role.borrow().is_none() {
+            self.node.add_error(format!(
+                "variant '{}' hosts inference components, which needs a configuration made with `EndpointConfig::for_inference_components`",
+                props.variant_name
+            ));
+            return;
+        }
+        let mut problems = Vec::new();
+        problems.extend(name_problem("production variant", &props.variant_name));
+        if props.initial_instance_count == Some(0) {
+            problems.push("Must have at least one instance".to_string());
+        }
+        if let Some(m) = props.managed_instance_scaling
+            && (m.max_instance_count < 1 || m.min_instance_count > m.max_instance_count)
+        {
+            problems.push(format!(
+                "managedInstanceScaling needs 0 <= minInstanceCount ({}) <= maxInstanceCount ({}) and maxInstanceCount >= 1",
+                m.min_instance_count, m.max_instance_count
+            ));
+        }
+        if self
+            .variants
+            .borrow()
+            .iter()
+            .any(|v| v.info.name == props.variant_name)
+        {
+            problems.push(format!(
+                "There is already a Production Variant with name '{}'",
+                props.variant_name
+            ));
+        }
+        if !problems.is_empty() {
+            self.node.add_error(format!(
+                "Invalid Component Host Variant Props: {}",
+                problems.join("; ")
+            ));
+            self.rejected.set(true);
+            return;
+        }
+        let info = VariantInfo {
+            name: props.variant_name.clone(),
+            initial_variant_weight: 1.0,
+            initial_instance_count: props.initial_instance_count.unwrap_or(1),
+            instance_type: props.instance_type.clone(),
+        };
+        let mut variant = ProductionVariant::new(info.name.as_str())
+            .with_initial_instance_count(info.initial_instance_count)
+            .with_instance_type(self.instance_type_value(&info.instance_type));
+        if let Some(scaling) = props.managed_instance_scaling {
+            variant.managed_instance_scaling = Some(
+                CfnManagedInstanceScaling::new()
+                    .with_max_instance_count(scaling.max_instance_count)
+                    .with_min_instance_count(scaling.min_instance_count)
+                    .with_status("ENABLED"),
+            );
+        }
+        if let Some(r) = props.routing_strategy {
+            variant.routing_config = Some(RoutingConfig::new().with_routing_strategy(r.as_str()));
+        }
+        self.variants.borrow_mut().push(InstanceVariantEntry {
+            info,
+            model: None,
+            variant,
+            accelerator_type: None,
+        });
+        self.sync_variants();
+    }
+
+    /// The execution role of a configuration hosting inference components.
+    pub(crate) fn host_role(&self) -> Option<RoleRef> {
+        self.host_role.borrow().clone()
+    }
+
     /// Adds an instance production variant.
     pub fn add_instance_production_variant(&self, props: InstanceProductionVariantProps) {
+        if self.host_role.borrow().is_some() {
+            self.node.add_error(format!(
+                "Cannot add production variant '{}' with a model to a configuration hosting inference components; add a host variant and place the model with an InferenceComponent",
+                props.variant_name
+            ));
+            return;
+        }
         if self.serverless.borrow().is_some() {
             self.node.add_error("Cannot add instance production variant when serverless production variant is already configured");
             return;
@@ -704,7 +910,7 @@ impl EndpointConfig {
         }
         Some(InstanceVariantEntry {
             info,
-            model: props.model,
+            model: Some(props.model),
             variant,
             accelerator_type: props.accelerator_type,
         })
@@ -742,7 +948,7 @@ impl EndpointConfig {
             .iter()
             .chain(self.shadows.borrow().iter())
         {
-            if let ModelRef::Owned(m) = &entry.model
+            if let Some(ModelRef::Owned(m)) = &entry.model
                 && let Some(name) = m
                     .cfn_model()
                     .props()

@@ -58,6 +58,7 @@ mod destinations;
 mod endpoint;
 mod endpoint_config;
 mod imports;
+mod inference_component;
 mod instance_type;
 mod model;
 mod model_data;
@@ -77,12 +78,16 @@ pub use endpoint::{
     InvocationsScalingProps, ScalableInstanceCount,
 };
 pub use endpoint_config::{
-    EndpointConfig, EndpointConfigProps, InstanceProductionVariantProps, MAX_VARIANTS,
-    ManagedInstanceScaling, RoutingStrategy, ServerlessProductionVariantProps,
+    ComponentHostVariantProps, ComponentHostingProps, EndpointConfig, EndpointConfigProps,
+    InstanceProductionVariantProps, MAX_VARIANTS, ManagedInstanceScaling, RoutingStrategy,
+    ServerlessProductionVariantProps,
 };
 pub use imports::{
     EndpointAttributes, EndpointConfigRef, ImportedEndpoint, ImportedEndpointConfig, ImportedModel,
     ModelAttributes, ModelRef,
+};
+pub use inference_component::{
+    ComputeRequirements, InferenceComponent, InferenceComponentProps, ScalableCopyCount,
 };
 pub use instance_type::{AcceleratorType, InstanceType};
 pub use model::{

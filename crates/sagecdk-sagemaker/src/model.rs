@@ -368,6 +368,34 @@ fn render_container(
     container
 }
 
+/// A new execution role `<scope>/Role` that SageMaker assumes: with least privilege (logs and
+/// metrics; what else the role needs is granted as it is used), or the AWS CDK's
+/// `AmazonSageMakerFullAccess` under its compatible defaults.
+pub(crate) fn execution_role(scope: &Construct, compatible: bool) -> RoleRef {
+    let mut role_props = RoleProps::new(Principal::service("sagemaker.amazonaws.com"));
+    if compatible {
+        role_props =
+            role_props.with_managed_policy(aws_managed_policy_arn("AmazonSageMakerFullAccess"));
+    }
+    let role = Role::new(scope, "Role", role_props);
+    if !compatible {
+        // Least privilege (CreateModel execution role permissions): logs and metrics; image
+        // pulls and model data reads are added per container.
+        role.add_to_policy(
+            PolicyStatement::allow()
+                .actions([
+                    "cloudwatch:PutMetricData",
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ])
+                .resource("*"),
+        );
+    }
+    RoleRef::Owned(role)
+}
+
 /// Checks the network options and returns the model's security groups: none outside a VPC,
 /// the given ones, or one created as `<id>/SecurityGroup`.
 fn configure_networking(node: &Construct, props: &ModelProps) -> Vec<SecurityGroup> {
@@ -413,30 +441,7 @@ impl Model {
         let security_groups = configure_networking(&node, &props);
         let role = match props.role.clone() {
             Some(r) => r,
-            None => {
-                let mut role_props = RoleProps::new(Principal::service("sagemaker.amazonaws.com"));
-                if compatible {
-                    role_props = role_props
-                        .with_managed_policy(aws_managed_policy_arn("AmazonSageMakerFullAccess"));
-                }
-                let role = Role::new(&node, "Role", role_props);
-                if !compatible {
-                    // Least privilege (CreateModel execution role permissions): logs and metrics;
-                    // image pulls and model data reads are added per container.
-                    role.add_to_policy(
-                        PolicyStatement::allow()
-                            .actions([
-                                "cloudwatch:PutMetricData",
-                                "logs:CreateLogGroup",
-                                "logs:CreateLogStream",
-                                "logs:DescribeLogStreams",
-                                "logs:PutLogEvents",
-                            ])
-                            .resource("*"),
-                    );
-                }
-                RoleRef::Owned(role)
-            }
+            None => execution_role(&node, compatible),
         };
         let vpc_config = props.vpc.as_ref().map(|vpc| {
             if !compatible {

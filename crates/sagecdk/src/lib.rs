@@ -53,12 +53,14 @@ pub mod prelude {
     pub use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
-        AsyncInferenceProps, BacklogScalingProps, Capture, ContainerDefinition, ContainerImage,
+        AsyncInferenceProps, BacklogScalingProps, Capture, ComponentHostVariantProps,
+        ComponentHostingProps, ComputeRequirements, ContainerDefinition, ContainerImage,
         ContainerMode, DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig,
-        EndpointConfigProps, EndpointProps, InferenceExecutionMode, InferenceResponseIn,
-        InstanceProductionVariantProps, InstanceType, InvocationsScalingProps, Model, ModelData,
-        ModelProps, S3Location, ScalingInterval, ScheduledScalingProps,
-        ServerlessProductionVariantProps, StepScalingProps, TargetTrackingProps,
+        EndpointConfigProps, EndpointProps, InferenceComponent, InferenceComponentProps,
+        InferenceExecutionMode, InferenceResponseIn, InstanceProductionVariantProps, InstanceType,
+        InvocationsScalingProps, ManagedInstanceScaling, Model, ModelData, ModelProps, S3Location,
+        ScalingInterval, ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
+        TargetTrackingProps,
     };
 }
 

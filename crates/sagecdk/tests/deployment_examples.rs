@@ -11,6 +11,9 @@ use sagecdk_assertions::{Match, Template, pattern};
 #[path = "../../../examples/deployment/async_endpoint.rs"]
 mod async_endpoint;
 #[allow(dead_code)]
+#[path = "../../../examples/deployment/inference_components.rs"]
+mod inference_components;
+#[allow(dead_code)]
 #[path = "../../../examples/deployment/multi_model_endpoint.rs"]
 mod multi_model_endpoint;
 #[allow(dead_code)]
@@ -23,6 +26,7 @@ mod serverless_endpoint;
 /// Every program this file tests, by file stem.
 const TESTED: &[&str] = &[
     "async_endpoint",
+    "inference_components",
     "multi_model_endpoint",
     "realtime_endpoint",
     "serverless_endpoint",
@@ -135,6 +139,35 @@ fn multi_model_endpoint() {
     );
     snapshots().assert_matches(
         "deployment.multi_model_endpoint.MultiModelEndpoint.template",
+        template.as_json(),
+    );
+}
+
+#[test]
+fn inference_components() {
+    let app = App::for_tests();
+    let stack = inference_components::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_resource_count_is("AWS::SageMaker::InferenceComponent", 2);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::InferenceComponent",
+        pattern!({
+            "Specification": Match::object_like(pattern!({
+                "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 8192, "NumberOfAcceleratorDevicesRequired": 1}
+            })),
+            "VariantName": "AllTraffic"
+        }),
+    );
+    template.assert_has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        pattern!({"MinCapacity": 0, "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount"}),
+    );
+    template.assert_has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        pattern!({"MetricName": "NoCapacityInvocationFailures"}),
+    );
+    snapshots().assert_matches(
+        "deployment.inference_components.InferenceComponents.template",
         template.as_json(),
     );
 }
