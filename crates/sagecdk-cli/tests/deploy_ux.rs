@@ -503,6 +503,8 @@ fn assert_change_set_waits(cfn: &aws_sdk_cloudformation::Client, name: &str) {
     let waiting: Vec<&str> = summaries
         .summaries()
         .iter()
+        // The local CloudFormation lists every stack's change sets.
+        .filter(|s| s.stack_name() == Some(name))
         .filter(|s| s.change_set_name() == Some("cdk-deploy-change-set"))
         .filter(|s| s.execution_status().map(|e| e.as_str()) != Some("EXECUTE_COMPLETE"))
         .filter_map(|s| s.change_set_id())

@@ -495,8 +495,9 @@ pub(crate) async fn create_change_set(
 /// Deletes change set `change_set_name` of stack `name` when one is left over (by an earlier
 /// run, or one interrupted), as it would block the name. Found by listing the stack's change
 /// sets (a lookup by name may answer with another stack's change set, or an older one of the
-/// same name, in some implementations) and deleted by id; executed ones are history, not
-/// leftovers. A stack that does not exist has none.
+/// same name, in some implementations; and a listing may hold other stacks' change sets, which
+/// are never touched) and deleted by id; executed ones are history, not leftovers. A stack that
+/// does not exist has none.
 pub(crate) async fn delete_leftover_change_set(
     cfn: &Client,
     name: &str,
@@ -517,6 +518,8 @@ pub(crate) async fn delete_leftover_change_set(
         leftovers.extend(
             page.summaries()
                 .iter()
+                // Some implementations list every stack's change sets.
+                .filter(|s| s.stack_name() == Some(name) || s.stack_id() == Some(name))
                 .filter(|s| s.change_set_name() == Some(change_set_name))
                 .filter(|s| s.execution_status().map(|e| e.as_str()) != Some("EXECUTE_COMPLETE"))
                 .filter_map(|s| s.change_set_id().map(str::to_string)),
