@@ -74,6 +74,37 @@ pub struct ManagedInstanceScaling {
     pub max_instance_count: u32,
 }
 
+impl ManagedInstanceScaling {
+    /// The rule the limits break, if any.
+    fn problem(self) -> Option<String> {
+        (self.max_instance_count < 1 || self.min_instance_count > self.max_instance_count).then(|| {
+            format!(
+                "managedInstanceScaling needs 0 <= minInstanceCount ({}) <= maxInstanceCount ({}) and maxInstanceCount >= 1",
+                self.min_instance_count, self.max_instance_count
+            )
+        })
+    }
+}
+
+/// Sets the options instance variants and component host variants share.
+fn set_instance_options(
+    variant: &mut ProductionVariant,
+    scaling: Option<ManagedInstanceScaling>,
+    routing: Option<RoutingStrategy>,
+) {
+    if let Some(scaling) = scaling {
+        variant.managed_instance_scaling = Some(
+            CfnManagedInstanceScaling::new()
+                .with_max_instance_count(scaling.max_instance_count)
+                .with_min_instance_count(scaling.min_instance_count)
+                .with_status("ENABLED"),
+        );
+    }
+    if let Some(r) = routing {
+        variant.routing_config = Some(RoutingConfig::new().with_routing_strategy(r.as_str()));
+    }
+}
+
 /// How requests are routed across a variant's instances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoutingStrategy {
@@ -641,14 +672,11 @@ impl EndpointConfig {
         if props.initial_instance_count == Some(0) {
             problems.push("Must have at least one instance".to_string());
         }
-        if let Some(m) = props.managed_instance_scaling
-            && (m.max_instance_count < 1 || m.min_instance_count > m.max_instance_count)
-        {
-            problems.push(format!(
-                "managedInstanceScaling needs 0 <= minInstanceCount ({}) <= maxInstanceCount ({}) and maxInstanceCount >= 1",
-                m.min_instance_count, m.max_instance_count
-            ));
-        }
+        problems.extend(
+            props
+                .managed_instance_scaling
+                .and_then(ManagedInstanceScaling::problem),
+        );
         if self
             .variants
             .borrow()
@@ -677,17 +705,11 @@ impl EndpointConfig {
         let mut variant = ProductionVariant::new(info.name.as_str())
             .with_initial_instance_count(info.initial_instance_count)
             .with_instance_type(self.instance_type_value(&info.instance_type));
-        if let Some(scaling) = props.managed_instance_scaling {
-            variant.managed_instance_scaling = Some(
-                CfnManagedInstanceScaling::new()
-                    .with_max_instance_count(scaling.max_instance_count)
-                    .with_min_instance_count(scaling.min_instance_count)
-                    .with_status("ENABLED"),
-            );
-        }
-        if let Some(r) = props.routing_strategy {
-            variant.routing_config = Some(RoutingConfig::new().with_routing_strategy(r.as_str()));
-        }
+        set_instance_options(
+            &mut variant,
+            props.managed_instance_scaling,
+            props.routing_strategy,
+        );
         self.variants.borrow_mut().push(InstanceVariantEntry {
             info,
             model: None,
@@ -855,14 +877,11 @@ impl EndpointConfig {
             "model",
             "endpoint configuration",
         ));
-        if let Some(m) = props.managed_instance_scaling
-            && (m.max_instance_count < 1 || m.min_instance_count > m.max_instance_count)
-        {
-            problems.push(format!(
-                "managedInstanceScaling needs 0 <= minInstanceCount ({}) <= maxInstanceCount ({}) and maxInstanceCount >= 1",
-                m.min_instance_count, m.max_instance_count
-            ));
-        }
+        problems.extend(
+            props
+                .managed_instance_scaling
+                .and_then(ManagedInstanceScaling::problem),
+        );
         if !problems.is_empty() {
             self.node
                 .add_error(format!("Invalid {kind} Props: {}", problems.join("; ")));
@@ -886,17 +905,11 @@ impl EndpointConfig {
         variant.container_startup_health_check_timeout_in_seconds =
             health_check_seconds.map(Into::into);
         variant.model_data_download_timeout_in_seconds = download_seconds.map(Into::into);
-        if let Some(scaling) = props.managed_instance_scaling {
-            variant.managed_instance_scaling = Some(
-                CfnManagedInstanceScaling::new()
-                    .with_max_instance_count(scaling.max_instance_count)
-                    .with_min_instance_count(scaling.min_instance_count)
-                    .with_status("ENABLED"),
-            );
-        }
-        if let Some(r) = props.routing_strategy {
-            variant.routing_config = Some(RoutingConfig::new().with_routing_strategy(r.as_str()));
-        }
+        set_instance_options(
+            &mut variant,
+            props.managed_instance_scaling,
+            props.routing_strategy,
+        );
         variant.volume_size_in_gb = props.volume_size_in_gb.map(Into::into);
         if let Some(a) = &props.accelerator_type {
             self.node.add_warning(format!(
