@@ -3,6 +3,10 @@
 //! announced on topics, a fifth of the invocations is captured for monitoring, and the endpoint
 //! scales with its queue — down to zero instances when the queue is empty.
 //!
+//! Its update (`update_endpoint=True` with a new output path) is the same program deployed
+//! with another output prefix: `sagecdk deploy -c outputPrefix=update_output_prefix`. The
+//! configuration is replaced and the endpoint moves to it in place, keeping its name.
+//!
 //! `cargo run -p sagecdk --example async_endpoint`.
 
 use sagecdk::prelude::*;
@@ -16,6 +20,11 @@ fn main() {
 /// Defines the stack in `app` (shared with the snapshot tests).
 pub(crate) fn build(app: &App) -> Stack {
     let stack = Stack::new(app, "AsyncEndpoint", StackProps::default());
+    let output_prefix = stack
+        .node()
+        .try_get_context("outputPrefix")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "outputs".to_string());
     let results = Bucket::new(&stack, "Results", BucketProps::default());
     let done = Topic::new(&stack, "Done", TopicProps::default());
     let failed = Topic::new(&stack, "Failed", TopicProps::default());
@@ -37,7 +46,7 @@ pub(crate) fn build(app: &App) -> Stack {
                     .with_instance_type(InstanceType::M5_XLARGE),
             ],
             async_inference: Some(
-                AsyncInferenceProps::new(S3Location::in_bucket(&results, "outputs"))
+                AsyncInferenceProps::new(S3Location::in_bucket(&results, output_prefix))
                     .with_failure(S3Location::in_bucket(&results, "failures"))
                     .with_success_topic(&done)
                     .with_error_topic(&failed)

@@ -1,7 +1,7 @@
-//! ModelBuilder deployment sample "inference components" (`ResourceRequirements`, several
-//! models on one endpoint), as a stack: two models share a GPU endpoint, each component
-//! reserving its memory and accelerators; the ranker's copies scale with its invocations and
-//! down to zero, the instances follow through managed instance scaling.
+//! Inference components with scale to zero, as a stack: two models share a GPU endpoint, each
+//! component reserving its memory and accelerators; the ranker's copies scale with its
+//! invocations and down to zero, and the instances follow through managed instance scaling
+//! (minimum 0). A LoRA adapter tailors the ranker's model on the ranker's own copies.
 //!
 //! `cargo run -p sagecdk --example inference_components`.
 
@@ -40,17 +40,27 @@ pub(crate) fn build(app: &App) -> Stack {
     );
     let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&hosting));
     let gpu = ComputeRequirements::memory(8192).with_accelerators(1);
-    InferenceComponent::new(
+    let ranker_component = InferenceComponent::new(
         &stack,
         "RankerComponent",
         InferenceComponentProps::new(&endpoint, "AllTraffic", &ranker, gpu),
-    )
-    .auto_scale_copy_count(EnableScalingProps::max(4).with_min(0))
-    .scale_on_invocations_per_copy("PerCopy", 10.0);
+    );
+    ranker_component
+        .auto_scale_copy_count(EnableScalingProps::max(4).with_min(0))
+        .scale_on_invocations_per_copy("PerCopy", 10.0);
     InferenceComponent::new(
         &stack,
         "EmbedderComponent",
         InferenceComponentProps::new(&endpoint, "AllTraffic", &embedder, gpu),
+    );
+    let adapters = Bucket::from_bucket_name(&stack, "Adapters", "ranker-adapters");
+    InferenceComponent::adapter(
+        &stack,
+        "SupportAdapter",
+        AdapterProps::new(
+            &ranker_component,
+            ModelData::from_bucket(&adapters, "support/adapter.tar.gz"),
+        ),
     );
     CfnOutput::new(&stack, "EndpointName", endpoint.endpoint_name());
     stack

@@ -1,7 +1,8 @@
 //! ModelBuilder deployment sample "serverless" (`ServerlessInferenceConfig`), as a stack: a
 //! serverless endpoint with provisioned concurrency scaled on its utilization. Its update
-//! (`update_endpoint=True`) is a change to this program deployed again: the endpoint moves to
-//! the new configuration in place.
+//! (`update_endpoint=True` with a new `ServerlessInferenceConfig`) is the same program deployed
+//! with other settings, such as `sagecdk deploy -c memorySizeMb=6144`: the configuration is
+//! replaced and the endpoint moves to it in place, keeping its name.
 //!
 //! `cargo run -p sagecdk --example serverless_endpoint`.
 
@@ -24,7 +25,12 @@ pub(crate) fn build(app: &App) -> Stack {
             "2.3.0-cpu-py311",
         ))),
     );
-    let mut variant = ServerlessProductionVariantProps::new(&model, "AllTraffic", 4096, 20);
+    let memory_mb = stack
+        .node()
+        .try_get_context("memorySizeMb")
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+        .map_or(4096, |m| u32::try_from(m).unwrap_or(u32::MAX));
+    let mut variant = ServerlessProductionVariantProps::new(&model, "AllTraffic", memory_mb, 20);
     variant.provisioned_concurrency = Some(2);
     let config = EndpointConfig::new(
         &stack,

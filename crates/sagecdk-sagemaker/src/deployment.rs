@@ -7,6 +7,10 @@ use sagecdk_cfn::sagemaker::endpoint::{
     Alarm as CfnAlarm, AutoRollbackConfig, BlueGreenUpdatePolicy, CapacitySize as CfnCapacitySize,
     DeploymentConfig, RollingUpdatePolicy, TrafficRoutingConfig, VariantProperty,
 };
+use sagecdk_cfn::sagemaker::inference_component::{
+    Alarm as CfnComponentAlarm, AutoRollbackConfiguration, InferenceComponentCapacitySize,
+    InferenceComponentDeploymentConfig, InferenceComponentRollingUpdatePolicy,
+};
 use sagecdk_core::duration::whole_seconds;
 use sagecdk_core::{Duration, Tokenized};
 
@@ -207,21 +211,7 @@ impl EndpointUpdate {
     pub(crate) fn render(&self) -> (Option<DeploymentConfig>, Vec<String>) {
         let mut problems = Vec::new();
         let mut seconds = |value: Option<Duration>, name: &str, range: (u64, u64)| {
-            let value = value?;
-            match whole_seconds(value, name) {
-                Ok(s) if !(range.0..=range.1).contains(&s) => {
-                    problems.push(format!(
-                        "{name} must be between {} and {} seconds, got {s}",
-                        range.0, range.1
-                    ));
-                    None
-                }
-                Ok(s) => Some(s as f64),
-                Err(p) => {
-                    problems.push(p);
-                    None
-                }
-            }
+            seconds_within(&mut problems, value, name, range)
         };
         let mut config = DeploymentConfig::new();
         match &self.strategy {
@@ -313,5 +303,157 @@ impl EndpointUpdate {
                 .map(|p| VariantProperty::new().with_variant_property_type(p.as_str()))
                 .collect()
         })
+    }
+}
+
+/// Whole seconds of `value` within `range`, or the problem recorded in `problems`.
+fn seconds_within(
+    problems: &mut Vec<String>,
+    value: Option<Duration>,
+    name: &str,
+    range: (u64, u64),
+) -> Option<f64> {
+    let value = value?;
+    match whole_seconds(value, name) {
+        Ok(s) if !(range.0..=range.1).contains(&s) => {
+            problems.push(format!(
+                "{name} must be between {} and {} seconds, got {s}",
+                range.0, range.1
+            ));
+            None
+        }
+        Ok(s) => Some(s as f64),
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    }
+}
+
+/// A batch of an inference component's rolling update: copies, or a percentage of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyBatchSize {
+    /// A number of copies (`COPY_COUNT`, at least 1).
+    Copies(u32),
+    /// A percentage of the component's copies (`CAPACITY_PERCENT`, 1–100).
+    Percent(u32),
+}
+
+impl CopyBatchSize {
+    fn problems(self, what: &str) -> Option<String> {
+        match self {
+            CopyBatchSize::Copies(0) => Some(format!("{what} must be at least 1 copy")),
+            CopyBatchSize::Percent(p) if !(1..=100).contains(&p) => {
+                Some(format!("{what} must be between 1 and 100 percent, got {p}"))
+            }
+            _ => None,
+        }
+    }
+
+    fn render(self) -> InferenceComponentCapacitySize {
+        match self {
+            CopyBatchSize::Copies(n) => {
+                InferenceComponentCapacitySize::new("COPY_COUNT", f64::from(n))
+            }
+            CopyBatchSize::Percent(p) => {
+                InferenceComponentCapacitySize::new("CAPACITY_PERCENT", f64::from(p))
+            }
+        }
+    }
+}
+
+/// How an inference component moves to a new specification when it is updated in place: new
+/// copies in batches, old ones stopped batch by batch, rolled back when an alarm fires
+/// (the component's `DeploymentConfig`).
+///
+/// ```
+/// use sagecdk_core::Duration;
+/// use sagecdk_sagemaker::{ComponentRollingUpdate, CopyBatchSize};
+/// let update = ComponentRollingUpdate::new(CopyBatchSize::Copies(1), Duration::from_secs(120))
+///     .with_rollback_batch_size(CopyBatchSize::Percent(100));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ComponentRollingUpdate {
+    /// Copies started per batch.
+    pub maximum_batch_size: CopyBatchSize,
+    /// Time to watch each batch before the next (0–3600 seconds).
+    pub wait_interval: Duration,
+    /// Copies rolled back per batch (default: all at once).
+    pub rollback_maximum_batch_size: Option<CopyBatchSize>,
+    /// The longest the update may take (600–28800 seconds).
+    pub maximum_execution_timeout: Option<Duration>,
+    /// Alarms that roll the update back (at most 10).
+    pub auto_rollback_alarms: Vec<Alarm>,
+}
+
+impl ComponentRollingUpdate {
+    /// Batches of `maximum_batch_size`, `wait_interval` apart.
+    pub fn new(maximum_batch_size: CopyBatchSize, wait_interval: Duration) -> Self {
+        ComponentRollingUpdate {
+            maximum_batch_size,
+            wait_interval,
+            rollback_maximum_batch_size: None,
+            maximum_execution_timeout: None,
+            auto_rollback_alarms: Vec::new(),
+        }
+    }
+
+    /// Sets the rollback batch size.
+    pub fn with_rollback_batch_size(mut self, size: CopyBatchSize) -> Self {
+        self.rollback_maximum_batch_size = Some(size);
+        self
+    }
+
+    /// Adds an alarm that rolls the update back.
+    pub fn with_rollback_alarm(mut self, alarm: &Alarm) -> Self {
+        self.auto_rollback_alarms.push(alarm.clone());
+        self
+    }
+
+    pub(crate) fn render(&self) -> (InferenceComponentDeploymentConfig, Vec<String>) {
+        let mut problems = Vec::new();
+        let wait = seconds_within(
+            &mut problems,
+            Some(self.wait_interval),
+            "rollingUpdate.waitInterval",
+            (0, 3600),
+        );
+        let timeout = seconds_within(
+            &mut problems,
+            self.maximum_execution_timeout,
+            "rollingUpdate.maximumExecutionTimeout",
+            (600, 28800),
+        );
+        problems.extend(
+            self.maximum_batch_size
+                .problems("rollingUpdate.maximumBatchSize"),
+        );
+        if let Some(s) = self.rollback_maximum_batch_size {
+            problems.extend(s.problems("rollingUpdate.rollbackMaximumBatchSize"));
+        }
+        let mut policy = InferenceComponentRollingUpdatePolicy::new();
+        policy.maximum_batch_size = Some(self.maximum_batch_size.render());
+        policy.wait_interval_in_seconds = Some(wait.unwrap_or_default().into());
+        policy.maximum_execution_timeout_in_seconds = timeout.map(Into::into);
+        policy.rollback_maximum_batch_size =
+            self.rollback_maximum_batch_size.map(CopyBatchSize::render);
+        let mut config = InferenceComponentDeploymentConfig::new();
+        config.rolling_update_policy = Some(policy);
+        if self.auto_rollback_alarms.len() > MAX_ROLLBACK_ALARMS {
+            problems.push(format!(
+                "autoRollbackAlarms lists {} alarms; at most {MAX_ROLLBACK_ALARMS} are allowed",
+                self.auto_rollback_alarms.len()
+            ));
+        }
+        if !self.auto_rollback_alarms.is_empty() {
+            let alarms: Vec<CfnComponentAlarm> = self
+                .auto_rollback_alarms
+                .iter()
+                .map(|a| CfnComponentAlarm::new(a.alarm_name()))
+                .collect();
+            config.auto_rollback_configuration =
+                Some(AutoRollbackConfiguration::new(Tokenized::Literal(alarms)));
+        }
+        (config, problems)
     }
 }

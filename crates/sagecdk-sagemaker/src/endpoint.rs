@@ -12,7 +12,7 @@ use sagecdk_aws::autoscaling::{
     TargetTrackingProps,
 };
 use sagecdk_aws::cloudwatch::Metric;
-use sagecdk_aws::iam::{Grant, Grantable};
+use sagecdk_aws::iam::{Grant, Grantable, RoleRef};
 use sagecdk_cfn::sagemaker::{CfnEndpoint, CfnEndpointProps};
 use sagecdk_core::{ArnComponents, CfnResource, Construct, Duration, Scope, Stack, Str, Tokenized};
 use std::cell::RefCell;
@@ -213,6 +213,15 @@ impl Endpoint {
     /// endpoint scaled to zero instances.
     pub fn metric_has_backlog_without_capacity(&self) -> Metric {
         self.metric("AWS/SageMaker", "HasBacklogWithoutCapacity", "Average")
+    }
+
+    /// The execution role of the endpoint's configuration, if it is one of this app hosting
+    /// inference components.
+    pub(crate) fn component_host_role(&self) -> Option<RoleRef> {
+        match &self.config {
+            EndpointConfigRef::Owned(config) => config.host_role(),
+            EndpointConfigRef::Imported(_) => None,
+        }
     }
 
     /// What is wrong with placing inference components on variant `variant` of this endpoint:

@@ -4,13 +4,16 @@ use crate::async_inference::AsyncInferenceProps;
 use crate::data_capture::DataCaptureProps;
 use crate::destinations::WriteTarget;
 use crate::imports::{ModelRef, ResourceEnv};
-use crate::model::name_problem;
+use crate::model::{
+    configure_networking, execution_role, name_problem, vpc_access, wait_for_role_policy,
+};
 use crate::{AcceleratorType, InstanceType, cdk_compatible};
+use sagecdk_aws::ec2::{Connectable, Connections, SecurityGroup, Vpc};
 use sagecdk_aws::iam::RoleRef;
 use sagecdk_cfn::runtime::ToCfnValue;
 use sagecdk_cfn::sagemaker::endpoint_config::{
     ManagedInstanceScaling as CfnManagedInstanceScaling, ProductionVariant, RoutingConfig,
-    ServerlessConfig,
+    ServerlessConfig, VpcConfig,
 };
 use sagecdk_cfn::sagemaker::{CfnEndpointConfig, CfnEndpointConfigProps};
 use sagecdk_core::duration::whole_seconds;
@@ -290,6 +293,13 @@ pub struct ComponentHostingProps {
     pub role: Option<RoleRef>,
     /// Run the components without network access.
     pub network_isolation: bool,
+    /// Place the components' containers in a VPC.
+    pub vpc: Option<Vpc>,
+    /// Security groups (default: one created as `<id>/SecurityGroup`; needs `vpc`).
+    pub security_groups: Vec<SecurityGroup>,
+    /// Whether a created security group allows all outbound traffic (default true; needs
+    /// `vpc` and no `security_groups`).
+    pub allow_all_outbound: Option<bool>,
 }
 
 impl ComponentHostingProps {
@@ -300,7 +310,16 @@ impl ComponentHostingProps {
             variants,
             role: None,
             network_isolation: false,
+            vpc: None,
+            security_groups: Vec::new(),
+            allow_all_outbound: None,
         }
+    }
+
+    /// Places the components' containers in `vpc`, with a new security group.
+    pub fn with_vpc(mut self, vpc: &Vpc) -> Self {
+        self.vpc = Some(vpc.clone());
+        self
     }
 }
 
@@ -359,6 +378,8 @@ pub struct EndpointConfig {
     shadows: Rc<RefCell<Vec<InstanceVariantEntry>>>,
     /// The execution role of a configuration hosting inference components.
     host_role: Rc<RefCell<Option<RoleRef>>>,
+    /// The security groups of the components' containers (in a VPC).
+    host_security_groups: Rc<RefCell<Vec<SecurityGroup>>>,
 }
 
 /// The serverless variant, if any: what endpoints see, and its CloudFormation property (boxed:
@@ -376,6 +397,14 @@ struct InstanceVariantEntry {
     /// The discontinued Elastic Inference accelerator, rendered only for compatibility with
     /// the AWS CDK: the schema's `ProductionVariant` no longer has the property.
     accelerator_type: Option<AcceleratorType>,
+}
+
+impl Connectable for EndpointConfig {
+    /// The security groups of the inference components' containers (none outside a VPC, or on
+    /// a configuration with models of its own: rules then have nothing to apply to).
+    fn connections(&self) -> Connections {
+        Connections::new(self.host_security_groups.borrow().clone())
+    }
 }
 
 impl Scope for EndpointConfig {
@@ -479,6 +508,7 @@ impl EndpointConfig {
             serverless_excluded: Rc::new(serverless_excluded),
             shadows,
             host_role: Rc::default(),
+            host_security_groups: Rc::default(),
         };
         if props.serverless_production_variant.is_some()
             && !props.instance_production_variants.is_empty()
@@ -640,17 +670,34 @@ impl EndpointConfig {
                 ..EndpointConfigProps::default()
             },
         );
+        // The security group before the role, as a model orders them.
+        let security_groups = configure_networking(
+            &config.node,
+            props.vpc.as_ref(),
+            &props.security_groups,
+            props.allow_all_outbound,
+        );
         let role = match props.role {
             Some(r) => r,
-            None => crate::model::execution_role(&config.node, config.compatible),
+            None => execution_role(&config.node, config.compatible),
         };
+        let vpc_config = props.vpc.as_ref().map(|vpc| {
+            VpcConfig::new(
+                vpc_access(&role, config.compatible, &security_groups),
+                vpc.subnet_ids.clone(),
+            )
+        });
         config.cfn.update(|p| {
             p.execution_role_arn = Some(role.role_arn());
             if props.network_isolation {
                 p.enable_network_isolation = Some(true.into());
             }
+            p.vpc_config = vpc_config;
         });
+        // Endpoints start the components with the role: its grants must exist first.
+        wait_for_role_policy(config.cfn.resource(), &role);
         *config.host_role.borrow_mut() = Some(role);
+        *config.host_security_groups.borrow_mut() = security_groups;
         for v in props.variants {
             config.add_component_host_variant(v);
         }

@@ -69,8 +69,8 @@ pub use async_inference::{
 pub use container_image::ContainerImage;
 pub use data_capture::{Capture, DataCaptureProps, MAX_CAPTURE_CONTENT_TYPES};
 pub use deployment::{
-    BlueGreenUpdate, CapacitySize, EndpointUpdate, MAX_ROLLBACK_ALARMS, RollingUpdate,
-    TrafficRouting, UpdateStrategy, VariantPropertyType,
+    BlueGreenUpdate, CapacitySize, ComponentRollingUpdate, CopyBatchSize, EndpointUpdate,
+    MAX_ROLLBACK_ALARMS, RollingUpdate, TrafficRouting, UpdateStrategy, VariantPropertyType,
 };
 pub use destinations::S3Location;
 pub use endpoint::{
@@ -87,7 +87,8 @@ pub use imports::{
     ModelAttributes, ModelRef,
 };
 pub use inference_component::{
-    ComputeRequirements, InferenceComponent, InferenceComponentProps, ScalableCopyCount,
+    AdapterProps, ComponentContainer, ComponentSource, ComputeRequirements, InferenceComponent,
+    InferenceComponentProps, ScalableCopyCount,
 };
 pub use instance_type::{AcceleratorType, InstanceType};
 pub use model::{

@@ -223,7 +223,7 @@ const MAX_ENVIRONMENT_VALUE: usize = 1024;
 
 /// What SageMaker would reject in a container's environment variables; values only known at
 /// deploy time are not checked.
-fn environment_problems(environment: &IndexMap<String, Str>) -> Vec<String> {
+pub(crate) fn environment_problems(environment: &IndexMap<String, Str>) -> Vec<String> {
     let mut problems = Vec::new();
     if environment.len() > MAX_ENVIRONMENT_VARIABLES {
         problems.push(format!(
@@ -312,13 +312,7 @@ fn render_container(
     let image = def.image.bind(node, stack, Some(grantee));
     let data = def.model_data.as_ref().map(|d| {
         d.bind(node, Some(grantee), |bucket_name| {
-            stack.format_arn(
-                ArnComponents::new("s3", "")
-                    .with_region("")
-                    .with_account("")
-                    .with_separator("")
-                    .with_resource_name(bucket_name),
-            )
+            bucket_arn(stack, bucket_name)
         })
     });
     let mut container = CfnContainerDefinition::new().with_image(image);
@@ -396,31 +390,86 @@ pub(crate) fn execution_role(scope: &Construct, compatible: bool) -> RoleRef {
     RoleRef::Owned(role)
 }
 
-/// Checks the network options and returns the model's security groups: none outside a VPC,
-/// the given ones, or one created as `<id>/SecurityGroup`.
-fn configure_networking(node: &Construct, props: &ModelProps) -> Vec<SecurityGroup> {
-    if props.vpc.is_none()
-        && (!props.security_groups.is_empty() || props.allow_all_outbound.is_some())
-    {
+/// Checks the network options (of a model, or of a configuration hosting inference
+/// components) and returns the security groups: none outside a VPC, the given ones, or one
+/// created as `<scope>/SecurityGroup`.
+pub(crate) fn configure_networking(
+    node: &Construct,
+    vpc: Option<&Vpc>,
+    security_groups: &[SecurityGroup],
+    allow_all_outbound: Option<bool>,
+) -> Vec<SecurityGroup> {
+    if vpc.is_none() && (!security_groups.is_empty() || allow_all_outbound.is_some()) {
         node.add_error(
             "Cannot configure 'securityGroups' or 'allowAllOutbound' without configuring a VPC",
         );
     }
-    if !props.security_groups.is_empty() && props.allow_all_outbound.is_some() {
+    if !security_groups.is_empty() && allow_all_outbound.is_some() {
         node.add_error("Configure 'allowAllOutbound' directly on the supplied SecurityGroups");
     }
-    match &props.vpc {
+    match vpc {
         None => Vec::new(),
-        Some(_) if !props.security_groups.is_empty() => props.security_groups.clone(),
+        Some(_) if !security_groups.is_empty() => security_groups.to_vec(),
         Some(vpc) => vec![SecurityGroup::new(
             node,
             "SecurityGroup",
             SecurityGroupProps {
-                allow_all_outbound: props.allow_all_outbound.unwrap_or(true),
+                allow_all_outbound: allow_all_outbound.unwrap_or(true),
                 ..SecurityGroupProps::new(vpc)
             },
         )],
     }
+}
+
+/// Grants `role` what SageMaker needs to place network interfaces in a VPC (CreateModel
+/// execution role permissions; not under the AWS CDK's compatible defaults, whose role has
+/// `AmazonSageMakerFullAccess`) and returns the security group ids.
+pub(crate) fn vpc_access(
+    role: &RoleRef,
+    compatible: bool,
+    security_groups: &[SecurityGroup],
+) -> Vec<Str> {
+    if !compatible {
+        role.add_to_principal_policy(
+            PolicyStatement::allow()
+                .actions([
+                    "ec2:CreateNetworkInterface",
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeVpcs",
+                ])
+                .resource("*"),
+        );
+    }
+    security_groups
+        .iter()
+        .map(SecurityGroup::security_group_id)
+        .collect()
+}
+
+/// The ARN of an S3 bucket named `bucket_name` (partition-aware).
+pub(crate) fn bucket_arn(stack: &Stack, bucket_name: Str) -> Str {
+    stack.format_arn(
+        ArnComponents::new("s3", "")
+            .with_region("")
+            .with_account("")
+            .with_separator("")
+            .with_resource_name(bucket_name),
+    )
+}
+
+/// Makes `resource` wait for `role`'s grants policy, once the policy's content is final: the
+/// resource's creation uses what the policy grants.
+pub(crate) fn wait_for_role_policy(resource: &CfnResource, role: &RoleRef) {
+    Aspects::of(resource).add(WaitForRolePolicy {
+        model: resource.clone(),
+        role: role.clone(),
+    });
 }
 
 impl Model {
@@ -438,35 +487,19 @@ impl Model {
         let compatible = cdk_compatible(&node);
         // Networking before the role, as in the CDK: construct order is template order, so
         // the security group comes before the role and its policy.
-        let security_groups = configure_networking(&node, &props);
+        let security_groups = configure_networking(
+            &node,
+            props.vpc.as_ref(),
+            &props.security_groups,
+            props.allow_all_outbound,
+        );
         let role = match props.role.clone() {
             Some(r) => r,
             None => execution_role(&node, compatible),
         };
         let vpc_config = props.vpc.as_ref().map(|vpc| {
-            if !compatible {
-                // Network interfaces in the VPC (CreateModel execution role permissions).
-                role.add_to_principal_policy(
-                    PolicyStatement::allow()
-                        .actions([
-                            "ec2:CreateNetworkInterface",
-                            "ec2:CreateNetworkInterfacePermission",
-                            "ec2:DeleteNetworkInterface",
-                            "ec2:DeleteNetworkInterfacePermission",
-                            "ec2:DescribeDhcpOptions",
-                            "ec2:DescribeNetworkInterfaces",
-                            "ec2:DescribeSecurityGroups",
-                            "ec2:DescribeSubnets",
-                            "ec2:DescribeVpcs",
-                        ])
-                        .resource("*"),
-                );
-            }
             VpcConfig::new(
-                security_groups
-                    .iter()
-                    .map(SecurityGroup::security_group_id)
-                    .collect::<Vec<_>>(),
+                vpc_access(&role, compatible, &security_groups),
                 vpc.subnet_ids.clone(),
             )
         });
@@ -546,10 +579,7 @@ impl Model {
         if compatible {
             resource.node().add_dependency(&role);
         } else {
-            Aspects::of(&resource).add(WaitForRolePolicy {
-                model: resource.clone(),
-                role: role.clone(),
-            });
+            wait_for_role_policy(resource, &role);
         }
         Model {
             node,

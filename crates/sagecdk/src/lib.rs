@@ -53,13 +53,14 @@ pub mod prelude {
     pub use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
-        AsyncInferenceProps, BacklogScalingProps, Capture, ComponentHostVariantProps,
-        ComponentHostingProps, ComputeRequirements, ContainerDefinition, ContainerImage,
-        ContainerMode, DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig,
-        EndpointConfigProps, EndpointProps, InferenceComponent, InferenceComponentProps,
-        InferenceExecutionMode, InferenceResponseIn, InstanceProductionVariantProps, InstanceType,
-        InvocationsScalingProps, ManagedInstanceScaling, Model, ModelData, ModelProps, S3Location,
-        ScalingInterval, ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
+        AdapterProps, AsyncInferenceProps, BacklogScalingProps, Capture, ComponentContainer,
+        ComponentHostVariantProps, ComponentHostingProps, ComponentRollingUpdate,
+        ComputeRequirements, ContainerDefinition, ContainerImage, ContainerMode, CopyBatchSize,
+        DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig, EndpointConfigProps,
+        EndpointProps, InferenceComponent, InferenceComponentProps, InferenceExecutionMode,
+        InferenceResponseIn, InstanceProductionVariantProps, InstanceType, InvocationsScalingProps,
+        ManagedInstanceScaling, Model, ModelData, ModelProps, S3Location, ScalingInterval,
+        ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
         TargetTrackingProps,
     };
 }

@@ -3,9 +3,10 @@
 //! root (`deployment.<example>.<stack>.template.json`, update with
 //! `SAGECDK_UPDATE_SNAPSHOTS=1`), and what the sample deploys is asserted on its own.
 
-use sagecdk::App;
+use sagecdk::{App, Scope, Stack};
 use sagecdk_assertions::snapshot::Snapshot;
 use sagecdk_assertions::{Match, Template, pattern};
+use serde_json::{Value as Json, json};
 
 #[allow(dead_code)]
 #[path = "../../../examples/deployment/async_endpoint.rs"]
@@ -16,6 +17,9 @@ mod inference_components;
 #[allow(dead_code)]
 #[path = "../../../examples/deployment/multi_model_endpoint.rs"]
 mod multi_model_endpoint;
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/multi_model_resource_requirements.rs"]
+mod multi_model_resource_requirements;
 #[allow(dead_code)]
 #[path = "../../../examples/deployment/realtime_endpoint.rs"]
 mod realtime_endpoint;
@@ -28,6 +32,7 @@ const TESTED: &[&str] = &[
     "async_endpoint",
     "inference_components",
     "multi_model_endpoint",
+    "multi_model_resource_requirements",
     "realtime_endpoint",
     "serverless_endpoint",
 ];
@@ -148,7 +153,16 @@ fn inference_components() {
     let app = App::for_tests();
     let stack = inference_components::build(&app);
     let template = Template::from_stack(&stack);
-    template.assert_resource_count_is("AWS::SageMaker::InferenceComponent", 2);
+    template.assert_resource_count_is("AWS::SageMaker::InferenceComponent", 3);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::InferenceComponent",
+        pattern!({
+            "Specification": {
+                "BaseInferenceComponentName": Match::string_like_regexp("RankerComponent"),
+                "Container": {"ArtifactUrl": Match::any_value()}
+            }
+        }),
+    );
     template.assert_has_resource_properties(
         "AWS::SageMaker::InferenceComponent",
         pattern!({
@@ -169,6 +183,119 @@ fn inference_components() {
     snapshots().assert_matches(
         "deployment.inference_components.InferenceComponents.template",
         template.as_json(),
+    );
+}
+
+#[test]
+fn multi_model_resource_requirements() {
+    let app = App::for_tests();
+    let stack = multi_model_resource_requirements::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_resource_count_is("AWS::SageMaker::InferenceComponent", 2);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::InferenceComponent",
+        pattern!({
+            "DeploymentConfig": {
+                "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": {"Ref": Match::string_like_regexp("^Errors")}}]},
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
+                    "WaitIntervalInSeconds": 60
+                }
+            },
+            "RuntimeConfig": {"CopyCount": 2},
+            "Specification": Match::object_like(pattern!({
+                "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 512, "NumberOfCpuCoresRequired": 0.5}
+            }))
+        }),
+    );
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        pattern!({"EndpointName": "my-xgboost-multi-model"}),
+    );
+    snapshots().assert_matches(
+        "deployment.multi_model_resource_requirements.MultiModelResourceRequirements.template",
+        template.as_json(),
+    );
+}
+
+/// The template `build` makes with the context `context` set on the app.
+fn template_with(build: fn(&App) -> Stack, context: &[(&str, Json)]) -> Json {
+    let app = App::for_tests();
+    for (key, value) in context {
+        app.node().set_context(*key, value.clone());
+    }
+    Template::from_stack(&build(&app)).as_json().clone()
+}
+
+/// Asserts that the update from `before` to `after` changes the endpoint configuration and
+/// leaves the endpoint itself as it was: same resources, same endpoint properties, so
+/// CloudFormation replaces the (unnamed) configuration and updates the endpoint in place to it.
+fn assert_updates_in_place(before: &Json, after: &Json) -> (Json, Json) {
+    let ids = |t: &Json| -> Vec<String> {
+        t["Resources"]
+            .as_object()
+            .expect("resources")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        ids(before),
+        ids(after),
+        "the update adds or removes resources"
+    );
+    let of_type = |t: &Json, kind: &str| -> Json {
+        t["Resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .find(|r| r["Type"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    assert_eq!(
+        of_type(before, "AWS::SageMaker::Endpoint"),
+        of_type(after, "AWS::SageMaker::Endpoint")
+    );
+    let (config_before, config_after) = (
+        of_type(before, "AWS::SageMaker::EndpointConfig"),
+        of_type(after, "AWS::SageMaker::EndpointConfig"),
+    );
+    assert_ne!(config_before, config_after, "the update changes nothing");
+    assert!(
+        config_after["Properties"]
+            .get("EndpointConfigName")
+            .is_none()
+    );
+    (config_before, config_after)
+}
+
+#[test]
+fn async_endpoint_update_moves_the_endpoint_to_a_new_output_path() {
+    let before = template_with(async_endpoint::build, &[]);
+    let after = template_with(
+        async_endpoint::build,
+        &[("outputPrefix", json!("update_output_prefix"))],
+    );
+    let (_, config) = assert_updates_in_place(&before, &after);
+    let output =
+        config["Properties"]["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"].to_string();
+    assert!(output.contains("/update_output_prefix"), "{output}");
+    // The model may now write under the new prefix.
+    assert!(after.to_string().contains("update_output_prefix/*"));
+}
+
+#[test]
+fn serverless_endpoint_update_moves_the_endpoint_to_new_settings() {
+    let before = template_with(serverless_endpoint::build, &[]);
+    let after = template_with(
+        serverless_endpoint::build,
+        &[("memorySizeMb", json!("6144"))],
+    );
+    let (_, config) = assert_updates_in_place(&before, &after);
+    assert_eq!(
+        config["Properties"]["ProductionVariants"][0]["ServerlessConfig"]["MemorySizeInMB"],
+        6144
     );
 }
 
