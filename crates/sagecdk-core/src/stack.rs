@@ -89,6 +89,8 @@ impl StackProps {
 pub(crate) struct FileAssetEntry {
     pub(crate) source: FileAssetSource,
     pub(crate) object_key: String,
+    /// Further keys the asset is published at, in the same bucket.
+    pub(crate) copies: Vec<String>,
 }
 
 pub(crate) struct StackData {
@@ -431,9 +433,33 @@ impl Stack {
         self.update(|s| {
             s.file_assets
                 .entry(source.source_hash.clone())
-                .or_insert(FileAssetEntry { source, object_key });
+                .or_insert(FileAssetEntry {
+                    source,
+                    object_key,
+                    copies: Vec::new(),
+                });
         });
         location
+    }
+
+    /// Publishes the file asset `source_hash` (registered with
+    /// [`add_file_asset`](Self::add_file_asset)) also at `key` under the synthesizer's bucket
+    /// prefix, in the same bucket: another destination of the asset in its manifest (the
+    /// deploy engine copies it there within the bucket instead of uploading it again). `None`
+    /// when no file asset has that hash.
+    pub fn add_file_asset_copy(&self, source_hash: &str, key: &str) -> Option<FileAssetLocation> {
+        let synth = self.read(|s| Some(s.synthesizer.clone()))?;
+        let object_key = format!("{}{key}", synth.settings.bucket_prefix);
+        let mut known = false;
+        self.update(|s| {
+            if let Some(entry) = s.file_assets.get_mut(source_hash) {
+                known = true;
+                if !entry.copies.contains(&object_key) {
+                    entry.copies.push(object_key.clone());
+                }
+            }
+        });
+        known.then(|| synth.file_location(&object_key))
     }
 
     /// Registers a Docker image asset and returns where it will be published.

@@ -35,6 +35,8 @@ pub enum PublishOutcome {
     Published,
     /// Already present; nothing done.
     AlreadyPublished,
+    /// Copied within its bucket from another destination of the same asset.
+    Copied,
 }
 
 /// How assets are published: sizes and how much happens at the same time.
@@ -102,6 +104,8 @@ pub struct PublishReport {
     pub published: usize,
     /// Found already present and left alone.
     pub already_published: usize,
+    /// Copied within a bucket from another destination of the same asset.
+    pub copied: usize,
 }
 
 /// The result of work done once for every caller asking for it. The caller that did the work
@@ -157,6 +161,7 @@ pub struct AssetPublisher {
     docker: tokio::sync::OnceCell<Docker>,
     published: AtomicUsize,
     already_published: AtomicUsize,
+    copied: AtomicUsize,
 }
 
 impl AssetPublisher {
@@ -176,6 +181,7 @@ impl AssetPublisher {
             docker: tokio::sync::OnceCell::new(),
             published: AtomicUsize::new(0),
             already_published: AtomicUsize::new(0),
+            copied: AtomicUsize::new(0),
         })
     }
 
@@ -184,6 +190,7 @@ impl AssetPublisher {
         PublishReport {
             published: self.published.load(Ordering::Relaxed),
             already_published: self.already_published.load(Ordering::Relaxed),
+            copied: self.copied.load(Ordering::Relaxed),
         }
     }
 
@@ -199,14 +206,31 @@ impl AssetPublisher {
         let env = Arc::new(env.clone());
         let mut tasks = tokio::task::JoinSet::new();
         for (id, asset) in &manifest.files {
+            // Further destinations in the first one's bucket are copied from it there, once it
+            // is published, instead of uploaded again.
+            let primary = asset.destinations.first();
             for (dest_id, dest) in &asset.destinations {
                 let label = label(prefix, id, asset.display_name.as_deref(), dest_id);
+                let copy_of = primary
+                    .filter(|(pid, p)| *pid != dest_id && same_bucket(p, dest))
+                    .map(|(pid, p)| {
+                        let primary_label =
+                            self::label(prefix, id, asset.display_name.as_deref(), pid);
+                        (primary_label, p.clone())
+                    });
                 let (this, env) = (self.clone(), env.clone());
                 let (id, asset, dest) = (id.clone(), asset.clone(), dest.clone());
                 tasks.spawn(async move {
-                    this.publish_file(&env, &id, &asset, &dest, &label)
-                        .await
-                        .map(|_| ())
+                    match copy_of {
+                        None => this.publish_file(&env, &id, &asset, &dest, &label).await,
+                        Some((primary_label, primary)) => {
+                            this.publish_file(&env, &id, &asset, &primary, &primary_label)
+                                .await?;
+                            this.publish_file_copy(&env, &id, &asset, &dest, &primary, &label)
+                                .await
+                        }
+                    }
+                    .map(|_| ())
                 });
             }
         }
@@ -262,6 +286,37 @@ impl AssetPublisher {
         .await
     }
 
+    /// Publishes destination `dest` of a file asset by copying the object of its destination
+    /// `from` (published already, in the same bucket) within the bucket (once per publisher):
+    /// skipped when the key exists, unless forced. An object over S3's 5 GiB copy limit is
+    /// uploaded instead.
+    pub async fn publish_file_copy(
+        &self,
+        env: &AwsEnvironment,
+        asset_id: &str,
+        asset: &FileAsset,
+        dest: &FileDestination,
+        from: &FileDestination,
+        label: &str,
+    ) -> Result<PublishOutcome> {
+        let key = destination_key(
+            env,
+            "file",
+            asset_id,
+            dest.region.as_deref(),
+            [&dest.bucket_name, &dest.object_key],
+        );
+        self.once(
+            key,
+            label,
+            Box::pin(async {
+                let _permit = self.files.acquire().await;
+                self.copy_file(env, asset, dest, from).await
+            }),
+        )
+        .await
+    }
+
     /// Builds, tags and pushes one image asset destination (once per publisher); skipped when
     /// the tag exists in the repository, unless forced.
     pub async fn publish_image(
@@ -301,6 +356,7 @@ impl AssetPublisher {
             let (counter, text) = match outcome {
                 PublishOutcome::Published => (&self.published, "success: Published"),
                 PublishOutcome::AlreadyPublished => (&self.already_published, "already published"),
+                PublishOutcome::Copied => (&self.copied, "success: Copied within the bucket"),
             };
             counter.fetch_add(1, Ordering::Relaxed);
             eprintln!("{label}: {text}");
@@ -328,34 +384,8 @@ impl AssetPublisher {
         let s3 = AwsEnvironment::s3(&config);
         let bucket = env.replace_placeholders(&dest.bucket_name);
         let key = env.replace_placeholders(&dest.object_key);
-        let listed = s3
-            .list_objects_v2()
-            .bucket(&bucket)
-            .prefix(&key)
-            .max_keys(1)
-            .send()
-            .await;
-        match listed {
-            Ok(out) => {
-                let present = out
-                    .contents()
-                    .iter()
-                    .any(|o| o.key() == Some(key.as_str()) && o.size().unwrap_or(0) > 22);
-                if present && !self.force {
-                    return Ok(PublishOutcome::AlreadyPublished);
-                }
-            }
-            Err(e) => {
-                let err = aws("S3 ListObjectsV2", e);
-                if err.code() == Some("NoSuchBucket") {
-                    return Err(DeployError::NotBootstrapped(format!(
-                        "the staging bucket {bucket} does not exist. Is this environment \
-                         bootstrapped? Run 'sagecdk bootstrap {}'",
-                        env.name()
-                    )));
-                }
-                return Err(err);
-            }
+        if self.already_present(env, &s3, &bucket, &key).await? {
+            return Ok(PublishOutcome::AlreadyPublished);
         }
         if asset.source.executable.is_some() {
             return Err(DeployError::Invalid(
@@ -428,6 +458,88 @@ impl AssetPublisher {
                 .map_err(|e| aws("S3 PutObject", e))?;
         }
         Ok(PublishOutcome::Published)
+    }
+
+    /// Whether `key` holds a published object (over 22 bytes, as the AWS CDK checks) and is
+    /// to be left alone (not forced).
+    async fn already_present(
+        &self,
+        env: &AwsEnvironment,
+        s3: &aws_sdk_s3::Client,
+        bucket: &str,
+        key: &str,
+    ) -> Result<bool> {
+        let listed = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(key)
+            .max_keys(1)
+            .send()
+            .await;
+        match listed {
+            Ok(out) => {
+                let present = out
+                    .contents()
+                    .iter()
+                    .any(|o| o.key() == Some(key) && o.size().unwrap_or(0) > 22);
+                Ok(present && !self.force)
+            }
+            Err(e) => {
+                let err = aws("S3 ListObjectsV2", e);
+                if err.code() == Some("NoSuchBucket") {
+                    return Err(DeployError::NotBootstrapped(format!(
+                        "the staging bucket {bucket} does not exist. Is this environment \
+                         bootstrapped? Run 'sagecdk bootstrap {}'",
+                        env.name()
+                    )));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn copy_file(
+        &self,
+        env: &AwsEnvironment,
+        asset: &FileAsset,
+        dest: &FileDestination,
+        from: &FileDestination,
+    ) -> Result<PublishOutcome> {
+        let config = env
+            .config_for_role(
+                dest.assume_role_arn.as_deref(),
+                dest.assume_role_external_id.as_deref(),
+                dest.region.as_deref(),
+            )
+            .await?;
+        let s3 = AwsEnvironment::s3(&config);
+        let bucket = env.replace_placeholders(&dest.bucket_name);
+        let key = env.replace_placeholders(&dest.object_key);
+        if self.already_present(env, &s3, &bucket, &key).await? {
+            return Ok(PublishOutcome::AlreadyPublished);
+        }
+        let source_key = env.replace_placeholders(&from.object_key);
+        let source = s3
+            .head_object()
+            .bucket(&bucket)
+            .key(&source_key)
+            .send()
+            .await
+            .map_err(|e| aws("S3 HeadObject", e))?;
+        if source.content_length().unwrap_or(0) > MAX_COPY_OBJECT_SIZE {
+            return self.upload_file(env, asset, dest).await;
+        }
+        let encryption = upload_encryption(&s3, &bucket).await?;
+        s3.copy_object()
+            .bucket(&bucket)
+            .key(&key)
+            .copy_source(copy_source(&bucket, &source_key))
+            .set_server_side_encryption(encryption.algorithm)
+            .set_ssekms_key_id(encryption.kms_key_id)
+            .send()
+            .await
+            .map_err(|e| aws("S3 CopyObject", e))?;
+        Ok(PublishOutcome::Copied)
     }
 
     /// Uploads `path` in parts of `part_size`, several at a time; an upload that fails is
@@ -697,6 +809,30 @@ fn destination_key(
     )
 }
 
+/// The largest object S3's CopyObject copies in one request.
+const MAX_COPY_OBJECT_SIZE: i64 = 5 * 1024 * 1024 * 1024;
+
+/// Whether two destinations are the same bucket, reached the same way.
+fn same_bucket(a: &FileDestination, b: &FileDestination) -> bool {
+    a.bucket_name == b.bucket_name
+        && a.region == b.region
+        && a.assume_role_arn == b.assume_role_arn
+        && a.assume_role_external_id == b.assume_role_external_id
+}
+
+/// CopyObject's `x-amz-copy-source`: the bucket and the URL-encoded key.
+fn copy_source(bucket: &str, key: &str) -> String {
+    let mut out = format!("{bucket}/");
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn label(prefix: &str, id: &str, display_name: Option<&str>, dest_id: &str) -> String {
     format!("{prefix}{} ({dest_id})", display_name.unwrap_or(id))
 }
@@ -941,6 +1077,15 @@ async fn build_image(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_sources_encode_the_key_but_not_its_slashes() {
+        assert_eq!(
+            copy_source("b", "multi-model/ab12/team/tenant b+1.tar.gz"),
+            "b/multi-model/ab12/team/tenant%20b%2B1.tar.gz"
+        );
+        assert_eq!(copy_source("b", "naïve.tar.gz"), "b/na%C3%AFve.tar.gz");
+    }
 
     #[test]
     fn content_types() {

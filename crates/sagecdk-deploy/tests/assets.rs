@@ -142,7 +142,8 @@ async fn directory_asset_is_zipped_uploaded_and_reads_back() {
         publisher.report(),
         PublishReport {
             published: 0,
-            already_published: 1
+            already_published: 1,
+            copied: 0
         }
     );
 
@@ -376,7 +377,8 @@ async fn an_asset_shared_by_two_stacks_is_uploaded_once_and_again_when_forced() 
         publisher.report(),
         PublishReport {
             published: 1,
-            already_published: 0
+            already_published: 0,
+            copied: 0
         }
     );
     assert_eq!(object_versions(&env, &key).await, 3);

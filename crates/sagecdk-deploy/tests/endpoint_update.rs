@@ -20,7 +20,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{bootstrapped_environment, moto_endpoint, moto_json};
+use common::{bootstrapped_environment, moto_endpoint, moto_json, physical_name};
 
 /// The app with `instances` instances behind the endpoint, synthesized into `work`.
 fn synth(work: &Path, stack_name: &str, instances: u32) -> CloudAssembly {
@@ -77,25 +77,6 @@ fn describe(endpoint: &str, what: &str, key: &str, name: &str) -> Json {
     );
     assert_eq!(status, 200, "Describe{what} {name}: {text}");
     serde_json::from_str(&text).expect("JSON")
-}
-
-/// The physical id of the stack's resource of type `ty` (a SageMaker name or ARN).
-async fn physical_name(env: &sagecdk_deploy::AwsEnvironment, stack: &str, ty: &str) -> String {
-    let cfn = sagecdk_deploy::AwsEnvironment::cloudformation(env.base_config());
-    let resources = cfn
-        .list_stack_resources()
-        .stack_name(stack)
-        .send()
-        .await
-        .expect("ListStackResources");
-    let id = resources
-        .stack_resource_summaries()
-        .iter()
-        .find(|r| r.resource_type() == Some(ty))
-        .and_then(|r| r.physical_resource_id())
-        .unwrap_or_else(|| panic!("no {ty} in {stack}"))
-        .to_string();
-    id.rsplit('/').next().unwrap_or(&id).to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,11 +1,11 @@
 //! Where a model's artifacts come from.
 
 use crate::md5_hex;
-use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions, PublishedFile};
+use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions, PublishedFile, sha256_hex};
 use sagecdk_aws::iam::Grantable;
 use sagecdk_aws::s3::Bucket;
 use sagecdk_cfn::sagemaker::model::{ModelAccessConfig, ModelDataSource, S3DataSource};
-use sagecdk_core::{Construct, Str};
+use sagecdk_core::{Construct, Stack, Str};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -32,7 +32,16 @@ enum Source {
         bucket: Bucket,
         prefix: String,
     },
+    MultiModelAssets {
+        /// `(name under the prefix, local path)`.
+        models: Vec<(String, String)>,
+        /// The prefix's URL and the ARNs to read it (bucket, objects), once published.
+        bound: RefCell<Option<(Str, [Str; 2])>>,
+    },
 }
+
+/// The longest name SageMaker takes as a `TargetModel`.
+const MAX_TARGET_MODEL: usize = 1024;
 
 /// How a container gets its model data.
 pub(crate) enum BoundModelData {
@@ -75,6 +84,9 @@ impl std::fmt::Debug for ModelData {
             }
             Source::MultiModelPrefix { prefix, .. } => {
                 write!(f, "ModelData::from_multi_model_prefix(.., {prefix:?})")
+            }
+            Source::MultiModelAssets { models, .. } => {
+                write!(f, "ModelData::from_multi_model_assets({models:?})")
             }
         }
     }
@@ -141,9 +153,45 @@ impl ModelData {
         }
     }
 
+    /// Local `.tar.gz` models for a multi-model container
+    /// ([`ContainerDefinition::with_multi_model`](crate::ContainerDefinition::with_multi_model)),
+    /// each given as `(name, path)`: `sagecdk deploy` publishes them under one prefix of the
+    /// assets bucket, each as `<prefix><name>` (the name clients pass as `TargetModel`).
+    ///
+    /// The prefix is named by the content of the whole set, so a changed, added or removed
+    /// model is a new prefix holding exactly the set: the model is replaced and the endpoint
+    /// updated to fresh instances (a multi-model container never reloads a model it has
+    /// cached). An unchanged model is not uploaded again: each is also published at its
+    /// content hash, from which the deploy copies it within the bucket.
+    ///
+    /// ```no_run
+    /// use sagecdk_sagemaker::{ContainerDefinition, ContainerImage, ModelData};
+    /// let container = ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))
+    ///     .with_multi_model(ModelData::from_multi_model_assets([
+    ///         ("tenant-a.tar.gz", "models/tenant-a.tar.gz"),
+    ///         ("tenant-b.tar.gz", "models/tenant-b.tar.gz"),
+    ///     ]));
+    /// ```
+    pub fn from_multi_model_assets(
+        models: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        ModelData {
+            source: Rc::new(Source::MultiModelAssets {
+                models: models
+                    .into_iter()
+                    .map(|(name, path)| (name.into(), path.into()))
+                    .collect(),
+                bound: RefCell::new(None),
+            }),
+        }
+    }
+
     /// Whether this is the models of a multi-model container.
     pub(crate) fn is_multi_model_prefix(&self) -> bool {
-        matches!(&*self.source, Source::MultiModelPrefix { .. })
+        matches!(
+            &*self.source,
+            Source::MultiModelPrefix { .. } | Source::MultiModelAssets { .. }
+        )
     }
 
     fn s3_prefix(bucket: &Bucket, prefix: String, accept_eula: bool) -> Self {
@@ -273,7 +321,122 @@ impl ModelData {
                 }
                 bucket.s3_url_for_object(prefix)
             }
+            Source::MultiModelAssets { models, bound } => {
+                let published = bound.borrow().clone();
+                let (url, objects) = match published {
+                    Some(p) => p,
+                    None => {
+                        let p = publish_multi_model_assets(model, models, &asset_bucket_arn);
+                        *bound.borrow_mut() = Some(p.clone());
+                        p
+                    }
+                };
+                if let Some(g) = grantee {
+                    sagecdk_aws::iam::Grant::add_to_principal(
+                        g,
+                        ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+                        objects,
+                    );
+                }
+                url
+            }
             Source::S3Prefix { .. } => Str::default(),
         }
     }
+}
+
+/// Registers the models of [`ModelData::from_multi_model_assets`] as file assets of `model`'s
+/// stack, each also published under the set's prefix; returns the prefix's `s3://` URL and
+/// the ARNs reading it takes (the bucket, the objects under the prefix).
+fn publish_multi_model_assets(
+    model: &Construct,
+    models: &[(String, String)],
+    asset_bucket_arn: &impl Fn(Str) -> Str,
+) -> (Str, [Str; 2]) {
+    let nothing = || (Str::default(), [Str::default(), Str::default()]);
+    let problems = multi_model_problems(models);
+    if !problems.is_empty() {
+        for p in problems {
+            model.add_error(p);
+        }
+        return nothing();
+    }
+    let Some(stack) = Stack::of(model) else {
+        return nothing();
+    };
+    let mut published: Vec<(&str, Asset)> = models
+        .iter()
+        .map(|(name, path)| {
+            let id = format!("MultiModel{}", md5_hex(name));
+            (
+                name.as_str(),
+                Asset::new(model, &id, AssetProps::new(path.as_str())),
+            )
+        })
+        .collect();
+    if published.iter().any(|(_, a)| a.asset_hash().is_empty()) {
+        // An asset that could not be read has reported its error.
+        return nothing();
+    }
+    // The prefix is named by the whole set: names and contents, in name order.
+    published.sort_by(|a, b| a.0.cmp(b.0));
+    let set: String = published
+        .iter()
+        .map(|(name, asset)| format!("{name}\0{}\n", asset.asset_hash()))
+        .collect();
+    let prefix = format!("multi-model/{}/", sha256_hex(&set));
+    let mut location = None;
+    for (name, asset) in &published {
+        location = stack.add_file_asset_copy(asset.asset_hash(), &format!("{prefix}{name}"));
+    }
+    let (Some(location), Some((last_name, _))) = (location, published.last()) else {
+        return nothing();
+    };
+    // The copy's key is `<bucket prefix><prefix><name>`: the folder is what precedes the name.
+    let folder = location
+        .object_key
+        .strip_suffix(last_name)
+        .unwrap_or(&location.object_key)
+        .to_string();
+    let bucket_arn = asset_bucket_arn(location.bucket_name.clone());
+    let url = Str::from("s3://") + location.bucket_name + "/" + folder.as_str();
+    let objects = bucket_arn.clone() + "/" + folder.as_str() + "*";
+    (url, [bucket_arn, objects])
+}
+
+/// What is wrong with the `(name, path)` pairs of [`ModelData::from_multi_model_assets`].
+fn multi_model_problems(models: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if models.is_empty() {
+        problems.push("`ModelData::from_multi_model_assets` needs at least one model".to_string());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, path) in models {
+        let safe = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!-_.*'()/".contains(c));
+        let segments_ok = name
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+        if !name.ends_with(".tar.gz") || !safe || !segments_ok {
+            problems.push(format!(
+                "multi-model name '{name}' must be a relative S3 key ending in .tar.gz, of letters, digits and !-_.*'()/ without empty, '.' or '..' segments (clients pass it as TargetModel)"
+            ));
+        } else if name.len() > MAX_TARGET_MODEL {
+            problems.push(format!(
+                "multi-model name '{}…' is {} characters, more than SageMaker's TargetModel limit of {MAX_TARGET_MODEL}",
+                &name[..32],
+                name.len()
+            ));
+        }
+        if !seen.insert(name.as_str()) {
+            problems.push(format!("multi-model name '{name}' is given twice"));
+        }
+        if !path.to_lowercase().ends_with(".tar.gz") {
+            problems.push(format!(
+                "multi-model '{name}': the file must be a gzipped tar file with extension .tar.gz ({path})"
+            ));
+        }
+    }
+    problems
 }

@@ -136,3 +136,181 @@ fn multi_model_and_execution_mode_rules_are_reported_together() {
         );
     }
 }
+
+/// Writes `files` (name, content) as `.tar.gz` stand-ins under `dir`.
+fn write_models(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (name, content) in files {
+        std::fs::write(dir.join(name), content).expect("write model");
+    }
+}
+
+/// Synthesizes a model serving `models` (name → file in `dir`) into `dir/out`; the template's
+/// `ModelDataUrl` and the asset manifest.
+fn synth_multi_model(
+    dir: &std::path::Path,
+    models: &[(&str, &str)],
+) -> (serde_json::Value, serde_json::Value) {
+    let out = dir.join("out");
+    let app = App::with_props(sagecdk_core::AppProps {
+        outdir: Some(out.clone()),
+        ignore_environment: true,
+        ..sagecdk_core::AppProps::default()
+    });
+    let s = stack(&app);
+    let models: Vec<(String, String)> = models
+        .iter()
+        .map(|(name, file)| (name.to_string(), dir.join(file).display().to_string()))
+        .collect();
+    Model::new(
+        &s,
+        "Tenants",
+        ModelProps::with_container(
+            ContainerDefinition::new(image())
+                .with_multi_model(ModelData::from_multi_model_assets(models)),
+        ),
+    );
+    app.synth().expect("synthesizes");
+    let read = |file: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(file)).expect("read")).expect("json")
+    };
+    let template = read("S.template.json");
+    let mut container =
+        resources_of_type(&template, "AWS::SageMaker::Model")[0]["Properties"]["PrimaryContainer"]
+            .clone();
+    // The role's policy, to check the read grant along with the container.
+    container["policy"] =
+        resources_of_type(&template, "AWS::IAM::Policy")[0]["Properties"]["PolicyDocument"].clone();
+    (container, read("S.assets.json"))
+}
+
+/// The object keys an asset manifest publishes, per asset.
+fn destination_keys(manifest: &serde_json::Value) -> Vec<Vec<String>> {
+    manifest["files"]
+        .as_object()
+        .expect("files")
+        .values()
+        .map(|asset| {
+            asset["destinations"]
+                .as_object()
+                .expect("destinations")
+                .values()
+                .map(|d| d["objectKey"].as_str().expect("key").to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn local_models_are_published_under_a_prefix_named_by_the_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_models(
+        dir.path(),
+        &[
+            ("a.tar.gz", "model a"),
+            ("b.tar.gz", "model b"),
+            ("b2.tar.gz", "model b v2"),
+        ],
+    );
+    let (container, manifest) = synth_multi_model(
+        dir.path(),
+        &[
+            ("tenant-a.tar.gz", "a.tar.gz"),
+            ("team/tenant-b.tar.gz", "b.tar.gz"),
+        ],
+    );
+    assert_eq!(container["Mode"], "MultiModel");
+    let url = container["ModelDataUrl"].to_string();
+    let prefix = {
+        let start = url.find("/multi-model/").expect("prefix in URL") + 1;
+        let end = url[start..].find("/\"").expect("prefix end") + start + 1;
+        url[start..end].to_string()
+    };
+    assert_eq!(prefix.len(), "multi-model/".len() + 64 + 1, "{prefix}");
+    // The role reads the set's prefix, not the whole bucket.
+    let policy = container["policy"].to_string();
+    assert!(policy.contains(&format!("/{prefix}*")), "{policy}");
+    assert!(!policy.contains("\"/*\""), "{policy}");
+    // Each model at its content hash and under the prefix, by its name.
+    let keys = destination_keys(&manifest);
+    let model_keys: Vec<&Vec<String>> = keys.iter().filter(|k| k.len() == 2).collect();
+    assert_eq!(model_keys.len(), 2, "{keys:?}");
+    let mut copies: Vec<&str> = model_keys.iter().map(|k| k[1].as_str()).collect();
+    copies.sort_unstable();
+    assert_eq!(
+        copies,
+        [
+            format!("{prefix}team/tenant-b.tar.gz"),
+            format!("{prefix}tenant-a.tar.gz")
+        ]
+    );
+    for k in &model_keys {
+        assert!(k[0].ends_with(".gz") && !k[0].contains('/'), "{k:?}");
+    }
+
+    // Same set: same prefix. One model changed: a new prefix, so a new model.
+    let (same, _) = synth_multi_model(
+        dir.path(),
+        &[
+            ("team/tenant-b.tar.gz", "b.tar.gz"),
+            ("tenant-a.tar.gz", "a.tar.gz"),
+        ],
+    );
+    assert_eq!(same["ModelDataUrl"], container["ModelDataUrl"]);
+    let (changed, changed_manifest) = synth_multi_model(
+        dir.path(),
+        &[
+            ("tenant-a.tar.gz", "a.tar.gz"),
+            ("team/tenant-b.tar.gz", "b2.tar.gz"),
+        ],
+    );
+    assert_ne!(changed["ModelDataUrl"], container["ModelDataUrl"]);
+    // The unchanged model keeps its content key (already in the bucket: copied, not uploaded).
+    let content_keys = |keys: &[Vec<String>]| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.len() == 2)
+            .map(|k| k[0].clone())
+            .collect()
+    };
+    let before = content_keys(&keys);
+    let after = content_keys(&destination_keys(&changed_manifest));
+    assert_eq!(before.iter().filter(|k| after.contains(k)).count(), 1);
+}
+
+#[test]
+fn local_multi_model_rules_are_reported_together() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    Model::new(
+        &s,
+        "Bad",
+        ModelProps::with_container(ContainerDefinition::new(image()).with_multi_model(
+            ModelData::from_multi_model_assets([
+                ("../escape.tar.gz", "a.tar.gz"),
+                ("ok.tar.gz", "weights.bin"),
+                ("twice.tar.gz", "a.tar.gz"),
+                ("twice.tar.gz", "b.tar.gz"),
+                ("model.zip", "a.tar.gz"),
+            ]),
+        )),
+    );
+    Model::new(
+        &s,
+        "Empty",
+        ModelProps::with_container(ContainerDefinition::new(image()).with_multi_model(
+            ModelData::from_multi_model_assets(Vec::<(String, String)>::new()),
+        )),
+    );
+    let found = errors(&s);
+    for expected in [
+        "[S/Bad] multi-model name '../escape.tar.gz' must be a relative S3 key ending in .tar.gz, of letters, digits and !-_.*'()/ without empty, '.' or '..' segments (clients pass it as TargetModel)",
+        "[S/Bad] multi-model 'ok.tar.gz': the file must be a gzipped tar file with extension .tar.gz (weights.bin)",
+        "[S/Bad] multi-model name 'twice.tar.gz' is given twice",
+        "[S/Bad] multi-model name 'model.zip' must be a relative S3 key ending in .tar.gz, of letters, digits and !-_.*'()/ without empty, '.' or '..' segments (clients pass it as TargetModel)",
+        "[S/Empty] `ModelData::from_multi_model_assets` needs at least one model",
+    ] {
+        assert!(
+            found.iter().any(|f| f == expected),
+            "missing {expected}\nin {found:#?}"
+        );
+    }
+}

@@ -32,16 +32,18 @@ pub(super) fn asset_manifest(
             FileAssetPackaging::File => "file",
             FileAssetPackaging::ZipDirectory => "zip",
         };
-        files.insert(
-            hash.clone(),
-            file_entry(
-                hash,
-                entry.source.display_name.clone(),
-                &entry.source.file_name,
-                packaging,
-                &entry.object_key,
-            ),
+        let mut asset = file_entry(
+            hash,
+            entry.source.display_name.clone(),
+            &entry.source.file_name,
+            packaging,
+            &entry.object_key,
         );
+        for key in &entry.copies {
+            let (dest_id, dest) = synth.file_destination(key);
+            asset.destinations.insert(dest_id, dest);
+        }
+        files.insert(hash.clone(), asset);
     }
     let template_key = format!("{}{template_hash}.json", synth.settings.bucket_prefix);
     files.insert(

@@ -51,3 +51,23 @@ pub(crate) async fn bootstrapped_environment() -> sagecdk_deploy::environment::A
         .expect("bootstrap");
     env
 }
+
+/// The physical id of the stack's resource of type `ty` (a SageMaker name or ARN).
+#[allow(dead_code)]
+pub(crate) async fn physical_name(env: &sagecdk_deploy::AwsEnvironment, stack: &str, ty: &str) -> String {
+    let cfn = sagecdk_deploy::AwsEnvironment::cloudformation(env.base_config());
+    let resources = cfn
+        .list_stack_resources()
+        .stack_name(stack)
+        .send()
+        .await
+        .expect("ListStackResources");
+    let id = resources
+        .stack_resource_summaries()
+        .iter()
+        .find(|r| r.resource_type() == Some(ty))
+        .and_then(|r| r.physical_resource_id())
+        .unwrap_or_else(|| panic!("no {ty} in {stack}"))
+        .to_string();
+    id.rsplit('/').next().unwrap_or(&id).to_string()
+}
