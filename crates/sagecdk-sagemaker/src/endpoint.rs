@@ -381,12 +381,29 @@ impl Endpoint {
     /// assert!(app.assemble().is_err());
     /// ```
     pub fn find_instance_production_variant(&self, name: &str) -> InstanceVariant {
-        let info = match self.owned_config().map(|c| c.variant(name)) {
+        self.find_variant(name, "variant", EndpointConfig::variant)
+    }
+
+    /// The shadow variant named `name`: its metrics (by `VariantName`, as SageMaker reports
+    /// them for shadows) and the autoscaling of its instance count, as for a production
+    /// variant. An unknown name is an error at the endpoint's path, as in
+    /// [`find_instance_production_variant`](Self::find_instance_production_variant).
+    pub fn find_shadow_variant(&self, name: &str) -> InstanceVariant {
+        self.find_variant(name, "shadow variant", EndpointConfig::shadow_variant)
+    }
+
+    fn find_variant(
+        &self,
+        name: &str,
+        kind: &str,
+        lookup: fn(&EndpointConfig, &str) -> Option<VariantInfo>,
+    ) -> InstanceVariant {
+        let info = match self.owned_config().map(|c| lookup(c, name)) {
             Some(Some(info)) => info,
             found => {
                 if found.is_some() {
                     self.node
-                        .add_error(format!("No variant with name: '{name}'"));
+                        .add_error(format!("No {kind} with name: '{name}'"));
                 }
                 VariantInfo {
                     name: name.to_string(),

@@ -1029,6 +1029,14 @@ impl EndpointConfig {
             .map(|v| v.info.clone())
     }
 
+    pub(crate) fn shadow_variant(&self, name: &str) -> Option<VariantInfo> {
+        self.shadows
+            .borrow()
+            .iter()
+            .find(|v| v.info.name == name)
+            .map(|v| v.info.clone())
+    }
+
     /// The serverless variant, if there is one.
     pub(crate) fn serverless_variant(&self) -> Option<ServerlessInfo> {
         self.serverless.borrow().as_ref().map(|pair| pair.0.clone())

@@ -132,3 +132,85 @@ fn shadow_testing_rules_are_reported_together() {
         );
     }
 }
+
+#[test]
+fn a_shadow_variant_has_metrics_and_scales_like_a_production_variant() {
+    let app = App::for_tests();
+    let s = stack(&app);
+    let current = model(&s, "Current");
+    let candidate = model(&s, "Candidate");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(
+                &current, "Current",
+            )],
+            shadow_production_variants: vec![InstanceProductionVariantProps::new(
+                &candidate,
+                "Candidate",
+            )],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(&s, "E", EndpointProps::new(&config));
+    let shadow = endpoint.find_shadow_variant("Candidate");
+    assert_eq!(shadow.variant_name(), "Candidate");
+    shadow
+        .auto_scale_instance_count(EnableScalingProps::max(3))
+        .scale_on_invocations("Invocations", InvocationsScalingProps::new(100.0));
+    shadow.metric_model_latency().create_alarm(
+        &s,
+        "ShadowLatency",
+        sagecdk_aws::cloudwatch::AlarmProps::new(1000.0, 1),
+    );
+    let t = Template::from_stack(&s);
+    let json = t.as_json();
+    let target =
+        &resources_of_type(json, "AWS::ApplicationAutoScaling::ScalableTarget")[0]["Properties"];
+    assert_eq!(target["MaxCapacity"], 3);
+    assert!(
+        target["ResourceId"]
+            .to_string()
+            .contains("/variant/Candidate"),
+        "{target}"
+    );
+    let alarm = &resources_of_type(json, "AWS::CloudWatch::Alarm")[0]["Properties"];
+    assert!(
+        alarm["Dimensions"].to_string().contains("\"Candidate\""),
+        "{alarm}"
+    );
+
+    // A production variant is not a shadow, nor the other way round.
+    let app = App::for_tests();
+    let s = stack(&app);
+    let current = model(&s, "Current");
+    let candidate = model(&s, "Candidate");
+    let config = EndpointConfig::new(
+        &s,
+        "Config",
+        EndpointConfigProps {
+            instance_production_variants: vec![InstanceProductionVariantProps::new(
+                &current, "Current",
+            )],
+            shadow_production_variants: vec![InstanceProductionVariantProps::new(
+                &candidate,
+                "Candidate",
+            )],
+            ..EndpointConfigProps::default()
+        },
+    );
+    let endpoint = Endpoint::new(&s, "E", EndpointProps::new(&config));
+    endpoint.find_shadow_variant("Current");
+    endpoint.find_instance_production_variant("Candidate");
+    let found = errors(&s);
+    for expected in [
+        "[S/E] No shadow variant with name: 'Current'",
+        "[S/E] No variant with name: 'Candidate'",
+    ] {
+        assert!(
+            found.iter().any(|f| f == expected),
+            "missing {expected}\nin {found:#?}"
+        );
+    }
+}

@@ -54,7 +54,11 @@ pub(crate) async fn bootstrapped_environment() -> sagecdk_deploy::environment::A
 
 /// The physical id of the stack's resource of type `ty` (a SageMaker name or ARN).
 #[allow(dead_code)]
-pub(crate) async fn physical_name(env: &sagecdk_deploy::AwsEnvironment, stack: &str, ty: &str) -> String {
+pub(crate) async fn physical_name(
+    env: &sagecdk_deploy::AwsEnvironment,
+    stack: &str,
+    ty: &str,
+) -> String {
     let cfn = sagecdk_deploy::AwsEnvironment::cloudformation(env.base_config());
     let resources = cfn
         .list_stack_resources()
