@@ -531,6 +531,9 @@ impl EndpointConfig {
 
     /// Adds the serverless production variant (at most one, and no instance variants).
     pub fn add_serverless_production_variant(&self, props: ServerlessProductionVariantProps) {
+        if self.refused_on_component_host("serverless variant", &props.variant_name) {
+            return;
+        }
         if self.serverless.borrow().is_some() {
             self.node.add_error(
                 "Cannot add more than one serverless production variant per endpoint configuration",
@@ -766,6 +769,19 @@ impl EndpointConfig {
         self.sync_variants();
     }
 
+    /// Whether this configuration hosts inference components, which a `kind` variant cannot
+    /// join (an error then).
+    fn refused_on_component_host(&self, kind: &str, name: &str) -> bool {
+        let hosting = self.host_role.borrow().is_some();
+        if hosting {
+            self.node.add_error(format!(
+                "Cannot add {kind} '{name}' to a configuration hosting inference components; SageMaker places components on instance host variants only"
+            ));
+            self.rejected.set(true);
+        }
+        hosting
+    }
+
     /// The execution role of a configuration hosting inference components.
     pub(crate) fn host_role(&self) -> Option<RoleRef> {
         self.host_role.borrow().clone()
@@ -823,6 +839,9 @@ impl EndpointConfig {
     /// });
     /// ```
     pub fn add_shadow_production_variant(&self, props: InstanceProductionVariantProps) {
+        if self.refused_on_component_host("shadow variant", &props.variant_name) {
+            return;
+        }
         if self.serverless.borrow().is_some() {
             self.node.add_error(format!(
                 "Cannot add shadow variant '{}' to a configuration with a serverless production variant; shadow testing needs an instance production variant",

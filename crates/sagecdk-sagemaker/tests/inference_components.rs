@@ -174,6 +174,13 @@ fn component_rules_are_reported_together() {
     );
     hosting_config
         .add_instance_production_variant(InstanceProductionVariantProps::new(&m, "withModel"));
+    hosting_config.add_shadow_production_variant(InstanceProductionVariantProps::new(&m, "shadow"));
+    hosting_config.add_serverless_production_variant(ServerlessProductionVariantProps::new(
+        &m,
+        "serverless",
+        2048,
+        5,
+    ));
     let found = errors(&s);
     for expected in [
         "[S/Bad] compute.minMemoryMb must be at least 128, got 100",
@@ -183,6 +190,8 @@ fn component_rules_are_reported_together() {
         "[S/Bad] variant 'Missing' is not a variant of the endpoint's configuration (it has: AllTraffic)",
         "[S/OnPlain] endpoint 'S/PlainEndpoint' has a configuration with models of its own; inference components need one made with `EndpointConfig::for_inference_components`",
         "[S/Hosting2] Cannot add production variant 'withModel' with a model to a configuration hosting inference components; add a host variant and place the model with an InferenceComponent",
+        "[S/Hosting2] Cannot add shadow variant 'shadow' to a configuration hosting inference components; SageMaker places components on instance host variants only",
+        "[S/Hosting2] Cannot add serverless variant 'serverless' to a configuration hosting inference components; SageMaker places components on instance host variants only",
     ] {
         assert!(
             found.iter().any(|f| f == expected),
