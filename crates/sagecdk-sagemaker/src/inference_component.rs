@@ -79,11 +79,17 @@ impl ComputeRequirements {
             ));
         }
         if let Some(cores) = self.cpu_cores
-            && !(cores > 0.0 && cores.is_finite())
+            && !(cores >= 0.25 && cores.is_finite())
         {
             problems.push(format!(
-                "compute.cpuCores must be a number greater than 0, got {cores}"
+                "compute.cpuCores must be a number of at least 0.25, got {cores}"
             ));
+        }
+        if self.accelerators == Some(0) {
+            problems.push(
+                "compute.accelerators must be at least 1 when given (leave it out for none)"
+                    .to_string(),
+            );
         }
         problems
     }

@@ -144,7 +144,8 @@ fn component_rules_are_reported_together() {
         &m,
         ComputeRequirements {
             max_memory_mb: Some(64),
-            cpu_cores: Some(0.0),
+            cpu_cores: Some(0.1),
+            accelerators: Some(0),
             ..ComputeRequirements::memory(100)
         },
     )
@@ -185,7 +186,8 @@ fn component_rules_are_reported_together() {
     for expected in [
         "[S/Bad] compute.minMemoryMb must be at least 128, got 100",
         "[S/Bad] compute.maxMemoryMb (64) must be at least minMemoryMb (100)",
-        "[S/Bad] compute.cpuCores must be a number greater than 0, got 0",
+        "[S/Bad] compute.cpuCores must be a number of at least 0.25, got 0.1",
+        "[S/Bad] compute.accelerators must be at least 1 when given (leave it out for none)",
         "[S/Bad] containerStartupHealthCheckTimeout must be between 60 and 3600 seconds",
         "[S/Bad] variant 'Missing' is not a variant of the endpoint's configuration (it has: AllTraffic)",
         "[S/OnPlain] endpoint 'S/PlainEndpoint' has a configuration with models of its own; inference components need one made with `EndpointConfig::for_inference_components`",
