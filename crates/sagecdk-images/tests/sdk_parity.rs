@@ -13,7 +13,10 @@ fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SAGECDK_PYTHON") {
         return PathBuf::from(p);
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../.venv/bin/python"
+    ))
 }
 
 fn query(case: &Value) -> ImageQuery {
@@ -59,7 +62,9 @@ fn the_lookup_answers_as_the_sdk_does() {
             _ => mismatches.push(format!(
                 "{}\n  sdk: {}\n  ours: {:?}",
                 line,
-                case.get("uri").or(case.get("error")).unwrap_or(&Value::Null),
+                case.get("uri")
+                    .or(case.get("error"))
+                    .unwrap_or(&Value::Null),
                 ours
             )),
         }
@@ -70,6 +75,11 @@ fn the_lookup_answers_as_the_sdk_does() {
         mismatches.is_empty(),
         "{} of {total} requests differ from the SDK:\n{}",
         mismatches.len(),
-        mismatches.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+        mismatches
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
