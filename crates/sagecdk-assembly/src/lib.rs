@@ -215,6 +215,26 @@ impl CloudAssembly {
         read_json(&self.dir.join(name))
     }
 
+    /// The construct metadata of artifact `id` (construct path → entries): the manifest's and
+    /// its additional metadata file's together. Empty for an unknown artifact.
+    pub fn artifact_metadata(
+        &self,
+        id: &str,
+    ) -> Result<indexmap::IndexMap<String, Vec<manifest::MetadataEntry>>, AssemblyError> {
+        let Some(artifact) = self.manifest.artifacts.get(id) else {
+            return Ok(indexmap::IndexMap::new());
+        };
+        let mut all = artifact.metadata.clone().unwrap_or_default();
+        if let Some(file) = &artifact.additional_metadata_file {
+            let more: indexmap::IndexMap<String, Vec<manifest::MetadataEntry>> =
+                self.read_file(file)?;
+            for (path, entries) in more {
+                all.entry(path).or_default().extend(entries);
+            }
+        }
+        Ok(all)
+    }
+
     /// All stack artifacts, ordered so that every stack comes after the stacks it depends on
     /// (manifest order otherwise).
     pub fn stacks(&self) -> Result<Vec<StackArtifact>, AssemblyError> {

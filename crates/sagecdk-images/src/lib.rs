@@ -45,6 +45,10 @@ pub use lookup::{
 };
 pub use partition::{dns_suffix, ecr_hostname};
 
+/// The construct metadata type under which a model records the framework image it uses
+/// (`sagecdk images check` reads it from the cloud assembly).
+pub const FRAMEWORK_IMAGE_METADATA: &str = "sagecdk:framework-image";
+
 /// Where the catalog comes from: the `sagemaker-core` package and version.
 pub fn catalog_source() -> Result<&'static str, ImageError> {
     Ok(catalog::catalog()?.source.as_str())

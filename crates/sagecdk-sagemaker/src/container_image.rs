@@ -5,6 +5,7 @@ use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
 use sagecdk_aws::ecr::{Repository, grant_pull};
 use sagecdk_aws::iam::Grantable;
 use sagecdk_core::{ArnComponents, Aws, CfnMapping, Construct, IndexMap, Scope, Stack, Str, Value};
+use sagecdk_images::{FRAMEWORK_IMAGE_METADATA, ImageQuery};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -63,6 +64,9 @@ enum Source {
         tag: String,
         account: Option<String>,
     },
+    Framework {
+        query: Box<ImageQuery>,
+    },
 }
 
 /// A container image for a model.
@@ -92,6 +96,9 @@ impl std::fmt::Debug for ContainerImage {
                 ..
             } => {
                 write!(f, "ContainerImage::from_dlc({repository_name:?}, {tag:?})")
+            }
+            Source::Framework { query } => {
+                write!(f, "ContainerImage::from_framework({query:?})")
             }
         }
     }
@@ -150,6 +157,30 @@ impl ContainerImage {
     /// ```
     pub fn from_dlc(repository_name: impl Into<String>, tag: impl Into<String>) -> Self {
         Self::dlc(repository_name.into(), tag.into(), None)
+    }
+
+    /// The image of a SageMaker framework or algorithm, looked up as the SageMaker Python
+    /// SDK's `image_uris.retrieve` does (from the catalog embedded in `sagecdk-images`, no AWS
+    /// call): without a version, the latest. In an environment-specific stack the URI is a
+    /// literal for the stack's region; in an environment-agnostic one the account comes from
+    /// a mapping of the image's regions and the domain from the partition
+    /// (`AWS::URLSuffix`). The model's role may pull the image. What the catalog does not have
+    /// (framework, version, scope, processor, region) is an error at the model's path that
+    /// lists what is available.
+    ///
+    /// ```
+    /// use sagecdk_images::{ImageQuery, ImageScope};
+    /// use sagecdk_sagemaker::ContainerImage;
+    /// let image = ContainerImage::from_framework(
+    ///     ImageQuery::new("pytorch").with_version("2.5").with_scope(ImageScope::Inference)
+    ///         .for_instance_type("ml.g5.xlarge"));
+    /// ```
+    pub fn from_framework(query: ImageQuery) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::Framework {
+                query: Box::new(query),
+            }),
+        }
     }
 
     /// An AWS deep learning container image from the account `account`.
@@ -243,6 +274,102 @@ impl ContainerImage {
                 grant(repository.repository_arn());
                 repository.repository_uri_for_tag(tag)
             }
+            Source::Framework { query } => bind_framework(model, stack, query, grant),
+        }
+    }
+}
+
+/// Binds a framework image: resolved from the catalog, recorded as the model's metadata,
+/// located in the stack's region (or through a mapping), with the pull granted.
+fn bind_framework(
+    model: &Construct,
+    stack: &Stack,
+    query: &ImageQuery,
+    grant: impl Fn(Str),
+) -> Str {
+    let image = match query.resolve() {
+        Ok(i) => i,
+        Err(e) => {
+            model.add_error(format!("container image: {e}"));
+            return Str::default();
+        }
+    };
+    model.add_metadata(
+        FRAMEWORK_IMAGE_METADATA,
+        serde_json::json!({
+            "framework": image.framework(),
+            "version": image.version(),
+            "requestedVersion": query.version,
+            "scope": image.scope(),
+            "repository": image.repository(),
+            "tag": image.tag(),
+        }),
+    );
+    let region = stack.literal_region();
+    let literal_account = match &region {
+        Some(r) => match image.account(r) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                model.add_error(format!("container image: {e}"));
+                return Str::default();
+            }
+        },
+        None => None,
+    };
+    let account: Str = match literal_account {
+        Some(a) => Str::from(a),
+        None => {
+            let accounts = match image.accounts() {
+                Ok(a) => a,
+                Err(e) => {
+                    model.add_error(format!("container image: {e}"));
+                    return Str::default();
+                }
+            };
+            // One mapping per distinct region → account table, named by its content.
+            let text: String = accounts.iter().map(|(r, a)| format!("{r}={a};")).collect();
+            let id = format!("ImageAccounts{}", &md5_hex(&text)[..8]);
+            if stack.node().try_find_child(&id).is_none() {
+                let table: IndexMap<String, IndexMap<String, Value>> = accounts
+                    .iter()
+                    .map(|(r, a)| {
+                        (
+                            r.to_string(),
+                            IndexMap::from([("account".to_string(), Value::from(*a))]),
+                        )
+                    })
+                    .collect();
+                CfnMapping::new(stack, &id, table);
+            }
+            sagecdk_core::fns::find_in_map(&id, Aws::region(), "account")
+        }
+    };
+    let mut id = "FrameworkRepository".to_string();
+    let mut n = 1;
+    while model.try_find_child(&id).is_some() {
+        n += 1;
+        id = format!("FrameworkRepository{n}");
+    }
+    let repository =
+        Repository::from_name_in_account(model, &id, image.repository(), Some(account.clone()));
+    grant(repository.repository_arn());
+    match (literal_account, region) {
+        (Some(a), Some(r)) => Str::from(
+            format!(
+                "{a}.dkr.{}/{}",
+                sagecdk_images::ecr_hostname(&r),
+                image.repository_and_tag()
+            )
+            .as_str(),
+        ),
+        _ => {
+            account
+                + ".dkr.ecr."
+                + Aws::region()
+                + "."
+                + Aws::url_suffix()
+                + "/"
+                + image.repository_and_tag().as_str()
         }
     }
 }

@@ -33,6 +33,10 @@ pub use sagecdk_aws as aws;
 #[cfg(feature = "sagemaker")]
 pub use sagecdk_assets as assets;
 
+/// The images of SageMaker's frameworks and algorithms (`image_uris.retrieve`).
+#[cfg(feature = "sagemaker")]
+pub use sagecdk_images as images;
+
 /// The names most stack programs use: `use sagecdk::prelude::*;` is all a SageMaker stack
 /// program needs to import.
 pub mod prelude {
@@ -51,6 +55,8 @@ pub mod prelude {
     pub use sagecdk_aws::s3::{Bucket, BucketProps};
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_aws::sns::{Subscription, Topic, TopicProps};
+    #[cfg(feature = "sagemaker")]
+    pub use sagecdk_images::{ImageQuery, ImageScope};
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
         AdapterProps, AsyncInferenceProps, BacklogScalingProps, Capture, ComponentContainer,

@@ -12,6 +12,9 @@ use serde_json::{Value as Json, json};
 #[path = "../../../examples/deployment/async_endpoint.rs"]
 mod async_endpoint;
 #[allow(dead_code)]
+#[path = "../../../examples/deployment/framework_images.rs"]
+mod framework_images;
+#[allow(dead_code)]
 #[path = "../../../examples/deployment/inference_components.rs"]
 mod inference_components;
 #[allow(dead_code)]
@@ -30,6 +33,7 @@ mod serverless_endpoint;
 /// Every program this file tests, by file stem.
 const TESTED: &[&str] = &[
     "async_endpoint",
+    "framework_images",
     "inference_components",
     "multi_model_endpoint",
     "multi_model_resource_requirements",
@@ -183,6 +187,50 @@ fn inference_components() {
     snapshots().assert_matches(
         "deployment.inference_components.InferenceComponents.template",
         template.as_json(),
+    );
+}
+
+#[test]
+fn framework_images() {
+    let app = App::for_tests();
+    let regional = framework_images::build(&app);
+    let template = Template::from_stack(&regional);
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"PrimaryContainer": {"Image": "763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference:2.5-gpu-py311"}}),
+    );
+    // Without a version: the latest XGBoost, by version order.
+    let latest = sagecdk::images::latest_version("xgboost", None).expect("latest");
+    template.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"PrimaryContainer": {"Image": format!("246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:{latest}")}}),
+    );
+    snapshots().assert_matches(
+        "deployment.framework_images.FrameworkImages.template",
+        template.as_json(),
+    );
+    let anywhere = app
+        .node()
+        .try_find_child("FrameworkImagesAnyRegion")
+        .expect("second stack");
+    let anywhere = Stack::of(&anywhere).expect("a stack");
+    let template = Template::from_stack(&anywhere);
+    let json = template.as_json();
+    let mappings = json["Mappings"].as_object().expect("mappings");
+    assert_eq!(mappings.len(), 2, "one per region → account table");
+    assert!(
+        mappings
+            .values()
+            .all(|m| m["us-west-2"]["account"].is_string())
+    );
+    assert!(
+        mappings
+            .values()
+            .any(|m| m["cn-north-1"]["account"] == "727897471807")
+    );
+    snapshots().assert_matches(
+        "deployment.framework_images.FrameworkImagesAnyRegion.template",
+        json,
     );
 }
 
