@@ -38,6 +38,76 @@ pub enum Command {
     Diff(DiffArgs),
     /// Delete stacks (and the stacks that depend on them) from CloudFormation.
     Destroy(DestroyArgs),
+    /// The images of SageMaker's frameworks and algorithms: URIs, versions, outdated pins.
+    Images(ImagesArgs),
+}
+
+/// Options of `images`.
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// What to show.
+    #[command(subcommand)]
+    pub command: ImagesCommand,
+}
+
+/// The `images` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Print a framework's image URI in a region (what the SageMaker Python SDK's
+    /// `image_uris.retrieve` answers; without --version, the latest).
+    Uri(ImageUriArgs),
+    /// List the frameworks with their latest versions, or one framework's versions, scopes
+    /// and regions.
+    List(ImageListArgs),
+    /// For the app's models, list the framework images pinned to a version older than the
+    /// latest of their framework and scope, with the version to move to.
+    Check(ImageCheckArgs),
+}
+
+/// Options of `images uri`.
+#[derive(Debug, Args)]
+pub struct ImageUriArgs {
+    /// The framework or algorithm (see `images list`).
+    pub framework: String,
+    /// The AWS region.
+    #[arg(long)]
+    pub region: String,
+    /// The version or an alias of one (default: the latest).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// What the image is for: training, inference, inference_graviton, eia, processing…
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The instance type (picks the processor, Graviton, Inferentia and Trainium images).
+    #[arg(long)]
+    pub instance_type: Option<String>,
+    /// The Python version (e.g. py311).
+    #[arg(long)]
+    pub py_version: Option<String>,
+    /// Hugging Face: the base framework and its version (e.g. pytorch2.6.0).
+    #[arg(long)]
+    pub base_framework_version: Option<String>,
+    /// For a serverless endpoint (a CPU image).
+    #[arg(long)]
+    pub serverless: bool,
+}
+
+/// Options of `images list`.
+#[derive(Debug, Args)]
+pub struct ImageListArgs {
+    /// A framework to show in detail.
+    pub framework: Option<String>,
+    /// Only this scope.
+    #[arg(long)]
+    pub scope: Option<String>,
+}
+
+/// Options of `images check`.
+#[derive(Debug, Args)]
+pub struct ImageCheckArgs {
+    /// Exit with status 1 when an image is outdated.
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// Options of `synth`.

@@ -4,6 +4,7 @@ mod bootstrap;
 mod deploy;
 mod destroy;
 mod diff;
+mod images;
 mod ls;
 mod synth;
 
@@ -30,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy::run(&config, &args),
         Command::Diff(args) => diff::run(&config, &args),
         Command::Destroy(args) => destroy::run(&config, &args),
+        Command::Images(args) => images::run(&config, &args),
     }
 }
 
