@@ -267,21 +267,12 @@ impl AssetPublisher {
         dest: &FileDestination,
         label: &str,
     ) -> Result<PublishOutcome> {
-        let key = destination_key(
+        self.file_once(
             env,
-            "file",
             asset_id,
-            dest.region.as_deref(),
-            [&dest.bucket_name, &dest.object_key],
-        );
-        // Boxed: the upload's state is large, and callers may keep many of these at once.
-        self.once(
-            key,
+            dest,
             label,
-            Box::pin(async {
-                let _permit = self.files.acquire().await;
-                self.upload_file(env, asset, dest).await
-            }),
+            self.upload_file(env, asset, dest),
         )
         .await
     }
@@ -299,6 +290,25 @@ impl AssetPublisher {
         from: &FileDestination,
         label: &str,
     ) -> Result<PublishOutcome> {
+        self.file_once(
+            env,
+            asset_id,
+            dest,
+            label,
+            self.copy_file(env, asset, dest, from),
+        )
+        .await
+    }
+
+    /// Runs `work` for a file destination once per publisher, within the file concurrency.
+    async fn file_once(
+        &self,
+        env: &AwsEnvironment,
+        asset_id: &str,
+        dest: &FileDestination,
+        label: &str,
+        work: impl Future<Output = Result<PublishOutcome>>,
+    ) -> Result<PublishOutcome> {
         let key = destination_key(
             env,
             "file",
@@ -306,12 +316,13 @@ impl AssetPublisher {
             dest.region.as_deref(),
             [&dest.bucket_name, &dest.object_key],
         );
+        // Boxed: the upload's state is large, and callers may keep many of these at once.
         self.once(
             key,
             label,
             Box::pin(async {
                 let _permit = self.files.acquire().await;
-                self.copy_file(env, asset, dest, from).await
+                work.await
             }),
         )
         .await
@@ -374,19 +385,9 @@ impl AssetPublisher {
         asset: &FileAsset,
         dest: &FileDestination,
     ) -> Result<PublishOutcome> {
-        let config = env
-            .config_for_role(
-                dest.assume_role_arn.as_deref(),
-                dest.assume_role_external_id.as_deref(),
-                dest.region.as_deref(),
-            )
-            .await?;
-        let s3 = AwsEnvironment::s3(&config);
-        let bucket = env.replace_placeholders(&dest.bucket_name);
-        let key = env.replace_placeholders(&dest.object_key);
-        if self.already_present(env, &s3, &bucket, &key).await? {
+        let Some((s3, bucket, key)) = self.absent_target(env, dest).await? else {
             return Ok(PublishOutcome::AlreadyPublished);
-        }
+        };
         if asset.source.executable.is_some() {
             return Err(DeployError::Invalid(
                 "file assets produced by an executable are not supported".into(),
@@ -460,6 +461,29 @@ impl AssetPublisher {
         Ok(PublishOutcome::Published)
     }
 
+    /// The S3 client, bucket and key of `dest`, or `None` when the object is there already
+    /// (and not forced).
+    async fn absent_target(
+        &self,
+        env: &AwsEnvironment,
+        dest: &FileDestination,
+    ) -> Result<Option<(aws_sdk_s3::Client, String, String)>> {
+        let config = env
+            .config_for_role(
+                dest.assume_role_arn.as_deref(),
+                dest.assume_role_external_id.as_deref(),
+                dest.region.as_deref(),
+            )
+            .await?;
+        let s3 = AwsEnvironment::s3(&config);
+        let bucket = env.replace_placeholders(&dest.bucket_name);
+        let key = env.replace_placeholders(&dest.object_key);
+        if self.already_present(env, &s3, &bucket, &key).await? {
+            return Ok(None);
+        }
+        Ok(Some((s3, bucket, key)))
+    }
+
     /// Whether `key` holds a published object (over 22 bytes, as the AWS CDK checks) and is
     /// to be left alone (not forced).
     async fn already_present(
@@ -505,19 +529,9 @@ impl AssetPublisher {
         dest: &FileDestination,
         from: &FileDestination,
     ) -> Result<PublishOutcome> {
-        let config = env
-            .config_for_role(
-                dest.assume_role_arn.as_deref(),
-                dest.assume_role_external_id.as_deref(),
-                dest.region.as_deref(),
-            )
-            .await?;
-        let s3 = AwsEnvironment::s3(&config);
-        let bucket = env.replace_placeholders(&dest.bucket_name);
-        let key = env.replace_placeholders(&dest.object_key);
-        if self.already_present(env, &s3, &bucket, &key).await? {
+        let Some((s3, bucket, key)) = self.absent_target(env, dest).await? else {
             return Ok(PublishOutcome::AlreadyPublished);
-        }
+        };
         let source_key = env.replace_placeholders(&from.object_key);
         let source = s3
             .head_object()

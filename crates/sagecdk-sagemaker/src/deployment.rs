@@ -26,22 +26,35 @@ pub enum CapacitySize {
     Percent(u32),
 }
 
+/// What is wrong with a batch of `count` units (or `count` percent): at least one unit, a
+/// percentage within 1–100.
+fn size_problem(what: &str, count: u32, percent: bool, unit: &str) -> Option<String> {
+    match (percent, count) {
+        (false, 0) => Some(format!("{what} must be at least 1 {unit}")),
+        (true, p) if !(1..=100).contains(&p) => {
+            Some(format!("{what} must be between 1 and 100 percent, got {p}"))
+        }
+        _ => None,
+    }
+}
+
 impl CapacitySize {
-    fn problems(self, what: &str) -> Option<String> {
+    /// `(CloudFormation type, value)`.
+    fn parts(self) -> (&'static str, u32) {
         match self {
-            CapacitySize::Instances(0) => Some(format!("{what} must be at least 1 instance")),
-            CapacitySize::Percent(p) if !(1..=100).contains(&p) => {
-                Some(format!("{what} must be between 1 and 100 percent, got {p}"))
-            }
-            _ => None,
+            CapacitySize::Instances(n) => ("INSTANCE_COUNT", n),
+            CapacitySize::Percent(p) => ("CAPACITY_PERCENT", p),
         }
     }
 
+    fn problems(self, what: &str) -> Option<String> {
+        let (kind, n) = self.parts();
+        size_problem(what, n, kind == "CAPACITY_PERCENT", "instance")
+    }
+
     fn render(self) -> CfnCapacitySize {
-        match self {
-            CapacitySize::Instances(n) => CfnCapacitySize::new("INSTANCE_COUNT", f64::from(n)),
-            CapacitySize::Percent(p) => CfnCapacitySize::new("CAPACITY_PERCENT", f64::from(p)),
-        }
+        let (kind, n) = self.parts();
+        CfnCapacitySize::new(kind, f64::from(n))
     }
 }
 
@@ -340,25 +353,22 @@ pub enum CopyBatchSize {
 }
 
 impl CopyBatchSize {
-    fn problems(self, what: &str) -> Option<String> {
+    /// `(CloudFormation type, value)`.
+    fn parts(self) -> (&'static str, u32) {
         match self {
-            CopyBatchSize::Copies(0) => Some(format!("{what} must be at least 1 copy")),
-            CopyBatchSize::Percent(p) if !(1..=100).contains(&p) => {
-                Some(format!("{what} must be between 1 and 100 percent, got {p}"))
-            }
-            _ => None,
+            CopyBatchSize::Copies(n) => ("COPY_COUNT", n),
+            CopyBatchSize::Percent(p) => ("CAPACITY_PERCENT", p),
         }
     }
 
+    fn problems(self, what: &str) -> Option<String> {
+        let (kind, n) = self.parts();
+        size_problem(what, n, kind == "CAPACITY_PERCENT", "copy")
+    }
+
     fn render(self) -> InferenceComponentCapacitySize {
-        match self {
-            CopyBatchSize::Copies(n) => {
-                InferenceComponentCapacitySize::new("COPY_COUNT", f64::from(n))
-            }
-            CopyBatchSize::Percent(p) => {
-                InferenceComponentCapacitySize::new("CAPACITY_PERCENT", f64::from(p))
-            }
-        }
+        let (kind, n) = self.parts();
+        InferenceComponentCapacitySize::new(kind, f64::from(n))
     }
 }
 
