@@ -3,7 +3,8 @@ requests and prints one JSON line per request with the SDK's answer (or that it 
 
 The sample: every framework, each of its scopes (and none), each version and alias (and none),
 a set of instance types, each Python version of the version (and none), Hugging Face base
-frameworks, serverless, regions rotated across every partition.
+frameworks, serverless, a container version on GPU instances, regions rotated across every
+partition.
 
 Without a version the expected answer is not the SDK's own (which compares only the first and
 last keys of a configuration, see the crate documentation) but the SDK's answer for the
@@ -135,7 +136,13 @@ def main():
                 except ValueError:
                     pys = []
                 for py, base in itertools.product([None] + pys, base_frameworks(framework, scope, version)):
-                    for serverless in ([False, True] if instance_type is None else [False]):
+                    variants = [(False, None)]
+                    if instance_type is None:
+                        variants.append((True, None))
+                    if instance_type == "ml.g5.xlarge":
+                        # A container version: a tag component some frameworks take.
+                        variants.append((False, "cu124"))
+                    for serverless, container_version in variants:
                         region = next(region_cycle)
                         case = {
                             "framework": framework,
@@ -146,6 +153,7 @@ def main():
                             "py_version": py,
                             "base_framework_version": base,
                             "serverless": serverless,
+                            "container_version": container_version,
                         }
                         args = {
                             "framework": framework,
@@ -155,6 +163,7 @@ def main():
                             "instance_type": instance_type,
                             "py_version": py,
                             "base_framework_version": base,
+                            "container_version": container_version,
                         }
                         if serverless:
                             args["serverless_inference_config"] = object()

@@ -28,6 +28,7 @@ fn query(case: &Value) -> ImageQuery {
         instance_type: text("instance_type"),
         py_version: text("py_version"),
         base_framework_version: text("base_framework_version"),
+        container_version: text("container_version"),
         serverless: case["serverless"].as_bool().unwrap_or(false),
         ..ImageQuery::default()
     }
