@@ -66,9 +66,9 @@ pub struct AssemblyManifest {
     /// Artifacts by id, in the order the synthesizer added them.
     #[serde(default)]
     pub artifacts: IndexMap<String, ArtifactManifest>,
-    /// Context lookups the app could not answer (none are produced by sagecdk yet).
+    /// Context lookups the app could not answer; the CLI looks them up and runs the app again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing: Option<Vec<serde_json::Value>>,
+    pub missing: Option<Vec<MissingContext>>,
     /// Oldest CLI that can read this assembly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_cli_version: Option<String>,
@@ -111,6 +111,18 @@ impl ArtifactManifest {
     pub fn asset_manifest_properties(&self) -> Result<AssetManifestProperties, serde_json::Error> {
         serde_json::from_value(self.properties.clone().unwrap_or_default())
     }
+}
+
+/// A context value the app needs and could not find (`{key, provider, props}`): what the CLI
+/// looks up with the AWS SDK and stores in `cdk.context.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingContext {
+    /// The context key the value is stored under.
+    pub key: String,
+    /// The provider (`ssm`, `availability-zones`, `plugin`…).
+    pub provider: String,
+    /// What to look up, with `account`, `region` and the `lookupRoleArn`.
+    pub props: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One metadata entry (`{type, data, trace?}`) of a construct.

@@ -11,3 +11,4 @@ pub mod iam;
 pub mod kms;
 pub mod s3;
 pub mod sns;
+pub mod ssm;

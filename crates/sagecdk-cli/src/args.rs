@@ -20,6 +20,10 @@ pub struct Cli {
     /// Context values for the app, as KEY=VALUE (repeatable).
     #[arg(short, long = "context", value_name = "KEY=VALUE", global = true)]
     pub context: Vec<String>,
+    /// Look up context values the app needs with the AWS SDK (cached in cdk.context.json);
+    /// with false, a missing value is an error.
+    #[arg(long, global = true, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub lookups: bool,
 }
 
 /// The subcommands.
@@ -40,6 +44,22 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// The images of SageMaker's frameworks and algorithms: URIs, versions, outdated pins.
     Images(ImagesArgs),
+    /// List the cached context values (cdk.context.json), or forget some.
+    Context(ContextArgs),
+}
+
+/// Options of `context`.
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// Forget one value, by key or by its number in the list.
+    #[arg(long, value_name = "KEY")]
+    pub reset: Option<String>,
+    /// Forget every cached value.
+    #[arg(long, conflicts_with = "reset")]
+    pub clear: bool,
+    /// Print the values as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `images`.

@@ -38,6 +38,7 @@ pub mod app;
 pub mod aspects;
 pub mod collate;
 pub mod compat;
+pub mod context_provider;
 pub mod duration;
 pub mod element;
 pub mod error;

@@ -106,6 +106,8 @@ pub(crate) struct StackData {
     pub(crate) file_assets: IndexMap<String, FileAssetEntry>,
     pub(crate) image_assets: IndexMap<String, DockerImageAssetSource>,
     pub(crate) synthesizer: BoundSynthesizer,
+    /// Context values the stack's constructs asked for and did not find.
+    pub(crate) missing_context: Vec<sagecdk_assembly::manifest::MissingContext>,
 }
 
 /// The directories an [`AssemblyWriter`] works with.
@@ -226,6 +228,7 @@ impl Stack {
             template_format_version: None,
             template_metadata: IndexMap::new(),
             file_assets: IndexMap::new(),
+            missing_context: Vec::new(),
             image_assets: IndexMap::new(),
         };
         let node = scope
@@ -300,6 +303,27 @@ impl Stack {
     /// The domain suffix (`AWS::URLSuffix`).
     pub fn url_suffix(&self) -> Str {
         Aws::url_suffix()
+    }
+
+    /// Records a context value the stack needs and the app does not have (reported in the
+    /// manifest's `missing`, once per key).
+    pub(crate) fn report_missing_context(
+        &self,
+        missing: sagecdk_assembly::manifest::MissingContext,
+    ) {
+        self.update(|s| {
+            if s.missing_context.iter().all(|m| m.key != missing.key) {
+                s.missing_context.push(missing);
+            }
+        });
+    }
+
+    /// The ARN of the role lookups assume, as the synthesizer names it.
+    pub(crate) fn lookup_role_arn(&self) -> String {
+        self.read(|s| {
+            s.synthesizer
+                .specialize(&s.synthesizer.settings.lookup_role_arn)
+        })
     }
 
     /// The literal account, if the stack has one.

@@ -27,6 +27,7 @@ pub mod destroy;
 pub mod diff;
 pub mod environment;
 pub mod error;
+pub mod lookup;
 pub mod network;
 pub mod progress;
 pub mod security;

@@ -16,6 +16,8 @@ pub struct ProjectConfig {
     pub context: IndexMap<String, Json>,
     /// The project directory (where `cdk.json` is, and where the app runs).
     pub dir: PathBuf,
+    /// Refuse context lookups (`--lookups=false`): missing context is an error.
+    pub no_lookups: bool,
 }
 
 fn config_error(path: &Path, message: impl Into<String>) -> ToolkitError {

@@ -64,6 +64,21 @@ pub enum ToolkitError {
     /// The cloud assembly could not be read or written.
     #[error(transparent)]
     Assembly(#[from] AssemblyError),
+    /// The app needs context values and lookups are disabled.
+    #[error(
+        "the app needs context values that are not in cdk.context.json and lookups are disabled (--lookups=false): {}; run once with lookups, or add the values with -c KEY=VALUE",
+        .keys.join(", ")
+    )]
+    LookupsDisabled {
+        /// The missing keys.
+        keys: Vec<String>,
+    },
+    /// The app kept asking for context values after they were looked up.
+    #[error("the app still reports missing context after looking it up: {}", .keys.join(", "))]
+    UnresolvedContext {
+        /// The missing keys.
+        keys: Vec<String>,
+    },
     /// A stack pattern matched nothing.
     #[error("no stack matches '{pattern}'; stacks in this app: {available}")]
     NoSuchStack {

@@ -5,11 +5,16 @@
 //! No async runtime or AWS SDK here: deploying is the deploy engine's job.
 
 mod config;
+mod context;
 mod error;
 mod select;
 mod synth;
 
 pub use config::ProjectConfig;
+pub use context::{
+    CONTEXT_FILE, ContextLookup, Lookups, read_context_file, synthesize_with_lookups,
+    update_context_file,
+};
 pub use error::ToolkitError;
 pub use select::{glob_match, select_stacks};
 pub use synth::{

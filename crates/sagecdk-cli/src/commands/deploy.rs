@@ -13,7 +13,7 @@ use sagecdk_assembly::StackArtifact;
 use sagecdk_deploy::progress::{ApprovalRequest, StackActivity};
 use sagecdk_deploy::stack::DeployResult;
 use sagecdk_deploy::{DeployOptions, EnvironmentOptions, Reporter, StackPhase, deploy_stacks};
-use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
+use sagecdk_toolkit::{ProjectConfig, select_stacks};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
@@ -26,7 +26,7 @@ const INTERRUPTED: u8 = 130;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let assembly = synthesize(config, super::log_app_line)?;
+    let assembly = super::synth(config)?;
     let all = assembly.stacks()?;
     let selected = select_stacks(&assembly, &args.stacks)?;
     // Add the stacks the selection depends on, keeping the assembly's deployment order.

@@ -5,11 +5,11 @@ use super::Answer;
 use crate::args::DestroyArgs;
 use anyhow::bail;
 use sagecdk_deploy::{DestroyOptions, EnvironmentOptions, destroy_order, destroy_stacks};
-use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
+use sagecdk_toolkit::{ProjectConfig, select_stacks};
 use std::process::ExitCode;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
-    let assembly = synthesize(config, super::log_app_line)?;
+    let assembly = super::synth(config)?;
     let all = assembly.stacks()?;
     let selected = select_stacks(&assembly, &args.stacks)?;
     let stacks = destroy_order(&all, &selected);

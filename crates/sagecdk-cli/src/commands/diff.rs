@@ -4,12 +4,12 @@
 
 use crate::args::DiffArgs;
 use sagecdk_deploy::{DiffOptions, EnvironmentOptions, diff_stacks};
-use sagecdk_toolkit::{ProjectConfig, select_stacks, synthesize};
+use sagecdk_toolkit::{ProjectConfig, select_stacks};
 use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let assembly = synthesize(config, super::log_app_line)?;
+    let assembly = super::synth(config)?;
     let stacks = select_stacks(&assembly, &args.stacks)?;
     let options = DiffOptions {
         environment: EnvironmentOptions {

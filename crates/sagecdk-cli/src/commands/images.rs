@@ -8,7 +8,7 @@ use sagecdk_images::{
     FRAMEWORK_IMAGE_METADATA, ImageQuery, ImageScope, latest_version, list_frameworks, list_scopes,
     list_versions,
 };
-use sagecdk_toolkit::{ProjectConfig, synthesize};
+use sagecdk_toolkit::ProjectConfig;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -95,7 +95,7 @@ struct Outdated {
 }
 
 fn check(config: &ProjectConfig, args: &ImageCheckArgs) -> anyhow::Result<ExitCode> {
-    let assembly = synthesize(config, super::log_app_line)?;
+    let assembly = super::synth(config)?;
     let outdated = outdated_images(&assembly)?;
     let mut out = std::io::stdout().lock();
     if outdated.is_empty() {

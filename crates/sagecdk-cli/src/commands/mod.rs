@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod bootstrap;
+mod context;
 mod deploy;
 mod destroy;
 mod diff;
@@ -9,8 +10,11 @@ mod ls;
 mod synth;
 
 use crate::args::{Cli, Command, ProgressMode};
+use sagecdk_assembly::manifest::MissingContext;
 use sagecdk_deploy::{EventLines, ProgressBarReporter, Reporter};
-use sagecdk_toolkit::ProjectConfig;
+use sagecdk_toolkit::{
+    ContextLookup, LockedAssembly, Lookups, ProjectConfig, synthesize_with_lookups,
+};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.output = Some(out);
     }
     config.add_context_args(&cli.context)?;
+    config.no_lookups = !cli.lookups;
     match cli.command {
         Command::Synth(args) => synth::run(&config, &args),
         Command::Ls(args) => ls::run(&config, &args),
@@ -32,6 +37,40 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff::run(&config, &args),
         Command::Destroy(args) => destroy::run(&config, &args),
         Command::Images(args) => images::run(&config, &args),
+        Command::Context(args) => context::run(&config, &args),
+    }
+}
+
+/// Runs the app (or opens the assembly), looking up the context it reports missing with the
+/// AWS SDK unless `--lookups=false`.
+pub(crate) fn synth(config: &ProjectConfig) -> anyhow::Result<LockedAssembly> {
+    let aws = AwsLookups::default();
+    let lookups = if config.no_lookups {
+        Lookups::Disabled
+    } else {
+        Lookups::With(&aws)
+    };
+    Ok(synthesize_with_lookups(config, log_app_line, lookups)?)
+}
+
+/// Context lookups with the AWS SDK (the standard credential chain), on a runtime made at the
+/// first lookup.
+#[derive(Default)]
+struct AwsLookups {
+    runtime: std::sync::OnceLock<std::io::Result<tokio::runtime::Runtime>>,
+}
+
+impl ContextLookup for AwsLookups {
+    fn lookup(&self, missing: &MissingContext) -> Result<serde_json::Value, String> {
+        let runtime = self
+            .runtime
+            .get_or_init(sagecdk_deploy::runtime)
+            .as_ref()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        runtime.block_on(sagecdk_deploy::lookup::lookup(
+            &sagecdk_deploy::EnvironmentOptions::default(),
+            missing,
+        ))
     }
 }
 

@@ -204,6 +204,12 @@ pub(super) fn assemble_files(
     for (s, r) in stacks.iter().zip(rendered) {
         let data = arena.stack_data(s.node);
         let Some(data) = data else { continue };
+        for m in &data.missing_context {
+            let missing = manifest.missing.get_or_insert_with(Vec::new);
+            if missing.iter().all(|known| known.key != m.key) {
+                missing.push(m.clone());
+            }
+        }
         all_props.extend(r.props);
         let template_file = format!("{}.template.json", s.artifact_id);
         let assets_file = format!("{}.assets.json", s.artifact_id);
