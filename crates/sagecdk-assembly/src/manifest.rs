@@ -125,6 +125,13 @@ pub struct MissingContext {
     pub props: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The `pluginName` of the `plugin` context provider answering a SageMaker training job's
+/// artifacts by the job's name (props: `trainingJobName`).
+pub const TRAINING_JOB_PLUGIN: &str = "sagecdk/sagemaker-training-job";
+/// The `pluginName` answering the newest completed training job whose name starts with a
+/// prefix (props: `namePrefix`).
+pub const LATEST_TRAINING_JOB_PLUGIN: &str = "sagecdk/sagemaker-latest-training-job";
+
 /// One metadata entry (`{type, data, trace?}`) of a construct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetadataEntry {

@@ -4,8 +4,15 @@
 //! failed lookup, disabled lookups and a corrupted cache are clear errors, and the cache is
 //! never half-written.
 //!
+//! Training jobs (the ModelTrainer → ModelBuilder handshake): a model's data is the artifacts
+//! of a job given by name, or of the newest completed job with a name prefix, read with the
+//! SageMaker API from jobs the test creates; an unknown job is a clear error. (The stand-in
+//! completes a training job at once, so "not completed yet" is tested on the rule itself in
+//! `sagecdk-deploy`'s lookup module.)
+//!
 //! The app is this test binary's `lookup_app_fixture` (ignored in test runs): it runs as a
-//! stack program when the CLI starts it with `SAGECDK_LOOKUP_FIXTURE` naming the parameter.
+//! stack program when the CLI starts it with `SAGECDK_LOOKUP_FIXTURE` naming the parameter
+//! (and `SAGECDK_LOOKUP_TRAINING` a training job name, `SAGECDK_LOOKUP_LATEST` a prefix).
 
 mod common;
 
@@ -28,13 +35,43 @@ fn lookup_app_fixture() {
         "Lookup",
         StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
     );
-    let value = sagecdk_aws::ssm::value_from_lookup(&stack, &name);
-    CfnOutput::new(&stack, "Version", value.as_str());
+    if !name.is_empty() {
+        let value = sagecdk_aws::ssm::value_from_lookup(&stack, &name);
+        CfnOutput::new(&stack, "Version", value.as_str());
+    }
+    let image =
+        || sagecdk_sagemaker::ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311");
+    let trained = |id: &str, data: sagecdk_sagemaker::ModelData| {
+        sagecdk_sagemaker::Model::new(
+            &stack,
+            id,
+            sagecdk_sagemaker::ModelProps::with_container(
+                sagecdk_sagemaker::ContainerDefinition::new(image()).with_model_data(data),
+            ),
+        );
+    };
+    if let Ok(job) = std::env::var("SAGECDK_LOOKUP_TRAINING") {
+        trained(
+            "Trained",
+            sagecdk_sagemaker::ModelData::from_training_job(job),
+        );
+    }
+    if let Ok(prefix) = std::env::var("SAGECDK_LOOKUP_LATEST") {
+        trained(
+            "Newest",
+            sagecdk_sagemaker::ModelData::from_latest_training_job(prefix),
+        );
+    }
     app.synth_or_exit();
 }
 
 /// `sagecdk <args> --app <the fixture>` in `dir`.
 fn run(dir: &Path, parameter: &str, args: &[&str]) -> Output {
+    run_with(dir, parameter, &[], args)
+}
+
+/// [`run`] with more environment for the fixture.
+fn run_with(dir: &Path, parameter: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
     let exe = std::env::current_exe().expect("test binary");
     let app = format!(
         "{} lookup_app_fixture --exact --ignored --quiet --nocapture",
@@ -42,6 +79,7 @@ fn run(dir: &Path, parameter: &str, args: &[&str]) -> Output {
     );
     command(dir)
         .env(FIXTURE, parameter)
+        .envs(env.iter().copied())
         .args(args)
         .args(["--app", &app])
         .output()
@@ -152,5 +190,107 @@ fn a_lookup_is_cached_and_then_works_offline() {
     assert_eq!(
         std::fs::read_to_string(dir.path().join("cdk.context.json")).expect("read"),
         "{not json"
+    );
+}
+
+/// Creates a completed training job `name` in the local stand-in (it completes at once); its
+/// artifacts URI.
+fn train(runtime: &tokio::runtime::Runtime, name: &str) -> String {
+    use aws_sdk_sagemaker::types::{
+        AlgorithmSpecification, OutputDataConfig, ResourceConfig, StoppingCondition,
+        TrainingInputMode, TrainingInstanceType,
+    };
+    let config = runtime.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-west-2"))
+            .load(),
+    );
+    let sm = aws_sdk_sagemaker::Client::new(&config);
+    runtime
+        .block_on(
+            sm.create_training_job()
+                .training_job_name(name)
+                .algorithm_specification(
+                    AlgorithmSpecification::builder()
+                        .training_image("763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-training:2.3.0-cpu-py311")
+                        .training_input_mode(TrainingInputMode::File)
+                        .build(),
+                )
+                .role_arn("arn:aws:iam::123456789012:role/trainer")
+                .output_data_config(
+                    OutputDataConfig::builder()
+                        .s3_output_path("s3://training-output/jobs")
+                        .build(),
+                )
+                .resource_config(
+                    ResourceConfig::builder()
+                        .instance_type(TrainingInstanceType::MlM5Large)
+                        .instance_count(1)
+                        .volume_size_in_gb(10)
+                        .build(),
+                )
+                .stopping_condition(StoppingCondition::builder().max_runtime_in_seconds(600).build())
+                .send(),
+        )
+        .expect("CreateTrainingJob");
+    let described = runtime
+        .block_on(sm.describe_training_job().training_job_name(name).send())
+        .expect("DescribeTrainingJob");
+    described
+        .model_artifacts()
+        .and_then(|a| a.s3_model_artifacts())
+        .expect("artifacts")
+        .to_string()
+}
+
+#[test]
+fn models_take_the_artifacts_of_training_jobs() {
+    let (runtime, _) = ssm();
+    let prefix = format!("sagecdk-{}-ranker", std::process::id());
+    let older = train(&runtime, &format!("{prefix}-1"));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let newer = train(&runtime, &format!("{prefix}-2"));
+    assert_ne!(older, newer);
+    let dir = tempfile::tempdir().expect("tmp");
+    let named = format!("{prefix}-1");
+    let out = run_with(
+        dir.path(),
+        "",
+        &[
+            ("SAGECDK_LOOKUP_TRAINING", named.as_str()),
+            ("SAGECDK_LOOKUP_LATEST", prefix.as_str()),
+        ],
+        &["synth", "--json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let template: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let url_of = |prefix: &str| {
+        template["Resources"]
+            .as_object()
+            .expect("resources")
+            .iter()
+            .find(|(id, r)| id.starts_with(prefix) && r["Type"] == "AWS::SageMaker::Model")
+            .map(|(_, r)| r["Properties"]["PrimaryContainer"]["ModelDataUrl"].clone())
+            .expect("model")
+    };
+    assert_eq!(url_of("Trained"), older.as_str());
+    assert_eq!(url_of("Newest"), newer.as_str());
+    // The roles may read the artifacts.
+    let policies = template.to_string();
+    assert!(policies.contains("training-output/jobs/"), "{policies}");
+
+    // An unknown job: an error at the model, naming the job.
+    let out = run_with(
+        dir.path(),
+        "",
+        &[("SAGECDK_LOOKUP_TRAINING", "no-such-job")],
+        &["synth"],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("[Lookup/Trained] 'plugin' lookup failed:")
+            && err.contains("there is no training job 'no-such-job'"),
+        "{err}"
     );
 }

@@ -331,6 +331,15 @@ impl AwsEnvironment {
         aws_sdk_ecr::Client::from_conf(builder.build())
     }
 
+    /// A SageMaker client.
+    pub fn sagemaker(config: &SdkConfig) -> aws_sdk_sagemaker::Client {
+        let builder =
+            aws_sdk_sagemaker::config::Builder::from(config).interceptor(RecordEndpoint {
+                service: "SageMaker",
+            });
+        aws_sdk_sagemaker::Client::from_conf(builder.build())
+    }
+
     /// An SSM client.
     pub fn ssm(config: &SdkConfig) -> aws_sdk_ssm::Client {
         let builder = aws_sdk_ssm::config::Builder::from(config)

@@ -4,11 +4,11 @@
 
 use crate::environment::{AwsEnvironment, EnvironmentOptions, ssm_parameter};
 use crate::error::Result;
-use sagecdk_assembly::manifest::MissingContext;
+use sagecdk_assembly::manifest::{LATEST_TRAINING_JOB_PLUGIN, MissingContext, TRAINING_JOB_PLUGIN};
 use serde_json::Value as Json;
 
-/// The providers this engine answers.
-pub const PROVIDERS: &[&str] = &["ssm"];
+/// The providers this engine answers (`plugin` ones by their `pluginName`).
+pub const PROVIDERS: &[&str] = &["ssm", TRAINING_JOB_PLUGIN, LATEST_TRAINING_JOB_PLUGIN];
 
 /// The value of one missing context entry, or why it cannot be had (a message for the user,
 /// naming the provider's subject, account and region).
@@ -38,15 +38,130 @@ pub async fn lookup(
                     )),
                 }
             }
-            other => Err(format!(
-                "unknown context provider '{other}' (this CLI looks up: {})",
-                PROVIDERS.join(", ")
-            )),
+            "plugin" => match text("pluginName") {
+                TRAINING_JOB_PLUGIN => training_job(&config, text("trainingJobName")).await?,
+                LATEST_TRAINING_JOB_PLUGIN => {
+                    match latest_training_job(&config, text("namePrefix")).await? {
+                        Some(name) => training_job(&config, &name).await?,
+                        None => Err(format!(
+                            "no completed training job named '{}…' in account {account}, region {region}",
+                            text("namePrefix")
+                        )),
+                    }
+                }
+                other => unknown(other),
+            },
+            other => unknown(other),
         })
     }
     .await;
     match found {
         Ok(answer) => answer,
         Err(e) => Err(format!("looking up '{}': {e}", missing.key)),
+    }
+}
+
+fn unknown(provider: &str) -> std::result::Result<Json, String> {
+    Err(format!(
+        "unknown context provider '{provider}' (this CLI looks up: {})",
+        PROVIDERS.join(", ")
+    ))
+}
+
+/// A training job's artifacts (`DescribeTrainingJob`): `{trainingJobName, modelArtifacts}`.
+async fn training_job(
+    config: &aws_config::SdkConfig,
+    name: &str,
+) -> Result<std::result::Result<Json, String>> {
+    let described = AwsEnvironment::sagemaker(config)
+        .describe_training_job()
+        .training_job_name(name)
+        .send()
+        .await;
+    let job = match described {
+        Ok(job) => job,
+        Err(e) => {
+            let err = crate::error::aws("SageMaker DescribeTrainingJob", e);
+            if err.code() == Some("ValidationException") {
+                return Ok(Err(format!("there is no training job '{name}'")));
+            }
+            return Err(err);
+        }
+    };
+    let status = job.training_job_status().map(|s| s.as_str());
+    let artifacts = job.model_artifacts().and_then(|a| a.s3_model_artifacts());
+    Ok(artifacts_of(name, status, artifacts)
+        .map(|uri| serde_json::json!({"trainingJobName": name, "modelArtifacts": uri})))
+}
+
+/// The artifacts of a training job, or why they are not to be used: only a completed job's.
+fn artifacts_of(
+    name: &str,
+    status: Option<&str>,
+    artifacts: Option<&str>,
+) -> std::result::Result<String, String> {
+    match (status, artifacts) {
+        (Some("Completed"), Some(uri)) if !uri.is_empty() => Ok(uri.to_string()),
+        (Some("Completed"), _) => Err(format!(
+            "training job '{name}' completed without model artifacts"
+        )),
+        (status, _) => Err(format!(
+            "training job '{name}' is {}; its artifacts can be used once it has Completed",
+            status.unwrap_or("in an unknown state")
+        )),
+    }
+}
+
+/// The newest completed training job whose name starts with `prefix`.
+async fn latest_training_job(
+    config: &aws_config::SdkConfig,
+    prefix: &str,
+) -> Result<Option<String>> {
+    use aws_sdk_sagemaker::types::{SortBy, SortOrder, TrainingJobStatus};
+    let mut pages = AwsEnvironment::sagemaker(config)
+        .list_training_jobs()
+        .name_contains(prefix)
+        .status_equals(TrainingJobStatus::Completed)
+        .sort_by(SortBy::CreationTime)
+        .sort_order(SortOrder::Descending)
+        .into_paginator()
+        .send();
+    let mut newest: Option<(aws_sdk_sagemaker::primitives::DateTime, String)> = None;
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| crate::error::aws("SageMaker ListTrainingJobs", e))?;
+        for job in page.training_job_summaries() {
+            let name = job.training_job_name().unwrap_or_default();
+            let Some(created) = job.creation_time() else {
+                continue;
+            };
+            if name.starts_with(prefix) && newest.as_ref().is_none_or(|(t, _)| created > t) {
+                newest = Some((*created, name.to_string()));
+            }
+        }
+    }
+    Ok(newest.map(|(_, name)| name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_completed_jobs_artifacts_are_used() {
+        assert_eq!(
+            artifacts_of("j", Some("Completed"), Some("s3://b/k/model.tar.gz")),
+            Ok("s3://b/k/model.tar.gz".to_string())
+        );
+        assert_eq!(
+            artifacts_of("j", Some("InProgress"), None),
+            Err(
+                "training job 'j' is InProgress; its artifacts can be used once it has Completed"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            artifacts_of("j", Some("Completed"), None),
+            Err("training job 'j' completed without model artifacts".to_string())
+        );
     }
 }

@@ -1,10 +1,12 @@
 //! Where a model's artifacts come from.
 
 use crate::md5_hex;
+use sagecdk_assembly::manifest::{LATEST_TRAINING_JOB_PLUGIN, TRAINING_JOB_PLUGIN};
 use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions, PublishedFile, sha256_hex};
 use sagecdk_aws::iam::Grantable;
 use sagecdk_aws::s3::Bucket;
 use sagecdk_cfn::sagemaker::model::{ModelAccessConfig, ModelDataSource, S3DataSource};
+use sagecdk_core::context_provider::context_value;
 use sagecdk_core::{Construct, Stack, Str};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,12 +34,23 @@ enum Source {
         bucket: Bucket,
         prefix: String,
     },
+    TrainingJob {
+        /// The job's name, or the prefix of the newest completed one.
+        job: TrainingJobRef,
+    },
     MultiModelAssets {
         /// `(name under the prefix, local path)`.
         models: Vec<(String, String)>,
         /// The prefix's URL and the ARNs to read it (bucket, objects), once published.
         bound: RefCell<Option<(Str, [Str; 2])>>,
     },
+}
+
+/// Which training job's artifacts.
+#[derive(Debug)]
+enum TrainingJobRef {
+    Name(String),
+    NewestWithPrefix(String),
 }
 
 /// The longest name SageMaker takes as a `TargetModel`.
@@ -88,6 +101,7 @@ impl std::fmt::Debug for ModelData {
             Source::MultiModelAssets { models, .. } => {
                 write!(f, "ModelData::from_multi_model_assets({models:?})")
             }
+            Source::TrainingJob { job } => write!(f, "ModelData::from_training_job({job:?})"),
         }
     }
 }
@@ -182,6 +196,30 @@ impl ModelData {
                     .map(|(name, path)| (name.into(), path.into()))
                     .collect(),
                 bound: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// The model artifacts of the completed SageMaker training job `name` (the ModelTrainer →
+    /// ModelBuilder handshake): looked up by the CLI with `DescribeTrainingJob` and cached in
+    /// `cdk.context.json` (a context lookup; the stack needs an account and region). A job that
+    /// does not exist, has not completed or has no artifacts is an error at the model's path.
+    /// The model's role may read the artifact.
+    pub fn from_training_job(name: impl Into<String>) -> Self {
+        ModelData {
+            source: Rc::new(Source::TrainingJob {
+                job: TrainingJobRef::Name(name.into()),
+            }),
+        }
+    }
+
+    /// [`from_training_job`](Self::from_training_job) of the newest completed training job
+    /// whose name starts with `prefix` (`ListTrainingJobs`). The choice is cached like any
+    /// lookup: `sagecdk context --reset` picks up a newer job.
+    pub fn from_latest_training_job(prefix: impl Into<String>) -> Self {
+        ModelData {
+            source: Rc::new(Source::TrainingJob {
+                job: TrainingJobRef::NewestWithPrefix(prefix.into()),
             }),
         }
     }
@@ -340,9 +378,58 @@ impl ModelData {
                 }
                 url
             }
+            Source::TrainingJob { job } => {
+                let uri = training_job_artifacts(model, job);
+                if let (Some(g), Some((bucket, key))) = (grantee, split_s3_uri(&uri)) {
+                    let bucket_arn = asset_bucket_arn(Str::from(bucket));
+                    sagecdk_aws::iam::Grant::add_to_principal(
+                        g,
+                        ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+                        [bucket_arn.clone(), bucket_arn + "/" + key],
+                    );
+                }
+                Str::from(uri.as_str())
+            }
             Source::S3Prefix { .. } => Str::default(),
         }
     }
+}
+
+/// The artifacts URI of a training job, from the context (looked up by the CLI).
+fn training_job_artifacts(model: &Construct, job: &TrainingJobRef) -> String {
+    let (plugin, prop, value) = match job {
+        TrainingJobRef::Name(n) => (TRAINING_JOB_PLUGIN, "trainingJobName", n),
+        TrainingJobRef::NewestWithPrefix(p) => (LATEST_TRAINING_JOB_PLUGIN, "namePrefix", p),
+    };
+    if value.is_empty() {
+        model.add_error(format!("the training job's {prop} must not be empty"));
+        return String::new();
+    }
+    let dummy = format!("s3://dummy-value-for-{}/model.tar.gz", value.to_lowercase());
+    let mut props = serde_json::Map::new();
+    props.insert("pluginName".to_string(), plugin.into());
+    props.insert(prop.to_string(), value.as_str().into());
+    let answer = context_value(
+        model,
+        "plugin",
+        props,
+        serde_json::json!({"modelArtifacts": dummy}),
+    );
+    match answer["modelArtifacts"].as_str() {
+        Some(uri) if split_s3_uri(uri).is_some() => uri.to_string(),
+        _ => {
+            model.add_error(format!(
+                "the cached artifacts of training job {prop} '{value}' are not an s3:// URI ({answer}); reset them with `sagecdk context --reset`"
+            ));
+            dummy
+        }
+    }
+}
+
+/// `(bucket, key)` of `s3://bucket/key`.
+fn split_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
 }
 
 /// Registers the models of [`ModelData::from_multi_model_assets`] as file assets of `model`'s
