@@ -51,9 +51,16 @@ fn lookup_app_fixture() {
         );
     };
     if let Ok(job) = std::env::var("SAGECDK_LOOKUP_TRAINING") {
-        trained(
+        // The model and the image of the job: one lookup.
+        sagecdk_sagemaker::Model::new(
+            &stack,
             "Trained",
-            sagecdk_sagemaker::ModelData::from_training_job(job),
+            sagecdk_sagemaker::ModelProps::with_container(
+                sagecdk_sagemaker::ContainerDefinition::new(
+                    sagecdk_sagemaker::ContainerImage::from_training_job(job.clone()),
+                )
+                .with_model_data(sagecdk_sagemaker::ModelData::from_training_job(job)),
+            ),
         );
     }
     if let Ok(prefix) = std::env::var("SAGECDK_LOOKUP_LATEST") {
@@ -274,6 +281,13 @@ fn models_take_the_artifacts_of_training_jobs() {
             .expect("model")
     };
     assert_eq!(url_of("Trained"), older.as_str());
+    // The inference image of the job's training image (pytorch-training → pytorch-inference).
+    assert!(
+        template.to_string().contains(
+            "\"763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference:2.3.0-cpu-py311\""
+        ),
+        "{template}"
+    );
     assert_eq!(url_of("Newest"), newer.as_str());
     // The roles may read the artifacts.
     let policies = template.to_string();
@@ -293,4 +307,6 @@ fn models_take_the_artifacts_of_training_jobs() {
             && err.contains("there is no training job 'no-such-job'"),
         "{err}"
     );
+    // Said once, though the image and the data both asked.
+    assert_eq!(err.matches("there is no training job").count(), 1, "{err}");
 }

@@ -90,8 +90,13 @@ async fn training_job(
     };
     let status = job.training_job_status().map(|s| s.as_str());
     let artifacts = job.model_artifacts().and_then(|a| a.s3_model_artifacts());
-    Ok(artifacts_of(name, status, artifacts)
-        .map(|uri| serde_json::json!({"trainingJobName": name, "modelArtifacts": uri})))
+    let image = job
+        .algorithm_specification()
+        .and_then(|a| a.training_image())
+        .unwrap_or_default();
+    Ok(artifacts_of(name, status, artifacts).map(|uri| {
+        serde_json::json!({"trainingJobName": name, "modelArtifacts": uri, "trainingImage": image})
+    }))
 }
 
 /// The artifacts of a training job, or why they are not to be used: only a completed job's.

@@ -40,8 +40,8 @@ pub mod version;
 pub use catalog::RegistryTable;
 pub use error::ImageError;
 pub use lookup::{
-    GRAVITON_FAMILIES, Image, ImageQuery, ImageScope, instance_family, latest_version,
-    list_frameworks, list_scopes, list_versions, retrieve,
+    GRAVITON_FAMILIES, Image, ImageQuery, ImageScope, inference_image_for, instance_family,
+    latest_version, list_frameworks, list_scopes, list_versions, retrieve, serves_inference,
 };
 pub use partition::{dns_suffix, ecr_hostname};
 

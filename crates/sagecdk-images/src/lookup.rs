@@ -985,3 +985,106 @@ fn subtrees(framework: &str, scope: Option<ImageScope>) -> Result<Vec<&'static V
         None => Ok(scopes.into_iter().map(|(_, s)| s).collect()),
     }
 }
+
+/// Whether the catalog lists `repository` among the images of an inference scope (the same
+/// image serving training and inference, as for XGBoost, scikit-learn and the built-in
+/// algorithms).
+pub fn serves_inference(repository: &str) -> Result<bool, ImageError> {
+    fn has_repository(value: &Value, repository: &str) -> bool {
+        match value {
+            Value::Object(map) => {
+                map.get("repository").and_then(Value::as_str) == Some(repository)
+                    || map.values().any(|v| has_repository(v, repository))
+            }
+            _ => false,
+        }
+    }
+    for config in catalog()?.frameworks.values() {
+        let inference_subtrees: Vec<&Value> = if config.get("versions").is_some() {
+            let scopes = strings(config.get("scope")).unwrap_or_default();
+            if scopes.contains(&"inference") || scopes.is_empty() {
+                vec![config]
+            } else {
+                Vec::new()
+            }
+        } else {
+            ["inference", "inference_graviton"]
+                .iter()
+                .filter_map(|s| config.get(*s))
+                .collect()
+        };
+        if inference_subtrees
+            .iter()
+            .any(|t| has_repository(t, repository))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The inference image for a model trained with `training_image` (the SageMaker Python
+/// SDK's rule for ModelBuilder given a ModelTrainer): the framework's inference repository for
+/// the PyTorch, TensorFlow and Hugging Face PyTorch training images (tag kept); the image
+/// itself when the catalog lists it for inference; otherwise none.
+pub fn inference_image_for(training_image: &str) -> Result<String, ImageError> {
+    const RENAMES: &[(&str, &str)] = &[
+        (
+            "huggingface-pytorch-training",
+            "huggingface-pytorch-inference",
+        ),
+        ("pytorch-training", "pytorch-inference"),
+        ("tensorflow-training", "tensorflow-inference"),
+    ];
+    let (registry, repository_and_tag) = training_image
+        .rsplit_once('/')
+        .unwrap_or(("", training_image));
+    let repository = repository_and_tag
+        .split_once([':', '@'])
+        .map_or(repository_and_tag, |(r, _)| r);
+    if let Some((_, to)) = RENAMES.iter().find(|(from, _)| *from == repository) {
+        let rest = &repository_and_tag[repository.len()..];
+        return Ok(format!("{registry}/{to}{rest}"));
+    }
+    if serves_inference(repository)? {
+        return Ok(training_image.to_string());
+    }
+    Err(ImageError::Invalid {
+        framework: repository.to_string(),
+        reason: format!(
+            "no inference image is known for the training image {training_image}: give the model its image"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inference_images_for_training_images() {
+        let dlc = "763104351884.dkr.ecr.us-west-2.amazonaws.com";
+        assert_eq!(
+            inference_image_for(&format!("{dlc}/pytorch-training:2.3.0-gpu-py311")).unwrap(),
+            format!("{dlc}/pytorch-inference:2.3.0-gpu-py311")
+        );
+        assert_eq!(
+            inference_image_for(&format!(
+                "{dlc}/huggingface-pytorch-training:2.1-transformers4.36-gpu-py310"
+            ))
+            .unwrap(),
+            format!("{dlc}/huggingface-pytorch-inference:2.1-transformers4.36-gpu-py310")
+        );
+        let xgboost = "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1";
+        assert_eq!(inference_image_for(xgboost).unwrap(), xgboost);
+        let own = "123456789012.dkr.ecr.us-west-2.amazonaws.com/my-trainer:7";
+        assert!(
+            inference_image_for(own)
+                .unwrap_err()
+                .to_string()
+                .contains("no inference image is known for the training image")
+        );
+        assert!(!serves_inference("pytorch-training").unwrap());
+        assert!(serves_inference("pytorch-inference").unwrap());
+    }
+}

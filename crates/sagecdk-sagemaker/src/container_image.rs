@@ -1,6 +1,7 @@
 //! Where a model's container image comes from.
 
 use crate::md5_hex;
+use crate::model_data::{TrainingJobRef, training_job_lookup};
 use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
 use sagecdk_aws::ecr::{Repository, grant_pull};
 use sagecdk_aws::iam::Grantable;
@@ -67,6 +68,9 @@ enum Source {
     Framework {
         query: Box<ImageQuery>,
     },
+    TrainingJob {
+        job: TrainingJobRef,
+    },
 }
 
 /// A container image for a model.
@@ -99,6 +103,9 @@ impl std::fmt::Debug for ContainerImage {
             }
             Source::Framework { query } => {
                 write!(f, "ContainerImage::from_framework({query:?})")
+            }
+            Source::TrainingJob { job } => {
+                write!(f, "ContainerImage::from_training_job({})", job.describe())
             }
         }
     }
@@ -179,6 +186,30 @@ impl ContainerImage {
         ContainerImage {
             source: Rc::new(Source::Framework {
                 query: Box::new(query),
+            }),
+        }
+    }
+
+    /// The inference image for the model a SageMaker training job trained (the ModelTrainer →
+    /// ModelBuilder handshake): the job's training image looked up by the CLI
+    /// (`DescribeTrainingJob`, cached in `cdk.context.json`), turned into its inference image
+    /// by the SDK's rule (`pytorch-training` → `pytorch-inference` and the like, tag kept; the
+    /// image itself when it serves inference too, as XGBoost's does). A training image with no
+    /// known inference image is an error at the model's path. The model's role may pull it.
+    pub fn from_training_job(name: impl Into<String>) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::TrainingJob {
+                job: TrainingJobRef::Name(name.into()),
+            }),
+        }
+    }
+
+    /// [`from_training_job`](Self::from_training_job) of the newest completed training job
+    /// whose name starts with `prefix`.
+    pub fn from_latest_training_job(prefix: impl Into<String>) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::TrainingJob {
+                job: TrainingJobRef::NewestWithPrefix(prefix.into()),
             }),
         }
     }
@@ -275,6 +306,43 @@ impl ContainerImage {
                 repository.repository_uri_for_tag(tag)
             }
             Source::Framework { query } => bind_framework(model, stack, query, grant),
+            Source::TrainingJob { job } => {
+                let Some(answer) = training_job_lookup(model, job) else {
+                    return Str::default();
+                };
+                let training = answer["trainingImage"].as_str().unwrap_or_default();
+                if training.starts_with("dummy-value-for-") {
+                    // Not looked up yet: the CLI runs the app again with the value.
+                    return Str::from(training);
+                }
+                let image = match sagecdk_images::inference_image_for(training) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        model.add_error(format!("training job {}: {e}", job.describe()));
+                        return Str::default();
+                    }
+                };
+                // `<account>.dkr.ecr.<region>.<suffix>/<repository>[:tag]`: pull from that
+                // account's repository.
+                if let Some((host, rest)) = image.split_once('/') {
+                    let account = host.split('.').next().unwrap_or_default();
+                    let repository = rest.split([':', '@']).next().unwrap_or(rest);
+                    let mut id = "TrainedRepository".to_string();
+                    let mut n = 1;
+                    while model.try_find_child(&id).is_some() {
+                        n += 1;
+                        id = format!("TrainedRepository{n}");
+                    }
+                    let repo = Repository::from_name_in_account(
+                        model,
+                        &id,
+                        repository,
+                        Some(Str::from(account)),
+                    );
+                    grant(repo.repository_arn());
+                }
+                Str::from(image.as_str())
+            }
         }
     }
 }

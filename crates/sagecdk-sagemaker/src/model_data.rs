@@ -46,11 +46,21 @@ enum Source {
     },
 }
 
-/// Which training job's artifacts.
+/// Which training job.
 #[derive(Debug)]
-enum TrainingJobRef {
+pub(crate) enum TrainingJobRef {
     Name(String),
     NewestWithPrefix(String),
+}
+
+impl TrainingJobRef {
+    /// `'name'`, or `'prefix…'` for the newest with a prefix.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            TrainingJobRef::Name(n) => format!("'{n}'"),
+            TrainingJobRef::NewestWithPrefix(p) => format!("'{p}…'"),
+        }
+    }
 }
 
 /// The longest name SageMaker takes as a `TargetModel`.
@@ -395,33 +405,43 @@ impl ModelData {
     }
 }
 
-/// The artifacts URI of a training job, from the context (looked up by the CLI).
-fn training_job_artifacts(model: &Construct, job: &TrainingJobRef) -> String {
+/// What the CLI looked up about a training job (`trainingJobName`, `modelArtifacts`,
+/// `trainingImage`), or a dummy until then; `None` after an error recorded at `model`.
+pub(crate) fn training_job_lookup(
+    model: &Construct,
+    job: &TrainingJobRef,
+) -> Option<serde_json::Value> {
     let (plugin, prop, value) = match job {
         TrainingJobRef::Name(n) => (TRAINING_JOB_PLUGIN, "trainingJobName", n),
         TrainingJobRef::NewestWithPrefix(p) => (LATEST_TRAINING_JOB_PLUGIN, "namePrefix", p),
     };
     if value.is_empty() {
         model.add_error(format!("the training job's {prop} must not be empty"));
-        return String::new();
+        return None;
     }
-    let dummy = format!("s3://dummy-value-for-{}/model.tar.gz", value.to_lowercase());
     let mut props = serde_json::Map::new();
     props.insert("pluginName".to_string(), plugin.into());
     props.insert(prop.to_string(), value.as_str().into());
-    let answer = context_value(
-        model,
-        "plugin",
-        props,
-        serde_json::json!({"modelArtifacts": dummy}),
-    );
+    let dummy = serde_json::json!({
+        "modelArtifacts": format!("s3://dummy-value-for-{}/model.tar.gz", value.to_lowercase()),
+        "trainingImage": format!("dummy-value-for-{}", value.to_lowercase()),
+    });
+    Some(context_value(model, "plugin", props, dummy))
+}
+
+/// The artifacts URI of a training job, from the context (looked up by the CLI).
+fn training_job_artifacts(model: &Construct, job: &TrainingJobRef) -> String {
+    let Some(answer) = training_job_lookup(model, job) else {
+        return String::new();
+    };
     match answer["modelArtifacts"].as_str() {
         Some(uri) if split_s3_uri(uri).is_some() => uri.to_string(),
         _ => {
             model.add_error(format!(
-                "the cached artifacts of training job {prop} '{value}' are not an s3:// URI ({answer}); reset them with `sagecdk context --reset`"
+                "the cached artifacts of training job {} are not an s3:// URI ({answer}); reset them with `sagecdk context --reset`",
+                job.describe()
             ));
-            dummy
+            String::new()
         }
     }
 }
