@@ -132,6 +132,10 @@ pub const TRAINING_JOB_PLUGIN: &str = "sagecdk/sagemaker-training-job";
 /// prefix (props: `namePrefix`).
 pub const LATEST_TRAINING_JOB_PLUGIN: &str = "sagecdk/sagemaker-latest-training-job";
 
+/// The `pluginName` answering the newest *Approved* package of a model-registry group
+/// (props: `modelPackageGroupName`).
+pub const APPROVED_MODEL_PACKAGE_PLUGIN: &str = "sagecdk/sagemaker-approved-model-package";
+
 /// One metadata entry (`{type, data, trace?}`) of a construct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetadataEntry {

@@ -10,6 +10,9 @@
 //! completes a training job at once, so "not completed yet" is tested on the rule itself in
 //! `sagecdk-deploy`'s lookup module.)
 //!
+//! The model registry: a model runs the newest *Approved* package of a group (a pending newer
+//! one is not taken); a group without one is a clear error.
+//!
 //! The app is this test binary's `lookup_app_fixture` (ignored in test runs): it runs as a
 //! stack program when the CLI starts it with `SAGECDK_LOOKUP_FIXTURE` naming the parameter
 //! (and `SAGECDK_LOOKUP_TRAINING` a training job name, `SAGECDK_LOOKUP_LATEST` a prefix).
@@ -62,6 +65,9 @@ fn lookup_app_fixture() {
                 .with_model_data(sagecdk_sagemaker::ModelData::from_training_job(job)),
             ),
         );
+    }
+    if let Ok(group) = std::env::var("SAGECDK_LOOKUP_PACKAGE_GROUP") {
+        sagecdk_sagemaker::Model::from_model_package_group(&stack, "Registered", group);
     }
     if let Ok(prefix) = std::env::var("SAGECDK_LOOKUP_LATEST") {
         trained(
@@ -309,4 +315,97 @@ fn models_take_the_artifacts_of_training_jobs() {
     );
     // Said once, though the image and the data both asked.
     assert_eq!(err.matches("there is no training job").count(), 1, "{err}");
+}
+
+#[test]
+fn a_model_runs_the_newest_approved_package_of_a_group() {
+    use aws_sdk_sagemaker::types::{
+        InferenceSpecification, ModelApprovalStatus, ModelPackageContainerDefinition,
+    };
+    let (runtime, _) = ssm();
+    let config = runtime.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-west-2"))
+            .load(),
+    );
+    let sm = aws_sdk_sagemaker::Client::new(&config);
+    let group = format!("sagecdk-{}-ranker", std::process::id());
+    runtime
+        .block_on(
+            sm.create_model_package_group()
+                .model_package_group_name(&group)
+                .send(),
+        )
+        .expect("CreateModelPackageGroup");
+    let package = |status: ModelApprovalStatus, data: &str| {
+        let spec = InferenceSpecification::builder()
+            .containers(
+                ModelPackageContainerDefinition::builder()
+                    .image("763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference:2.3.0-cpu-py311")
+                    .model_data_url(data)
+                    .build(),
+            )
+            .supported_content_types("application/json")
+            .supported_response_mime_types("application/json")
+            .build();
+        runtime
+            .block_on(
+                sm.create_model_package()
+                    .model_package_group_name(&group)
+                    .model_approval_status(status)
+                    .inference_specification(spec)
+                    .send(),
+            )
+            .expect("CreateModelPackage")
+            .model_package_arn()
+            .expect("ARN")
+            .to_string()
+    };
+    let approved = package(
+        ModelApprovalStatus::Approved,
+        "s3://registry-models/ranker/v1.tar.gz",
+    );
+    package(
+        ModelApprovalStatus::PendingManualApproval,
+        "s3://registry-models/ranker/v2.tar.gz",
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_with(
+        dir.path(),
+        "",
+        &[("SAGECDK_LOOKUP_PACKAGE_GROUP", group.as_str())],
+        &["synth", "--json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let template: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let text_of = template.to_string();
+    assert!(
+        text_of.contains(&format!("\"ModelPackageName\":\"{approved}\"")),
+        "{text_of}"
+    );
+    assert!(!text_of.contains("\"Image\""), "{text_of}");
+    // The role reads the approved package's data and pulls its image.
+    assert!(
+        text_of.contains("registry-models/ranker/v1.tar.gz"),
+        "{text_of}"
+    );
+    assert!(!text_of.contains("v2.tar.gz"), "{text_of}");
+    assert!(
+        text_of.contains("763104351884:repository/pytorch-inference"),
+        "{text_of}"
+    );
+
+    let out = run_with(
+        dir.path(),
+        "",
+        &[("SAGECDK_LOOKUP_PACKAGE_GROUP", "no-such-group")],
+        &["synth"],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("[Lookup/Registered] 'plugin' lookup failed:")
+            && err.contains("model package group 'no-such-group' has no Approved package"),
+        "{err}"
+    );
 }

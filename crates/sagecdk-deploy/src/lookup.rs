@@ -4,11 +4,18 @@
 
 use crate::environment::{AwsEnvironment, EnvironmentOptions, ssm_parameter};
 use crate::error::Result;
-use sagecdk_assembly::manifest::{LATEST_TRAINING_JOB_PLUGIN, MissingContext, TRAINING_JOB_PLUGIN};
+use sagecdk_assembly::manifest::{
+    APPROVED_MODEL_PACKAGE_PLUGIN, LATEST_TRAINING_JOB_PLUGIN, MissingContext, TRAINING_JOB_PLUGIN,
+};
 use serde_json::Value as Json;
 
 /// The providers this engine answers (`plugin` ones by their `pluginName`).
-pub const PROVIDERS: &[&str] = &["ssm", TRAINING_JOB_PLUGIN, LATEST_TRAINING_JOB_PLUGIN];
+pub const PROVIDERS: &[&str] = &[
+    "ssm",
+    TRAINING_JOB_PLUGIN,
+    LATEST_TRAINING_JOB_PLUGIN,
+    APPROVED_MODEL_PACKAGE_PLUGIN,
+];
 
 /// The value of one missing context entry, or why it cannot be had (a message for the user,
 /// naming the provider's subject, account and region).
@@ -49,6 +56,15 @@ pub async fn lookup(
                         )),
                     }
                 }
+                APPROVED_MODEL_PACKAGE_PLUGIN => {
+                let group = text("modelPackageGroupName");
+                match approved_model_package(&config, group).await? {
+                    Some(package) => Ok(package),
+                    None => Err(format!(
+                        "model package group '{group}' has no Approved package in account {account}, region {region}"
+                    )),
+                }
+            }
                 other => unknown(other),
             },
             other => unknown(other),
@@ -115,6 +131,63 @@ fn artifacts_of(
             status.unwrap_or("in an unknown state")
         )),
     }
+}
+
+/// The newest Approved package of `group`: `{modelPackageArn, containers: [{image,
+/// modelDataUrl}]}`.
+async fn approved_model_package(
+    config: &aws_config::SdkConfig,
+    group: &str,
+) -> Result<Option<Json>> {
+    use aws_sdk_sagemaker::types::{ModelApprovalStatus, ModelPackageSortBy, SortOrder};
+    let sm = AwsEnvironment::sagemaker(config);
+    let listed = sm
+        .list_model_packages()
+        .model_package_group_name(group)
+        .model_approval_status(ModelApprovalStatus::Approved)
+        .sort_by(ModelPackageSortBy::CreationTime)
+        .sort_order(SortOrder::Descending)
+        .max_results(1)
+        .send()
+        .await;
+    let listed = match listed {
+        Ok(l) => l,
+        Err(e) => {
+            let err = crate::error::aws("SageMaker ListModelPackages", e);
+            if err.code() == Some("ValidationException") {
+                return Ok(None);
+            }
+            return Err(err);
+        }
+    };
+    let Some(arn) = listed
+        .model_package_summary_list()
+        .first()
+        .and_then(|p| p.model_package_arn())
+    else {
+        return Ok(None);
+    };
+    let package = sm
+        .describe_model_package()
+        .model_package_name(arn)
+        .send()
+        .await
+        .map_err(|e| crate::error::aws("SageMaker DescribeModelPackage", e))?;
+    let containers: Vec<Json> = package
+        .inference_specification()
+        .map(|s| s.containers())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "image": c.image().unwrap_or_default(),
+                "modelDataUrl": c.model_data_url(),
+            })
+        })
+        .collect();
+    Ok(Some(
+        serde_json::json!({"modelPackageArn": arn, "containers": containers}),
+    ))
 }
 
 /// The newest completed training job whose name starts with `prefix`.

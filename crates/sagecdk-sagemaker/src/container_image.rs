@@ -2,9 +2,11 @@
 
 use crate::md5_hex;
 use crate::model_data::{TrainingJobRef, training_job_lookup};
+use sagecdk_assembly::manifest::APPROVED_MODEL_PACKAGE_PLUGIN;
 use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
 use sagecdk_aws::ecr::{Repository, grant_pull};
 use sagecdk_aws::iam::Grantable;
+use sagecdk_core::context_provider::context_value;
 use sagecdk_core::{ArnComponents, Aws, CfnMapping, Construct, IndexMap, Scope, Stack, Str, Value};
 use sagecdk_images::{FRAMEWORK_IMAGE_METADATA, ImageQuery};
 use std::cell::RefCell;
@@ -71,6 +73,9 @@ enum Source {
     TrainingJob {
         job: TrainingJobRef,
     },
+    ModelPackageGroup {
+        group: String,
+    },
 }
 
 /// A container image for a model.
@@ -106,6 +111,9 @@ impl std::fmt::Debug for ContainerImage {
             }
             Source::TrainingJob { job } => {
                 write!(f, "ContainerImage::from_training_job({})", job.describe())
+            }
+            Source::ModelPackageGroup { group } => {
+                write!(f, "ContainerImage::from_model_package_group({group:?})")
             }
         }
     }
@@ -214,6 +222,69 @@ impl ContainerImage {
         }
     }
 
+    /// The newest *Approved* package of the model-registry group `group` (the way teams hand a
+    /// trained model to deployment): looked up by the CLI (`ListModelPackages`,
+    /// `DescribeModelPackage`, cached in `cdk.context.json`); the container runs the package
+    /// (`ModelPackageName`) with the package's images and model data, which the model's role
+    /// may pull and read. A group without an approved package is an error at the model's path;
+    /// `sagecdk context --reset` picks up a newer approval.
+    pub fn from_model_package_group(group: impl Into<String>) -> Self {
+        ContainerImage {
+            source: Rc::new(Source::ModelPackageGroup {
+                group: group.into(),
+            }),
+        }
+    }
+
+    /// Binds a model-package image: the package's ARN (for `ModelPackageName`) with the pulls
+    /// and reads of its containers granted; `None` for any other image.
+    pub(crate) fn bind_model_package(
+        &self,
+        model: &Construct,
+        stack: &Stack,
+        grantee: Option<&dyn Grantable>,
+    ) -> Option<Str> {
+        let Source::ModelPackageGroup { group } = &*self.source else {
+            return None;
+        };
+        if group.is_empty() {
+            model.add_error("the model package group name must not be empty");
+            return Some(Str::default());
+        }
+        let mut props = serde_json::Map::new();
+        props.insert(
+            "pluginName".to_string(),
+            APPROVED_MODEL_PACKAGE_PLUGIN.into(),
+        );
+        props.insert("modelPackageGroupName".to_string(), group.as_str().into());
+        let dummy = serde_json::json!({
+            "modelPackageArn": format!("dummy-value-for-{group}"),
+            "containers": [],
+        });
+        let answer = context_value(model, "plugin", props, dummy);
+        let Some(arn) = answer["modelPackageArn"].as_str() else {
+            model.add_error(format!(
+                "the cached package of model package group '{group}' has no ARN ({answer}); reset it with `sagecdk context --reset`"
+            ));
+            return Some(Str::default());
+        };
+        if let Some(g) = grantee {
+            for container in answer["containers"].as_array().into_iter().flatten() {
+                if let Some(image) = container["image"].as_str() {
+                    grant_pull_of_uri(model, image, |arn| {
+                        grant_pull(g, arn);
+                    });
+                }
+                if let Some(data) = container["modelDataUrl"].as_str() {
+                    crate::model_data::grant_read_of_uri(data, g, |bucket| {
+                        crate::model::bucket_arn(stack, bucket)
+                    });
+                }
+            }
+        }
+        Some(Str::from(arn))
+    }
+
     /// An AWS deep learning container image from the account `account`.
     pub fn from_dlc_in_account(
         repository_name: impl Into<String>,
@@ -306,6 +377,13 @@ impl ContainerImage {
                 repository.repository_uri_for_tag(tag)
             }
             Source::Framework { query } => bind_framework(model, stack, query, grant),
+            Source::ModelPackageGroup { .. } => {
+                // A model's containers take the package before binding an image.
+                model.add_error(
+                    "a model package runs as a model's container (`Model::from_model_package_group`), not as an image elsewhere",
+                );
+                Str::default()
+            }
             Source::TrainingJob { job } => {
                 let Some(answer) = training_job_lookup(model, job) else {
                     return Str::default();
@@ -322,29 +400,29 @@ impl ContainerImage {
                         return Str::default();
                     }
                 };
-                // `<account>.dkr.ecr.<region>.<suffix>/<repository>[:tag]`: pull from that
-                // account's repository.
-                if let Some((host, rest)) = image.split_once('/') {
-                    let account = host.split('.').next().unwrap_or_default();
-                    let repository = rest.split([':', '@']).next().unwrap_or(rest);
-                    let mut id = "TrainedRepository".to_string();
-                    let mut n = 1;
-                    while model.try_find_child(&id).is_some() {
-                        n += 1;
-                        id = format!("TrainedRepository{n}");
-                    }
-                    let repo = Repository::from_name_in_account(
-                        model,
-                        &id,
-                        repository,
-                        Some(Str::from(account)),
-                    );
-                    grant(repo.repository_arn());
-                }
+                grant_pull_of_uri(model, &image, grant);
                 Str::from(image.as_str())
             }
         }
     }
+}
+
+/// Grants the pull of the ECR image `uri` (`<account>.dkr.ecr.<region>.<suffix>/<repository>
+/// [:tag]`) from its account's repository (a `FromRepository<n>` import under `model`).
+fn grant_pull_of_uri(model: &Construct, uri: &str, grant: impl Fn(Str)) {
+    let Some((host, rest)) = uri.split_once('/') else {
+        return;
+    };
+    let account = host.split('.').next().unwrap_or_default();
+    let repository = rest.split([':', '@']).next().unwrap_or(rest);
+    let mut id = "FromRepository".to_string();
+    let mut n = 1;
+    while model.try_find_child(&id).is_some() {
+        n += 1;
+        id = format!("FromRepository{n}");
+    }
+    let repo = Repository::from_name_in_account(model, &id, repository, Some(Str::from(account)));
+    grant(repo.repository_arn());
 }
 
 /// Binds a framework image: resolved from the catalog, recorded as the model's metadata,

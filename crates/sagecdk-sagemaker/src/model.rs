@@ -309,6 +309,14 @@ fn render_container(
     def: &ContainerDefinition,
 ) -> CfnContainerDefinition {
     let grantee: &dyn Grantable = role;
+    if let Some(package) = def.image.bind_model_package(node, stack, Some(grantee)) {
+        if def.model_data.is_some() {
+            node.add_error(
+                "a container running a model package takes its model data from the package: leave `model_data` out",
+            );
+        }
+        return CfnContainerDefinition::new().with_model_package_name(package);
+    }
     let image = def.image.bind(node, stack, Some(grantee));
     let data = def.model_data.as_ref().map(|d| {
         d.bind(node, Some(grantee), |bucket_name| {
@@ -667,6 +675,24 @@ impl Model {
     /// The stack the model belongs to.
     pub fn stack(&self) -> &Stack {
         &self.stack
+    }
+}
+
+impl Model {
+    /// A model running the newest *Approved* package of the model-registry group `group`
+    /// (see [`ContainerImage::from_model_package_group`]).
+    pub fn from_model_package_group(
+        scope: &impl Scope,
+        id: &str,
+        group: impl Into<String>,
+    ) -> Model {
+        Model::new(
+            scope,
+            id,
+            ModelProps::with_container(ContainerDefinition::new(
+                ContainerImage::from_model_package_group(group),
+            )),
+        )
     }
 }
 

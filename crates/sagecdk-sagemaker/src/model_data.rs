@@ -390,13 +390,8 @@ impl ModelData {
             }
             Source::TrainingJob { job } => {
                 let uri = training_job_artifacts(model, job);
-                if let (Some(g), Some((bucket, key))) = (grantee, split_s3_uri(&uri)) {
-                    let bucket_arn = asset_bucket_arn(Str::from(bucket));
-                    sagecdk_aws::iam::Grant::add_to_principal(
-                        g,
-                        ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
-                        [bucket_arn.clone(), bucket_arn + "/" + key],
-                    );
+                if let Some(g) = grantee {
+                    grant_read_of_uri(&uri, g, asset_bucket_arn);
                 }
                 Str::from(uri.as_str())
             }
@@ -443,6 +438,23 @@ fn training_job_artifacts(model: &Construct, job: &TrainingJobRef) -> String {
             ));
             String::new()
         }
+    }
+}
+
+/// Grants `grantee` the read of the object `s3://bucket/key` (`bucket_arn` names the bucket's
+/// ARN); other URIs get nothing.
+pub(crate) fn grant_read_of_uri(
+    uri: &str,
+    grantee: &dyn Grantable,
+    bucket_arn: impl Fn(Str) -> Str,
+) {
+    if let Some((bucket, key)) = split_s3_uri(uri) {
+        let bucket_arn = bucket_arn(Str::from(bucket));
+        sagecdk_aws::iam::Grant::add_to_principal(
+            grantee,
+            ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+            [bucket_arn.clone(), bucket_arn + "/" + key],
+        );
     }
 }
 
