@@ -57,6 +57,19 @@ impl S3Location {
         }
     }
 
+    /// Grants `grantee` the read of the objects under the location (nothing for a bare URI).
+    pub(crate) fn grant_read(&self, grantee: &dyn Grantable) {
+        if let Location::InBucket { bucket, prefix } = &self.0 {
+            let prefix = prefix.trim_matches('/');
+            let pattern = if prefix.is_empty() {
+                "*".to_string()
+            } else {
+                format!("{prefix}*")
+            };
+            bucket.grant_read(grantee, Some(&pattern));
+        }
+    }
+
     /// What is wrong with the location, as `what` (e.g. `asyncInference.output`) names it.
     pub(crate) fn problems(&self, what: &str) -> Vec<String> {
         match &self.0 {

@@ -51,6 +51,7 @@
 //! ```
 
 mod async_inference;
+mod batch_transform;
 mod container_image;
 mod data_capture;
 mod deployment;
@@ -66,6 +67,7 @@ mod model_data;
 pub use async_inference::{
     AsyncInferenceProps, InferenceResponseIn, MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE,
 };
+pub use batch_transform::{BatchStrategy, BatchTransform, BatchTransformProps, SplitType};
 pub use container_image::ContainerImage;
 pub use data_capture::{Capture, DataCaptureProps, MAX_CAPTURE_CONTENT_TYPES};
 pub use deployment::{

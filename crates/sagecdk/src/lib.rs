@@ -59,12 +59,13 @@ pub mod prelude {
     pub use sagecdk_images::{ImageQuery, ImageScope};
     #[cfg(feature = "sagemaker")]
     pub use sagecdk_sagemaker::{
-        AdapterProps, AsyncInferenceProps, BacklogScalingProps, Capture, ComponentContainer,
-        ComponentHostVariantProps, ComponentHostingProps, ComponentRollingUpdate,
-        ComputeRequirements, ContainerDefinition, ContainerImage, ContainerMode, CopyBatchSize,
-        DataCaptureProps, EnableScalingProps, Endpoint, EndpointConfig, EndpointConfigProps,
-        EndpointProps, InferenceComponent, InferenceComponentProps, InferenceExecutionMode,
-        InferenceResponseIn, InstanceProductionVariantProps, InstanceType, InvocationsScalingProps,
+        AdapterProps, AsyncInferenceProps, BacklogScalingProps, BatchTransform,
+        BatchTransformProps, Capture, ComponentContainer, ComponentHostVariantProps,
+        ComponentHostingProps, ComponentRollingUpdate, ComputeRequirements, ContainerDefinition,
+        ContainerImage, ContainerMode, CopyBatchSize, DataCaptureProps, EnableScalingProps,
+        Endpoint, EndpointConfig, EndpointConfigProps, EndpointProps, InferenceComponent,
+        InferenceComponentProps, InferenceExecutionMode, InferenceResponseIn,
+        InstanceProductionVariantProps, InstanceType, InvocationsScalingProps,
         ManagedInstanceScaling, Model, ModelData, ModelProps, S3Location, ScalingInterval,
         ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
         TargetTrackingProps,

@@ -12,6 +12,9 @@ use serde_json::{Value as Json, json};
 #[path = "../../../examples/deployment/async_endpoint.rs"]
 mod async_endpoint;
 #[allow(dead_code)]
+#[path = "../../../examples/deployment/batch_transform.rs"]
+mod batch_transform;
+#[allow(dead_code)]
 #[path = "../../../examples/deployment/framework_images.rs"]
 mod framework_images;
 #[allow(dead_code)]
@@ -33,6 +36,7 @@ mod serverless_endpoint;
 /// Every program this file tests, by file stem.
 const TESTED: &[&str] = &[
     "async_endpoint",
+    "batch_transform",
     "framework_images",
     "inference_components",
     "multi_model_endpoint",
@@ -188,6 +192,43 @@ fn inference_components() {
         "deployment.inference_components.InferenceComponents.template",
         template.as_json(),
     );
+}
+
+#[test]
+fn batch_transform() {
+    let app = App::for_tests();
+    let stack = batch_transform::build(&app);
+    let template = Template::from_stack(&stack);
+    template.assert_resource_count_is("AWS::StepFunctions::StateMachine", 1);
+    template.assert_has_resource_properties(
+        "AWS::Events::Rule",
+        pattern!({"ScheduleExpression": "cron(0 3 * * ? *)"}),
+    );
+    let json = template.as_json();
+    let definition = json["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .find(|r| r["Type"] == "AWS::StepFunctions::StateMachine")
+        .and_then(|r| {
+            r["Properties"]["DefinitionString"]["Fn::Join"][1]
+                .as_array()
+                .cloned()
+        })
+        .map(|parts| {
+            // Tokens (the partition, the model name, the bucket) read back as placeholders.
+            let text: String = parts
+                .iter()
+                .map(|p| p.as_str().unwrap_or("token"))
+                .collect();
+            serde_json::from_str::<Json>(&text).expect("JSON")
+        })
+        .expect("definition");
+    assert_eq!(
+        definition["States"]["Transform"]["Parameters"]["TransformResources"],
+        json!({"InstanceCount": 1, "InstanceType": "ml.m5.large"})
+    );
+    snapshots().assert_matches("deployment.batch_transform.BatchTransform.template", json);
 }
 
 #[test]
