@@ -86,6 +86,23 @@ pub fn context_value(
     }
 }
 
+/// [`context_value`] of the AWS CDK's `plugin` provider: `plugin_name` answers the lookup of
+/// `subject` (`(prop, value)`, e.g. `("trainingJobName", "ranker-7")`).
+pub fn plugin_context_value(
+    scope: &impl Scope,
+    plugin_name: &str,
+    subject: (&str, &str),
+    dummy: Json,
+) -> Json {
+    let mut props = Map::new();
+    props.insert(
+        "pluginName".to_string(),
+        Json::String(plugin_name.to_string()),
+    );
+    props.insert(subject.0.to_string(), Json::String(subject.1.to_string()));
+    context_value(scope, "plugin", props, dummy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,12 @@
 
 use crate::environment::{AwsEnvironment, EnvironmentOptions, ssm_parameter};
 use crate::error::Result;
+use aws_config::SdkConfig;
 use sagecdk_assembly::manifest::{
     APPROVED_MODEL_PACKAGE_PLUGIN, LATEST_TRAINING_JOB_PLUGIN, MissingContext, TRAINING_JOB_PLUGIN,
 };
 use serde_json::Value as Json;
+use std::collections::HashMap;
 
 /// The providers this engine answers (`plugin` ones by their `pluginName`).
 pub const PROVIDERS: &[&str] = &[
@@ -17,10 +19,53 @@ pub const PROVIDERS: &[&str] = &[
     APPROVED_MODEL_PACKAGE_PLUGIN,
 ];
 
-/// The value of one missing context entry, or why it cannot be had (a message for the user,
-/// naming the provider's subject, account and region).
-pub async fn lookup(
-    options: &EnvironmentOptions,
+/// Account, region and role of a lookup.
+type EnvironmentKey = (String, String, Option<String>);
+
+/// Looks up missing context values, reusing each environment's credentials (one identity check
+/// and role assumption per account, region and role, however many values are looked up).
+#[derive(Debug, Default)]
+pub struct ContextLookups {
+    options: EnvironmentOptions,
+    configs: tokio::sync::Mutex<HashMap<EnvironmentKey, SdkConfig>>,
+}
+
+impl ContextLookups {
+    /// Lookups with the credentials `options` selects.
+    pub fn new(options: EnvironmentOptions) -> Self {
+        ContextLookups {
+            options,
+            configs: tokio::sync::Mutex::default(),
+        }
+    }
+
+    /// The configuration for `account`/`region` through `role` (made once).
+    async fn config(&self, account: &str, region: &str, role: Option<&str>) -> Result<SdkConfig> {
+        let key = (
+            account.to_string(),
+            region.to_string(),
+            role.map(str::to_string),
+        );
+        let mut configs = self.configs.lock().await;
+        if let Some(config) = configs.get(&key) {
+            return Ok(config.clone());
+        }
+        let env =
+            AwsEnvironment::resolve(&self.options, &format!("aws://{account}/{region}")).await?;
+        let config = env.config_for_role(role, None, Some(region)).await?;
+        configs.insert(key, config.clone());
+        Ok(config)
+    }
+
+    /// The value of one missing context entry, or why it cannot be had (a message for the
+    /// user, naming the provider's subject, account and region).
+    pub async fn lookup(&self, missing: &MissingContext) -> std::result::Result<Json, String> {
+        lookup(self, missing).await
+    }
+}
+
+async fn lookup(
+    lookups: &ContextLookups,
     missing: &MissingContext,
 ) -> std::result::Result<Json, String> {
     let text = |k: &str| {
@@ -32,9 +77,8 @@ pub async fn lookup(
     };
     let (account, region) = (text("account"), text("region"));
     let found: Result<std::result::Result<Json, String>> = async {
-        let env = AwsEnvironment::resolve(options, &format!("aws://{account}/{region}")).await?;
         let role = missing.props.get("lookupRoleArn").and_then(Json::as_str);
-        let config = env.config_for_role(role, None, Some(region)).await?;
+        let config = lookups.config(account, region, role).await?;
         Ok(match missing.provider.as_str() {
             "ssm" => {
                 let name = text("parameterName");

@@ -12,7 +12,7 @@
 
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_aws::s3::{Bucket, BucketProps};
-use sagecdk_core::{App, AppProps, CfnOutput, Environment, Stack, StackProps};
+use sagecdk_core::CfnOutput;
 use sagecdk_deploy::{DeployOptions, deploy_stacks};
 use sagecdk_sagemaker::*;
 use serde_json::Value as Json;
@@ -20,51 +20,44 @@ use std::path::Path;
 
 mod common;
 
-use common::{bootstrapped_environment, moto_endpoint, moto_json, physical_name};
+use common::{bootstrapped_environment, moto_endpoint, moto_json, physical_name, synth_stack};
 
 /// The app with `instances` instances behind the endpoint, synthesized into `work`.
 fn synth(work: &Path, stack_name: &str, instances: u32) -> CloudAssembly {
-    let out = work.join(format!("cdk.out.{instances}"));
-    let app = App::with_props(AppProps {
-        outdir: Some(out.clone()),
-        ignore_environment: true,
-        ..AppProps::default()
-    });
-    let stack = Stack::new(
-        &app,
+    synth_stack(
+        &work.join(format!("cdk.out.{instances}")),
         stack_name,
-        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
-    );
-    let results = Bucket::new(&stack, "Results", BucketProps::default());
-    let model = Model::new(
-        &stack,
-        "Model",
-        ModelProps::with_container(ContainerDefinition::new(ContainerImage::from_dlc(
-            "pytorch-inference",
-            "2.3.0-cpu-py311",
-        ))),
-    );
-    let config = EndpointConfig::new(
-        &stack,
-        "Config",
-        EndpointConfigProps {
-            instance_production_variants: vec![
-                InstanceProductionVariantProps::new(&model, "AllTraffic")
-                    .with_instance_count(instances),
-            ],
-            async_inference: Some(AsyncInferenceProps::new(S3Location::in_bucket(
-                &results, "outputs",
-            ))),
-            data_capture: Some(DataCaptureProps::new(S3Location::in_bucket(
-                &results, "capture",
-            ))),
-            ..EndpointConfigProps::default()
+        |stack| {
+            let results = Bucket::new(stack, "Results", BucketProps::default());
+            let model = Model::new(
+                stack,
+                "Model",
+                ModelProps::with_container(ContainerDefinition::new(ContainerImage::from_dlc(
+                    "pytorch-inference",
+                    "2.3.0-cpu-py311",
+                ))),
+            );
+            let config = EndpointConfig::new(
+                stack,
+                "Config",
+                EndpointConfigProps {
+                    instance_production_variants: vec![
+                        InstanceProductionVariantProps::new(&model, "AllTraffic")
+                            .with_instance_count(instances),
+                    ],
+                    async_inference: Some(AsyncInferenceProps::new(S3Location::in_bucket(
+                        &results, "outputs",
+                    ))),
+                    data_capture: Some(DataCaptureProps::new(S3Location::in_bucket(
+                        &results, "capture",
+                    ))),
+                    ..EndpointConfigProps::default()
+                },
+            );
+            let endpoint = Endpoint::new(stack, "Endpoint", EndpointProps::new(&config));
+            CfnOutput::new(stack, "EndpointName", endpoint.endpoint_name());
         },
-    );
-    let endpoint = Endpoint::new(&stack, "Endpoint", EndpointProps::new(&config));
-    CfnOutput::new(&stack, "EndpointName", endpoint.endpoint_name());
-    app.synth().expect("synthesizes");
-    CloudAssembly::load(&out).expect("loads")
+    )
 }
 
 /// A SageMaker `Describe…` answer from the local stand-in.

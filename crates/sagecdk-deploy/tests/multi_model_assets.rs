@@ -5,7 +5,6 @@
 //! where the unchanged model is copied within the bucket, not uploaded again.
 
 use sagecdk_assembly::CloudAssembly;
-use sagecdk_core::{App, AppProps, Environment, Stack, StackProps};
 use sagecdk_deploy::assets::{AssetPublisher, PublishOptions, stack_asset_manifests};
 use sagecdk_deploy::{AwsEnvironment, DeployOptions, deploy_stacks};
 use sagecdk_sagemaker::*;
@@ -13,40 +12,29 @@ use std::path::Path;
 
 mod common;
 
-use common::{bootstrapped_environment, moto_endpoint, moto_json, physical_name};
+use common::{bootstrapped_environment, moto_endpoint, moto_json, physical_name, synth_stack};
 
 const BUCKET: &str = "cdk-hnb659fds-assets-123456789012-us-west-2";
 
 /// The app serving `models` (name → file under `work`), synthesized into `work/<out>`.
 fn synth(work: &Path, out: &str, stack_name: &str, models: &[(&str, &str)]) -> CloudAssembly {
-    let out = work.join(out);
-    let app = App::with_props(AppProps {
-        outdir: Some(out.clone()),
-        ignore_environment: true,
-        ..AppProps::default()
-    });
-    let stack = Stack::new(
-        &app,
-        stack_name,
-        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
-    );
-    let models: Vec<(String, String)> = models
-        .iter()
-        .map(|(name, file)| (name.to_string(), work.join(file).display().to_string()))
-        .collect();
-    Model::new(
-        &stack,
-        "Tenants",
-        ModelProps::with_container(
-            ContainerDefinition::new(ContainerImage::from_dlc(
-                "pytorch-inference",
-                "2.3.0-cpu-py311",
-            ))
-            .with_multi_model(ModelData::from_multi_model_assets(models)),
-        ),
-    );
-    app.synth().expect("synthesizes");
-    CloudAssembly::load(&out).expect("loads")
+    synth_stack(&work.join(out), stack_name, |stack| {
+        let models: Vec<(String, String)> = models
+            .iter()
+            .map(|(name, file)| (name.to_string(), work.join(file).display().to_string()))
+            .collect();
+        Model::new(
+            stack,
+            "Tenants",
+            ModelProps::with_container(
+                ContainerDefinition::new(ContainerImage::from_dlc(
+                    "pytorch-inference",
+                    "2.3.0-cpu-py311",
+                ))
+                .with_multi_model(ModelData::from_multi_model_assets(models)),
+            ),
+        );
+    })
 }
 
 /// The keys and contents under `prefix` of the staging bucket.

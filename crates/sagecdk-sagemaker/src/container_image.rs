@@ -6,7 +6,7 @@ use sagecdk_assembly::manifest::APPROVED_MODEL_PACKAGE_PLUGIN;
 use sagecdk_assets::{DockerImageAsset, DockerImageAssetOptions};
 use sagecdk_aws::ecr::{Repository, grant_pull};
 use sagecdk_aws::iam::Grantable;
-use sagecdk_core::context_provider::context_value;
+use sagecdk_core::context_provider::plugin_context_value;
 use sagecdk_core::{ArnComponents, Aws, CfnMapping, Construct, IndexMap, Scope, Stack, Str, Value};
 use sagecdk_images::{FRAMEWORK_IMAGE_METADATA, ImageQuery};
 use std::cell::RefCell;
@@ -251,17 +251,16 @@ impl ContainerImage {
             model.add_error("the model package group name must not be empty");
             return Some(Str::default());
         }
-        let mut props = serde_json::Map::new();
-        props.insert(
-            "pluginName".to_string(),
-            APPROVED_MODEL_PACKAGE_PLUGIN.into(),
-        );
-        props.insert("modelPackageGroupName".to_string(), group.as_str().into());
         let dummy = serde_json::json!({
             "modelPackageArn": format!("dummy-value-for-{group}"),
             "containers": [],
         });
-        let answer = context_value(model, "plugin", props, dummy);
+        let answer = plugin_context_value(
+            model,
+            APPROVED_MODEL_PACKAGE_PLUGIN,
+            ("modelPackageGroupName", group),
+            dummy,
+        );
         let Some(arn) = answer["modelPackageArn"].as_str() else {
             model.add_error(format!(
                 "the cached package of model package group '{group}' has no ARN ({answer}); reset it with `sagecdk context --reset`"
@@ -360,19 +359,8 @@ impl ContainerImage {
                     Some(a) => Str::from(a.as_str()),
                     None => dlc_account(model, stack),
                 };
-                // One construct per repository; the CDK's fixed id breaks with two DLC images.
-                let mut id = "DlcRepository".to_string();
-                let mut n = 1;
-                while model.try_find_child(&id).is_some() {
-                    n += 1;
-                    id = format!("DlcRepository{n}");
-                }
-                let repository = Repository::from_name_in_account(
-                    model,
-                    &id,
-                    repository_name.as_str(),
-                    Some(account),
-                );
+                let repository =
+                    imported_repository(model, "DlcRepository", repository_name, account);
                 grant(repository.repository_arn());
                 repository.repository_uri_for_tag(tag)
             }
@@ -415,14 +403,20 @@ fn grant_pull_of_uri(model: &Construct, uri: &str, grant: impl Fn(Str)) {
     };
     let account = host.split('.').next().unwrap_or_default();
     let repository = rest.split([':', '@']).next().unwrap_or(rest);
-    let mut id = "FromRepository".to_string();
+    let repo = imported_repository(model, "FromRepository", repository, Str::from(account));
+    grant(repo.repository_arn());
+}
+
+/// The repository `name` of `account`, imported under `model` as `<base>`, `<base>2`…: one
+/// construct per image of the model (the CDK's fixed id breaks with two images).
+fn imported_repository(model: &Construct, base: &str, name: &str, account: Str) -> Repository {
+    let mut id = base.to_string();
     let mut n = 1;
     while model.try_find_child(&id).is_some() {
         n += 1;
-        id = format!("FromRepository{n}");
+        id = format!("{base}{n}");
     }
-    let repo = Repository::from_name_in_account(model, &id, repository, Some(Str::from(account)));
-    grant(repo.repository_arn());
+    Repository::from_name_in_account(model, &id, name, Some(account))
 }
 
 /// Binds a framework image: resolved from the catalog, recorded as the model's metadata,
@@ -490,14 +484,12 @@ fn bind_framework(
             sagecdk_core::fns::find_in_map(&id, Aws::region(), "account")
         }
     };
-    let mut id = "FrameworkRepository".to_string();
-    let mut n = 1;
-    while model.try_find_child(&id).is_some() {
-        n += 1;
-        id = format!("FrameworkRepository{n}");
-    }
-    let repository =
-        Repository::from_name_in_account(model, &id, image.repository(), Some(account.clone()));
+    let repository = imported_repository(
+        model,
+        "FrameworkRepository",
+        image.repository(),
+        account.clone(),
+    );
     grant(repository.repository_arn());
     match (literal_account, region) {
         (Some(a), Some(r)) => Str::from(

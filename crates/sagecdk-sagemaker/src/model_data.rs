@@ -6,7 +6,7 @@ use sagecdk_assets::{Asset, AssetProps, ModelArchive, PackageOptions, PublishedF
 use sagecdk_aws::iam::Grantable;
 use sagecdk_aws::s3::Bucket;
 use sagecdk_cfn::sagemaker::model::{ModelAccessConfig, ModelDataSource, S3DataSource};
-use sagecdk_core::context_provider::context_value;
+use sagecdk_core::context_provider::plugin_context_value;
 use sagecdk_core::{Construct, Stack, Str};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -414,14 +414,11 @@ pub(crate) fn training_job_lookup(
         model.add_error(format!("the training job's {prop} must not be empty"));
         return None;
     }
-    let mut props = serde_json::Map::new();
-    props.insert("pluginName".to_string(), plugin.into());
-    props.insert(prop.to_string(), value.as_str().into());
     let dummy = serde_json::json!({
         "modelArtifacts": format!("s3://dummy-value-for-{}/model.tar.gz", value.to_lowercase()),
         "trainingImage": format!("dummy-value-for-{}", value.to_lowercase()),
     });
-    Some(context_value(model, "plugin", props, dummy))
+    Some(plugin_context_value(model, plugin, (prop, value), dummy))
 }
 
 /// The artifacts URI of a training job, from the context (looked up by the CLI).

@@ -58,6 +58,7 @@ pub(crate) fn synth(config: &ProjectConfig) -> anyhow::Result<LockedAssembly> {
 #[derive(Default)]
 struct AwsLookups {
     runtime: std::sync::OnceLock<std::io::Result<tokio::runtime::Runtime>>,
+    lookups: sagecdk_deploy::lookup::ContextLookups,
 }
 
 impl ContextLookup for AwsLookups {
@@ -67,10 +68,7 @@ impl ContextLookup for AwsLookups {
             .get_or_init(sagecdk_deploy::runtime)
             .as_ref()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        runtime.block_on(sagecdk_deploy::lookup::lookup(
-            &sagecdk_deploy::EnvironmentOptions::default(),
-            missing,
-        ))
+        runtime.block_on(self.lookups.lookup(missing))
     }
 }
 

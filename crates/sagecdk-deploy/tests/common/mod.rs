@@ -75,3 +75,27 @@ pub(crate) async fn physical_name(
         .to_string();
     id.rsplit('/').next().unwrap_or(&id).to_string()
 }
+
+/// Synthesizes into `out` an app of one stack `stack_name` in account 123456789012,
+/// us-west-2 (the local stand-in's), with what `build` adds; the loaded assembly.
+#[allow(dead_code)]
+pub(crate) fn synth_stack(
+    out: &std::path::Path,
+    stack_name: &str,
+    build: impl FnOnce(&sagecdk_core::Stack),
+) -> sagecdk_assembly::CloudAssembly {
+    use sagecdk_core::{App, AppProps, Environment, Stack, StackProps};
+    let app = App::with_props(AppProps {
+        outdir: Some(out.to_path_buf()),
+        ignore_environment: true,
+        ..AppProps::default()
+    });
+    let stack = Stack::new(
+        &app,
+        stack_name,
+        StackProps::default().with_env(Environment::new("123456789012", "us-west-2")),
+    );
+    build(&stack);
+    app.synth().expect("synthesizes");
+    sagecdk_assembly::CloudAssembly::load(out).expect("loads")
+}
