@@ -12,7 +12,8 @@ use crate::kms::{Key, KeyProps};
 use indexmap::IndexMap;
 use sagecdk_cfn::s3::bucket::{
     AbortIncompleteMultipartUpload, BucketEncryption as CfnBucketEncryption,
-    LifecycleConfiguration, NoncurrentVersionExpiration,
+    EventBridgeConfiguration, LifecycleConfiguration, NoncurrentVersionExpiration,
+    NotificationConfiguration,
     NoncurrentVersionTransition as CfnNoncurrentVersionTransition, OwnershipControls,
     OwnershipControlsRule, PublicAccessBlockConfiguration, Rule, ServerSideEncryptionByDefault,
     ServerSideEncryptionRule, TagFilter, Transition as CfnTransition, VersioningConfiguration,
@@ -377,6 +378,8 @@ pub struct BucketProps {
     /// Let anyone read every object (`s3:GetObject` for `*` in the bucket policy); needs
     /// `block_public_access` that does not block public policies.
     pub public_read_access: bool,
+    /// Send the bucket's events to Amazon EventBridge (`NotificationConfiguration`).
+    pub event_bridge_enabled: bool,
 }
 
 /// A bucket of this app or an existing one.
@@ -598,6 +601,9 @@ impl Bucket {
         });
         let cfn = CfnBucket::new(&node, "Resource", bucket_props);
         let resource = cfn.resource();
+        if props.event_bridge_enabled {
+            enable_event_bridge(&cfn);
+        }
         match props.removal_policy {
             Some(RemovalPolicy::Snapshot) => node.add_error(
                 "AWS::S3::Bucket does not support snapshot removal policy; use RemovalPolicy::Retain or RemovalPolicy::Destroy",
@@ -744,6 +750,18 @@ impl Bucket {
         self.encryption_key.as_ref()
     }
 
+    /// Sends a new bucket's events to Amazon EventBridge (as `event_bridge_enabled` does);
+    /// `false` for an imported bucket, whose notifications are not the app's.
+    pub fn enable_event_bridge_notification(&self) -> bool {
+        match &self.cfn {
+            Some(cfn) => {
+                enable_event_bridge(cfn);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The bucket policy, once a statement was added to it.
     pub fn policy(&self) -> Option<BucketPolicy> {
         self.policy.as_ref().and_then(|p| p.borrow().clone())
@@ -823,6 +841,17 @@ impl Bucket {
         }
         granted
     }
+}
+
+
+/// Turns on the bucket's EventBridge notifications, keeping its other notifications.
+fn enable_event_bridge(cfn: &CfnBucket) {
+    cfn.update(|props| {
+        let notifications = props
+            .notification_configuration
+            .get_or_insert_with(NotificationConfiguration::new);
+        notifications.event_bridge_configuration = Some(EventBridgeConfiguration::new(true));
+    });
 }
 
 #[cfg(test)]

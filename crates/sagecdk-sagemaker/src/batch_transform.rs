@@ -4,13 +4,14 @@
 
 use crate::destinations::{S3Location, WriteTarget};
 use crate::instance_type::InstanceType;
-use crate::model::{Model, wait_for_role_policy};
-use sagecdk_aws::iam::{PolicyStatement, Principal, Role, RoleProps, RoleRef};
-use sagecdk_cfn::events::rule::Target;
-use sagecdk_cfn::events::{CfnRule, CfnRuleProps};
-use sagecdk_cfn::step_functions::{CfnStateMachine, CfnStateMachineProps};
-use sagecdk_core::{Aws, Construct, IndexMap, Scope, Stack, Str, Tokenized};
+use crate::job::{self, JobTrigger, Parameters, TRANSFORM_JOB};
+use crate::model::Model;
+use sagecdk_aws::kms::Key;
+use sagecdk_cfn::step_functions::CfnStateMachine;
+use sagecdk_core::duration::whole_seconds;
+use sagecdk_core::{Construct, IndexMap, Scope, Str};
 use serde_json::json;
+use std::time::Duration;
 
 /// How the input is split into records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +31,34 @@ pub enum BatchStrategy {
     SingleRecord,
     /// As many records per request as fit the payload limit.
     MultiRecord,
+}
+
+/// Which data is joined with each result (`DataProcessing.JoinSource`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinSource {
+    /// The input record, joined with its result (after the input filter is applied to the
+    /// model's input, the whole record is kept for the join).
+    Input,
+}
+
+/// JSONPath filters and joins of a transform's records (`DataProcessing`).
+#[derive(Clone, Debug, Default)]
+pub struct DataProcessing {
+    /// The part of each input record sent to the model (`$[1:]`, `$.features`).
+    pub input_filter: Option<String>,
+    /// The part of each (joined) result written (`$[0,-1]`).
+    pub output_filter: Option<String>,
+    /// Join the input record with its result.
+    pub join_source: Option<JoinSource>,
+}
+
+/// How the job calls the model's container (`ModelClientConfig`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ModelClientConfig {
+    /// How long one invocation may take (1 s–1 h; SageMaker's default 600 s).
+    pub invocations_timeout: Option<Duration>,
+    /// How often a failed invocation is retried (0–3; SageMaker's default 3).
+    pub invocations_max_retries: Option<u32>,
 }
 
 /// Options of a [`BatchTransform`].
@@ -54,10 +83,14 @@ pub struct BatchTransformProps {
     pub accept: Option<String>,
     /// Join the results of an object's records by line into one output object.
     pub assemble_by_line: bool,
+    /// The key encrypting the results (the model's role may use it).
+    pub output_kms_key: Option<Key>,
     /// Instance type (default `ml.m5.large`).
     pub instance_type: Option<InstanceType>,
     /// Number of instances (default 1).
     pub instance_count: Option<u32>,
+    /// The key encrypting the instances' storage volumes (the model's role may use it).
+    pub volume_kms_key: Option<Key>,
     /// How records are sent.
     pub batch_strategy: Option<BatchStrategy>,
     /// The largest request payload, in MB (0–100).
@@ -66,8 +99,12 @@ pub struct BatchTransformProps {
     pub max_concurrent_transforms: Option<u32>,
     /// Environment variables of the containers.
     pub environment: IndexMap<String, String>,
-    /// A schedule (`rate(1 day)`, `cron(0 3 * * ? *)`) that starts an execution.
-    pub schedule: Option<String>,
+    /// Filters and joins of the records.
+    pub data_processing: Option<DataProcessing>,
+    /// How the job calls the container.
+    pub model_client: Option<ModelClientConfig>,
+    /// What starts a job besides `sagecdk run`: schedules, new input objects.
+    pub triggers: Vec<JobTrigger>,
 }
 
 impl BatchTransformProps {
@@ -83,26 +120,30 @@ impl BatchTransformProps {
             output,
             accept: None,
             assemble_by_line: false,
+            output_kms_key: None,
             instance_type: None,
             instance_count: None,
+            volume_kms_key: None,
             batch_strategy: None,
             max_payload_mb: None,
             max_concurrent_transforms: None,
             environment: IndexMap::new(),
-            schedule: None,
+            data_processing: None,
+            model_client: None,
+            triggers: Vec::new(),
         }
+    }
+
+    /// Adds a trigger (a schedule, new objects under a location).
+    pub fn with_trigger(mut self, trigger: JobTrigger) -> Self {
+        self.triggers.push(trigger);
+        self
     }
 }
 
-/// Where the partition goes in the definition text.
-const PARTITION: &str = "@@partition@@";
-
-/// The longest job-name prefix: SageMaker's 63 characters, less a dash and a UUID.
-const MAX_PREFIX: usize = 63 - 1 - 36;
-
-/// A batch transform job of a model: `<id>/StateMachine` runs it (start an execution to run
-/// it, or give a schedule), `<id>/Role` is the state machine's role. The model's role may read
-/// the input and write the output.
+/// A batch transform job of a model: `<id>/StateMachine` runs it (start an execution with
+/// `sagecdk run`, or give triggers), `<id>/StateMachineRole` is the state machine's role. The
+/// model's role may read the input and write the output.
 ///
 /// ```
 /// use sagecdk_aws::s3::{Bucket, BucketProps};
@@ -113,9 +154,10 @@ const MAX_PREFIX: usize = 63 - 1 - 36;
 /// let data = Bucket::new(&stack, "Data", BucketProps::default());
 /// let model = Model::new(&stack, "Model", ModelProps::with_container(
 ///     ContainerDefinition::new(ContainerImage::from_dlc("pytorch-inference", "2.3.0-cpu-py311"))));
-/// let mut props = BatchTransformProps::new(&model,
-///     S3Location::in_bucket(&data, "batch/input"), S3Location::in_bucket(&data, "batch/output"));
-/// props.schedule = Some("rate(1 day)".into());
+/// let input = S3Location::in_bucket(&data, "batch/input");
+/// let props = BatchTransformProps::new(&model, input.clone(), S3Location::in_bucket(&data, "batch/output"))
+///     .with_trigger(JobTrigger::schedule("rate(1 day)"))
+///     .with_trigger(JobTrigger::new_objects(input));
 /// BatchTransform::new(&stack, "Nightly", props);
 /// assert!(app.assemble().is_ok());
 /// ```
@@ -139,29 +181,26 @@ impl BatchTransform {
         let mut problems = Vec::new();
         problems.extend(props.input.problems("input"));
         problems.extend(props.output.problems("output"));
-        let count = props.instance_count.unwrap_or(1);
-        if count == 0 {
-            problems.push("instanceCount must be at least 1".to_string());
-        }
         if let Some(mb) = props.max_payload_mb
             && mb > 100
         {
             problems.push(format!("maxPayloadMb must be between 0 and 100, got {mb}"));
         }
-        for p in problems {
-            node.add_error(p);
-        }
-        let job_name_prefix = job_name_prefix(&node);
+        let job_name_prefix = job::job_name_prefix(&node);
 
         // The model's containers read the input and write the output.
         let model_role = props.model.role();
         props.input.grant_read(model_role);
         WriteTarget::Objects(props.output.clone()).grant(model_role);
+        for key in [&props.output_kms_key, &props.volume_kms_key].into_iter().flatten() {
+            WriteTarget::Key(key.clone()).grant(model_role);
+        }
 
+        let mut p = Parameters::default();
         let mut input = json!({
             "DataSource": {"S3DataSource": {
                 "S3DataType": if props.input_is_manifest { "ManifestFile" } else { "S3Prefix" },
-                "S3Uri": "@@InputUri@@"
+                "S3Uri": p.unchecked(&props.input.to_uri())
             }}
         });
         if let Some(t) = &props.content_type {
@@ -177,122 +216,80 @@ impl BatchTransform {
                 SplitType::TfRecord => "TFRecord",
             });
         }
-        let mut output = json!({"S3OutputPath": "@@OutputUri@@"});
+        let mut output = json!({"S3OutputPath": p.unchecked(&props.output.to_uri())});
         if let Some(a) = &props.accept {
             output["Accept"] = json!(a);
         }
         if props.assemble_by_line {
             output["AssembleWith"] = json!("Line");
         }
+        if let Some(key) = &props.output_kms_key {
+            output["KmsKeyId"] = p.text(&key.key_arn());
+        }
         let instance_type = props
             .instance_type
             .clone()
             .unwrap_or(InstanceType::M5_LARGE);
-        let mut parameters = json!({
-            "TransformJobName.$": format!("States.Format('{job_name_prefix}-{{}}', States.UUID())"),
-            "ModelName": "@@ModelName@@",
+        let mut resources = json!({
+            "InstanceType": instance_type.as_str(),
+            "InstanceCount": props.instance_count.unwrap_or(1),
+        });
+        if let Some(key) = &props.volume_kms_key {
+            resources["VolumeKmsKeyId"] = p.text(&key.key_arn());
+        }
+        let mut request = json!({
+            "ModelName": p.text(&props.model.model_name()),
             "TransformInput": input,
             "TransformOutput": output,
-            "TransformResources": {"InstanceType": instance_type.as_str(), "InstanceCount": count},
+            "TransformResources": resources,
         });
         if let Some(b) = props.batch_strategy {
-            parameters["BatchStrategy"] = json!(match b {
+            request["BatchStrategy"] = json!(match b {
                 BatchStrategy::SingleRecord => "SingleRecord",
                 BatchStrategy::MultiRecord => "MultiRecord",
             });
         }
         if let Some(mb) = props.max_payload_mb {
-            parameters["MaxPayloadInMB"] = json!(mb);
+            request["MaxPayloadInMB"] = json!(mb);
         }
         if let Some(n) = props.max_concurrent_transforms {
-            parameters["MaxConcurrentTransforms"] = json!(n);
+            request["MaxConcurrentTransforms"] = json!(n);
         }
         if !props.environment.is_empty() {
-            parameters["Environment"] = json!(props.environment);
+            request["Environment"] = json!(props.environment);
         }
-        let definition = json!({
-            "Comment": format!("Batch transform {}", node.path()),
-            "StartAt": "Transform",
-            "States": {"Transform": {
-                "Type": "Task",
-                "Resource": format!("arn:{PARTITION}:states:::sagemaker:createTransformJob.sync"),
-                "Parameters": parameters,
-                "End": true
-            }}
-        });
-
-        let stack = Stack::of(&node);
-        let arn = |resource: String| -> Str {
-            match &stack {
-                Some(s) => s.format_arn(
-                    sagecdk_core::ArnComponents::new("sagemaker", "transform-job")
-                        .with_resource_name(resource.as_str()),
-                ),
-                None => Str::default(),
+        if let Some(d) = &props.data_processing {
+            let mut processing = json!({});
+            if let Some(f) = &d.input_filter {
+                processing["InputFilter"] = json!(f);
             }
-        };
-        let role = Role::new(
-            &node,
-            "Role",
-            RoleProps::new(Principal::service("states.amazonaws.com")),
-        );
-        role.add_to_policy(
-            PolicyStatement::allow()
-                .actions([
-                    "sagemaker:CreateTransformJob",
-                    "sagemaker:DescribeTransformJob",
-                    "sagemaker:StopTransformJob",
-                    "sagemaker:AddTags",
-                    "sagemaker:ListTags",
-                ])
-                .resource(arn(format!("{}*", job_name_prefix.to_lowercase()))),
-        );
-        // The `.sync` integration follows the job through a rule Step Functions manages.
-        let rule_arn = match &stack {
-            Some(s) => s.format_arn(
-                sagecdk_core::ArnComponents::new("events", "rule")
-                    .with_resource_name("StepFunctionsGetEventsForSageMakerTransformJobsRule"),
-            ),
-            None => Str::default(),
-        };
-        role.add_to_policy(
-            PolicyStatement::allow()
-                .actions(["events:PutTargets", "events:PutRule", "events:DescribeRule"])
-                .resource(rule_arn),
-        );
-        // The definition as text joined with the tokens it holds, as the AWS CDK writes it
-        // (a definition object is checked literally, and substitutions are not applied by
-        // every implementation of CloudFormation).
-        let tokens = [
-            (PARTITION, Aws::partition()),
-            ("@@ModelName@@", props.model.model_name()),
-            ("@@InputUri@@", props.input.to_uri()),
-            ("@@OutputUri@@", props.output.to_uri()),
-        ];
-        let mut sm_props = CfnStateMachineProps::new(role.role_arn());
-        sm_props.definition_string = Some(join_with_tokens(&definition.to_string(), &tokens));
-        let state_machine = CfnStateMachine::new(&node, "StateMachine", sm_props);
-        // The role's policy must exist before the first execution.
-        wait_for_role_policy(state_machine.resource(), &RoleRef::Owned(role.clone()));
-
-        if let Some(schedule) = &props.schedule {
-            let trigger = Role::new(
-                &node,
-                "ScheduleRole",
-                RoleProps::new(Principal::service("events.amazonaws.com")),
-            );
-            trigger.add_to_policy(
-                PolicyStatement::allow()
-                    .actions(["states:StartExecution"])
-                    .resource(state_machine.reference()),
-            );
-            let mut target = Target::new(state_machine.reference(), "StateMachine");
-            target.role_arn = Some(trigger.role_arn());
-            let mut rule = CfnRuleProps::new();
-            rule.schedule_expression = Some(schedule.as_str().into());
-            rule.targets = Some(Tokenized::Literal(vec![target]));
-            CfnRule::new(&node, "Schedule", rule);
+            if let Some(f) = &d.output_filter {
+                processing["OutputFilter"] = json!(f);
+            }
+            if let Some(JoinSource::Input) = d.join_source {
+                processing["JoinSource"] = json!("Input");
+            }
+            request["DataProcessing"] = processing;
         }
+        if let Some(c) = &props.model_client {
+            let mut client = json!({});
+            if let Some(t) = c.invocations_timeout {
+                match whole_seconds(t, "modelClient.invocationsTimeout") {
+                    Ok(s) => client["InvocationsTimeoutInSeconds"] = json!(s),
+                    Err(e) => problems.push(e),
+                }
+            }
+            if let Some(n) = c.invocations_max_retries {
+                client["InvocationsMaxRetries"] = json!(n);
+            }
+            request["ModelClientConfig"] = client;
+        }
+        for problem in problems {
+            node.add_error(problem);
+        }
+        let state_machine =
+            job::job_state_machine(&node, TRANSFORM_JOB, &job_name_prefix, request, p, None);
+        job::add_triggers(&node, &state_machine, &props.triggers);
         BatchTransform {
             node,
             state_machine,
@@ -314,36 +311,4 @@ impl BatchTransform {
     pub fn cfn_state_machine(&self) -> &CfnStateMachine {
         &self.state_machine
     }
-}
-
-/// `text` with each placeholder replaced by its token.
-fn join_with_tokens(text: &str, tokens: &[(&str, Str)]) -> Str {
-    let mut joined = Str::default();
-    let mut rest = text;
-    loop {
-        let next = tokens
-            .iter()
-            .filter_map(|(placeholder, token)| {
-                rest.find(placeholder).map(|i| (i, *placeholder, token))
-            })
-            .min_by_key(|(i, _, _)| *i);
-        match next {
-            Some((i, placeholder, token)) => {
-                joined = joined + &rest[..i] + token.clone();
-                rest = &rest[i + placeholder.len()..];
-            }
-            None => return joined + rest,
-        }
-    }
-}
-
-/// A job-name prefix from the construct path: its letters and digits, at most
-/// [`MAX_PREFIX`] characters, ending in a short hash of the path so that it is unique.
-fn job_name_prefix(node: &Construct) -> String {
-    let path = node.path();
-    let hash = crate::md5_hex(&path);
-    let letters: String = path.chars().filter(char::is_ascii_alphanumeric).collect();
-    let keep = MAX_PREFIX - 1 - 8;
-    let start = letters.len().saturating_sub(keep);
-    format!("{}-{}", &letters[start..], &hash[..8])
 }

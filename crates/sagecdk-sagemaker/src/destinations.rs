@@ -70,6 +70,17 @@ impl S3Location {
         }
     }
 
+    /// The bucket and key prefix (without surrounding `/`) of a location in a bucket; `None`
+    /// for a bare URI.
+    pub(crate) fn object_created_pattern(&self) -> Option<(&Bucket, String)> {
+        match &self.0 {
+            Location::InBucket { bucket, prefix } => {
+                Some((bucket, prefix.trim_matches('/').to_string()))
+            }
+            Location::Uri(_) => None,
+        }
+    }
+
     /// What is wrong with the location, as `what` (e.g. `asyncInference.output`) names it.
     pub(crate) fn problems(&self, what: &str) -> Vec<String> {
         match &self.0 {

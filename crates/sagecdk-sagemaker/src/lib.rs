@@ -50,6 +50,7 @@
 //! Model::new(&stack, "Model", ModelProps::with_container(ContainerDefinition::new(image)));
 //! ```
 
+mod api_shapes;
 mod async_inference;
 mod batch_transform;
 mod container_image;
@@ -61,13 +62,18 @@ mod endpoint_config;
 mod imports;
 mod inference_component;
 mod instance_type;
+mod job;
 mod model;
 mod model_data;
+mod training_job;
 
 pub use async_inference::{
     AsyncInferenceProps, InferenceResponseIn, MAX_CONCURRENT_INVOCATIONS_PER_INSTANCE,
 };
-pub use batch_transform::{BatchStrategy, BatchTransform, BatchTransformProps, SplitType};
+pub use batch_transform::{
+    BatchStrategy, BatchTransform, BatchTransformProps, DataProcessing, JoinSource,
+    ModelClientConfig, SplitType,
+};
 pub use container_image::ContainerImage;
 pub use data_capture::{Capture, DataCaptureProps, MAX_CAPTURE_CONTENT_TYPES};
 pub use deployment::{
@@ -97,7 +103,9 @@ pub use model::{
     ContainerDefinition, ContainerMode, InferenceExecutionMode, MAX_CONTAINERS,
     MAX_ENVIRONMENT_VARIABLES, Model, ModelProps,
 };
+pub use job::JobTrigger;
 pub use model_data::ModelData;
+pub use training_job::{InputMode, TrainingChannel, TrainingJob, TrainingJobProps};
 /// Options of [`ModelData::from_directory`] (exclusions, compression).
 pub use sagecdk_assets::PackageOptions;
 /// The general Application Auto Scaling types the variants' scaling takes.

@@ -65,10 +65,10 @@ pub mod prelude {
         ContainerImage, ContainerMode, CopyBatchSize, DataCaptureProps, EnableScalingProps,
         Endpoint, EndpointConfig, EndpointConfigProps, EndpointProps, InferenceComponent,
         InferenceComponentProps, InferenceExecutionMode, InferenceResponseIn,
-        InstanceProductionVariantProps, InstanceType, InvocationsScalingProps,
+        InstanceProductionVariantProps, InstanceType, InvocationsScalingProps, JobTrigger,
         ManagedInstanceScaling, Model, ModelData, ModelProps, S3Location, ScalingInterval,
         ScheduledScalingProps, ServerlessProductionVariantProps, StepScalingProps,
-        TargetTrackingProps,
+        TargetTrackingProps, TrainingChannel, TrainingJob, TrainingJobProps,
     };
 }
 
