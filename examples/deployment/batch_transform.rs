@@ -35,7 +35,9 @@ pub(crate) fn build(app: &App) -> Stack {
     props.split_type = Some(SplitType::Line);
     props.instance_type = Some(InstanceType::M5_LARGE);
     props.instance_count = Some(1);
-    props.triggers.push(JobTrigger::schedule("cron(0 3 * * ? *)"));
+    props
+        .triggers
+        .push(JobTrigger::schedule("cron(0 3 * * ? *)"));
     let job = BatchTransform::new(&stack, "Batch", props);
     CfnOutput::new(&stack, "StateMachineArn", job.state_machine_arn());
     stack

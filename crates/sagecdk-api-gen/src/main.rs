@@ -69,7 +69,9 @@ fn find_root() -> Result<PathBuf> {
             return Ok(dir);
         }
         if !dir.pop() {
-            bail!("run from the workspace (no crates/sagecdk-sagemaker above the current directory)");
+            bail!(
+                "run from the workspace (no crates/sagecdk-sagemaker above the current directory)"
+            );
         }
     }
 }

@@ -136,6 +136,11 @@ pub const LATEST_TRAINING_JOB_PLUGIN: &str = "sagecdk/sagemaker-latest-training-
 /// (props: `modelPackageGroupName`).
 pub const APPROVED_MODEL_PACKAGE_PLUGIN: &str = "sagecdk/sagemaker-approved-model-package";
 
+/// The template metadata key of a state machine running SageMaker jobs, for `sagecdk run`:
+/// `{"job": "training-job" | "transform-job", "jobNamePrefix": …, "inputs": [execution input
+/// keys it reads]}`.
+pub const JOB_METADATA: &str = "sagecdk:job";
+
 /// One metadata entry (`{type, data, trace?}`) of a construct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetadataEntry {

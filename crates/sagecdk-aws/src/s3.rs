@@ -13,10 +13,10 @@ use indexmap::IndexMap;
 use sagecdk_cfn::s3::bucket::{
     AbortIncompleteMultipartUpload, BucketEncryption as CfnBucketEncryption,
     EventBridgeConfiguration, LifecycleConfiguration, NoncurrentVersionExpiration,
-    NotificationConfiguration,
-    NoncurrentVersionTransition as CfnNoncurrentVersionTransition, OwnershipControls,
-    OwnershipControlsRule, PublicAccessBlockConfiguration, Rule, ServerSideEncryptionByDefault,
-    ServerSideEncryptionRule, TagFilter, Transition as CfnTransition, VersioningConfiguration,
+    NoncurrentVersionTransition as CfnNoncurrentVersionTransition, NotificationConfiguration,
+    OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration, Rule,
+    ServerSideEncryptionByDefault, ServerSideEncryptionRule, TagFilter,
+    Transition as CfnTransition, VersioningConfiguration,
 };
 use sagecdk_cfn::s3::{CfnBucket, CfnBucketPolicy, CfnBucketPolicyProps, CfnBucketProps};
 use sagecdk_core::{
@@ -842,7 +842,6 @@ impl Bucket {
         granted
     }
 }
-
 
 /// Turns on the bucket's EventBridge notifications, keeping its other notifications.
 fn enable_event_bridge(cfn: &CfnBucket) {

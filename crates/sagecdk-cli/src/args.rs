@@ -46,6 +46,36 @@ pub enum Command {
     Images(ImagesArgs),
     /// List the cached context values (cdk.context.json), or forget some.
     Context(ContextArgs),
+    /// Start a job (a `TrainingJob` or `BatchTransform`) of a deployed stack; with --wait,
+    /// follow it to the end.
+    Run(RunArgs),
+}
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job: its construct path (`Stack/Train`) or a stack output holding its state
+    /// machine's ARN (`Stack/StateMachineArn`).
+    #[arg(required_unless_present = "execution")]
+    pub target: Option<String>,
+    /// An input of the execution, replacing the job's default (repeatable): a batch
+    /// transform's `input`/`output`, a training job's channels, `output`, `hyperparameters`
+    /// (a JSON object).
+    #[arg(long = "input", value_name = "KEY=VALUE")]
+    pub inputs: Vec<String>,
+    /// Follow the execution and its job until they end; exit non-zero with the reason when
+    /// they fail. Ctrl-C stops following, not the job.
+    #[arg(long)]
+    pub wait: bool,
+    /// Follow an execution started before (its ARN) instead of starting one.
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["target", "inputs"])]
+    pub execution: Option<String>,
+    /// Seconds between looks at the execution and its job.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub poll_interval: f64,
+    /// Use this profile of the AWS shared config files.
+    #[arg(long)]
+    pub profile: Option<String>,
 }
 
 /// Options of `context`.

@@ -340,6 +340,14 @@ impl AwsEnvironment {
         aws_sdk_sagemaker::Client::from_conf(builder.build())
     }
 
+    /// A Step Functions client.
+    pub fn step_functions(config: &SdkConfig) -> aws_sdk_sfn::Client {
+        let builder = aws_sdk_sfn::config::Builder::from(config).interceptor(RecordEndpoint {
+            service: "Step Functions",
+        });
+        aws_sdk_sfn::Client::from_conf(builder.build())
+    }
+
     /// An SSM client.
     pub fn ssm(config: &SdkConfig) -> aws_sdk_ssm::Client {
         let builder = aws_sdk_ssm::config::Builder::from(config)

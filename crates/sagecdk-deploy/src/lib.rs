@@ -11,6 +11,8 @@
 //! * [`deploy`]: the stacks of an assembly, in dependency order.
 //! * [`diff`]: deployed templates against local ones (a pure template comparison plus the reads).
 //! * [`destroy`]: deleting stacks and their dependents, dependents first.
+//! * [`run`]: starting and following the SageMaker jobs (training, batch transform) of deployed
+//!   stacks through their state machines.
 //! * [`security`]: IAM and security group changes between templates (approvals, diff tables).
 //! * [`progress`]: what is shown while stacks change (event lines or a live progress bar), and
 //!   the reporter hooks a command line uses for approvals and its own bookkeeping.
@@ -30,6 +32,7 @@ pub mod error;
 pub mod lookup;
 pub mod network;
 pub mod progress;
+pub mod run;
 pub mod security;
 pub mod stack;
 

@@ -87,10 +87,8 @@ impl Checker<'_> {
                 Some(n) => self.bounds(shape, n, path, ""),
                 None => self.problem(path, format!("must be a number, got {value}")),
             },
-            "boolean" => {
-                if !value.is_boolean() {
-                    self.problem(path, format!("must be true or false, got {value}"));
-                }
+            "boolean" if !value.is_boolean() => {
+                self.problem(path, format!("must be true or false, got {value}"));
             }
             _ => {}
         }
@@ -109,7 +107,8 @@ impl Checker<'_> {
                 format!("{path}.{name}")
             }
         };
-        let present = |name: &str| fields.contains_key(name) || fields.contains_key(&format!("{name}.$"));
+        let present =
+            |name: &str| fields.contains_key(name) || fields.contains_key(&format!("{name}.$"));
         for (key, field) in fields {
             let (name, by_path) = match key.strip_suffix(".$") {
                 Some(name) => (name, true),
@@ -134,7 +133,11 @@ impl Checker<'_> {
                 .unwrap_or_default();
             self.problem(
                 path,
-                format!("must set exactly one of {}, found {}", names.join(", "), fields.len()),
+                format!(
+                    "must set exactly one of {}, found {}",
+                    names.join(", "),
+                    fields.len()
+                ),
             );
         }
     }
@@ -160,7 +163,10 @@ impl Checker<'_> {
             && let Ok(re) = regex::Regex::new(&format!("^(?:{pattern})$"))
             && !re.is_match(text)
         {
-            self.problem(path, format!("'{text}' does not match the pattern {pattern}"));
+            self.problem(
+                path,
+                format!("'{text}' does not match the pattern {pattern}"),
+            );
         }
     }
 
@@ -215,7 +221,10 @@ mod tests {
     #[test]
     fn a_valid_request_passes_and_json_path_names_count_as_present() {
         assert!(shapes().len() > 100, "the extracted shapes are embedded");
-        assert_eq!(check("CreateTransformJobRequest", &transform(json!({}))), Vec::<String>::new());
+        assert_eq!(
+            check("CreateTransformJobRequest", &transform(json!({}))),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -243,6 +252,9 @@ mod tests {
             ]
         );
         let missing = check("CreateTrainingJobRequest", &json!({"TrainingJobName": "a"}));
-        assert!(missing.contains(&"RoleArn is required (SageMaker API CreateTrainingJob)".to_string()), "{missing:?}");
+        assert!(
+            missing.contains(&"RoleArn is required (SageMaker API CreateTrainingJob)".to_string()),
+            "{missing:?}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::destinations::{S3Location, WriteTarget};
 use crate::instance_type::InstanceType;
-use crate::job::{self, JobTrigger, Parameters, TRANSFORM_JOB};
+use crate::job::{self, InputOverride, JobTrigger, Parameters, TRANSFORM_JOB};
 use crate::model::Model;
 use sagecdk_aws::kms::Key;
 use sagecdk_cfn::step_functions::CfnStateMachine;
@@ -143,7 +143,9 @@ impl BatchTransformProps {
 
 /// A batch transform job of a model: `<id>/StateMachine` runs it (start an execution with
 /// `sagecdk run`, or give triggers), `<id>/StateMachineRole` is the state machine's role. The
-/// model's role may read the input and write the output.
+/// model's role may read the input and write the output. An execution's input may name other
+/// data: `{"input": "s3://…", "output": "s3://…"}` (the model's role must be able to reach
+/// it).
 ///
 /// ```
 /// use sagecdk_aws::s3::{Bucket, BucketProps};
@@ -192,7 +194,10 @@ impl BatchTransform {
         let model_role = props.model.role();
         props.input.grant_read(model_role);
         WriteTarget::Objects(props.output.clone()).grant(model_role);
-        for key in [&props.output_kms_key, &props.volume_kms_key].into_iter().flatten() {
+        for key in [&props.output_kms_key, &props.volume_kms_key]
+            .into_iter()
+            .flatten()
+        {
             WriteTarget::Key(key.clone()).grant(model_role);
         }
 
@@ -287,8 +292,26 @@ impl BatchTransform {
         for problem in problems {
             node.add_error(problem);
         }
-        let state_machine =
-            job::job_state_machine(&node, TRANSFORM_JOB, &job_name_prefix, request, p, None);
+        // `sagecdk run --input input=s3://… --input output=s3://…` transforms other data.
+        let overrides = [
+            InputOverride {
+                key: "input".into(),
+                pointer: "/TransformInput/DataSource/S3DataSource/S3Uri".into(),
+            },
+            InputOverride {
+                key: "output".into(),
+                pointer: "/TransformOutput/S3OutputPath".into(),
+            },
+        ];
+        let state_machine = job::job_state_machine(
+            &node,
+            TRANSFORM_JOB,
+            &job_name_prefix,
+            request,
+            p,
+            None,
+            &overrides,
+        );
         job::add_triggers(&node, &state_machine, &props.triggers);
         BatchTransform {
             node,

@@ -123,9 +123,22 @@ impl Parameters {
     }
 }
 
+/// A value of the request that an execution's input may replace: `key` in the input replaces
+/// the value at `pointer` (a JSON pointer into the request).
+pub(crate) struct InputOverride {
+    /// The execution input's key (letters, digits, `_`).
+    pub(crate) key: String,
+    /// Where the value is in the request.
+    pub(crate) pointer: String,
+}
+
 /// The state machine `<node>/StateMachine` running `kind` with `request` (the job's name is
 /// added), and its role `<node>/StateMachineRole`, which may pass `passed_role` to SageMaker.
 /// The request is checked against the SageMaker API model; problems are errors at `node`.
+///
+/// An execution's input (an object) may replace the `overrides`: two `Pass` states merge the
+/// input over the defaults, and the task reads those values from the merge. Other input keys
+/// (an EventBridge event's) are ignored.
 pub(crate) fn job_state_machine(
     node: &Construct,
     kind: JobKind,
@@ -133,21 +146,52 @@ pub(crate) fn job_state_machine(
     mut request: Value,
     parameters: Parameters,
     passed_role: Option<&RoleRef>,
+    overrides: &[InputOverride],
 ) -> CfnStateMachine {
     request[format!("{}.$", kind.name_parameter)] =
         json!(format!("States.Format('{prefix}-{{}}', States.UUID())"));
     for problem in api_shapes::check(kind.request_shape, &request) {
         node.add_error(problem);
     }
-    let definition = json!({
-        "Comment": format!("SageMaker {} job of {}", kind.arn_type.trim_end_matches("-job"), node.path()),
-        "StartAt": kind.state,
-        "States": {kind.state: {
+    let mut defaults = serde_json::Map::new();
+    for o in overrides {
+        let Some((parent, field)) = o.pointer.rsplit_once('/') else {
+            continue;
+        };
+        if let Some(Value::Object(fields)) = request.pointer_mut(parent)
+            && let Some(value) = fields.shift_remove(field)
+        {
+            defaults.insert(o.key.clone(), value);
+            fields.insert(format!("{field}.$"), json!(format!("$.values.{}", o.key)));
+        }
+    }
+    let mut states = serde_json::Map::new();
+    let start = if defaults.is_empty() {
+        kind.state
+    } else {
+        states.insert(
+            "Inputs".into(),
+            json!({"Type": "Pass", "Parameters": {"defaults": defaults, "given.$": "$"}, "Next": "Merge"}),
+        );
+        states.insert(
+            "Merge".into(),
+            json!({"Type": "Pass", "Parameters": {"values.$": "States.JsonMerge($.defaults, $.given, false)"}, "Next": kind.state}),
+        );
+        "Inputs"
+    };
+    states.insert(
+        kind.state.into(),
+        json!({
             "Type": "Task",
             "Resource": format!("arn:{PARTITION}:states:::sagemaker:{}.sync", kind.integration),
             "Parameters": request,
             "End": true
-        }}
+        }),
+    );
+    let definition = json!({
+        "Comment": format!("SageMaker {} job of {}", kind.arn_type.trim_end_matches("-job"), node.path()),
+        "StartAt": start,
+        "States": states,
     });
 
     let stack = Stack::of(node);
@@ -206,6 +250,11 @@ pub(crate) fn job_state_machine(
     let mut props = CfnStateMachineProps::new(role.role_arn());
     props.definition_string = Some(join_with_tokens(&definition.to_string(), &tokens));
     let state_machine = CfnStateMachine::new(node, "StateMachine", props);
+    let inputs: Vec<&str> = overrides.iter().map(|o| o.key.as_str()).collect();
+    state_machine.resource().add_metadata(
+        sagecdk_assembly::manifest::JOB_METADATA,
+        sagecdk_core::cfn!({"job": (kind.arn_type), "jobNamePrefix": (prefix), "inputs": (inputs)}),
+    );
     // The role's policy must exist before the first execution.
     wait_for_role_policy(state_machine.resource(), &RoleRef::Owned(role));
     state_machine
@@ -216,7 +265,11 @@ const PARTITION: &str = "@@sagecdk:partition@@";
 
 /// Adds what starts `state_machine` on `triggers`: an EventBridge rule each (`<node>/Schedule`,
 /// `<node>/NewObjects`, numbered from the second on) and one role they share.
-pub(crate) fn add_triggers(node: &Construct, state_machine: &CfnStateMachine, triggers: &[JobTrigger]) {
+pub(crate) fn add_triggers(
+    node: &Construct,
+    state_machine: &CfnStateMachine,
+    triggers: &[JobTrigger],
+) {
     if triggers.is_empty() {
         return;
     }

@@ -99,13 +99,12 @@ pub use inference_component::{
     InferenceComponentProps, ScalableCopyCount,
 };
 pub use instance_type::{AcceleratorType, InstanceType};
+pub use job::JobTrigger;
 pub use model::{
     ContainerDefinition, ContainerMode, InferenceExecutionMode, MAX_CONTAINERS,
     MAX_ENVIRONMENT_VARIABLES, Model, ModelProps,
 };
-pub use job::JobTrigger;
 pub use model_data::ModelData;
-pub use training_job::{InputMode, TrainingChannel, TrainingJob, TrainingJobProps};
 /// Options of [`ModelData::from_directory`] (exclusions, compression).
 pub use sagecdk_assets::PackageOptions;
 /// The general Application Auto Scaling types the variants' scaling takes.
@@ -113,6 +112,7 @@ pub use sagecdk_aws::autoscaling::{
     AdjustmentType, ScalableTarget, ScalingInterval, ScheduledScalingProps, StepScalingProps,
     TargetTrackingProps,
 };
+pub use training_job::{InputMode, TrainingChannel, TrainingJob, TrainingJobProps};
 
 /// Context flag: `true` restores the AWS CDK's defaults (full-access execution role,
 /// `ml.t2.medium` instance type) so templates are byte-identical to the CDK's; the core then

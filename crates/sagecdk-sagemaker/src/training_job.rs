@@ -5,7 +5,7 @@
 use crate::container_image::ContainerImage;
 use crate::destinations::{S3Location, WriteTarget};
 use crate::instance_type::InstanceType;
-use crate::job::{self, JobTrigger, Parameters, TRAINING_JOB};
+use crate::job::{self, InputOverride, JobTrigger, Parameters, TRAINING_JOB};
 use crate::model::{configure_networking, execution_role, vpc_access};
 use sagecdk_aws::ec2::{SecurityGroup, Vpc};
 use sagecdk_aws::iam::RoleRef;
@@ -148,7 +148,11 @@ impl TrainingJobProps {
     }
 
     /// Sets a hyperparameter.
-    pub fn with_hyperparameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_hyperparameter(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         self.hyperparameters.insert(name.into(), value.into());
         self
     }
@@ -162,7 +166,9 @@ impl TrainingJobProps {
 
 /// A training job: `<id>/StateMachine` runs it (start an execution with `sagecdk run`, or give
 /// triggers), `<id>/Role` is the job's execution role, `<id>/StateMachineRole` the state
-/// machine's. The trained model is `<output>/<job name>/output/model.tar.gz`; deploy it with
+/// machine's. An execution's input may replace a channel's data (by the channel's name, when
+/// it is letters, digits and `_`), the `output` location or all `hyperparameters` (an object;
+/// the role must be able to reach other data). The trained model is `<output>/<job name>/output/model.tar.gz`; deploy it with
 /// [`ModelData::from_latest_training_job`](crate::ModelData::from_latest_training_job) and
 /// [`job_name_prefix`](Self::job_name_prefix).
 ///
@@ -243,7 +249,10 @@ impl TrainingJob {
             channel.data.grant_read(&role);
         }
         WriteTarget::Objects(props.output.clone()).grant(&role);
-        for key in [&props.output_kms_key, &props.volume_kms_key].into_iter().flatten() {
+        for key in [&props.output_kms_key, &props.volume_kms_key]
+            .into_iter()
+            .flatten()
+        {
             WriteTarget::Key(key.clone()).grant(&role);
         }
 
@@ -334,6 +343,28 @@ impl TrainingJob {
         for problem in problems {
             node.add_error(problem);
         }
+        // `sagecdk run --input train=s3://… --input hyperparameters='{…}'` trains on other
+        // data or with other hyperparameters.
+        let mut overrides: Vec<InputOverride> = props
+            .channels
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| is_input_key(&c.name))
+            .map(|(i, c)| InputOverride {
+                key: c.name.clone(),
+                pointer: format!("/InputDataConfig/{i}/DataSource/S3DataSource/S3Uri"),
+            })
+            .collect();
+        overrides.push(InputOverride {
+            key: "output".into(),
+            pointer: "/OutputDataConfig/S3OutputPath".into(),
+        });
+        if !props.hyperparameters.is_empty() {
+            overrides.push(InputOverride {
+                key: "hyperparameters".into(),
+                pointer: "/HyperParameters".into(),
+            });
+        }
         let state_machine = job::job_state_machine(
             &node,
             TRAINING_JOB,
@@ -341,6 +372,7 @@ impl TrainingJob {
             request,
             p,
             Some(&role),
+            &overrides,
         );
         job::add_triggers(&node, &state_machine, &props.triggers);
         TrainingJob {
@@ -377,4 +409,11 @@ impl TrainingJob {
     pub fn cfn_state_machine(&self) -> &CfnStateMachine {
         &self.state_machine
     }
+}
+
+/// Whether a channel name can be an execution input key (a JSONPath name in dot notation).
+fn is_input_key(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !["output", "hyperparameters"].contains(&name)
 }

@@ -4,10 +4,10 @@
 use sagecdk_assertions::Template;
 use sagecdk_aws::kms::{Key, KeyProps};
 use sagecdk_aws::s3::{Bucket, BucketProps};
-use std::time::Duration;
 use sagecdk_core::App;
 use sagecdk_sagemaker::*;
 use serde_json::json;
+use std::time::Duration;
 
 mod common;
 
@@ -86,11 +86,27 @@ fn a_transform_job_runs_in_a_state_machine_with_its_grants() {
     );
     assert_eq!(
         p["TransformInput"],
-        json!({"ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://BUCKET/batch/input"}}, "SplitType": "Line"})
+        json!({"ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": "$.values.input"}}, "SplitType": "Line"})
     );
     assert_eq!(
         p["TransformOutput"],
-        json!({"Accept": "text/csv", "AssembleWith": "Line", "KmsKeyId": "KEY", "S3OutputPath": "s3://BUCKET/batch/output"})
+        json!({"Accept": "text/csv", "AssembleWith": "Line", "KmsKeyId": "KEY", "S3OutputPath.$": "$.values.output"})
+    );
+    // The locations are defaults an execution's input may replace: the input is merged over
+    // them before the task reads them.
+    assert_eq!(definition["StartAt"], "Inputs");
+    assert_eq!(
+        definition["States"]["Inputs"]["Parameters"],
+        json!({"defaults": {"input": "s3://BUCKET/batch/input", "output": "s3://BUCKET/batch/output"}, "given.$": "$"})
+    );
+    assert_eq!(
+        definition["States"]["Merge"]["Parameters"]["values.$"],
+        "States.JsonMerge($.defaults, $.given, false)"
+    );
+    assert_eq!(definition["States"]["Merge"]["Next"], "Transform");
+    assert_eq!(
+        sm["Metadata"]["sagecdk:job"],
+        json!({"job": "transform-job", "jobNamePrefix": job.job_name_prefix(), "inputs": ["input", "output"]})
     );
     assert_eq!(
         p["TransformResources"],
@@ -152,8 +168,15 @@ fn a_transform_job_runs_in_a_state_machine_with_its_grants() {
     // rule matches objects created under the input prefix.
     let pattern = &rules[1]["Properties"]["EventPattern"];
     assert_eq!(pattern["detail-type"], json!(["Object Created"]));
-    assert_eq!(pattern["detail"]["object"]["key"], json!([{"prefix": "batch/input/"}]));
-    assert!(pattern["detail"]["bucket"]["name"][0]["Ref"].as_str().is_some_and(|r| r.starts_with("Data")));
+    assert_eq!(
+        pattern["detail"]["object"]["key"],
+        json!([{"prefix": "batch/input/"}])
+    );
+    assert!(
+        pattern["detail"]["bucket"]["name"][0]["Ref"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("Data"))
+    );
     let bucket = &resources_of_type(json, "AWS::S3::Bucket")[0]["Properties"];
     assert_eq!(
         bucket["NotificationConfiguration"],

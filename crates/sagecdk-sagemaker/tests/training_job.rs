@@ -25,9 +25,10 @@ fn definition(json: &Value) -> Value {
         .iter()
         .map(|p| match p {
             Value::String(s) => s.clone(),
-            token if token["Ref"].is_string() => {
-                token["Ref"].as_str().unwrap_or_default().replace("AWS::", "")
-            }
+            token if token["Ref"].is_string() => token["Ref"]
+                .as_str()
+                .unwrap_or_default()
+                .replace("AWS::", ""),
             token if token["Fn::GetAtt"].is_array() => format!(
                 "{}.{}",
                 token["Fn::GetAtt"][0].as_str().unwrap_or_default(),
@@ -83,37 +84,77 @@ fn a_training_job_runs_in_a_state_machine_with_a_least_privilege_role() {
     let json = t.as_json();
     let def = definition(json);
     let task = &def["States"]["Train"];
-    assert_eq!(task["Resource"], "arn:Partition:states:::sagemaker:createTrainingJob.sync");
+    assert_eq!(
+        task["Resource"],
+        "arn:Partition:states:::sagemaker:createTrainingJob.sync"
+    );
     let p = &task["Parameters"];
     assert_eq!(
         p["TrainingJobName.$"],
-        format!("States.Format('{}-{{}}', States.UUID())", job.job_name_prefix())
+        format!(
+            "States.Format('{}-{{}}', States.UUID())",
+            job.job_name_prefix()
+        )
     );
     // The image is the catalog's training image for the test stack's region.
-    let image = p["AlgorithmSpecification"]["TrainingImage"].as_str().unwrap_or_default();
+    let image = p["AlgorithmSpecification"]["TrainingImage"]
+        .as_str()
+        .unwrap_or_default();
     assert!(image.ends_with("/sagemaker-xgboost:1.7-1"), "{image}");
     assert_eq!(p["AlgorithmSpecification"]["TrainingInputMode"], "File");
-    assert!(p["RoleArn"].as_str().is_some_and(|r| r.starts_with("TrainRole") && r.ends_with(".Arn")));
+    assert!(
+        p["RoleArn"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("TrainRole") && r.ends_with(".Arn"))
+    );
     assert_eq!(
         p["InputDataConfig"],
         json!([
             {"ChannelName": "train", "ContentType": "text/csv", "InputMode": "FastFile",
              "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3DataDistributionType": "ShardedByS3Key",
-                 "S3Uri": format!("s3://{}/train", bucket_ref(json))}}},
+                 "S3Uri.$": "$.values.train"}}},
             {"ChannelName": "validation", "CompressionType": "Gzip",
              "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                 "S3Uri": format!("s3://{}/validation", bucket_ref(json))}}}
+                 "S3Uri.$": "$.values.validation"}}}
         ])
     );
-    assert_eq!(p["HyperParameters"], json!({"num_round": "100", "objective": "reg:squarederror"}));
-    assert_eq!(p["OutputDataConfig"]["S3OutputPath"], format!("s3://{}/models", bucket_ref(json)));
-    assert!(p["OutputDataConfig"]["KmsKeyId"].as_str().is_some_and(|k| k.starts_with("Key")));
+    assert_eq!(p["HyperParameters.$"], "$.values.hyperparameters");
+    assert_eq!(p["OutputDataConfig"]["S3OutputPath.$"], "$.values.output");
+    // The channels' data, the output and the hyperparameters are defaults an execution's
+    // input may replace.
+    let bucket = bucket_ref(json);
+    assert_eq!(
+        def["States"]["Inputs"]["Parameters"]["defaults"],
+        json!({
+            "train": format!("s3://{bucket}/train"),
+            "validation": format!("s3://{bucket}/validation"),
+            "output": format!("s3://{bucket}/models"),
+            "hyperparameters": {"num_round": "100", "objective": "reg:squarederror"}
+        })
+    );
+    let sm = &resources_of_type(json, "AWS::StepFunctions::StateMachine")[0];
+    assert_eq!(
+        sm["Metadata"]["sagecdk:job"]["inputs"],
+        json!(["train", "validation", "output", "hyperparameters"])
+    );
+    assert!(
+        p["OutputDataConfig"]["KmsKeyId"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("Key"))
+    );
     assert_eq!(p["ResourceConfig"]["InstanceType"], "ml.m5.2xlarge");
     assert_eq!(p["ResourceConfig"]["InstanceCount"], 2);
     assert_eq!(p["ResourceConfig"]["VolumeSizeInGB"], 50);
-    assert_eq!(p["StoppingCondition"], json!({"MaxRuntimeInSeconds": 10800}));
+    assert_eq!(
+        p["StoppingCondition"],
+        json!({"MaxRuntimeInSeconds": 10800})
+    );
     assert_eq!(p["VpcConfig"]["Subnets"], json!(["subnet-a", "subnet-b"]));
-    assert!(p["VpcConfig"]["SecurityGroupIds"][0].as_str().is_some_and(|g| g.starts_with("TrainSecurityGroup")));
+    assert!(
+        p["VpcConfig"]["SecurityGroupIds"][0]
+            .as_str()
+            .is_some_and(|g| g.starts_with("TrainSecurityGroup"))
+    );
     assert_eq!(p["Environment"], json!({"LOG_LEVEL": "debug"}));
 
     let policies: Vec<String> = resources_of_type(json, "AWS::IAM::Policy")
@@ -130,7 +171,15 @@ fn a_training_job_runs_in_a_state_machine_with_a_least_privilege_role() {
     // The job's role: reads its channels, writes its output, pulls its image, uses the key,
     // places network interfaces; no broader S3 access.
     let role = of("TrainRole");
-    for expected in ["train*", "validation*", "models/*", "ecr:BatchGetImage", "kms:Encrypt", "ec2:CreateNetworkInterface", "logs:PutLogEvents"] {
+    for expected in [
+        "train*",
+        "validation*",
+        "models/*",
+        "ecr:BatchGetImage",
+        "kms:Encrypt",
+        "ec2:CreateNetworkInterface",
+        "logs:PutLogEvents",
+    ] {
         assert!(role.contains(expected), "{expected} missing from {role}");
     }
     assert!(!role.contains("AmazonSageMakerFullAccess"));
@@ -138,9 +187,22 @@ fn a_training_job_runs_in_a_state_machine_with_a_least_privilege_role() {
     // to SageMaker only.
     let runner = of("TrainStateMachineRole");
     assert!(runner.contains("sagemaker:CreateTrainingJob"), "{runner}");
-    assert!(runner.contains("StepFunctionsGetEventsForSageMakerTrainingJobsRule"), "{runner}");
-    assert!(runner.contains("iam:PassRole") && runner.contains("\"iam:PassedToService\":\"sagemaker.amazonaws.com\""), "{runner}");
-    assert!(runner.contains(&format!("training-job/{}*", job.job_name_prefix().to_lowercase())), "{runner}");
+    assert!(
+        runner.contains("StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
+        "{runner}"
+    );
+    assert!(
+        runner.contains("iam:PassRole")
+            && runner.contains("\"iam:PassedToService\":\"sagemaker.amazonaws.com\""),
+        "{runner}"
+    );
+    assert!(
+        runner.contains(&format!(
+            "training-job/{}*",
+            job.job_name_prefix().to_lowercase()
+        )),
+        "{runner}"
+    );
     let rule = &resources_of_type(json, "AWS::Events::Rule")[0]["Properties"];
     assert_eq!(rule["ScheduleExpression"], "rate(7 days)");
 }

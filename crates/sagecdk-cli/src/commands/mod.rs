@@ -7,6 +7,7 @@ mod destroy;
 mod diff;
 mod images;
 mod ls;
+mod run;
 mod synth;
 
 use crate::args::{Cli, Command, ProgressMode};
@@ -38,6 +39,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Destroy(args) => destroy::run(&config, &args),
         Command::Images(args) => images::run(&config, &args),
         Command::Context(args) => context::run(&config, &args),
+        Command::Run(args) => run::run(&config, &args),
     }
 }
 

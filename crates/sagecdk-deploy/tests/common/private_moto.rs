@@ -126,6 +126,17 @@ impl PrivateMoto {
 }
 
 impl PrivateMoto {
+    /// From now on Step Functions runs the executions of state machines created through its
+    /// API (moto's interpreter; not those CloudFormation creates).
+    pub(crate) fn execute_state_machines(&self) {
+        let (status, text) = self.call(
+            "/moto-api/config",
+            "Content-Type: application/json\r\n",
+            r#"{"stepfunctions": {"execute_state_machine": true}}"#,
+        );
+        assert_eq!(status, 201, "moto config: {text}");
+    }
+
     /// Turns authentication off again (moto's default), e.g. to inspect what a rejected
     /// deployment left behind.
     pub(crate) fn relax_auth(&self) {
