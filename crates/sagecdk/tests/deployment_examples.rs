@@ -32,6 +32,9 @@ mod realtime_endpoint;
 #[allow(dead_code)]
 #[path = "../../../examples/deployment/serverless_endpoint.rs"]
 mod serverless_endpoint;
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/train_and_deploy.rs"]
+mod train_and_deploy;
 
 /// Every program this file tests, by file stem.
 const TESTED: &[&str] = &[
@@ -43,6 +46,7 @@ const TESTED: &[&str] = &[
     "multi_model_resource_requirements",
     "realtime_endpoint",
     "serverless_endpoint",
+    "train_and_deploy",
 ];
 
 fn snapshots() -> Snapshot {
@@ -229,6 +233,81 @@ fn batch_transform() {
         json!({"InstanceCount": 1, "InstanceType": "ml.m5.large"})
     );
     snapshots().assert_matches("deployment.batch_transform.BatchTransform.template", json);
+}
+
+#[test]
+fn train_and_deploy() {
+    let env = sagecdk::Environment::new("123456789012", "us-west-2");
+    // Before `-c serve=true`: the training stack alone, which needs no lookup.
+    let app = App::for_tests();
+    let stacks = train_and_deploy::build(&app, env.clone(), false);
+    assert_eq!(stacks.len(), 1);
+    let training = Template::from_stack(&stacks[0]);
+    let prefix = training.as_json()["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .find_map(|r| r["Metadata"]["sagecdk:job"]["jobNamePrefix"].as_str())
+        .expect("the training job's state machine")
+        .to_string();
+    let assembly = app.assemble().expect("synthesizes");
+    let manifest = assembly
+        .files
+        .iter()
+        .find(|(name, _)| name == "manifest.json")
+        .map(|(_, text)| serde_json::from_str::<Json>(text).expect("JSON"))
+        .expect("manifest");
+    assert!(manifest.get("missing").is_none(), "{manifest}");
+
+    // With the newest completed job of that prefix in the context (as `cdk.context.json` holds
+    // it once looked up): its artifacts and its training image's inference image.
+    let key = sagecdk::context_provider::context_key(
+        "plugin",
+        &serde_json::from_value(json!({
+            "pluginName": "sagecdk/sagemaker-latest-training-job",
+            "namePrefix": prefix,
+            "account": "123456789012",
+            "region": "us-west-2",
+        }))
+        .expect("props"),
+    );
+    let app = App::with_props(sagecdk::AppProps {
+        ignore_environment: true,
+        context: [(
+            key,
+            json!({
+                "trainingJobName": format!("{prefix}-3f1c"),
+                "modelArtifacts": format!("s3://ml-data/models/{prefix}-3f1c/output/model.tar.gz"),
+                "trainingImage": "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1",
+            }),
+        )]
+        .into_iter()
+        .collect(),
+        ..sagecdk::AppProps::default()
+    });
+    let stacks = train_and_deploy::build(&app, env, true);
+    let serving = Template::from_stack(&stacks[1]);
+    serving.assert_has_resource_properties(
+        "AWS::SageMaker::Model",
+        pattern!({"PrimaryContainer": {
+            "Image": "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "ModelDataUrl": (format!("s3://ml-data/models/{prefix}-3f1c/output/model.tar.gz")),
+        }}),
+    );
+    serving.assert_resource_count_is("AWS::SageMaker::Endpoint", 1);
+    serving.assert_resource_count_is("AWS::StepFunctions::StateMachine", 1);
+    serving.assert_has_resource_properties(
+        "AWS::Events::Rule",
+        pattern!({"EventPattern": {"detail-type": ["Object Created"]}}),
+    );
+    snapshots().assert_matches(
+        "deployment.train_and_deploy.TrainXgboost.template",
+        Template::from_stack(&stacks[0]).as_json(),
+    );
+    snapshots().assert_matches(
+        "deployment.train_and_deploy.ServeXgboost.template",
+        serving.as_json(),
+    );
 }
 
 #[test]
