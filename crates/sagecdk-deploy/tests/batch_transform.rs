@@ -70,13 +70,18 @@ async fn the_state_machine_deploys_with_the_jobs_definition() {
     );
     let model_name = physical_name(&env, &stack_name, "AWS::SageMaker::Model").await;
     assert_eq!(task["Parameters"]["ModelName"], model_name.as_str());
+    // The locations are the defaults an execution's input may replace.
     assert_eq!(
-        task["Parameters"]["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"],
-        "s3://batch-data/in"
+        task["Parameters"]["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri.$"],
+        "$.values.input"
     );
     assert_eq!(
-        task["Parameters"]["TransformOutput"]["S3OutputPath"],
-        "s3://batch-data/out"
+        task["Parameters"]["TransformOutput"]["S3OutputPath.$"],
+        "$.values.output"
+    );
+    assert_eq!(
+        definition["States"]["Inputs"]["Parameters"]["defaults"],
+        serde_json::json!({"input": "s3://batch-data/in", "output": "s3://batch-data/out"})
     );
     assert!(
         task["Parameters"]["TransformJobName.$"]
