@@ -32,7 +32,11 @@ fn main() {
 /// Defines the training stack, and with `serve` the serving stack, in `app` (shared with the
 /// snapshot tests).
 pub(crate) fn build(app: &App, env: Environment, serve: bool) -> Vec<Stack> {
-    let training = Stack::new(app, "TrainXgboost", StackProps::default().with_env(env.clone()));
+    let training = Stack::new(
+        app,
+        "TrainXgboost",
+        StackProps::default().with_env(env.clone()),
+    );
     let data = Bucket::new(
         &training,
         "Data",

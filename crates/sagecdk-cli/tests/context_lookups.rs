@@ -206,6 +206,42 @@ fn a_lookup_is_cached_and_then_works_offline() {
     );
 }
 
+#[test]
+fn a_lookup_without_credentials_is_a_clear_error_and_caches_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let home = tempfile::tempdir().expect("home");
+    let exe = std::env::current_exe().expect("test binary");
+    let app = format!(
+        "{} lookup_app_fixture --exact --ignored --quiet --nocapture",
+        exe.display()
+    );
+    // No credentials anywhere the standard chain looks: no variables, empty config files, no
+    // instance metadata.
+    let out = common::command_without_aws(dir.path())
+        .env(FIXTURE, "/ml/ranker/version")
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-west-2")
+        .args(["synth", "--app", &app])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("[Lookup] 'ssm' lookup failed:") && err.contains("no AWS credentials found"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("cdk.context.json").exists(),
+        "a failed lookup is not cached"
+    );
+}
+
 /// Creates a completed training job `name` in the local stand-in (it completes at once); its
 /// artifacts URI.
 fn train(runtime: &tokio::runtime::Runtime, name: &str) -> String {

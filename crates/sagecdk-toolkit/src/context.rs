@@ -69,10 +69,13 @@ pub fn synthesize_with_lookups(
             .filter(|(_, v)| v.get("$dontSaveContext").is_none())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        update_context_file(&config.dir, |cached| {
-            cached.extend(saved);
-            Ok(())
-        })?;
+        // Only values go in (a failed lookup is not cached): no file is made for nothing.
+        if !saved.is_empty() {
+            update_context_file(&config.dir, |cached| {
+                cached.extend(saved);
+                Ok(())
+            })?;
+        }
         for (k, v) in found {
             config.context.entry(k).or_insert(v);
         }
