@@ -131,17 +131,7 @@ fn a_transform_job_runs_in_a_state_machine_with_its_grants() {
             .contains("NightlyStateMachineRoleDefaultPolicy"),
         "{sm}"
     );
-    let policies: Vec<String> = resources_of_type(json, "AWS::IAM::Policy")
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-    let of = |role: &str| {
-        policies
-            .iter()
-            .find(|p| p.contains(&format!("\"Ref\":\"{role}")))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let of = |role: &str| policy_of(json, role);
     let runner = of("NightlyStateMachineRole");
     assert!(runner.contains("sagemaker:CreateTransformJob"), "{runner}");
     assert!(

@@ -157,17 +157,7 @@ fn a_training_job_runs_in_a_state_machine_with_a_least_privilege_role() {
     );
     assert_eq!(p["Environment"], json!({"LOG_LEVEL": "debug"}));
 
-    let policies: Vec<String> = resources_of_type(json, "AWS::IAM::Policy")
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-    let of = |role: &str| {
-        policies
-            .iter()
-            .find(|p| p.contains(&format!("\"Ref\":\"{role}")))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let of = |role: &str| policy_of(json, role);
     // The job's role: reads its channels, writes its output, pulls its image, uses the key,
     // places network interfaces; no broader S3 access.
     let role = of("TrainRole");

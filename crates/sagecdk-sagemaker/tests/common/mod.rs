@@ -101,4 +101,14 @@ pub(crate) fn resources_of_type<'t>(
         .collect()
 }
 
+/// The text of the policy attached to the role whose logical id starts with `role` (empty
+/// when there is none).
+pub(crate) fn policy_of(template: &serde_json::Value, role: &str) -> String {
+    resources_of_type(template, "AWS::IAM::Policy")
+        .iter()
+        .map(|p| p.to_string())
+        .find(|p| p.contains(&format!("\"Ref\":\"{role}")))
+        .unwrap_or_default()
+}
+
 pub(crate) mod cdk;
