@@ -8,9 +8,9 @@ use crate::payload::Payload;
 use crate::schema::Schema;
 use crate::spec::InferenceSpec;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
@@ -306,7 +306,7 @@ impl<S: InferenceSpec> Service<S> {
                 504,
                 format!(
                     "the inference took longer than {} s (SAGEMAKER_MODEL_SERVER_TIMEOUT)",
-                    self.config.timeout.as_secs()
+                    self.config.timeout.as_secs_f64()
                 ),
             )),
         }
@@ -329,20 +329,9 @@ impl<S: InferenceSpec> Service<S> {
                 };
                 let content_type = header(CONTENT_TYPE);
                 let accept = header(hyper::header::ACCEPT);
-                let declared = header(CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok());
-                let limit = self.config.max_body_bytes;
-                if declared.is_some_and(|l| l > limit) {
-                    Reply::error(&too_large(limit))
-                } else {
-                    match Limited::new(request.into_body(), limit).collect().await {
-                        Ok(body) => self.invoke(content_type, accept, body.to_bytes()).await,
-                        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                            Reply::error(&too_large(limit))
-                        }
-                        Err(e) => Reply::error(&InferenceError::bad_request(format!(
-                            "the request body could not be read: {e}"
-                        ))),
-                    }
+                match read_body(request.into_body(), self.config.max_body_bytes).await {
+                    Ok(body) => self.invoke(content_type, accept, body).await,
+                    Err(e) => Reply::error(&e),
                 }
             }
             (_, "/ping" | "/invocations" | "/execution-parameters") => Reply::error(
@@ -377,6 +366,32 @@ impl<S: InferenceSpec> Service<S> {
         }
         reply
     }
+}
+
+/// Reads a request body of at most `limit` bytes. A larger one is read on (and dropped) up to
+/// four times the limit before the 413 is answered, so that a client still sending gets the
+/// answer instead of a broken connection.
+async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, InferenceError> {
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            InferenceError::bad_request(format!("the request body could not be read: {e}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else if seen > limit.saturating_mul(4) {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(too_large(limit));
+    }
+    Ok(kept.freeze())
 }
 
 fn too_large(limit: usize) -> InferenceError {
@@ -437,7 +452,7 @@ impl<S: InferenceSpec> Server<S> {
             Level::Info,
             "serving",
             json!({"address": address.to_string(), "workers": service.config.workers,
-                   "timeoutSeconds": service.config.timeout.as_secs(),
+                   "timeoutSeconds": service.config.timeout.as_secs_f64(),
                    "maxPayloadBytes": service.config.max_body_bytes}),
         );
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
