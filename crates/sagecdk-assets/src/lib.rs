@@ -6,7 +6,9 @@
 //!   `AssetStaging` and `DockerImageAsset` compute them;
 //! * [`stage`], [`staged_file_name`], [`object_key_extension`] — staging into the cloud assembly;
 //! * [`FingerprintCache`] — a persistent stat-keyed cache making repeat fingerprints cheap;
-//! * [`package_model_directory`] — reproducible `model.tar.gz` with parallel compression.
+//! * [`package_model_directory`] — reproducible `model.tar.gz` with parallel compression;
+//! * [`stage_serving_image`] — the build context of a Rust serving program (built with cargo,
+//!   on `scratch` with its shared libraries).
 //!
 //! * [`Asset`], [`DockerImageAsset`], [`ModelArchive`] — the constructs that register assets
 //!   with a stack and stage them when the cloud assembly is written.
@@ -24,6 +26,7 @@ mod ignore;
 mod jspath;
 mod options;
 mod package;
+mod serving;
 mod stage;
 mod walk;
 
@@ -45,6 +48,9 @@ pub use hash::{
 pub use ignore::{DockerIgnoreStrategy, GitIgnoreStrategy, GlobIgnore, IgnoreStrategy};
 pub use options::{FingerprintOptions, IgnoreMode, SymlinkFollowMode};
 pub use package::{PackageOptions, PackagedModel, package_model_directory};
+pub use serving::{
+    SERVING_BINARY_PATH, ServingImageError, ServingImageOptions, stage_serving_image,
+};
 pub use stage::{
     ARCHIVE_EXTENSIONS, Packaging, StageOptions, StagedAsset, asset_extension, copy_directory,
     object_key_extension, stage, staged_file_name,

@@ -49,6 +49,107 @@ pub enum Command {
     /// Start a job (a `TrainingJob` or `BatchTransform`) of a deployed stack; with --wait,
     /// follow it to the end.
     Run(RunArgs),
+    /// Run a model of the app on this machine, in Docker, before deploying it.
+    Local(LocalArgs),
+}
+
+/// Options of `local`.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: LocalCommand,
+}
+
+/// The `local` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Serve a model (`STACK/MODEL`) on a loopback port until Ctrl-C: its image, its model
+    /// data at /opt/ml/model, its environment; waits for /ping, then sends its sample input.
+    Serve(LocalServeArgs),
+    /// Send one payload to a model (started for the request, or a running one with --url)
+    /// and print the answer.
+    Invoke(LocalInvokeArgs),
+    /// Batch-transform local files with a model, as a SageMaker transform job does (records
+    /// split by line, batched, results in `<file>.out`).
+    Transform(LocalTransformArgs),
+}
+
+/// What names the model and how its container runs.
+#[derive(Debug, Args)]
+pub struct LocalModelArgs {
+    /// The model: `STACK/MODEL` (its construct path).
+    pub model: String,
+    /// An environment variable for the container, after the model's (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub environment: Vec<String>,
+    /// Seconds to wait for /ping.
+    #[arg(long, value_name = "SECONDS", default_value_t = 240)]
+    pub startup_timeout: u64,
+}
+
+/// Options of `local serve`.
+#[derive(Debug, Args)]
+pub struct LocalServeArgs {
+    /// The model and its container.
+    #[command(flatten)]
+    pub model: LocalModelArgs,
+    /// The loopback port (default: a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+/// Options of `local invoke`.
+#[derive(Debug, Args)]
+pub struct LocalInvokeArgs {
+    /// The model and its container.
+    #[command(flatten)]
+    pub model: LocalModelArgs,
+    /// The payload: a file, or `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub data: String,
+    /// The payload's content type.
+    #[arg(long, default_value = "application/json")]
+    pub content_type: String,
+    /// The content type to ask for (default: the model's choice).
+    #[arg(long, default_value = "")]
+    pub accept: String,
+    /// A model already served (`http://127.0.0.1:PORT` of `local serve`) instead of a new
+    /// container.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+/// Options of `local transform`.
+#[derive(Debug, Args)]
+pub struct LocalTransformArgs {
+    /// The model and its container.
+    #[command(flatten)]
+    pub model: LocalModelArgs,
+    /// The input: a file or a directory of files.
+    #[arg(long)]
+    pub input: std::path::PathBuf,
+    /// Where the results go (`<relative path>.out` per input file).
+    #[arg(long)]
+    pub output: std::path::PathBuf,
+    /// The input's content type.
+    #[arg(long, default_value = "text/csv")]
+    pub content_type: String,
+    /// The content type to ask for.
+    #[arg(long, default_value = "")]
+    pub accept: String,
+    /// How files are split into records: `line`, or `none` (a file is one request).
+    #[arg(long, default_value = "line", value_parser = ["line", "none"])]
+    pub split_type: String,
+    /// How a file's results are joined: `line`, or `none` (concatenated).
+    #[arg(long, default_value = "line", value_parser = ["line", "none"])]
+    pub assemble_with: String,
+    /// The largest request, in MB (records are batched up to it).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_payload_mb: u32,
+    /// A model already served instead of a new container.
+    #[arg(long)]
+    pub url: Option<String>,
 }
 
 /// Options of `run`.

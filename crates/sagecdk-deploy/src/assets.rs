@@ -1014,7 +1014,7 @@ pub async fn connect_docker() -> Result<Docker> {
     Ok(docker)
 }
 
-async fn build_image(
+pub(crate) async fn build_image(
     docker: &Docker,
     assembly_dir: &Path,
     local: &str,

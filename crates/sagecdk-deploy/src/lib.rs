@@ -11,6 +11,7 @@
 //! * [`deploy`]: the stacks of an assembly, in dependency order.
 //! * [`diff`]: deployed templates against local ones (a pure template comparison plus the reads).
 //! * [`destroy`]: deleting stacks and their dependents, dependents first.
+//! * [`local`]: serving a model of the app in the local Docker engine before deploying it.
 //! * [`run`]: starting and following the SageMaker jobs (training, batch transform) of deployed
 //!   stacks through their state machines.
 //! * [`security`]: IAM and security group changes between templates (approvals, diff tables).
@@ -29,12 +30,14 @@ pub mod destroy;
 pub mod diff;
 pub mod environment;
 pub mod error;
+pub mod local;
 pub mod lookup;
 pub mod network;
 pub mod progress;
 pub mod run;
 pub mod security;
 pub mod stack;
+pub mod target;
 
 pub use deploy::{DeployOptions, deploy_stacks};
 pub use destroy::{DestroyOptions, destroy_order, destroy_stacks};

@@ -5,11 +5,15 @@
 use crate::environment::{AwsEnvironment, EnvironmentOptions};
 use crate::error::{DeployError, Result, aws};
 use crate::stack::describe_stack;
+use crate::target::{resources_at, split_target};
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use sagecdk_assembly::StackArtifact;
 use sagecdk_assembly::manifest::JOB_METADATA;
 use serde_json::{Map, Value};
 use std::time::Duration;
+
+/// The resource type of a job's state machine.
+const STATE_MACHINE: &str = "AWS::StepFunctions::StateMachine";
 
 /// A state machine of a stack template that runs SageMaker jobs (a `TrainingJob` or a
 /// `BatchTransform`).
@@ -32,7 +36,7 @@ pub fn job_state_machines(template: &Value) -> Vec<JobStateMachine> {
     };
     resources
         .iter()
-        .filter(|(_, r)| r["Type"] == "AWS::StepFunctions::StateMachine")
+        .filter(|(_, r)| r["Type"] == STATE_MACHINE)
         .filter_map(|(id, r)| {
             let job = &r["Metadata"][JOB_METADATA];
             Some(JobStateMachine {
@@ -68,27 +72,13 @@ pub struct RunTarget {
 /// Finds `target` — a construct path (of the job construct or its state machine) or
 /// `<stack>/<output>` — in the assembly's `stacks`.
 pub fn find_target(stacks: &[StackArtifact], target: &str) -> Result<RunTarget> {
+    let (stack, rest) = split_target(stacks, target)?;
     let target = target.trim_matches('/');
-    let Some(stack) = stacks
-        .iter()
-        .filter(|s| target == s.display_name || target.starts_with(&format!("{}/", s.display_name)))
-        .max_by_key(|s| s.display_name.len())
-    else {
-        let names: Vec<&str> = stacks.iter().map(|s| s.display_name.as_str()).collect();
-        return Err(DeployError::Invalid(format!(
-            "'{target}' is in none of the app's stacks ({}): name a job as `<stack>/<construct path>` or `<stack>/<output>`",
-            names.join(", ")
-        )));
-    };
     let template = stack
         .template()
         .map_err(|e| DeployError::Invalid(format!("stack {}: {e}", stack.display_name)))?;
     let jobs = job_state_machines(&template);
-    let rest = target
-        .strip_prefix(stack.display_name.as_str())
-        .unwrap_or_default()
-        .trim_start_matches('/');
-    if let Some(output) = template["Outputs"].get(rest) {
+    if let Some(output) = template["Outputs"].get(&rest) {
         // An output that references a job state machine tells what the job reads.
         let referenced = output["Value"]["Ref"].as_str();
         let job = jobs
@@ -99,14 +89,18 @@ pub fn find_target(stacks: &[StackArtifact], target: &str) -> Result<RunTarget> 
             stack: stack.clone(),
             logical_id: job.as_ref().map(|j| j.logical_id.clone()),
             job,
-            output: Some(rest.to_string()),
+            output: Some(rest),
         });
     }
-    let matching: Vec<&JobStateMachine> = jobs
-        .iter()
-        .filter(|j| j.path == target || j.path.strip_suffix("/StateMachine") == Some(target))
+    let matching: Vec<&str> = resources_at(&template, STATE_MACHINE, target, "StateMachine")
+        .into_iter()
+        .map(|(id, _)| id)
         .collect();
-    match matching.as_slice() {
+    let found: Vec<&JobStateMachine> = jobs
+        .iter()
+        .filter(|j| matching.contains(&j.logical_id.as_str()))
+        .collect();
+    match found.as_slice() {
         [job] => Ok(RunTarget {
             stack: stack.clone(),
             logical_id: Some(job.logical_id.clone()),

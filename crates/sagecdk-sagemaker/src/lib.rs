@@ -107,6 +107,8 @@ pub use model::{
 pub use model_data::ModelData;
 /// Options of [`ModelData::from_directory`] (exclusions, compression).
 pub use sagecdk_assets::PackageOptions;
+/// Options of [`ContainerImage::from_inference_spec_with`] (base image, cargo features).
+pub use sagecdk_assets::ServingImageOptions;
 /// The general Application Auto Scaling types the variants' scaling takes.
 pub use sagecdk_aws::autoscaling::{
     AdjustmentType, ScalableTarget, ScalingInterval, ScheduledScalingProps, StepScalingProps,

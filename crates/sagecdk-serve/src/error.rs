@@ -90,6 +90,9 @@ pub enum ServeError {
         /// What failed.
         message: String,
     },
+    /// A sample value could not be made.
+    #[error("the schema's sample: {}", .0.message())]
+    Sample(#[from] InferenceError),
     /// Input/output error of the server.
     #[error("{0}")]
     Io(#[from] std::io::Error),

@@ -5,7 +5,8 @@
 //!
 //! The server:
 //! - answers `GET /ping` (200 once the model is loaded, 503 with the reason if its load failed),
-//!   `POST /invocations` and `GET /execution-parameters` (batch transform) on port 8080 or
+//!   `POST /invocations`, `GET /execution-parameters` (batch transform) and the schema's sample
+//!   input at [`SAMPLE_PATH`] (what a local deep ping sends) on port 8080 or
 //!   `SAGEMAKER_BIND_TO_PORT`, with the model from `/opt/ml/model` (`SAGEMAKER_BASE_DIR`);
 //! - negotiates content types: a request type the schema does not take is a 415, an `Accept`
 //!   it cannot answer a 406, both naming what it takes;
@@ -54,12 +55,12 @@ mod spec;
 mod tensor;
 
 pub use error::{InferenceError, ServeError};
-pub use local::{LocalEndpoint, LocalResponse};
+pub use local::{LocalEndpoint, LocalResponse, send};
 pub use log::Level;
 pub use media::{essence, negotiate};
 pub use payload::{CsvRows, Json, Payload, RawBytes};
 pub use schema::Schema;
-pub use server::{Server, ServerConfig, termination};
+pub use server::{SAMPLE_PATH, Server, ServerConfig, termination};
 pub use spec::InferenceSpec;
 pub use tensor::{DType, Tensor, TensorData};
 

@@ -157,8 +157,9 @@ impl LocalEndpoint {
     }
 }
 
-/// Sends one HTTP/1.1 request to `address`.
-pub(crate) async fn send(
+/// Sends one HTTP/1.1 request to `address` on a new connection (what the local endpoint and
+/// `sagecdk local` use to talk to a server).
+pub async fn send(
     address: SocketAddr,
     method: &str,
     path: &str,

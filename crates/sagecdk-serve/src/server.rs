@@ -21,6 +21,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
+/// Where the schema's sample input is answered (what `sagecdk local serve` deep-pings with):
+/// the body in the schema's default content type.
+pub const SAMPLE_PATH: &str = "/sagecdk/sample-input";
+
 /// How long in-flight requests may finish after SIGTERM (SageMaker kills 30 s after it).
 const DRAIN: Duration = Duration::from_secs(25);
 
@@ -319,6 +323,14 @@ impl<S: InferenceSpec> Service<S> {
         let reply = match (&method, path.as_str()) {
             (&Method::GET, "/ping") => self.ping(),
             (&Method::GET, "/execution-parameters") => self.execution_parameters(),
+            (&Method::GET, SAMPLE_PATH) => match self.schema.sample_request() {
+                Ok((content_type, body)) => Reply {
+                    status: 200,
+                    content_type,
+                    body,
+                },
+                Err(e) => Reply::error(&e),
+            },
             (&Method::POST, "/invocations") => {
                 let header = |name| {
                     request

@@ -6,6 +6,7 @@ mod deploy;
 mod destroy;
 mod diff;
 mod images;
+mod local;
 mod ls;
 mod run;
 mod synth;
@@ -40,6 +41,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Images(args) => images::run(&config, &args),
         Command::Context(args) => context::run(&config, &args),
         Command::Run(args) => run::run(&config, &args),
+        Command::Local(args) => local::run(&config, &args),
     }
 }
 
