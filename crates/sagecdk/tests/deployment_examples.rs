@@ -35,6 +35,9 @@ mod serverless_endpoint;
 #[allow(dead_code)]
 #[path = "../../../examples/deployment/train_and_deploy.rs"]
 mod train_and_deploy;
+#[allow(dead_code)]
+#[path = "../../../examples/deployment/xgboost_rust.rs"]
+mod xgboost_rust;
 
 /// Every program this file tests, by file stem.
 const TESTED: &[&str] = &[
@@ -47,6 +50,7 @@ const TESTED: &[&str] = &[
     "realtime_endpoint",
     "serverless_endpoint",
     "train_and_deploy",
+    "xgboost_rust",
 ];
 
 fn snapshots() -> Snapshot {
@@ -308,6 +312,36 @@ fn train_and_deploy() {
         "deployment.train_and_deploy.ServeXgboost.template",
         serving.as_json(),
     );
+}
+
+#[test]
+fn xgboost_rust() {
+    // The model the xgboost package trains (the repository's Python, as the test command
+    // installs it).
+    let model = tempfile::tempdir().expect("tmp");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let trained = std::process::Command::new(format!("{root}/.venv/bin/python"))
+        .arg(format!("{root}/examples/serving/xgboost-server/train.py"))
+        .arg(model.path())
+        .output()
+        .expect("runs the repository's .venv python (the test command installs it)");
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let app = App::for_tests();
+    let stack = xgboost_rust::build(&app, &model.path().to_string_lossy());
+    let template = Template::from_stack(&stack);
+    template.assert_resource_count_is("AWS::SageMaker::Endpoint", 1);
+    let json = template.as_json();
+    let container = json["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .find(|r| r["Type"] == "AWS::SageMaker::Model")
+        .map(|m| m["Properties"]["PrimaryContainer"].clone())
+        .expect("model");
+    // The image and the model data are assets of the app.
+    assert!(container["Image"].to_string().contains("container-assets"), "{container}");
+    assert!(container["ModelDataUrl"].to_string().contains("cdk-hnb659fds-assets"), "{container}");
+    snapshots().assert_matches("deployment.xgboost_rust.XgboostRust.template", json);
 }
 
 #[test]
