@@ -26,7 +26,10 @@ fn main() {
 }
 
 /// The serving program's crate.
-const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/serving/xgboost-server");
+const SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/serving/xgboost-server"
+);
 
 /// Defines the stack in `app`, its model data from `model_dir` (shared with the snapshot
 /// tests).
@@ -36,8 +39,14 @@ pub(crate) fn build(app: &App, model_dir: &str) -> Stack {
         &stack,
         "Model",
         ModelProps::with_container(
-            ContainerDefinition::new(ContainerImage::from_inference_spec(SERVER, "xgboost-server"))
-                .with_model_data(ModelData::from_directory(model_dir, PackageOptions::default())),
+            ContainerDefinition::new(ContainerImage::from_inference_spec(
+                SERVER,
+                "xgboost-server",
+            ))
+            .with_model_data(ModelData::from_directory(
+                model_dir,
+                PackageOptions::default(),
+            )),
         ),
     );
     let config = EndpointConfig::new(

@@ -3,6 +3,8 @@
 //! synthesis onto `scratch`) and whose data is a local directory packaged by the app is
 //! invoked, batch-transformed over local files, and served until Ctrl-C; the containers are
 //! removed every time. A model that is not in the app is an error listing those that are.
+//! The seed's XGBoost classifier, trained by the xgboost package and served by the Rust
+//! `xgboost-server` image, answers 2,000 rows in its container with xgboost's classes.
 //!
 //! The app is this test binary's `local_app_fixture` (ignored in test runs).
 
@@ -22,6 +24,8 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 const FIXTURE: &str = "SAGECDK_LOCAL_FIXTURE";
+/// The directory of the XGBoost model, when the fixture serves it too.
+const XGBOOST: &str = "SAGECDK_LOCAL_XGBOOST";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -50,6 +54,19 @@ fn local_app_fixture() {
             .with_environment("SAGEMAKER_MODEL_SERVER_WORKERS", "2"),
         ),
     );
+    if let Ok(model) = std::env::var(XGBOOST) {
+        Model::new(
+            &stack,
+            "Xgboost",
+            ModelProps::with_container(
+                ContainerDefinition::new(ContainerImage::from_inference_spec(
+                    repo().join("examples/serving/xgboost-server"),
+                    "xgboost-server",
+                ))
+                .with_model_data(ModelData::from_directory(model, PackageOptions::default())),
+            ),
+        );
+    }
     app.synth_or_exit();
 }
 
@@ -247,5 +264,63 @@ fn a_rust_model_is_invoked_transformed_and_served_locally() {
         local_containers(&runtime),
         before,
         "every container is removed"
+    );
+}
+
+#[test]
+fn the_xgboost_model_answers_like_xgboost_in_its_container() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let before = local_containers(&runtime);
+    let work = tempfile::tempdir().expect("tmp");
+    let model = work.path().join("xgboost");
+    let trained = std::process::Command::new(repo().join(".venv/bin/python"))
+        .arg(repo().join("examples/serving/xgboost-server/train.py"))
+        .arg(&model)
+        .output()
+        .expect("runs the repository's .venv python (the test command installs xgboost)");
+    assert!(trained.status.success(), "{}", text(&trained.stderr));
+    let weights = work.path().join("weights");
+    std::fs::create_dir_all(&weights).expect("dir");
+    std::fs::write(weights.join("weights.txt"), "1").expect("weights");
+    let data = model.join("test.npy").to_string_lossy().into_owned();
+    let out = fixture_command(
+        work.path(),
+        &weights,
+        &[
+            "local",
+            "invoke",
+            "LocalServe/Xgboost",
+            "--content-type",
+            "application/x-npy",
+            "--accept",
+            "application/x-npy",
+            "--data",
+            &data,
+        ],
+    )
+    .env(XGBOOST, &model)
+    .stdin(Stdio::null())
+    .output()
+    .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ours = sagecdk_serve::Tensor::from_npy(&out.stdout).expect("npy answer");
+    let expected =
+        sagecdk_serve::Tensor::from_npy(&std::fs::read(model.join("proba.npy")).expect("proba"))
+            .expect("npy");
+    assert_eq!(ours.shape(), expected.shape());
+    let argmax = |row: &[f32]| (0..row.len()).max_by(|a, b| row[*a].total_cmp(&row[*b]));
+    let rows = expected.shape()[0];
+    assert!(rows >= 1000);
+    for i in 0..rows {
+        assert_eq!(
+            argmax(ours.row(i).expect("row")),
+            argmax(expected.row(i).expect("row")),
+            "row {i}"
+        );
+    }
+    assert_eq!(
+        local_containers(&runtime),
+        before,
+        "the container is removed"
     );
 }

@@ -325,7 +325,11 @@ fn xgboost_rust() {
         .arg(model.path())
         .output()
         .expect("runs the repository's .venv python (the test command installs it)");
-    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
     let app = App::for_tests();
     let stack = xgboost_rust::build(&app, &model.path().to_string_lossy());
     let template = Template::from_stack(&stack);
@@ -339,8 +343,16 @@ fn xgboost_rust() {
         .map(|m| m["Properties"]["PrimaryContainer"].clone())
         .expect("model");
     // The image and the model data are assets of the app.
-    assert!(container["Image"].to_string().contains("container-assets"), "{container}");
-    assert!(container["ModelDataUrl"].to_string().contains("cdk-hnb659fds-assets"), "{container}");
+    assert!(
+        container["Image"].to_string().contains("container-assets"),
+        "{container}"
+    );
+    assert!(
+        container["ModelDataUrl"]
+            .to_string()
+            .contains("cdk-hnb659fds-assets"),
+        "{container}"
+    );
     snapshots().assert_matches("deployment.xgboost_rust.XgboostRust.template", json);
 }
 
