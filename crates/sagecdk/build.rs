@@ -32,16 +32,21 @@ fn runnable(readme: &str) -> String {
     let mut out = String::new();
     let mut block: Option<Vec<&str>> = None;
     let mut index = 0;
+    let mut no_run = false;
     for line in readme.lines() {
         match &mut block {
-            None if line.starts_with("```rust") => block = Some(Vec::new()),
+            None if line.starts_with("```rust") => {
+                // A sample that serves until stopped is compiled, not run.
+                no_run = line.contains("no_run");
+                block = Some(Vec::new());
+            }
             None => {
                 out.push_str(line);
                 out.push('\n');
             }
             Some(lines) if line.starts_with("```") => {
                 index += 1;
-                out.push_str(&sample(index, lines));
+                out.push_str(&sample(index, lines, no_run));
                 block = None;
             }
             Some(lines) => lines.push(line),
@@ -51,7 +56,7 @@ fn runnable(readme: &str) -> String {
 }
 
 /// One sample as a doctest that runs.
-fn sample(index: usize, lines: &[&str]) -> String {
+fn sample(index: usize, lines: &[&str], no_run: bool) -> String {
     let mut body = String::new();
     let mut tests = Vec::new();
     let mut has_main = false;
@@ -91,8 +96,9 @@ fn sample(index: usize, lines: &[&str]) -> String {
         }
         calls.push_str("#     unsafe { std::env::remove_var(\"SAGECDK_UPDATE_SNAPSHOTS\") };\n");
     }
+    let fence = if no_run { "```rust,no_run" } else { "```rust" };
     format!(
-        "```rust\n\
+        "{fence}\n\
          # fn main() {{\n\
          #     let dir = std::env::temp_dir().join(format!(\"sagecdk-readme-{index}-{{}}\", std::process::id()));\n\
          #     let _ = std::fs::remove_dir_all(&dir);\n\
