@@ -67,8 +67,22 @@ fn predictions_match_xgboost_on_every_row() {
     }
     assert_eq!(differences, 0, "rows whose class differs from xgboost's");
 
-    // The same rows as CSV, answered as CSV.
+    // A few rows take the row-at-a-time path: the same probabilities.
     let rows = Tensor::from_npy(&test).expect("rows");
+    let few: Vec<Vec<f32>> = (0..5).map(|i| rows.row(i).expect("row").to_vec()).collect();
+    let answer = endpoint
+        .invoke(
+            &Tensor::from_rows(few).expect("rows").to_npy(),
+            "application/x-npy",
+            "application/x-npy",
+        )
+        .expect("answer");
+    let small = Tensor::from_npy(&answer.body).expect("npy");
+    for i in 0..5 {
+        assert_eq!(small.row(i), ours.row(i), "row {i}");
+    }
+
+    // The same rows as CSV, answered as CSV.
     let csv = rows.to_csv().expect("csv");
     let answer = endpoint
         .invoke(csv.as_bytes(), "text/csv", "text/csv")
