@@ -1,9 +1,9 @@
 //! The `sagecdk` command-line tool. `main.rs` only calls [`main`]; the argument definitions are in
 //! [`args`], each command in `commands`, and the engine in `sagecdk-toolkit`.
 //!
-//! Templates are printed as YAML with `serde_norway`, the maintained fork of the deprecated
-//! `serde_yaml`: same API and output, it keeps the key order of `serde_json`'s ordered maps, and
-//! quotes strings YAML would otherwise read as other types (`"2012-10-17"`, `"true"`).
+//! Templates are printed as YAML by `sagecdk_toolkit::to_yaml`: key order kept, and strings a
+//! YAML 1.1 parser would read as other types quoted (`"2012-10-17"`, `"yes"`), as the AWS CDK
+//! CLI prints them.
 
 pub mod args;
 mod commands;

@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod select;
 mod synth;
+mod yaml;
 
 pub use config::ProjectConfig;
 pub use context::{
@@ -20,3 +21,4 @@ pub use select::{glob_match, select_stacks};
 pub use synth::{
     CLI_ASM_VERSION, CONTEXT_ENV_BUDGET, CONTEXT_OVERFLOW_ENV, LockedAssembly, synthesize,
 };
+pub use yaml::to_yaml;

@@ -22,7 +22,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &LsArgs) -> anyhow::Result<ExitC
                 })
             })
             .collect();
-        out.write_all(serde_norway::to_string(&list)?.as_bytes())?;
+        out.write_all(sagecdk_toolkit::to_yaml(&serde_json::Value::Array(list)).as_bytes())?;
     } else {
         for s in stacks {
             writeln!(out, "{}", s.display_name)?;

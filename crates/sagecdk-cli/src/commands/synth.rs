@@ -13,7 +13,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &SynthArgs) -> anyhow::Result<Ex
         let text = if args.json {
             sagecdk_assembly::json::to_js_json(&template, 2) + "\n"
         } else {
-            serde_norway::to_string(&template)?
+            sagecdk_toolkit::to_yaml(&template)
         };
         std::io::stdout().lock().write_all(text.as_bytes())?;
     } else {
