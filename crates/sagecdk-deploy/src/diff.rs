@@ -575,10 +575,10 @@ pub async fn deployed_template(
         .await
         .map_err(|e| aws("CloudFormation GetTemplate", e))?;
     let body = out.template_body().unwrap_or("{}");
-    let template = serde_json::from_str(body).map_err(|e| {
+    let template = crate::template_text::parse_template(body).map_err(|e| {
         DeployError::Invalid(format!(
-            "the deployed template of stack {name} is not JSON ({e}); diff compares JSON \
-             templates only. Redeploy the stack from this app, or compare it by hand"
+            "the deployed template of stack {name} cannot be read: {e}. Redeploy the stack \
+             from this app, or compare it by hand"
         ))
     })?;
     Ok(Some(template))

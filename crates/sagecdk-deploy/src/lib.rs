@@ -38,6 +38,7 @@ pub mod run;
 pub mod security;
 pub mod stack;
 pub mod target;
+pub mod template_text;
 
 pub use deploy::{DeployOptions, deploy_stacks};
 pub use destroy::{DestroyOptions, destroy_order, destroy_stacks};
