@@ -317,6 +317,23 @@ pub struct BootstrapArgs {
 pub struct DeployArgs {
     /// Stacks to deploy (ids, names or paths; `*` wildcards). Default: all.
     pub stacks: Vec<String>,
+    /// Deploy every stack of the app (the same as naming none).
+    #[arg(long, conflicts_with = "stacks")]
+    pub all: bool,
+    /// Deploy only the named stacks, not the stacks they depend on.
+    #[arg(short, long)]
+    pub exclusively: bool,
+    /// A value of a stack's CloudFormation parameter (repeatable): `STACK:KEY=VALUE` for one
+    /// stack, `KEY=VALUE` for every stack that declares it.
+    #[arg(long = "parameters", value_name = "[STACK:]KEY=VALUE")]
+    pub parameters: Vec<String>,
+    /// A tag for every deployed stack, over the stacks' own (repeatable).
+    #[arg(long = "tags", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// When an update fails, keep what was changed instead of rolling back (to fix and
+    /// deploy again).
+    #[arg(long)]
+    pub no_rollback: bool,
     /// Create the change sets but do not execute them.
     #[arg(long)]
     pub no_execute: bool,

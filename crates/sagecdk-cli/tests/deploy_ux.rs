@@ -819,3 +819,154 @@ fn destroy_on_a_terminal_asks_and_deletes_on_yes() {
         "deleted"
     );
 }
+
+/// Two stacks: `<base>` with a parameter `Size` (and a topic), and `<base>Consumer`, which
+/// depends on it.
+fn parameter_stacks(app: &App, base: &str) {
+    let first = Stack::new(app, base, StackProps::default());
+    sagecdk_core::CfnParameter::new(
+        &first,
+        "Size",
+        sagecdk_core::CfnParameterProps {
+            default: Some(cfn!("1")),
+            ..sagecdk_core::CfnParameterProps::default()
+        },
+    );
+    CfnResource::new(&first, "Topic", "AWS::SNS::Topic");
+    let second = Stack::new(app, &format!("{base}Consumer"), StackProps::default());
+    CfnResource::new(&second, "Topic", "AWS::SNS::Topic");
+    second.add_dependency(&first, "the consumer reads the first stack's topic");
+}
+
+/// Key-value pairs of a deployed stack.
+type Pairs = Vec<(String, String)>;
+
+/// The stack's parameters and tags as deployed.
+fn parameters_and_tags(cfn: &aws_sdk_cloudformation::Client, name: &str) -> (Pairs, Pairs) {
+    block_on(async {
+        let stack = sagecdk_deploy::stack::describe_stack(cfn, name)
+            .await
+            .expect("DescribeStacks")
+            .expect("deployed");
+        (
+            stack
+                .parameters()
+                .iter()
+                .map(|p| {
+                    (
+                        p.parameter_key().unwrap_or_default().to_string(),
+                        p.parameter_value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+            stack
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+        )
+    })
+}
+
+#[test]
+fn exclusively_parameters_tags_and_no_rollback() {
+    let (cfn, work) = bootstrapped_work();
+    let base = ux_name("Params");
+    let consumer = format!("{base}Consumer");
+    let app = synth(work.path(), "params", |app| parameter_stacks(app, &base));
+
+    // Bad values are all reported, and nothing is deployed.
+    let out = deploy(
+        work.path(),
+        &consumer,
+        &[
+            "--parameters",
+            "Nope=1",
+            "--parameters",
+            "Elsewhere:Size=2",
+            "--parameters",
+            "Size",
+        ],
+        &app,
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    for expected in [
+        "--parameters Nope=1: no deployed stack declares parameter Nope",
+        "--parameters Elsewhere:Size=2: stack Elsewhere is not deployed by this command",
+        "--parameters 'Size' is not [STACK:]KEY=VALUE",
+    ] {
+        assert!(err.contains(expected), "{expected} missing from {err}");
+    }
+    let out = deploy(work.path(), &consumer, &["--tags", "oops"], &app);
+    assert!(text(&out.stderr).contains("--tags 'oops' is not KEY=VALUE"));
+    assert_eq!(stack_status(&cfn, &base), None);
+
+    // --exclusively: the consumer alone, without the stack it depends on.
+    let out = deploy(
+        work.path(),
+        &consumer,
+        &["--exclusively", "--require-approval", "never"],
+        &app,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stack_status(&cfn, &consumer).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    assert_eq!(stack_status(&cfn, &base), None);
+
+    // Parameters for one stack, tags for every stack, no rollback: the first stack is created
+    // with its parameter and the tag.
+    let out = deploy(
+        work.path(),
+        &consumer,
+        &[
+            "--parameters",
+            &format!("{base}:Size=3"),
+            "--tags",
+            "team=ml",
+            "--no-rollback",
+            "--require-approval",
+            "never",
+        ],
+        &app,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (parameters, tags) = parameters_and_tags(&cfn, &base);
+    assert!(
+        parameters.contains(&("Size".to_string(), "3".to_string())),
+        "{parameters:?}"
+    );
+    assert!(
+        tags.contains(&("team".to_string(), "ml".to_string())),
+        "{tags:?}"
+    );
+    // (The stand-in answers a change set that changes only the consumer's tags with "no
+    // changes", so its tags are not checked here.)
+
+    // --all deploys every stack; with nothing changed, they are skipped.
+    let out = run(command(work.path())
+        .args([
+            "deploy",
+            "--all",
+            "--parameters",
+            &format!("{base}:Size=3"),
+            "--tags",
+            "team=ml",
+        ])
+        .arg("--app")
+        .arg(&app));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("skipping deployment"),
+        "{}",
+        text(&out.stderr)
+    );
+    delete_stacks(&cfn, &[&consumer, &base]);
+}

@@ -445,6 +445,7 @@ pub async fn bootstrap(
             notification_arns: Vec::new(),
             no_execute: options.no_execute,
             force: false,
+            no_rollback: false,
         },
         &EventLines::default(),
     )

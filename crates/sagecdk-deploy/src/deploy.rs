@@ -11,6 +11,7 @@ use crate::stack::{
     DeployResult, MAX_TEMPLATE_BODY, ParameterValue, StackDeployment, TemplateSource, deploy_stack,
     describe_stack,
 };
+use indexmap::IndexMap;
 use sagecdk_assembly::{CloudAssembly, StackArtifact};
 use std::collections::HashMap;
 use std::future::Future;
@@ -36,6 +37,24 @@ pub struct DeployOptions {
     /// The bootstrap stack, whose bucket takes templates too large to pass inline (default
     /// `CDKToolkit`).
     pub toolkit_stack_name: String,
+    /// Parameter values given on the command line: for one stack (by its display name or
+    /// stack name) or, without one, for every stack that has the parameter.
+    pub parameters: Vec<ParameterOverride>,
+    /// Tags for every stack, over the stacks' own.
+    pub tags: IndexMap<String, String>,
+    /// Keep what was changed when an update fails, instead of rolling back.
+    pub no_rollback: bool,
+}
+
+/// A parameter value from the command line (`--parameters [STACK:]KEY=VALUE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterOverride {
+    /// The stack it is for (display name or stack name); `None` for all.
+    pub stack: Option<String>,
+    /// The parameter.
+    pub key: String,
+    /// Its value.
+    pub value: String,
 }
 
 impl Default for DeployOptions {
@@ -47,6 +66,9 @@ impl Default for DeployOptions {
             require_approval: RequireApproval::Never,
             reporter: Arc::new(EventLines::default()),
             assets: PublishOptions::default(),
+            parameters: Vec::new(),
+            tags: IndexMap::new(),
+            no_rollback: false,
             toolkit_stack_name: TOOLKIT_STACK_NAME.to_string(),
         }
     }
@@ -242,17 +264,35 @@ pub(crate) fn stack_deployment(
     options: &DeployOptions,
 ) -> StackDeployment {
     let props = &stack.properties;
-    StackDeployment {
-        stack_name: stack.stack_name().to_string(),
-        template,
-        source,
-        parameters: props
+    let parameters = {
+        let mut values: IndexMap<String, ParameterValue> = props
             .parameters
             .iter()
             .flatten()
             .map(|(k, v)| (k.clone(), ParameterValue::Value(v.clone())))
-            .collect(),
-        tags: props.tags.clone().unwrap_or_default(),
+            .collect();
+        for p in &options.parameters {
+            let for_this = p.stack.as_deref().is_none_or(|s| {
+                s == stack.display_name || s == stack.stack_name() || s == stack.id
+            });
+            let declared = template["Parameters"].get(&p.key).is_some();
+            if for_this && (declared || p.stack.is_some()) {
+                values.insert(p.key.clone(), ParameterValue::Value(p.value.clone()));
+            }
+        }
+        values
+    };
+    StackDeployment {
+        stack_name: stack.stack_name().to_string(),
+        template,
+        source,
+        parameters,
+        tags: {
+            let mut tags = props.tags.clone().unwrap_or_default();
+            tags.extend(options.tags.clone());
+            tags
+        },
+        no_rollback: options.no_rollback,
         execution_role_arn: props
             .cloud_formation_execution_role_arn
             .as_deref()

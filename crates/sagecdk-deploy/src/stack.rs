@@ -70,6 +70,8 @@ pub struct StackDeployment {
     pub no_execute: bool,
     /// Deploy even when nothing changed.
     pub force: bool,
+    /// Keep what was changed when the update fails (no rollback).
+    pub no_rollback: bool,
 }
 
 /// The outcome of a stack deployment.
@@ -704,6 +706,7 @@ pub async fn deploy_stack(
     cfn.execute_change_set()
         .stack_name(name)
         .change_set_name(&change_set_id)
+        .set_disable_rollback(d.no_rollback.then_some(true))
         .client_request_token(format!("exec{token}"))
         .send()
         .await

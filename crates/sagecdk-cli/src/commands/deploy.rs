@@ -10,6 +10,7 @@ use super::Answer;
 use crate::args::DeployArgs;
 use anyhow::Context as _;
 use sagecdk_assembly::StackArtifact;
+use sagecdk_deploy::deploy::ParameterOverride;
 use sagecdk_deploy::progress::{ApprovalRequest, StackActivity};
 use sagecdk_deploy::stack::DeployResult;
 use sagecdk_deploy::{DeployOptions, EnvironmentOptions, Reporter, StackPhase, deploy_stacks};
@@ -29,14 +30,19 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
     let assembly = super::synth(config)?;
     let all = assembly.stacks()?;
     let selected = select_stacks(&assembly, &args.stacks)?;
-    // Add the stacks the selection depends on, keeping the assembly's deployment order.
+    // Add the stacks the selection depends on (unless --exclusively), keeping the assembly's
+    // deployment order.
     let mut wanted: HashSet<String> = selected.iter().map(|s| s.id.clone()).collect();
-    for s in all.iter().rev() {
-        if wanted.contains(&s.id) {
-            wanted.extend(s.stack_dependencies.iter().cloned());
+    if !args.exclusively {
+        for s in all.iter().rev() {
+            if wanted.contains(&s.id) {
+                wanted.extend(s.stack_dependencies.iter().cloned());
+            }
         }
     }
     let stacks: Vec<_> = all.into_iter().filter(|s| wanted.contains(&s.id)).collect();
+    let parameters = parameter_overrides(&args.parameters, &stacks)?;
+    let tags = key_values("--tags", &args.tags)?;
     eprintln!(
         "\n✨  Synthesis time: {:.2}s\n",
         start.elapsed().as_secs_f64()
@@ -51,6 +57,9 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         require_approval: args.require_approval.into(),
         reporter: tracker.clone(),
         toolkit_stack_name: args.toolkit_stack_name.clone(),
+        parameters,
+        tags,
+        no_rollback: args.no_rollback,
         ..DeployOptions::default()
     };
     let runtime = sagecdk_deploy::runtime()?;
@@ -85,6 +94,83 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
     report(&done, args.outputs_file.as_deref())?;
     eprintln!("\n✨  Total time: {:.2}s", start.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--parameters [STACK:]KEY=VALUE`: every malformed value, a stack that is not deployed, and
+/// a parameter no deployed stack declares are reported together.
+fn parameter_overrides(
+    values: &[String],
+    stacks: &[StackArtifact],
+) -> anyhow::Result<Vec<ParameterOverride>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let templates: Vec<(&StackArtifact, serde_json::Value)> = stacks
+        .iter()
+        .map(|s| Ok((s, s.template()?)))
+        .collect::<anyhow::Result<_>>()?;
+    for value in values {
+        let Some((target, assigned)) = value.split_once('=') else {
+            problems.push(format!("--parameters '{value}' is not [STACK:]KEY=VALUE"));
+            continue;
+        };
+        let (stack, key) = match target.rsplit_once(':') {
+            Some((stack, key)) => (Some(stack.to_string()), key.to_string()),
+            None => (None, target.to_string()),
+        };
+        let declares = |t: &serde_json::Value| t["Parameters"].get(&key).is_some();
+        let found = match &stack {
+            Some(name) => templates
+                .iter()
+                .find(|(s, _)| s.display_name == *name || s.stack_name() == name || s.id == *name),
+            None => templates.iter().find(|(_, t)| declares(t)),
+        };
+        match (found, &stack) {
+            (None, Some(name)) => problems.push(format!(
+                "--parameters {value}: stack {name} is not deployed by this command ({})",
+                stacks
+                    .iter()
+                    .map(|s| s.display_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            (None, None) => problems.push(format!(
+                "--parameters {value}: no deployed stack declares parameter {key}"
+            )),
+            (Some((s, t)), _) if !declares(t) => problems.push(format!(
+                "--parameters {value}: stack {} declares no parameter {key}",
+                s.display_name
+            )),
+            _ => out.push(ParameterOverride {
+                stack,
+                key,
+                value: assigned.to_string(),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        anyhow::bail!("{}", problems.join("\n"))
+    }
+}
+
+/// `KEY=VALUE` arguments of `flag`.
+fn key_values(flag: &str, values: &[String]) -> anyhow::Result<indexmap::IndexMap<String, String>> {
+    let mut out = indexmap::IndexMap::new();
+    let mut problems = Vec::new();
+    for value in values {
+        match value.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            _ => problems.push(format!("{flag} '{value}' is not KEY=VALUE")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        anyhow::bail!("{}", problems.join("\n"))
+    }
 }
 
 /// Prints the outputs and ARNs of deployed stacks (artifact id, result) and writes the outputs
