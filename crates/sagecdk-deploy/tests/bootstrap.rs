@@ -256,6 +256,7 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
             notification_arns: Vec::new(),
             no_execute: false,
             force: false,
+            no_rollback: false,
         },
         &EventLines::default(),
     )
