@@ -29,6 +29,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a project: a Cargo crate with a stack program, cdk.json, a snapshot test,
+    /// .gitignore and a CI workflow.
+    Init(InitArgs),
     /// Synthesize the app and print the selected stack's template.
     Synth(SynthArgs),
     /// List the stacks of the app.
@@ -51,6 +54,19 @@ pub enum Command {
     Run(RunArgs),
     /// Run a model of the app on this machine, in Docker, before deploying it.
     Local(LocalArgs),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project directory (default: the current one); new or empty.
+    pub dir: Option<PathBuf>,
+    /// The crate's name (default: the directory's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Take sagecdk from a checkout of its repository instead of crates.io.
+    #[arg(long, value_name = "DIR")]
+    pub sagecdk_path: Option<PathBuf>,
 }
 
 /// Options of `local`.

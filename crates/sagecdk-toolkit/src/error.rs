@@ -6,6 +6,14 @@ use std::path::PathBuf;
 /// Errors of the toolkit.
 #[derive(Debug, thiserror::Error)]
 pub enum ToolkitError {
+    /// `init` cannot make a project in the directory.
+    #[error("cannot create a project in {}: {message}", dir.display())]
+    Init {
+        /// The project directory.
+        dir: std::path::PathBuf,
+        /// Why not.
+        message: String,
+    },
     /// No app command was configured.
     #[error(
         "no app to run: pass --app, or set \"app\" in cdk.json (e.g. \"app\": \"cargo run --quiet --example my-app\")"

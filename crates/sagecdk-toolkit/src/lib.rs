@@ -7,6 +7,7 @@
 mod config;
 mod context;
 mod error;
+mod init;
 mod select;
 mod synth;
 mod yaml;
@@ -17,6 +18,7 @@ pub use context::{
     update_context_file,
 };
 pub use error::ToolkitError;
+pub use init::{InitOptions, SagecdkSource, init_project};
 pub use select::{glob_match, select_stacks};
 pub use synth::{
     CLI_ASM_VERSION, CONTEXT_ENV_BUDGET, CONTEXT_OVERFLOW_ENV, LockedAssembly, synthesize,

@@ -6,6 +6,7 @@ mod deploy;
 mod destroy;
 mod diff;
 mod images;
+mod init;
 mod local;
 mod ls;
 mod run;
@@ -22,6 +23,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `init` makes a project where there is none yet: no configuration to read.
+    if let Command::Init(args) = &cli.command {
+        return init::run(args);
+    }
     let mut config = ProjectConfig::load(std::env::current_dir()?)?;
     if let Some(app) = cli.app {
         config.app = Some(app);
@@ -32,6 +37,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     config.add_context_args(&cli.context)?;
     config.no_lookups = !cli.lookups;
     match cli.command {
+        Command::Init(args) => init::run(&args),
         Command::Synth(args) => synth::run(&config, &args),
         Command::Ls(args) => ls::run(&config, &args),
         Command::Bootstrap(args) => bootstrap::run(&args),
