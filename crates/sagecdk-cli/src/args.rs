@@ -296,6 +296,9 @@ pub struct LsArgs {
     /// Also show each stack's id, name and environment.
     #[arg(short, long)]
     pub long: bool,
+    /// Print the long listing as JSON (for scripts).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `bootstrap`.

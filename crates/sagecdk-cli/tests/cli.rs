@@ -64,6 +64,13 @@ fn ls_lists_stacks() {
         "{}",
         text(&long.stdout)
     );
+    let json = sagecdk(
+        dir.path(),
+        &["ls", "--json", "--app", golden().to_str().expect("utf8")],
+    );
+    let list: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(list[1]["id"], "SeedEnv");
+    assert_eq!(list[1]["environment"]["account"], "123456789012");
 }
 
 #[test]

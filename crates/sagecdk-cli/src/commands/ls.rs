@@ -9,7 +9,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &LsArgs) -> anyhow::Result<ExitC
     let assembly = super::synth(config)?;
     let stacks = select_stacks(&assembly, &[])?;
     let mut out = std::io::stdout().lock();
-    if args.long {
+    if args.long || args.json {
         let list: Vec<serde_json::Value> = stacks
             .iter()
             .map(|s| {
@@ -22,7 +22,13 @@ pub(crate) fn run(config: &ProjectConfig, args: &LsArgs) -> anyhow::Result<ExitC
                 })
             })
             .collect();
-        out.write_all(sagecdk_toolkit::to_yaml(&serde_json::Value::Array(list)).as_bytes())?;
+        let list = serde_json::Value::Array(list);
+        let text = if args.json {
+            serde_json::to_string_pretty(&list)? + "\n"
+        } else {
+            sagecdk_toolkit::to_yaml(&list)
+        };
+        out.write_all(text.as_bytes())?;
     } else {
         for s in stacks {
             writeln!(out, "{}", s.display_name)?;
