@@ -363,9 +363,10 @@ pub struct DeployArgs {
     #[arg(short = 'O', long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
     /// Which IAM and security group changes must be approved before deploying: never,
-    /// any-change, or broadening (permissions or traffic rules added).
-    #[arg(long, value_enum, default_value_t = ApprovalLevel::Broadening)]
-    pub require_approval: ApprovalLevel,
+    /// any-change, or broadening (permissions or traffic rules added). Default: cdk.json's
+    /// "requireApproval", else broadening.
+    #[arg(long, value_enum)]
+    pub require_approval: Option<ApprovalLevel>,
     /// How to show stack events: a live progress bar (the default on a terminal) or one line
     /// per event (the default otherwise).
     #[arg(long, value_enum)]

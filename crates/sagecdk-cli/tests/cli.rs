@@ -112,6 +112,44 @@ fn runs_the_app_from_cdk_json_with_the_cli_environment() {
 }
 
 #[test]
+fn the_build_command_of_cdk_json_runs_before_the_app() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = format!(
+        "touch app-ran; mkdir -p \"$CDK_OUTDIR\"; cp -r {}/. \"$CDK_OUTDIR\"",
+        golden().display()
+    );
+    let config = |build: &str| {
+        std::fs::write(
+            dir.path().join("cdk.json"),
+            serde_json::json!({"app": app, "build": build}).to_string(),
+        )
+        .expect("write");
+    };
+    config("echo built > built.txt; echo compiling");
+    let out = sagecdk(dir.path(), &["synth", "SeedAgnostic", "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("built.txt")).expect("built"),
+        "built\n"
+    );
+    // The build's output goes to standard error, with the app's.
+    assert!(text(&out.stderr).contains("compiling") && out.stdout.is_empty());
+
+    std::fs::remove_file(dir.path().join("app-ran")).expect("the app ran");
+    config("exit 3");
+    let out = sagecdk(dir.path(), &["synth", "--quiet"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(
+            "the build command `exit 3` of cdk.json failed (exit code 3); the app was not run"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("app-ran").exists());
+}
+
+#[test]
 fn failures_are_clear_and_exit_non_zero() {
     let dir = tempfile::tempdir().expect("tmp");
     let none = sagecdk(dir.path(), &["synth"]);

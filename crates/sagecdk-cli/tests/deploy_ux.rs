@@ -970,3 +970,37 @@ fn exclusively_parameters_tags_and_no_rollback() {
     );
     delete_stacks(&cfn, &[&consumer, &base]);
 }
+
+#[test]
+fn require_approval_comes_from_cdk_json_unless_given() {
+    let (cfn, work) = bootstrapped_work();
+    let name = ux_name("Config");
+    let app = synth(work.path(), "config", |app| role_stack(app, &name, false));
+    // cdk.json says any change needs approval: without a terminal, nothing is deployed.
+    std::fs::write(
+        work.path().join("cdk.json"),
+        r#"{"requireApproval": "any-change"}"#,
+    )
+    .expect("write");
+    let out = deploy(work.path(), &name, &[], &app);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("needs approval (--require-approval any-change)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(stack_status(&cfn, &name), None);
+    // cdk.json says never: deployed without asking.
+    std::fs::write(
+        work.path().join("cdk.json"),
+        r#"{"requireApproval": "never"}"#,
+    )
+    .expect("write");
+    let out = deploy(work.path(), &name, &[], &app);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stack_status(&cfn, &name).as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    delete_stacks(&cfn, &[&name]);
+}

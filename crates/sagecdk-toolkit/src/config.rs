@@ -18,6 +18,11 @@ pub struct ProjectConfig {
     pub dir: PathBuf,
     /// Refuse context lookups (`--lookups=false`): missing context is an error.
     pub no_lookups: bool,
+    /// A command run before the app (`"build"` in `cdk.json`), in the project directory.
+    pub build: Option<String>,
+    /// The default of `deploy --require-approval` (`"requireApproval"` in `cdk.json`):
+    /// `never`, `any-change` or `broadening`.
+    pub require_approval: Option<String>,
 }
 
 fn config_error(path: &Path, message: impl Into<String>) -> ToolkitError {
@@ -101,6 +106,34 @@ impl ProjectConfig {
             }
             match string_setting(&cdk_json, &m, "output", "a directory, e.g. \"cdk.out\"") {
                 Ok(out) => config.output = out.map(PathBuf::from),
+                Err(e) => problems.push(e),
+            }
+            match string_setting(
+                &cdk_json,
+                &m,
+                "build",
+                "a command run before the app, e.g. \"cargo build\"",
+            ) {
+                Ok(build) => config.build = build,
+                Err(e) => problems.push(e),
+            }
+            match string_setting(
+                &cdk_json,
+                &m,
+                "requireApproval",
+                "one of \"never\", \"any-change\", \"broadening\"",
+            ) {
+                Ok(Some(level))
+                    if !["never", "any-change", "broadening"].contains(&level.as_str()) =>
+                {
+                    problems.push(config_error(
+                        &cdk_json,
+                        format!(
+                            "\"requireApproval\" must be one of \"never\", \"any-change\", \"broadening\", found \"{level}\""
+                        ),
+                    ));
+                }
+                Ok(level) => config.require_approval = level,
                 Err(e) => problems.push(e),
             }
             match m.get("context") {
@@ -227,6 +260,23 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("--app is required"), "{text}");
+
+        std::fs::write(
+            dir.path().join("cdk.json"),
+            r#"{"app": "true", "build": 1, "requireApproval": "sometimes"}"#,
+        )
+        .expect("write");
+        let text = ProjectConfig::load(dir.path())
+            .expect_err("invalid")
+            .to_string();
+        assert!(
+            text.contains("\"build\" must be a non-empty string"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"requireApproval\" must be one of \"never\", \"any-change\", \"broadening\", found \"sometimes\""),
+            "{text}"
+        );
 
         std::fs::write(dir.path().join("cdk.json"), "[]").expect("write");
         let err = ProjectConfig::load(dir.path()).expect_err("array");

@@ -35,6 +35,7 @@ pub fn synthesize_with_lookups(
     mut log: impl FnMut(&[u8]),
     lookups: Lookups<'_>,
 ) -> Result<LockedAssembly, ToolkitError> {
+    crate::synth::run_build(config, &mut log)?;
     let mut config = config.clone();
     let mut tried: HashSet<String> = HashSet::new();
     loop {

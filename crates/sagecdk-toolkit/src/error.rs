@@ -6,6 +6,14 @@ use std::path::PathBuf;
 /// Errors of the toolkit.
 #[derive(Debug, thiserror::Error)]
 pub enum ToolkitError {
+    /// The `build` command of `cdk.json` failed.
+    #[error("the build command `{command}` of cdk.json failed ({}); the app was not run", match status { Some(code) => format!("exit code {code}"), None => "killed by a signal".to_string() })]
+    BuildFailed {
+        /// The command.
+        command: String,
+        /// Its exit code.
+        status: Option<i32>,
+    },
     /// `init` cannot make a project in the directory.
     #[error("cannot create a project in {}: {message}", dir.display())]
     Init {

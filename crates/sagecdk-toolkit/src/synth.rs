@@ -122,6 +122,48 @@ fn split_context(
     (small, overflow)
 }
 
+/// Runs the `build` command of `cdk.json` (when the app is a command, not an assembly), its
+/// output handed to `log` line by line; a failure names the command and its exit.
+pub(crate) fn run_build(
+    config: &ProjectConfig,
+    mut log: impl FnMut(&[u8]),
+) -> Result<(), ToolkitError> {
+    let Some(build) = &config.build else {
+        return Ok(());
+    };
+    if let Some(app) = &config.app
+        && config.dir.join(app).join("manifest.json").is_file()
+    {
+        return Ok(());
+    }
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(build)
+        .current_dir(&config.dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| ToolkitError::Spawn {
+            command: build.clone(),
+            source,
+        })?;
+    for line in output
+        .stdout
+        .split(|b| *b == b'\n')
+        .chain(output.stderr.split(|b| *b == b'\n'))
+    {
+        if !line.is_empty() {
+            log(line);
+        }
+    }
+    if !output.status.success() {
+        return Err(ToolkitError::BuildFailed {
+            command: build.clone(),
+            status: output.status.code(),
+        });
+    }
+    Ok(())
+}
+
 fn run_app(
     config: &ProjectConfig,
     app: &str,

@@ -7,7 +7,7 @@
 //! exit code is 130.
 
 use super::Answer;
-use crate::args::DeployArgs;
+use crate::args::{ApprovalLevel, DeployArgs};
 use anyhow::Context as _;
 use sagecdk_assembly::StackArtifact;
 use sagecdk_deploy::deploy::ParameterOverride;
@@ -54,7 +54,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         },
         no_execute: args.no_execute,
         force: args.force,
-        require_approval: args.require_approval.into(),
+        require_approval: approval_level(args, config)?.into(),
         reporter: tracker.clone(),
         toolkit_stack_name: args.toolkit_stack_name.clone(),
         parameters,
@@ -94,6 +94,18 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
     report(&done, args.outputs_file.as_deref())?;
     eprintln!("\n✨  Total time: {:.2}s", start.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--require-approval`, else cdk.json's `requireApproval` (checked when it was read), else
+/// broadening.
+fn approval_level(args: &DeployArgs, config: &ProjectConfig) -> anyhow::Result<ApprovalLevel> {
+    use clap::ValueEnum;
+    match (args.require_approval, &config.require_approval) {
+        (Some(level), _) => Ok(level),
+        (None, Some(text)) => ApprovalLevel::from_str(text, false)
+            .map_err(|e| anyhow::anyhow!("cdk.json \"requireApproval\": {e}")),
+        (None, None) => Ok(ApprovalLevel::Broadening),
+    }
 }
 
 /// `--parameters [STACK:]KEY=VALUE`: every malformed value, a stack that is not deployed, and
