@@ -114,9 +114,18 @@ fn runs_the_app_from_cdk_json_with_the_cli_environment() {
 #[test]
 fn the_build_command_of_cdk_json_runs_before_the_app() {
     let dir = tempfile::tempdir().expect("tmp");
+    // A private copy of the golden assembly (other tests lock the shared one while reading).
+    let assembly = dir.path().join("golden");
+    std::fs::create_dir_all(&assembly).expect("dir");
+    for entry in std::fs::read_dir(golden()).expect("golden").flatten() {
+        let path = entry.path();
+        if path.is_file() && path.extension().is_none_or(|e| e != "lock") {
+            std::fs::copy(&path, assembly.join(entry.file_name())).expect("copy");
+        }
+    }
     let app = format!(
-        "touch app-ran; mkdir -p \"$CDK_OUTDIR\"; cp -r {}/. \"$CDK_OUTDIR\"",
-        golden().display()
+        "touch app-ran; mkdir -p \"$CDK_OUTDIR\"; cp {}/*.json \"$CDK_OUTDIR\"",
+        assembly.display()
     );
     let config = |build: &str| {
         std::fs::write(
