@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{golden, sagecdk, text};
+use common::{golden, private_golden, sagecdk, text};
 
 #[test]
 fn synth_prints_the_selected_template_as_yaml_or_json() {
@@ -79,8 +79,8 @@ fn runs_the_app_from_cdk_json_with_the_cli_environment() {
     // A stand-in app: records what it was given and writes an assembly where it was told to.
     let script = format!(
         "echo \"$CDK_CONTEXT_JSON\" > context.json; echo \"$CDK_CLI_ASM_VERSION\" > asm.txt; \
-         mkdir -p \"$CDK_OUTDIR\"; cp -r {}/. \"$CDK_OUTDIR\"; echo app-says-hi",
-        golden().display()
+         mkdir -p \"$CDK_OUTDIR\"; cp {}/*.json \"$CDK_OUTDIR\"; echo app-says-hi",
+        private_golden(dir.path()).display()
     );
     std::fs::write(
         dir.path().join("cdk.json"),
@@ -114,15 +114,7 @@ fn runs_the_app_from_cdk_json_with_the_cli_environment() {
 #[test]
 fn the_build_command_of_cdk_json_runs_before_the_app() {
     let dir = tempfile::tempdir().expect("tmp");
-    // A private copy of the golden assembly (other tests lock the shared one while reading).
-    let assembly = dir.path().join("golden");
-    std::fs::create_dir_all(&assembly).expect("dir");
-    for entry in std::fs::read_dir(golden()).expect("golden").flatten() {
-        let path = entry.path();
-        if path.is_file() && path.extension().is_none_or(|e| e != "lock") {
-            std::fs::copy(&path, assembly.join(entry.file_name())).expect("copy");
-        }
-    }
+    let assembly = private_golden(dir.path());
     let app = format!(
         "touch app-ran; mkdir -p \"$CDK_OUTDIR\"; cp {}/*.json \"$CDK_OUTDIR\"",
         assembly.display()

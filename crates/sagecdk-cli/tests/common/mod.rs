@@ -19,6 +19,20 @@ pub(crate) fn golden() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
 }
 
+/// A copy of the golden assembly's files in `dir/golden`, for stand-in apps to copy from
+/// (other tests lock the shared one while they read it).
+pub(crate) fn private_golden(dir: &Path) -> PathBuf {
+    let copy = dir.join("golden");
+    std::fs::create_dir_all(&copy).expect("dir");
+    for entry in std::fs::read_dir(golden()).expect("golden").flatten() {
+        let path = entry.path();
+        if path.is_file() && path.extension().is_none_or(|e| e != "lock") {
+            std::fs::copy(&path, copy.join(entry.file_name())).expect("copy");
+        }
+    }
+    copy
+}
+
 /// The `sagecdk` binary run in `dir`, without the context and output directory a CDK CLI
 /// around this test might have set.
 pub(crate) fn command(dir: &Path) -> Command {
