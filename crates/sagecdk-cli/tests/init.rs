@@ -1,4 +1,5 @@
-//! `sagecdk init` end to end: the new project builds against this checkout, its snapshot test
+//! `sagecdk init` end to end: the new project (made inside this repository's directory) builds
+//! against this checkout, its snapshot test
 //! writes and then checks the template, and `sagecdk synth` runs it through its `cdk.json`. A
 //! directory that is not empty is refused and left as it was.
 
@@ -32,7 +33,9 @@ fn cargo(project: &Path, args: &[&str], update: bool) -> std::process::Output {
 
 #[test]
 fn a_new_project_builds_tests_and_synthesizes() {
-    let work = tempfile::tempdir().expect("tmp");
+    // Inside this repository's directory (a Cargo workspace), as the README's quick start may
+    // put it: the project is a workspace of its own.
+    let work = tempfile::tempdir_in(repo().join("target")).expect("tmp");
     let project = work.path().join("my-models");
     let out = command(work.path())
         .arg("init")

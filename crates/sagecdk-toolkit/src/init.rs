@@ -138,6 +138,9 @@ version = "0.1.0"
 edition = "2024"
 publish = false
 
+# A workspace of its own, also when created inside another Cargo workspace's directory.
+[workspace]
+
 [dependencies]
 {sagecdk}
 
