@@ -266,8 +266,9 @@ impl JobRunner {
         Ok(out.execution_arn().to_string())
     }
 
-    /// One look at an execution and its job.
-    pub async fn status(&self, execution: &str) -> Result<RunStatus> {
+    /// One look at an execution and its job (`known`: the job, once found — an execution runs
+    /// one job, so its history is read only until it shows it).
+    pub async fn status(&self, execution: &str, known: Option<&JobRef>) -> Result<RunStatus> {
         let out = self
             .sfn
             .describe_execution()
@@ -282,7 +283,11 @@ impl JobRunner {
             output: out.output().map(str::to_string),
             ..RunStatus::default()
         };
-        if let Some(job) = self.job_of(execution).await? {
+        let job = match known {
+            Some(job) => Some(job.clone()),
+            None => self.job_of(execution).await?,
+        };
+        if let Some(job) = job {
             status.job_status = Some(self.job_status(&job).await?);
             status.job = Some(job);
         }
@@ -357,7 +362,8 @@ impl JobRunner {
     ) -> Result<RunStatus> {
         let mut last: Option<RunStatus> = None;
         loop {
-            let status = self.status(execution).await?;
+            let known = last.as_ref().and_then(|s| s.job.as_ref());
+            let status = self.status(execution, known).await?;
             if last.as_ref() != Some(&status) {
                 on_change(&status);
             }
