@@ -101,10 +101,14 @@ fn fixture_command(dir: &Path, weights: &Path, args: &[&str]) -> std::process::C
     command
 }
 
-/// The containers `sagecdk local` started that still exist.
-fn local_containers(runtime: &tokio::runtime::Runtime) -> Vec<String> {
+/// The containers `sagecdk local` started for `model` that still exist (per model: the tests
+/// of this file run side by side, each with its own model).
+fn local_containers(runtime: &tokio::runtime::Runtime, model: &str) -> Vec<String> {
     let docker = Docker::connect_with_defaults().expect("docker");
-    let filters = HashMap::from([("label".to_string(), vec!["sagecdk.local.model".to_string()])]);
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("sagecdk.local.model={model}")],
+    )]);
     runtime
         .block_on(docker.list_containers(Some(ListContainersOptions {
             all: true,
@@ -120,7 +124,7 @@ fn local_containers(runtime: &tokio::runtime::Runtime) -> Vec<String> {
 #[test]
 fn a_rust_model_is_invoked_transformed_and_served_locally() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let before = local_containers(&runtime);
+    let before = local_containers(&runtime, "LocalServe/Scorer");
     let work = tempfile::tempdir().expect("tmp");
     let weights = work.path().join("model");
     std::fs::create_dir_all(&weights).expect("dir");
@@ -236,6 +240,11 @@ fn a_rust_model_is_invoked_transformed_and_served_locally() {
         ))
         .expect("answer");
     assert_eq!((answer.status, answer.text()), (200, "7\n".to_string()));
+    assert_eq!(
+        local_containers(&runtime, "LocalServe/Scorer").len(),
+        before.len() + 1,
+        "the served container is labelled with its model"
+    );
     let kill = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -261,7 +270,7 @@ fn a_rust_model_is_invoked_transformed_and_served_locally() {
         "{stderr}"
     );
     assert_eq!(
-        local_containers(&runtime),
+        local_containers(&runtime, "LocalServe/Scorer"),
         before,
         "every container is removed"
     );
@@ -270,7 +279,7 @@ fn a_rust_model_is_invoked_transformed_and_served_locally() {
 #[test]
 fn the_xgboost_model_answers_like_xgboost_in_its_container() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let before = local_containers(&runtime);
+    let before = local_containers(&runtime, "LocalServe/Xgboost");
     let work = tempfile::tempdir().expect("tmp");
     let model = work.path().join("xgboost");
     let trained = std::process::Command::new(repo().join(".venv/bin/python"))
@@ -319,7 +328,7 @@ fn the_xgboost_model_answers_like_xgboost_in_its_container() {
         );
     }
     assert_eq!(
-        local_containers(&runtime),
+        local_containers(&runtime, "LocalServe/Xgboost"),
         before,
         "the container is removed"
     );

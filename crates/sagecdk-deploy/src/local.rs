@@ -282,8 +282,10 @@ pub async fn start(
         )
         .await
     {
-        let message = format!("starting the container of {image}: {e}");
-        container.remove().await;
+        let mut message = format!("starting the container of {image}: {e}");
+        if let Err(removal) = container.remove().await {
+            message.push_str(&format!("; {removal}"));
+        }
         return Err(DeployError::Docker(message));
     }
     Ok(container)
@@ -415,9 +417,12 @@ impl LocalContainer {
     }
 
     /// Stops and removes the container (the unpacked model data goes when this is dropped).
-    pub async fn remove(&self) {
-        let _ = self
-            .docker
+    ///
+    /// # Errors
+    /// When the engine does not remove it; the error names the container so it can be removed
+    /// by hand.
+    pub async fn remove(&self) -> Result<()> {
+        self.docker
             .remove_container(
                 &self.id,
                 Some(RemoveContainerOptions {
@@ -425,7 +430,13 @@ impl LocalContainer {
                     ..RemoveContainerOptions::default()
                 }),
             )
-            .await;
+            .await
+            .map_err(|e| {
+                DeployError::Docker(format!(
+                    "removing container {} (remove it with `docker rm -f {}`): {e}",
+                    self.id, self.id
+                ))
+            })
     }
 }
 

@@ -152,11 +152,18 @@ where
             _ = tokio::signal::ctrl_c() => None,
         }
     });
-    runtime.block_on(container.remove());
+    let removed = runtime.block_on(container.remove());
+    if let Err(e) = &removed {
+        eprintln!("warning: {e}");
+    }
     match outcome {
         Some(result) => result,
         None => {
-            eprintln!("Interrupted: the container was removed");
+            if removed.is_ok() {
+                eprintln!("Interrupted: the container was removed");
+            } else {
+                eprintln!("Interrupted");
+            }
             Ok(ExitCode::from(INTERRUPTED))
         }
     }
