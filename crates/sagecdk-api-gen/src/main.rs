@@ -11,6 +11,9 @@
 //! (type, required and union members, member shapes, enum, length and value bounds, pattern),
 //! with the botocore version and API version it was taken from.
 
+// A command-line tool: its output is the point.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;

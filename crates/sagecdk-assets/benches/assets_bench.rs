@@ -4,6 +4,7 @@
 //! Reports our cold fingerprint vs `sha256sum` over the same files, the warm (cached)
 //! fingerprint, and our packaging vs `tar czf` with compression ratios.
 //! Run with `cargo bench -p sagecdk-assets --bench assets_bench`.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use sagecdk_assets::{
     FingerprintCache, FingerprintOptions, PackageOptions, fingerprint_with_cache,

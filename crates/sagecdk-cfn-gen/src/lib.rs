@@ -97,11 +97,31 @@ pub fn render(resources: &[model::Resource]) -> BTreeMap<PathBuf, String> {
     files
 }
 
-/// Regenerates the crate at `crate_dir` from the schemas in `schemas_dir`: removes the
-/// generated service directories, writes every file and formats the Rust sources with
-/// `rustfmt`. Hand-written files (`src/runtime.rs`, `tests/`) are kept.
-pub fn generate(schemas_dir: &Path, crate_dir: &Path) -> Result<usize> {
+/// Where the deploy engine reads the create-only properties of every vendored type from
+/// (`diff` marks replacements with them), relative to the repository root.
+pub const CREATE_ONLY_TABLE: &str = "crates/sagecdk-deploy/src/create_only_properties.json";
+
+/// The create-only properties of the types that have any, as JSON: type name → paths below
+/// `/properties/`, sorted by type name.
+pub fn create_only_table(resources: &[model::Resource]) -> String {
+    let table: BTreeMap<&str, &[String]> = resources
+        .iter()
+        .filter(|r| !r.create_only.is_empty())
+        .map(|r| (r.type_name.as_str(), r.create_only.as_slice()))
+        .collect();
+    let mut text = serde_json::to_string_pretty(&table).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Regenerates the crate at `crate_dir` and the create-only table at `table_path` from the
+/// schemas in `schemas_dir`: removes the generated service directories, writes every file and
+/// formats the Rust sources with `rustfmt`. Hand-written files (`src/runtime.rs`, `tests/`)
+/// are kept.
+pub fn generate(schemas_dir: &Path, crate_dir: &Path, table_path: &Path) -> Result<usize> {
     let resources = load_resources(schemas_dir)?;
+    std::fs::write(table_path, create_only_table(&resources))
+        .with_context(|| format!("writing {}", table_path.display()))?;
     let files = render(&resources);
     let src = crate_dir.join("src");
     std::fs::create_dir_all(&src)?;

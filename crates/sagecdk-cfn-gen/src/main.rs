@@ -11,9 +11,13 @@
 //! `--from` is cfn-lint's `data/schemas` directory; by default it is looked up from the
 //! repository's Python virtualenv (`.venv`), or from `python3`.
 
+// A command-line tool: its output is the point.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use anyhow::{Context, Result, bail};
 use sagecdk_cfn_gen::{
-    EXTRA_ATTRIBUTES, generate, load_extra_attributes, load_resources, schema_file_name,
+    CREATE_ONLY_TABLE, EXTRA_ATTRIBUTES, generate, load_extra_attributes, load_resources,
+    schema_file_name,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,9 +44,10 @@ fn main() -> Result<()> {
     };
     let schemas = root.join("schemas");
     let crate_dir = root.join("crates/sagecdk-cfn");
+    let table = root.join(CREATE_ONLY_TABLE);
     match rest.first().map(String::as_str) {
         Some("generate") => {
-            let n = generate(&schemas, &crate_dir)?;
+            let n = generate(&schemas, &crate_dir, &table)?;
             println!("generated {n} resource types");
         }
         Some("add") => {
@@ -56,7 +61,7 @@ fn main() -> Result<()> {
             }
             source.write_version(&schemas)?;
             source.write_extra_attributes(&root, &schemas)?;
-            let n = generate(&schemas, &crate_dir)?;
+            let n = generate(&schemas, &crate_dir, &table)?;
             println!("generated {n} resource types");
         }
         Some("update") => {
@@ -66,7 +71,7 @@ fn main() -> Result<()> {
             }
             source.write_version(&schemas)?;
             source.write_extra_attributes(&root, &schemas)?;
-            let n = generate(&schemas, &crate_dir)?;
+            let n = generate(&schemas, &crate_dir, &table)?;
             println!("generated {n} resource types");
         }
         Some("list") => {

@@ -117,6 +117,9 @@ pub struct Resource {
     pub rules: String,
     /// Patterns left out of the rules.
     pub skipped_patterns: Vec<SkippedPattern>,
+    /// Properties whose change replaces the resource, as paths below `/properties/`
+    /// (`VpcConfig`, `EncryptionConfiguration/KmsKey`), in the schema's order.
+    pub create_only: Vec<String>,
 }
 
 impl Resource {
@@ -565,6 +568,10 @@ pub fn build(schema: &Json, extra_attributes: &[String]) -> Result<Resource> {
         tagging,
         rules: serde_json::to_string(&rules)?,
         skipped_patterns: skipped,
+        create_only: str_list(schema.get("createOnlyProperties"))
+            .into_iter()
+            .filter_map(|p| p.strip_prefix("/properties/").map(String::from))
+            .collect(),
     })
 }
 

@@ -54,6 +54,16 @@ pub enum Command {
     Run(RunArgs),
     /// Run a model of the app on this machine, in Docker, before deploying it.
     Local(LocalArgs),
+    /// Print the shell completion script for SHELL (e.g. `sagecdk completions bash >
+    /// ~/.local/share/bash-completion/completions/sagecdk`).
+    Completions(CompletionsArgs),
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, elvish, fish, powershell or zsh.
+    pub shell: clap_complete::Shell,
 }
 
 /// Options of `init`.
@@ -362,6 +372,14 @@ pub struct DeployArgs {
     /// Write the stack outputs to this JSON file ({stackName: {key: value}}).
     #[arg(short = 'O', long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
+    /// How many stacks deploy at the same time; a stack starts once the stacks it depends on
+    /// are deployed.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Print the results (stack names, ARNs, outputs, whether anything changed) as JSON on
+    /// standard output instead of text; progress stays on standard error.
+    #[arg(long)]
+    pub json: bool,
     /// Which IAM and security group changes must be approved before deploying: never,
     /// any-change, or broadening (permissions or traffic rules added). Default: cdk.json's
     /// "requireApproval", else broadening.
@@ -420,6 +438,10 @@ pub struct DiffArgs {
     /// Do not create a change set to learn which resources would be replaced.
     #[arg(long)]
     pub no_change_set: bool,
+    /// Print the differences as JSON (stacks, sections, entries, changed paths, replacements,
+    /// IAM and security group changes) instead of tables.
+    #[arg(long)]
+    pub json: bool,
     /// Use this profile of the AWS shared config files.
     #[arg(long)]
     pub profile: Option<String>,

@@ -5,8 +5,12 @@
 //! YAML 1.1 parser would read as other types quoted (`"2012-10-17"`, `"yes"`), as the AWS CDK
 //! CLI prints them.
 
+// The command line's edge: it prints what the engine reports.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod args;
 mod commands;
+mod display;
 
 use clap::Parser;
 use std::process::ExitCode;

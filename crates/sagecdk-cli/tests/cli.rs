@@ -209,3 +209,37 @@ fn destroy_without_a_terminal_refuses_unless_forced() {
         text(&missing.stderr)
     );
 }
+
+#[test]
+fn completions_are_generated_for_the_shells_and_load_in_bash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = sagecdk(dir.path(), &["completions", "bash"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    for word in [
+        "deploy",
+        "--exclusively",
+        "--concurrency",
+        "completions",
+        "local",
+    ] {
+        assert!(script.contains(word), "{word} is completed");
+    }
+    let path = dir.path().join("sagecdk.bash");
+    std::fs::write(&path, &script).expect("script");
+    // Bash loads it and registers the completion of `sagecdk`.
+    let loaded = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && complete -p sagecdk", path.display()))
+        .output()
+        .expect("bash");
+    assert!(loaded.status.success(), "{}", text(&loaded.stderr));
+    assert!(text(&loaded.stdout).contains("sagecdk"));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = sagecdk(dir.path(), &["completions", shell]);
+        assert!(out.status.success() && !out.stdout.is_empty(), "{shell}");
+    }
+    let wrong = sagecdk(dir.path(), &["completions", "tcsh"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(text(&wrong.stderr).contains("invalid value 'tcsh'"));
+}

@@ -243,6 +243,35 @@ fn approval_of_iam_changes_and_the_tables_of_diff() {
         .args(["diff", &name, "--fail", "--no-change-set", "--app"])
         .arg(&v2));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // The same as JSON, for CI.
+    let out = run(command(work.path())
+        .args(["diff", &name, "--json", "--no-change-set", "--app"])
+        .arg(&v2));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON diff");
+    assert_eq!(report["stacksWithDifferences"], 1, "{report}");
+    let stack = &report["stacks"][0];
+    assert_eq!(stack["stackName"], name.as_str());
+    assert_eq!(stack["deployed"], true);
+    let role = &stack["diff"]["sections"][0];
+    assert_eq!(role["title"], "Resources", "{report}");
+    assert_eq!(role["entries"][0]["logicalId"], "Role");
+    assert_eq!(role["entries"][0]["kind"], "modified");
+    assert_eq!(role["entries"][0]["resourceType"], "AWS::IAM::Role");
+    let paths: Vec<&str> = role["entries"][0]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["path"].as_str().expect("path"))
+        .collect();
+    assert!(paths.contains(&"ManagedPolicyArns"), "{paths:?}");
+    let statement = &stack["security"]["statements"][0];
+    assert_eq!(statement["kind"], "added");
+    assert_eq!(statement["item"]["actions"][0], "logs:PutLogEvents");
+    assert_eq!(
+        stack["security"]["managedPolicies"][0]["item"]["policyArn"],
+        "arn:aws:iam::aws:policy/AmazonSageMakerReadOnly"
+    );
 
     // `any-change` asks for removals too; `broadening` does not.
     let out = deploy(work.path(), &name, &["--require-approval", "never"], &v2);
@@ -1001,6 +1030,129 @@ fn require_approval_comes_from_cdk_json_unless_given() {
     assert_eq!(
         stack_status(&cfn, &name).as_deref(),
         Some("CREATE_COMPLETE")
+    );
+    delete_stacks(&cfn, &[&name]);
+}
+
+/// Where `needle` first appears in `haystack` (panics naming it when missing).
+fn position(haystack: &str, needle: &str) -> usize {
+    haystack
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} missing from {haystack}"))
+}
+
+#[test]
+fn concurrency_deploys_independent_stacks_together_and_json_reports_them() {
+    let (cfn, work) = bootstrapped_work();
+    let (a, b, c) = (ux_name("ConcA"), ux_name("ConcB"), ux_name("ConcC"));
+    let app = synth(work.path(), "concurrent", |app| {
+        let first = Stack::new(app, &a, StackProps::default());
+        CfnResource::new(&first, "Queue", "AWS::SQS::Queue");
+        queue_stack(app, &b, 1);
+        let dependent = Stack::new(app, &c, StackProps::default());
+        CfnResource::new(&dependent, "Topic", "AWS::SNS::Topic");
+        dependent.add_dependency(&first, "C reads A's queue");
+    });
+    let out = run(command(work.path())
+        .args(["deploy", "--all", "--concurrency", "2", "--json"])
+        .args(["--require-approval", "never", "--progress", "events"])
+        .arg("--app")
+        .arg(&app));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    // A and B start before either is done; C waits for A.
+    let started_b = position(&err, &format!("{b}: deploying..."));
+    let started_c = position(&err, &format!("{c}: deploying..."));
+    let done_a = position(&err, &format!("✅  {a}"));
+    assert!(position(&err, &format!("{a}: deploying...")) < done_a);
+    assert!(started_b < done_a, "B started while A deployed:\n{err}");
+    assert!(started_c > done_a, "C waited for A:\n{err}");
+    for name in [&a, &b, &c] {
+        assert_eq!(stack_status(&cfn, name).as_deref(), Some("CREATE_COMPLETE"));
+    }
+    // Standard output is one JSON document of the results, in the assembly's order.
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+    let names: Vec<&str> = report["stacks"]
+        .as_array()
+        .expect("stacks")
+        .iter()
+        .map(|s| s["stackName"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), 3);
+    for name in [&a, &b, &c] {
+        assert!(names.contains(&name.as_str()), "{report}");
+    }
+    assert!(report["stacks"][0]["stackArn"].is_string(), "{report}");
+    assert_eq!(report["stacks"][0]["noChanges"], false);
+
+    // Nothing changed the second time: said in the JSON too. --concurrency 0 is refused.
+    let again = run(command(work.path())
+        .args(["deploy", "--all", "--json", "--require-approval", "never"])
+        .arg("--app")
+        .arg(&app));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert!(
+        report["stacks"]
+            .as_array()
+            .expect("stacks")
+            .iter()
+            .all(|s| s["noChanges"] == true),
+        "{report}"
+    );
+    let zero = run(command(work.path())
+        .args(["deploy", "--all", "--concurrency", "0"])
+        .arg("--app")
+        .arg(&app));
+    assert_eq!(zero.status.code(), Some(2));
+    delete_stacks(&cfn, &[&c, &a, &b]);
+}
+
+#[test]
+fn diff_marks_replacements_from_create_only_properties() {
+    let (cfn, work) = bootstrapped_work();
+    let name = ux_name("Replace");
+    let topic = |app: &App, topic_name: &str, display: &str| {
+        let stack = Stack::new(app, &name, StackProps::default());
+        CfnResource::new(&stack, "Topic", "AWS::SNS::Topic").with_properties(cfn!({
+            "TopicName": topic_name,
+            "DisplayName": display
+        }));
+    };
+    let v1 = synth(work.path(), "v1", |app| {
+        topic(app, &format!("{name}-a"), "A")
+    });
+    let renamed = synth(work.path(), "v2", |app| {
+        topic(app, &format!("{name}-b"), "A")
+    });
+    let relabelled = synth(work.path(), "v3", |app| {
+        topic(app, &format!("{name}-a"), "B")
+    });
+    let out = deploy(work.path(), &name, &["--require-approval", "never"], &v1);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // The local CloudFormation's change sets say nothing of replacements: the marks come from
+    // the type's create-only properties (TopicName), with or without a change set.
+    for options in [&[][..], &["--no-change-set"][..]] {
+        let out = run(command(work.path())
+            .args(["diff", &name])
+            .args(options)
+            .arg("--app")
+            .arg(&renamed));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("[~] AWS::SNS::Topic Topic (requires replacement)")
+                && stdout.contains("[~] TopicName:")
+                && stdout.contains("-b\" (requires replacement)"),
+            "{stdout}"
+        );
+    }
+    let out = run(command(work.path())
+        .args(["diff", &name, "--app"])
+        .arg(&relabelled));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("[~] AWS::SNS::Topic Topic\n") && !stdout.contains("replace"),
+        "DisplayName is updated in place:\n{stdout}"
     );
     delete_stacks(&cfn, &[&name]);
 }

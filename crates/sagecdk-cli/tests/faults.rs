@@ -1,6 +1,7 @@
 //! The `sagecdk` binary failing clearly, changing nothing: no AWS credentials anywhere, rejected
 //! credentials, a denied permission, an environment nobody bootstrapped, the endpoint stopping
 //! mid-deploy.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

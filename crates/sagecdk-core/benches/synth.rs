@@ -6,6 +6,7 @@
 //! comparison with the AWS CDK is `scripts/bench-synth`, which synthesizes a SageMaker app with
 //! both in the same run. Sizes can be changed with `SAGECDK_BENCH_STACKS` /
 //! `SAGECDK_BENCH_RESOURCES`.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use sagecdk_core::{
     App, AppProps, CfnResource, IndexMap, Stack, StackProps, Str, TagType, Tags, cfn,

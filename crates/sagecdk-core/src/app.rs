@@ -136,6 +136,8 @@ impl App {
     /// It is meant as the last thing a program does: the construct tree and the synthesized
     /// assembly are left for the process's exit to reclaim instead of being freed (use
     /// [`synth`](Self::synth) in a process that goes on synthesizing other apps).
+    // The program's `main` ends here: printing is its job.
+    #[allow(clippy::print_stderr)]
     pub fn synth_or_exit(&self) {
         match self.synth() {
             Ok(assembly) => {

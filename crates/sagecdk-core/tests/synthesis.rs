@@ -1,4 +1,5 @@
 //! Behaviour of synthesis: references, dependencies, validation, tags, overrides, writing.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use sagecdk_core::{
     App, AppProps, Aspect, Aspects, Aws, CfnCondition, CfnOutput, CfnParameter, CfnParameterProps,

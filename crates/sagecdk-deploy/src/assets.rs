@@ -2,6 +2,7 @@
 
 use crate::environment::AwsEnvironment;
 use crate::error::{DeployError, Result, aws};
+use crate::progress::{Reporter, Silent};
 use aws_sdk_s3::primitives::ByteStream;
 use base64::Engine as _;
 use bollard::Docker;
@@ -162,6 +163,7 @@ pub struct AssetPublisher {
     published: AtomicUsize,
     already_published: AtomicUsize,
     copied: AtomicUsize,
+    reporter: Arc<dyn Reporter>,
 }
 
 impl AssetPublisher {
@@ -182,7 +184,14 @@ impl AssetPublisher {
             published: AtomicUsize::new(0),
             already_published: AtomicUsize::new(0),
             copied: AtomicUsize::new(0),
+            reporter: Arc::new(Silent),
         })
+    }
+
+    /// The publisher with `reporter` hearing what is published (default: [`Silent`]).
+    pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
+        self.reporter = reporter;
+        self
     }
 
     /// What was published so far.
@@ -362,7 +371,8 @@ impl AssetPublisher {
         work: impl Future<Output = Result<PublishOutcome>>,
     ) -> Result<PublishOutcome> {
         let work = async {
-            eprintln!("{label}: start: Publishing");
+            self.reporter
+                .message(&format!("{label}: start: Publishing"));
             let outcome = work.await?;
             let (counter, text) = match outcome {
                 PublishOutcome::Published => (&self.published, "success: Published"),
@@ -370,7 +380,7 @@ impl AssetPublisher {
                 PublishOutcome::Copied => (&self.copied, "success: Copied within the bucket"),
             };
             counter.fetch_add(1, Ordering::Relaxed);
-            eprintln!("{label}: {text}");
+            self.reporter.message(&format!("{label}: {text}"));
             Ok(outcome)
         };
         once_per_key(&self.destinations, key, work, |message| {
@@ -799,7 +809,7 @@ impl AssetPublisher {
             if docker.inspect_image(local).await.is_ok() {
                 Ok(())
             } else {
-                build_image(docker, &self.assembly_dir, local, asset).await
+                build_image(docker, &self.assembly_dir, local, asset, &*self.reporter).await
             }
         };
         once_per_key(&self.builds, local.to_string(), build, DeployError::Docker).await
@@ -1019,6 +1029,7 @@ pub(crate) async fn build_image(
     assembly_dir: &Path,
     local: &str,
     asset: &DockerImageAsset,
+    reporter: &dyn Reporter,
 ) -> Result<()> {
     let src = &asset.source;
     let dir = assembly_dir.join(src.directory.as_deref().ok_or_else(|| {
@@ -1067,7 +1078,7 @@ pub(crate) async fn build_image(
         rm: true,
         ..BuildImageOptions::default()
     };
-    eprintln!("{local}: building image from {}", dir.display());
+    reporter.message(&format!("{local}: building image from {}", dir.display()));
     let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
     let mut log = String::new();
     while let Some(item) = stream.next().await {

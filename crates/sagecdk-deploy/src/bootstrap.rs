@@ -14,13 +14,14 @@ use crate::environment::{
     ssm_parameter,
 };
 use crate::error::{DeployError, Result};
-use crate::progress::EventLines;
+use crate::progress::{Reporter, Silent};
 use crate::stack::{
     DeployResult, ParameterValue, StackDeployment, TemplateSource, deploy_stack, describe_stack,
 };
 use aws_sdk_cloudformation::types::StackStatus;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// The bootstrap version this template provides.
 pub const BOOTSTRAP_VERSION: u32 = 27;
@@ -40,6 +41,8 @@ pub struct BootstrapOptions {
     pub no_execute: bool,
     /// Deploy even over a newer bootstrap stack (a downgrade) or a customized variant.
     pub force: bool,
+    /// Shows the stack events and messages (default: [`Silent`]).
+    pub reporter: Arc<dyn Reporter>,
 }
 
 impl Default for BootstrapOptions {
@@ -51,6 +54,7 @@ impl Default for BootstrapOptions {
             stack_name: TOOLKIT_STACK_NAME.to_string(),
             no_execute: false,
             force: false,
+            reporter: Arc::new(Silent),
         }
     }
 }
@@ -415,7 +419,7 @@ pub async fn bootstrap(
     };
     if let Some(reason) = reason {
         if !options.force {
-            eprintln!(" ⚠️  {reason}");
+            options.reporter.message(&format!(" ⚠️  {reason}"));
             return Ok(BootstrapOutcome {
                 result: DeployResult {
                     stack_name: options.stack_name.clone(),
@@ -426,13 +430,17 @@ pub async fn bootstrap(
                 left_alone: Some(reason),
             });
         }
-        eprintln!(" ⚠️  {reason}; forced: deploying over it");
+        options
+            .reporter
+            .message(&format!(" ⚠️  {reason}; forced: deploying over it"));
     }
     let template = bootstrap_template();
     let body = serde_json::to_string_pretty(&template)
         .map_err(|e| DeployError::Invalid(format!("bootstrap template: {e}")))?;
     let parameters = parameter_values(options);
-    eprintln!(" ⏳  Bootstrapping environment {}...", env.name());
+    options
+        .reporter
+        .message(&format!(" ⏳  Bootstrapping environment {}...", env.name()));
     let result = deploy_stack(
         &cfn,
         &StackDeployment {
@@ -447,7 +455,7 @@ pub async fn bootstrap(
             force: false,
             no_rollback: false,
         },
-        &EventLines::default(),
+        options.reporter.as_ref(),
     )
     .await?;
     Ok(BootstrapOutcome {

@@ -3,9 +3,9 @@
 
 use crate::assets::{AssetPublisher, PublishOptions, StackAssets, stack_asset_manifests};
 use crate::diff::deployed_template;
-use crate::environment::{AwsEnvironment, EnvironmentOptions, TOOLKIT_STACK_NAME};
+use crate::environment::{AwsEnvironment, EnvironmentOptions, Environments, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
-use crate::progress::{ApprovalRequest, EventLines, Reporter, StackPhase};
+use crate::progress::{ApprovalRequest, Reporter, Silent, StackPhase};
 use crate::security::{RequireApproval, security_diff};
 use crate::stack::{
     DeployResult, MAX_TEMPLATE_BODY, ParameterValue, StackDeployment, TemplateSource, deploy_stack,
@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use sagecdk_assembly::{CloudAssembly, StackArtifact};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Options of `deploy`.
 #[derive(Debug, Clone)]
@@ -30,7 +30,8 @@ pub struct DeployOptions {
     /// [`RequireApproval::Never`] (a library asks nothing unless told to); the command line's
     /// default is [`RequireApproval::Broadening`], as in the AWS CDK.
     pub require_approval: RequireApproval,
-    /// Shows the progress and asks for approvals (default: [`EventLines`]).
+    /// Shows the progress and messages and asks for approvals (default: [`Silent`], which
+    /// approves nothing).
     pub reporter: Arc<dyn Reporter>,
     /// Part sizes and parallelism of asset publishing.
     pub assets: PublishOptions,
@@ -44,6 +45,9 @@ pub struct DeployOptions {
     pub tags: IndexMap<String, String>,
     /// Keep what was changed when an update fails, instead of rolling back.
     pub no_rollback: bool,
+    /// How many stacks deploy at the same time (at least one); a stack starts once the stacks
+    /// it depends on are deployed.
+    pub concurrency: usize,
 }
 
 /// A parameter value from the command line (`--parameters [STACK:]KEY=VALUE`).
@@ -64,11 +68,12 @@ impl Default for DeployOptions {
             no_execute: false,
             force: false,
             require_approval: RequireApproval::Never,
-            reporter: Arc::new(EventLines::default()),
+            reporter: Arc::new(Silent),
             assets: PublishOptions::default(),
             parameters: Vec::new(),
             tags: IndexMap::new(),
             no_rollback: false,
+            concurrency: 1,
             toolkit_stack_name: TOOLKIT_STACK_NAME.to_string(),
         }
     }
@@ -87,8 +92,11 @@ pub fn s3_url_to_https(url: &str, region: &str) -> Result<String> {
     Ok(format!("https://s3.{region}.{suffix}/{rest}"))
 }
 
-/// Deploys the given stacks (already in dependency order) of `assembly`, one after the other.
-/// Environments are resolved once each. The reporter hears when each stack starts and is done.
+/// Deploys the given stacks (already in dependency order) of `assembly`: one after the other,
+/// or up to [`DeployOptions::concurrency`] at once, each starting when the stacks it depends on
+/// are done (after a failure no further stack starts; those under way are followed to their
+/// end). Environments are resolved once each. The reporter hears when each stack starts and is
+/// done; the results are in the order of `stacks`.
 ///
 /// The assets of all the stacks start publishing at once, in the background (bounded by
 /// [`DeployOptions::assets`]), each destination once however many stacks share it, as in the
@@ -99,12 +107,11 @@ pub async fn deploy_stacks(
     stacks: &[StackArtifact],
     options: &DeployOptions,
 ) -> Result<Vec<DeployResult>> {
-    let publisher = Arc::new(AssetPublisher::new(
-        assembly.dir(),
-        options.assets.clone(),
-        options.force,
-    )?);
-    let environments = Arc::new(Environments::new(options.environment.clone()));
+    let publisher = asset_publisher(assembly, options)?;
+    let environments = Arc::new(Environments::new(
+        options.environment.clone(),
+        options.reporter.clone(),
+    ));
     let mut publications = Vec::with_capacity(stacks.len());
     let mut templates = Vec::with_capacity(stacks.len());
     for stack in stacks {
@@ -122,41 +129,119 @@ pub async fn deploy_stacks(
         })));
         templates.push(template);
     }
-    let mut results = Vec::new();
-    let deployments = stacks.iter().zip(&mut publications).zip(templates);
-    for (i, ((stack, publication), template)) in deployments.enumerate() {
-        options.reporter.stack_started(stack);
-        let deployed: Vec<String> = stacks[..i].iter().map(|s| s.display_name.clone()).collect();
-        let env = environments
-            .get(&stack.environment)
-            .await
-            .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
-        eprintln!(
-            "{}: deploying... [{}/{}]",
-            stack.display_name,
-            i + 1,
-            stacks.len()
-        );
-        let assets = async {
-            (&mut publication.0).await.map_err(|e| {
-                DeployError::Invalid(format!(
-                    "{}: asset publishing failed: {e}",
-                    stack.display_name
-                ))
-            })?
+    let mut publications: Vec<Option<Background<Result<()>>>> =
+        publications.into_iter().map(Some).collect();
+    let mut templates: Vec<Option<serde_json::Value>> = templates.into_iter().map(Some).collect();
+    let mut order = DeploymentOrder::new(stacks);
+    let concurrency = options.concurrency.max(1);
+    let mut results: Vec<Option<DeployResult>> = vec![None; stacks.len()];
+    let mut deployed: Vec<String> = Vec::new();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut failure: Option<DeployError> = None;
+    let mut started = 0;
+    loop {
+        while failure.is_none() && running.len() < concurrency {
+            let Some(i) = order.start_next(|j| results[j].is_some()) else {
+                break;
+            };
+            started += 1;
+            let (Some(publication), Some(template)) = (publications[i].take(), templates[i].take())
+            else {
+                break;
+            };
+            let stack = &stacks[i];
+            let environments = &environments;
+            let position = started;
+            let so_far = deployed.clone();
+            running.push(async move {
+                let result = async {
+                    options.reporter.stack_started(stack);
+                    let env = environments.get(&stack.environment).await?;
+                    options.reporter.message(&format!(
+                        "{}: deploying... [{position}/{}]",
+                        stack.display_name,
+                        stacks.len()
+                    ));
+                    let mut publication = publication;
+                    let assets = async {
+                        (&mut publication.0).await.map_err(|e| {
+                            DeployError::Invalid(format!(
+                                "{}: asset publishing failed: {e}",
+                                stack.display_name
+                            ))
+                        })?
+                    };
+                    deploy_with_assets(&env, stack, template, options, assets).await
+                }
+                .await
+                .map_err(|e| e.interrupted(&stack.display_name, &so_far));
+                (i, result)
+            });
+        }
+        let Some((i, result)) = futures_util::StreamExt::next(&mut running).await else {
+            break;
         };
-        let result = deploy_with_assets(&env, stack, template, options, assets)
-            .await
-            .map_err(|e| e.interrupted(&stack.display_name, &deployed))?;
-        eprintln!(
-            "\n ✅  {}{}",
-            stack.display_name,
-            if result.no_op { " (no changes)" } else { "" }
-        );
-        options.reporter.stack_done(stack, &result);
-        results.push(result);
+        match result {
+            Ok(result) => {
+                let stack = &stacks[i];
+                options.reporter.message(&format!(
+                    "\n ✅  {}{}",
+                    stack.display_name,
+                    if result.no_op { " (no changes)" } else { "" }
+                ));
+                options.reporter.stack_done(stack, &result);
+                deployed.push(stack.display_name.clone());
+                results[i] = Some(result);
+            }
+            // No further stack starts; those under way are followed to their end.
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
     }
-    Ok(results)
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Which stack may start next: the first (in the given order) not yet started whose
+/// dependencies among the deployed stacks are done. The given order is a dependency order, so
+/// with a concurrency of one the stacks deploy one after the other in it.
+struct DeploymentOrder {
+    /// The positions of each stack's dependencies among the deployed stacks.
+    dependencies: Vec<Vec<usize>>,
+    started: Vec<bool>,
+}
+
+impl DeploymentOrder {
+    fn new(stacks: &[StackArtifact]) -> Self {
+        let position: HashMap<&str, usize> = stacks
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        DeploymentOrder {
+            dependencies: stacks
+                .iter()
+                .map(|s| {
+                    s.stack_dependencies
+                        .iter()
+                        .filter_map(|d| position.get(d.as_str()).copied())
+                        .collect()
+                })
+                .collect(),
+            started: vec![false; stacks.len()],
+        }
+    }
+
+    /// Marks the next stack whose dependencies are all `done` as started and returns it.
+    fn start_next(&mut self, done: impl Fn(usize) -> bool) -> Option<usize> {
+        let next = (0..self.started.len())
+            .find(|&i| !self.started[i] && self.dependencies[i].iter().all(|&d| done(d)))?;
+        self.started[next] = true;
+        Some(next)
+    }
 }
 
 /// A background task, aborted when dropped (when the deployment stops early, the assets of
@@ -169,33 +254,15 @@ impl<T> Drop for Background<T> {
     }
 }
 
-/// The environments of a deployment, each resolved once (by whichever caller asks first; a
-/// failed resolution is tried again by the next caller, which then reports the error).
-struct Environments {
-    options: EnvironmentOptions,
-    resolved: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<AwsEnvironment>>>>,
-}
-
-impl Environments {
-    fn new(options: EnvironmentOptions) -> Self {
-        Environments {
-            options,
-            resolved: Mutex::default(),
-        }
-    }
-
-    async fn get(&self, environment: &str) -> Result<AwsEnvironment> {
-        let cell = self
-            .resolved
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(environment.to_string())
-            .or_default()
-            .clone();
-        cell.get_or_try_init(|| AwsEnvironment::resolve(&self.options, environment))
-            .await
-            .cloned()
-    }
+/// The publisher of the assets of `assembly` for a deployment with `options`.
+fn asset_publisher(
+    assembly: &CloudAssembly,
+    options: &DeployOptions,
+) -> Result<Arc<AssetPublisher>> {
+    Ok(Arc::new(
+        AssetPublisher::new(assembly.dir(), options.assets.clone(), options.force)?
+            .with_reporter(options.reporter.clone()),
+    ))
 }
 
 /// Publishes the asset manifests of `stack` (checking the bootstrap version each requires
@@ -376,11 +443,7 @@ pub async fn deploy_artifact(
     stack: &StackArtifact,
     options: &DeployOptions,
 ) -> Result<DeployResult> {
-    let publisher = Arc::new(AssetPublisher::new(
-        assembly.dir(),
-        options.assets.clone(),
-        options.force,
-    )?);
+    let publisher = asset_publisher(assembly, options)?;
     let manifests = stack_asset_manifests(assembly, &stack.other_dependencies)?;
     let assets = Box::pin(publish_stack_assets(env, stack, &manifests, &publisher));
     deploy_with_assets(env, stack, stack.template()?, options, assets).await
@@ -400,10 +463,10 @@ async fn deploy_with_assets(
     let reporter = options.reporter.as_ref();
     reporter.phase(stack.stack_name(), StackPhase::Preparing);
     if !has_resources(&template) {
-        eprintln!(
+        reporter.message(&format!(
             "{}: stack has no resources, skipping deployment",
             stack.display_name
-        );
+        ));
         return Ok(DeployResult {
             stack_name: stack.stack_name().to_string(),
             no_op: true,

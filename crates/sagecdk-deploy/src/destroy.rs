@@ -5,14 +5,14 @@
 //! as for deployments), the stack events, and a wait until the stack is gone. Assets in the
 //! staging bucket and the container repository are not removed.
 
-use crate::environment::{AwsEnvironment, EnvironmentOptions};
+use crate::environment::{AwsEnvironment, EnvironmentOptions, Environments};
 use crate::error::{DeployError, Result, aws};
-use crate::progress::{EventLines, Reporter};
+use crate::progress::{Reporter, Silent};
 use crate::stack::{EventMonitor, describe_stack, follow_operation, in_progress, wait_stable};
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::StackStatus;
 use sagecdk_assembly::StackArtifact;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Options of `destroy`.
@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub struct DestroyOptions {
     /// Credentials and region.
     pub environment: EnvironmentOptions,
-    /// Shows the stack events (default: [`EventLines`]).
+    /// Shows the stack events and messages (default: [`Silent`]).
     pub reporter: Arc<dyn Reporter>,
 }
 
@@ -28,7 +28,7 @@ impl Default for DestroyOptions {
     fn default() -> Self {
         DestroyOptions {
             environment: EnvironmentOptions::default(),
-            reporter: Arc::new(EventLines::default()),
+            reporter: Arc::new(Silent),
         }
     }
 }
@@ -57,24 +57,18 @@ pub fn destroy_order(all: &[StackArtifact], selected: &[StackArtifact]) -> Vec<S
 /// Destroys the given stacks one after the other, in the given order (see [`destroy_order`]).
 /// Environments are resolved once each.
 pub async fn destroy_stacks(stacks: &[StackArtifact], options: &DestroyOptions) -> Result<()> {
-    let mut environments: HashMap<String, AwsEnvironment> = HashMap::new();
+    let environments = Environments::new(options.environment.clone(), options.reporter.clone());
+    let reporter = options.reporter.as_ref();
     for (i, stack) in stacks.iter().enumerate() {
-        let env = match environments.get(&stack.environment) {
-            Some(env) => env.clone(),
-            None => {
-                let env = AwsEnvironment::resolve(&options.environment, &stack.environment).await?;
-                environments.insert(stack.environment.clone(), env.clone());
-                env
-            }
-        };
-        eprintln!(
+        let env = environments.get(&stack.environment).await?;
+        reporter.message(&format!(
             "{}: destroying... [{}/{}]",
             stack.display_name,
             i + 1,
             stacks.len()
-        );
-        destroy_artifact(&env, stack, options.reporter.as_ref()).await?;
-        eprintln!("\n ✅  {}: destroyed", stack.display_name);
+        ));
+        destroy_artifact(&env, stack, reporter).await?;
+        reporter.message(&format!("\n ✅  {}: destroyed", stack.display_name));
     }
     Ok(())
 }
@@ -118,8 +112,10 @@ pub async fn delete_stack(
         .stack_status()
         .is_some_and(|s| in_progress(s.as_str()))
     {
-        eprintln!("{name}: waiting for the stack's current operation to finish");
-        match wait_stable(cfn, name).await? {
+        reporter.message(&format!(
+            "{name}: waiting for the stack's current operation to finish"
+        ));
+        match wait_stable(cfn, name, reporter).await? {
             Some(s) => stack = s,
             None => return Ok(false),
         }

@@ -3,17 +3,20 @@
 //! [`diff_templates`] is a pure comparison of two templates, in the sections of the AWS CDK's
 //! `cdk diff` (`Parameters`, `Metadata`, `Mappings`, `Conditions`, `Resources`, `Outputs`, and
 //! `Other Changes` for any other top-level key), with `[+]` / `[-]` / `[~]` markers per logical
-//! id. [`diff_stacks`] reads the deployed templates (`GetTemplate`, original stage; a stack that
+//! id; a modified resource whose type or create-only properties ([`crate::create_only`], from
+//! the resource schemas) change is marked `(requires replacement)`. [`diff_stacks`] reads the deployed templates (`GetTemplate`, original stage; a stack that
 //! does not exist compares as an empty template), adds the IAM and security group changes
 //! ([`crate::security`]) and, for a deployed stack with differences, creates a change set
-//! (`cdk-diff-change-set`, deleted again right away) to learn which resources CloudFormation
-//! will replace: those are marked `(requires replacement)` or `(may be replaced)`.
+//! (`cdk-diff-change-set`, deleted again right away) to learn which further resources
+//! CloudFormation will or may replace (`(may be replaced)`), also of types without a schema here.
 //!
 //! Not done (unlike `cdk diff`): nested stack templates.
 
+use crate::create_only;
 use crate::deploy::{DeployOptions, deploy_role_config, local_template_source, stack_deployment};
-use crate::environment::{AwsEnvironment, EnvironmentOptions};
+use crate::environment::{AwsEnvironment, EnvironmentOptions, Environments};
 use crate::error::{DeployError, Result, aws};
+use crate::progress::{Reporter, Silent};
 use crate::security::{SecurityDiff, security_diff};
 use crate::stack::{
     ChangeSetOutcome, ChangeSetPurpose, create_change_set, delete_leftover_change_set,
@@ -24,6 +27,7 @@ use sagecdk_assembly::StackArtifact;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The sections of a template diff, in printing order (`Other Changes` collects the other
 /// top-level keys).
@@ -38,7 +42,8 @@ pub const SECTIONS: [&str; 7] = [
 ];
 
 /// How an entry changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     /// Only in the new template (`[+]`).
     Added,
@@ -60,7 +65,8 @@ impl ChangeKind {
 }
 
 /// One changed value inside a modified entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ValueChange {
     /// Path inside the entry: `Key.Sub[0].Leaf`; for resources relative to `Properties`
     /// (other resource attributes such as `DependsOn` by their name). Empty when the entry's
@@ -86,7 +92,8 @@ impl ValueChange {
 }
 
 /// A changed entry (parameter, resource, output, …) of one section.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EntryChange {
     /// The logical id (or the top-level key, in `Other Changes`).
     pub logical_id: String,
@@ -107,7 +114,8 @@ pub struct EntryChange {
 }
 
 /// Whether a change replaces a resource (a new physical resource; the old one is deleted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ReplacementKind {
     /// It may be replaced, depending on values only known during the update (CloudFormation's
     /// `Replacement: Conditional` / `RequiresRecreation: Conditionally`).
@@ -188,7 +196,8 @@ fn top_property(path: &str) -> &str {
 }
 
 /// The changes of one section.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SectionDiff {
     /// One of [`SECTIONS`].
     pub title: &'static str,
@@ -197,7 +206,8 @@ pub struct SectionDiff {
 }
 
 /// The differences between two templates; sections without changes are left out.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TemplateDiff {
     /// Sections with changes, in [`SECTIONS`] order.
     pub sections: Vec<SectionDiff>,
@@ -310,11 +320,30 @@ fn diff_entries(
                 }
                 let (old_type, new_type) = (type_of(old_value), type_of(new_value));
                 let old_resource_type = (old_type != new_type).then_some(old_type).flatten();
+                // A resource that changes type is always a new resource; so is one whose
+                // create-only properties change.
+                let mut replacement = old_resource_type.as_ref().map(|_| ReplacementKind::Always);
+                if let Some(kind) = new_type.as_deref().filter(|_| replacement.is_none()) {
+                    let properties = |v: &Value| v.get("Properties").cloned().unwrap_or_default();
+                    let replaced = create_only::changed_create_only(
+                        kind,
+                        &properties(old_value),
+                        &properties(new_value),
+                    );
+                    for change in &mut changes {
+                        if replaced
+                            .iter()
+                            .any(|p| create_only::touches(&change.path, p))
+                        {
+                            change.replacement = Some(ReplacementKind::Always);
+                            replacement = Some(ReplacementKind::Always);
+                        }
+                    }
+                }
                 entries.push(EntryChange {
                     logical_id: id.clone(),
                     kind: ChangeKind::Modified,
-                    // A resource that changes type is always a new resource.
-                    replacement: old_resource_type.as_ref().map(|_| ReplacementKind::Always),
+                    replacement,
                     old_resource_type,
                     resource_type: new_type,
                     old: Some(old_value.clone()),
@@ -525,19 +554,33 @@ fn describe(c: &ValueChange) -> String {
 }
 
 /// Options of `diff`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DiffOptions {
     /// Credentials and region.
     pub environment: EnvironmentOptions,
     /// Do not create a change set (no replacement information).
     pub no_change_set: bool,
+    /// Hears the messages (a change set that could not be made, retried reads; default:
+    /// [`Silent`]).
+    pub reporter: Arc<dyn Reporter>,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            environment: EnvironmentOptions::default(),
+            no_change_set: false,
+            reporter: Arc::new(Silent),
+        }
+    }
 }
 
 /// The change set `diff` creates (and deletes) to learn about replacements.
 pub const DIFF_CHANGE_SET_NAME: &str = "cdk-diff-change-set";
 
 /// The diff of one stack.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StackDiff {
     /// The stack's display name.
     pub display_name: String,
@@ -591,17 +634,10 @@ pub async fn diff_stacks(
     stacks: &[StackArtifact],
     options: &DiffOptions,
 ) -> Result<Vec<StackDiff>> {
-    let mut environments: HashMap<String, AwsEnvironment> = HashMap::new();
+    let environments = Environments::new(options.environment.clone(), options.reporter.clone());
     let mut diffs = Vec::new();
     for stack in stacks {
-        let env = match environments.get(&stack.environment) {
-            Some(env) => env.clone(),
-            None => {
-                let env = AwsEnvironment::resolve(&options.environment, &stack.environment).await?;
-                environments.insert(stack.environment.clone(), env.clone());
-                env
-            }
-        };
+        let env = environments.get(&stack.environment).await?;
         let props = &stack.properties;
         let lookup = match &props.lookup_role {
             Some(role) => env
@@ -624,13 +660,14 @@ pub async fn diff_stacks(
         let old = deployed.as_ref().unwrap_or(&Value::Null);
         let mut diff = diff_templates(old, &local);
         if deployed.is_some() && !options.no_change_set && !diff.is_empty() {
-            match change_set_replacements(&env, stack, &local).await {
+            match change_set_replacements(&env, stack, &local, &*options.reporter).await {
                 Ok(info) => diff.apply_replacements(&info),
-                Err(e) => eprintln!(
-                    "{}: could not create a change set to learn which resources would be \
-                     replaced ({e}); the diff shows template differences only",
+                Err(e) => options.reporter.message(&format!(
+                    "{}: could not create a change set to learn which further resources would \
+                     be replaced ({e}); replacements are marked from the resource types' \
+                     create-only properties only",
                     stack.display_name
-                ),
+                )),
             }
         }
         diffs.push(StackDiff {
@@ -650,6 +687,7 @@ async fn change_set_replacements(
     env: &AwsEnvironment,
     stack: &StackArtifact,
     template: &Value,
+    reporter: &dyn Reporter,
 ) -> Result<HashMap<String, ResourceReplacement>> {
     let config = deploy_role_config(env, stack).await?;
     let cfn = AwsEnvironment::cloudformation(&config);
@@ -671,6 +709,7 @@ async fn change_set_replacements(
         DIFF_CHANGE_SET_NAME,
         true,
         ChangeSetPurpose::Diff,
+        reporter,
     )
     .await?
     {
@@ -821,13 +860,24 @@ mod tests {
         assert_eq!(
             text,
             "Resources\n\
-             [~] AWS::SageMaker::Model Model\n \
-             ├─ [~] PrimaryContainer.Image: \"img:1\" → {\"Fn::Join\":[\"\",[\"img:\",\"2\"]]}\n \
-             ├─ [-] PrimaryContainer.Environment.A: \"1\"\n \
-             ├─ [+] PrimaryContainer.Environment.B: \"2\"\n \
+             [~] AWS::SageMaker::Model Model (requires replacement)\n \
+             ├─ [~] PrimaryContainer.Image: \"img:1\" → {\"Fn::Join\":[\"\",[\"img:\",\"2\"]]} \
+             (requires replacement)\n \
+             ├─ [-] PrimaryContainer.Environment.A: \"1\" (requires replacement)\n \
+             ├─ [+] PrimaryContainer.Environment.B: \"2\" (requires replacement)\n \
              └─ [+] DependsOn: [\"Config\"]\n\
-             [~] AWS::SageMaker::EndpointConfig Config\n \
-             └─ [~] ProductionVariants[0].InitialInstanceCount: 1 → 2\n\n"
+             [~] AWS::SageMaker::EndpointConfig Config (requires replacement)\n \
+             └─ [~] ProductionVariants[0].InitialInstanceCount: 1 → 2 (requires replacement)\n\n"
+        );
+        // Tags of an endpoint configuration are updated in place.
+        let mut tagged = template();
+        tagged["Resources"]["Config"]["Properties"]["Tags"] =
+            json!([{"Key": "team", "Value": "a"}]);
+        let diff = diff_templates(&old, &tagged);
+        assert_eq!(
+            diff.to_string(),
+            "Resources\n[~] AWS::SageMaker::EndpointConfig Config\n \
+             └─ [+] Tags: [{\"Key\":\"team\",\"Value\":\"a\"}]\n\n"
         );
     }
 
@@ -926,11 +976,21 @@ mod tests {
             .build()
     }
 
+    /// [`template`] with resource types that have no schema here (no create-only properties
+    /// known), so only a change set marks replacements.
+    fn template_without_schemas() -> Value {
+        let mut t = template();
+        for (id, resource) in t["Resources"].as_object_mut().expect("resources") {
+            resource["Type"] = json!(format!("Test::Only::{id}"));
+        }
+        t
+    }
+
     #[test]
     fn change_set_replacements_mark_resources_and_properties() {
         use aws_sdk_cloudformation::types::{Replacement, RequiresRecreation};
-        let old = template();
-        let mut new = template();
+        let old = template_without_schemas();
+        let mut new = template_without_schemas();
         let container = &mut new["Resources"]["Model"]["Properties"]["PrimaryContainer"];
         container["Image"] = json!("img:2");
         new["Resources"]["Model"]["Properties"]["ExecutionRoleArn"] = json!("arn:other");
@@ -969,11 +1029,11 @@ mod tests {
         assert_eq!(
             diff.to_string(),
             "Resources\n\
-             [~] AWS::SageMaker::Model Model (requires replacement)\n \
+             [~] Test::Only::Model Model (requires replacement)\n \
              ├─ [~] ExecutionRoleArn: \"arn:aws:iam::123456789012:role/r\" → \"arn:other\" \
              (may be replaced)\n \
              └─ [~] PrimaryContainer.Image: \"img:1\" → \"img:2\" (requires replacement)\n\
-             [~] AWS::SageMaker::EndpointConfig Config (may be replaced)\n \
+             [~] Test::Only::Config Config (may be replaced)\n \
              └─ [~] ProductionVariants[0].InitialInstanceCount: 1 → 2 (may be replaced)\n\n"
         );
     }
@@ -993,9 +1053,9 @@ mod tests {
             )
             .build();
         assert!(replacements(&[change]).is_empty());
-        let mut new = template();
+        let mut new = template_without_schemas();
         new["Resources"]["Model"]["Properties"]["ExecutionRoleArn"] = json!("arn:other");
-        let mut diff = diff_templates(&template(), &new);
+        let mut diff = diff_templates(&template_without_schemas(), &new);
         diff.apply_replacements(&HashMap::new());
         assert!(!diff.to_string().contains("replace"), "{diff}");
     }

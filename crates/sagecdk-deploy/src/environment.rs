@@ -3,10 +3,13 @@
 
 use crate::error::{DeployError, Result, aws};
 use crate::network::{RecordEndpoint, Timeouts};
+use crate::progress::{Reporter, Silent};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The default bootstrap qualifier.
@@ -33,6 +36,8 @@ pub struct AwsEnvironment {
     base: SdkConfig,
     /// The account of the base credentials (the environment's may be another).
     caller_account: String,
+    /// Hears the warnings of role assumption.
+    reporter: Arc<dyn Reporter>,
 }
 
 /// Loads the base SDK configuration: standard credential chain (environment, profiles, SSO,
@@ -167,7 +172,14 @@ impl AwsEnvironment {
             partition,
             base,
             caller_account,
+            reporter: Arc::new(Silent),
         })
+    }
+
+    /// The environment with `reporter` hearing its warnings (default: [`Silent`]).
+    pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
+        self.reporter = reporter;
+        self
     }
 
     /// Refuses to `action` the environment with credentials of another account: without a
@@ -251,10 +263,10 @@ impl AwsEnvironment {
                         self.caller_account,
                     )));
                 }
-                eprintln!(
+                self.reporter.message(&format!(
                     "current credentials could not be used to assume '{role_arn}', but are for \
                      the right account. Proceeding anyway."
-                );
+                ));
                 Ok(base)
             }
         }
@@ -418,6 +430,42 @@ fn user_name() -> String {
         "user".to_string()
     } else {
         clean
+    }
+}
+
+/// The environments of one command (deploy, diff, destroy), each resolved once, by whichever
+/// caller asks first (a failed resolution is tried again by the next caller, which then
+/// reports the error); every one reports to the command's reporter.
+pub(crate) struct Environments {
+    options: EnvironmentOptions,
+    reporter: Arc<dyn Reporter>,
+    resolved: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<AwsEnvironment>>>>,
+}
+
+impl Environments {
+    pub(crate) fn new(options: EnvironmentOptions, reporter: Arc<dyn Reporter>) -> Self {
+        Environments {
+            options,
+            reporter,
+            resolved: Mutex::default(),
+        }
+    }
+
+    /// The resolved environment `aws://account/region`.
+    pub(crate) async fn get(&self, environment: &str) -> Result<AwsEnvironment> {
+        let cell = self
+            .resolved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(environment.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async {
+            let env = AwsEnvironment::resolve(&self.options, environment).await?;
+            Ok(env.with_reporter(self.reporter.clone()))
+        })
+        .await
+        .cloned()
     }
 }
 

@@ -25,6 +25,7 @@
 pub mod archive;
 pub mod assets;
 pub mod bootstrap;
+pub mod create_only;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
@@ -45,7 +46,7 @@ pub use destroy::{DestroyOptions, destroy_order, destroy_stacks};
 pub use diff::{DiffOptions, StackDiff, TemplateDiff, diff_stacks, diff_templates};
 pub use environment::{AwsEnvironment, EnvironmentOptions};
 pub use error::{DeployError, Result};
-pub use progress::{EventLines, ProgressBarReporter, Reporter, StackPhase};
+pub use progress::{Reporter, Silent, StackPhase};
 pub use security::{RequireApproval, SecurityDiff, security_diff};
 pub use stack::DeployResult;
 

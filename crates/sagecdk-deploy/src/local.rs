@@ -5,6 +5,7 @@
 
 use crate::assets::{build_image, connect_docker, stack_asset_manifests};
 use crate::error::{DeployError, Result};
+use crate::progress::Reporter;
 use crate::target::{paths_of, resources_at, split_target};
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
@@ -200,18 +201,20 @@ pub struct LocalServeOptions {
 }
 
 /// Starts `model`'s container: the image built or pulled, the model data at `/opt/ml/model`
-/// (read-only), the environment, `serve` as its command, port 8080 published on loopback.
+/// (read-only), the environment, `serve` as its command, port 8080 published on loopback;
+/// `reporter` hears of an image being built.
 pub async fn start(
     assembly: &CloudAssembly,
     model: &LocalModel,
     options: &LocalServeOptions,
+    reporter: &dyn Reporter,
 ) -> Result<LocalContainer> {
     let docker = connect_docker().await?;
     let image = match &model.image {
         LocalImage::Asset { id, asset } => {
             let local = format!("cdkasset-{}", id.to_ascii_lowercase());
             if docker.inspect_image(&local).await.is_err() {
-                build_image(&docker, assembly.dir(), &local, asset).await?;
+                build_image(&docker, assembly.dir(), &local, asset, reporter).await?;
             }
             local
         }

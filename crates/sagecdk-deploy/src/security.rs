@@ -16,7 +16,7 @@
 
 use crate::diff::ChangeKind;
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::Hash;
 use std::str::FromStr;
@@ -73,7 +73,8 @@ impl FromStr for RequireApproval {
 }
 
 /// One IAM policy statement, flattened: lists are sorted, references rendered as `${…}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IamStatement {
     /// Resources (`NOT x` for `NotResource`); for trust and resource policies without
     /// `Resource`, the resource the policy belongs to.
@@ -90,7 +91,8 @@ pub struct IamStatement {
 }
 
 /// A managed policy attached to a role, user or group (`ManagedPolicyArns`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ManagedPolicyAttachment {
     /// The identity (`${Role}`).
     pub resource: String,
@@ -99,7 +101,8 @@ pub struct ManagedPolicyAttachment {
 }
 
 /// Traffic direction of a security group rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Ingress.
     In,
@@ -108,7 +111,8 @@ pub enum Direction {
 }
 
 /// One security group rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SecurityGroupRule {
     /// The group (`${Group.GroupId}`).
     pub group: String,
@@ -121,7 +125,8 @@ pub struct SecurityGroupRule {
 }
 
 /// An added or removed item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SecurityChange<T> {
     /// [`ChangeKind::Added`] or [`ChangeKind::Removed`].
     pub kind: ChangeKind,
@@ -130,7 +135,8 @@ pub struct SecurityChange<T> {
 }
 
 /// The security-relevant changes between two templates.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SecurityDiff {
     /// Policy statements: additions first, then removals.
     pub statements: Vec<SecurityChange<IamStatement>>,
@@ -213,7 +219,39 @@ impl Extracted {
                 .unwrap_or(&empty);
             out.add_resource(logical, ty, props);
         }
+        out.show_construct_paths(resources);
         out
+    }
+
+    /// `${Logical}` / `${Logical.Attr}` → `${Path}` / `${Path.Attr}`, with the construct path of
+    /// the resource (its `aws:cdk:path` without the stack and a final `Resource`), as `cdk
+    /// diff` shows them; ids without path metadata stay.
+    fn show_construct_paths(&mut self, resources: &Map<String, Value>) {
+        let paths: HashMap<&str, String> = resources
+            .iter()
+            .filter_map(|(logical, r)| {
+                let path = r.pointer("/Metadata/aws:cdk:path")?.as_str()?;
+                Some((logical.as_str(), construct_path(path)?))
+            })
+            .collect();
+        if paths.is_empty() {
+            return;
+        }
+        let fix = |text: &mut String| *text = with_construct_paths(text, &paths);
+        for s in &mut self.statements {
+            s.resources.iter_mut().for_each(fix);
+            s.principals.iter_mut().for_each(fix);
+            s.condition.iter_mut().for_each(fix);
+            *s = normalized(s.clone());
+        }
+        for m in &mut self.managed_policies {
+            fix(&mut m.resource);
+            fix(&mut m.policy_arn);
+        }
+        for r in &mut self.rules {
+            fix(&mut r.group);
+            fix(&mut r.peer);
+        }
     }
 
     fn add_resource(&mut self, logical: &str, ty: &str, props: &Map<String, Value>) {
@@ -336,6 +374,37 @@ impl Extracted {
             self.statements.push(normalized(statement));
         }
     }
+}
+
+/// `Stack/Endpoint/Role/Resource` → `Endpoint/Role`; `None` for a path of the stack alone.
+fn construct_path(cdk_path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = cdk_path
+        .trim_start_matches('/')
+        .split('/')
+        .skip(1)
+        .collect();
+    if parts.len() > 1 && parts.last() == Some(&"Resource") {
+        parts.pop();
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Replaces each `${Id` followed by `}` or `.` whose id has a path.
+fn with_construct_paths(text: &str, paths: &HashMap<&str, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start + 2]);
+        rest = &rest[start + 2..];
+        let end = rest.find(['}', '.']).unwrap_or(rest.len());
+        match paths.get(&rest[..end]) {
+            Some(path) => out.push_str(path),
+            None => out.push_str(&rest[..end]),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn normalized(mut s: IamStatement) -> IamStatement {
@@ -722,6 +791,25 @@ mod tests {
         assert!(RequireApproval::Broadening.requires(&diff));
         assert!(RequireApproval::AnyChange.requires(&diff));
         assert!(!RequireApproval::Never.requires(&diff));
+    }
+
+    #[test]
+    fn resources_are_shown_by_construct_path_where_the_template_has_one() {
+        let mut role = role(None);
+        role["Metadata"] = json!({"aws:cdk:path": "Stack/Endpoint/Role/Resource"});
+        let mut policy = policy(json!("s3:GetObject*"));
+        policy["Metadata"] = json!({"aws:cdk:path": "Stack/Endpoint/Role/DefaultPolicy/Resource"});
+        let new = template(json!({"Role": role, "Policy": policy}));
+        let diff = security_diff(&Value::Null, &new);
+        assert_eq!(diff.statements[0].item.resources, ["${Endpoint/Role.Arn}"]);
+        // The bucket has no path metadata: its logical id stays.
+        assert_eq!(
+            diff.statements[1].item.resources,
+            ["${Bucket.Arn}", "${Bucket.Arn}/*"]
+        );
+        assert_eq!(diff.statements[1].item.principals, ["AWS:${Endpoint/Role}"]);
+        assert_eq!(construct_path("Stack/Resource"), Some("Resource".into()));
+        assert_eq!(construct_path("Stack"), None);
     }
 
     #[test]

@@ -155,8 +155,9 @@ impl PollFailures {
         self.count = 0;
     }
 
-    /// A poll failed: `Ok` to poll again (after a warning), or the error to give up with.
-    pub(crate) fn absorb(&mut self, err: DeployError) -> Result<()> {
+    /// A poll failed: `Ok` to poll again (after a warning to `reporter`), or the error to give
+    /// up with.
+    pub(crate) fn absorb(&mut self, err: DeployError, reporter: &dyn Reporter) -> Result<()> {
         self.count += 1;
         if !err.is_transient() {
             return Err(err);
@@ -169,10 +170,10 @@ impl PollFailures {
                 self.what, self.count
             )));
         }
-        eprintln!(
+        reporter.message(&format!(
             "{} failed ({err}); trying again ({} of {POLL_FAILURES_TOLERATED})",
             self.what, self.count
-        );
+        ));
         Ok(())
     }
 }
@@ -214,8 +215,9 @@ pub(crate) fn in_progress(status: &str) -> bool {
 pub(crate) async fn wait_stable(
     cfn: &Client,
     name: &str,
+    reporter: &dyn Reporter,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
-    poll_until_settled(cfn, name, Duration::from_secs(5), None).await
+    poll_until_settled(cfn, name, Duration::from_secs(5), None, reporter).await
 }
 
 /// Follows the operation under way on stack `stack` (name or id) until it is no longer in
@@ -226,7 +228,15 @@ pub(crate) async fn follow_operation(
     stack: &str,
     monitor: &mut EventMonitor<'_>,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
-    let last = poll_until_settled(cfn, stack, Duration::from_secs(2), Some(&mut *monitor)).await?;
+    let reporter = monitor.reporter;
+    let last = poll_until_settled(
+        cfn,
+        stack,
+        Duration::from_secs(2),
+        Some(&mut *monitor),
+        reporter,
+    )
+    .await?;
     // The last events name the failed resources and their reasons: read them for sure.
     monitor.finish(cfn).await?;
     Ok(last)
@@ -239,6 +249,7 @@ async fn poll_until_settled(
     stack: &str,
     max_wait: Duration,
     mut monitor: Option<&mut EventMonitor<'_>>,
+    reporter: &dyn Reporter,
 ) -> Result<Option<aws_sdk_cloudformation::types::Stack>> {
     let mut backoff = Backoff::new(max_wait);
     let mut failures = PollFailures::new(format!("{stack}: reading the stack status"));
@@ -251,20 +262,25 @@ async fn poll_until_settled(
                 failures.reset();
             }
             Ok(settled) => return Ok(settled),
-            Err(e) => failures.absorb(e)?,
+            Err(e) => failures.absorb(e, reporter)?,
         }
         backoff.wait().await;
     }
 }
 
-async fn delete_stack_and_wait(cfn: &Client, name: &str, role: Option<&str>) -> Result<()> {
+async fn delete_stack_and_wait(
+    cfn: &Client,
+    name: &str,
+    role: Option<&str>,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     cfn.delete_stack()
         .stack_name(name)
         .set_role_arn(role.map(str::to_string))
         .send()
         .await
         .map_err(|e| aws("CloudFormation DeleteStack", e))?;
-    match wait_stable(cfn, name).await? {
+    match wait_stable(cfn, name, reporter).await? {
         Some(s) if s.stack_status() != Some(&StackStatus::DeleteComplete) => {
             Err(DeployError::StackFailed(format!(
                 "Failed deleting stack {name} that had previously failed creation (current state: \
@@ -369,6 +385,7 @@ pub(crate) async fn create_change_set(
     change_set_name: &str,
     update: bool,
     purpose: ChangeSetPurpose,
+    reporter: &dyn Reporter,
 ) -> Result<ChangeSetOutcome> {
     let name = d.stack_name.as_str();
     let token = unique_token();
@@ -446,7 +463,7 @@ pub(crate) async fn create_change_set(
                 cs
             }
             Err(e) => {
-                failures.absorb(e)?;
+                failures.absorb(e, reporter)?;
                 backoff.wait().await;
                 continue;
             }
@@ -551,17 +568,20 @@ async fn forget_stack_under_review(
     name: &str,
     review: &str,
     created: Option<&str>,
+    reporter: &dyn Reporter,
 ) -> Result<()> {
     if created.is_none_or(|created| created == review) {
         return Ok(());
     }
-    eprintln!("{name}: deleting the earlier stack under review (never executed, no resources)");
+    reporter.message(&format!(
+        "{name}: deleting the earlier stack under review (never executed, no resources)"
+    ));
     cfn.delete_stack()
         .stack_name(review)
         .send()
         .await
         .map_err(|e| aws("CloudFormation DeleteStack", e))?;
-    match wait_stable(cfn, review).await? {
+    match wait_stable(cfn, review, reporter).await? {
         Some(s) if s.stack_status() != Some(&StackStatus::DeleteComplete) => {
             Err(DeployError::StackFailed(format!(
                 "Failed deleting the earlier stack {name} under review ({review}, current state: \
@@ -613,13 +633,17 @@ pub async fn deploy_stack(
             s.stack_status(),
             Some(StackStatus::RollbackComplete | StackStatus::RollbackFailed)
         ) {
-            eprintln!("{name}: stack failed creation earlier; deleting it before deploying");
-            delete_stack_and_wait(cfn, name, d.execution_role_arn.as_deref()).await?;
+            reporter.message(&format!(
+                "{name}: stack failed creation earlier; deleting it before deploying"
+            ));
+            delete_stack_and_wait(cfn, name, d.execution_role_arn.as_deref(), reporter).await?;
             existing = None;
         } else if s.stack_status().is_some_and(|st| in_progress(st.as_str())) {
-            eprintln!("{name}: waiting for the stack's current operation to finish");
+            reporter.message(&format!(
+                "{name}: waiting for the stack's current operation to finish"
+            ));
             reporter.phase(name, StackPhase::WaitingForOtherOperation);
-            existing = wait_stable(cfn, name).await?;
+            existing = wait_stable(cfn, name, reporter).await?;
         }
         if existing
             .as_ref()
@@ -634,7 +658,9 @@ pub async fn deploy_stack(
         && !d.no_execute
         && unchanged(cfn, s, d).await?
     {
-        eprintln!("{name}: skipping deployment (template and parameters unchanged)");
+        reporter.message(&format!(
+            "{name}: skipping deployment (template and parameters unchanged)"
+        ));
         return Ok(DeployResult::of(name, Some(s), true, false));
     }
 
@@ -651,10 +677,10 @@ pub async fn deploy_stack(
         // Remove a change set left over by an earlier run (e.g. `--no-execute`).
         delete_leftover_change_set(cfn, name, CHANGE_SET_NAME).await?;
     }
-    eprintln!(
+    reporter.message(&format!(
         "{name}: creating CloudFormation changeset ({})...",
         if update { "UPDATE" } else { "CREATE" }
-    );
+    ));
     reporter.phase(name, StackPhase::CreatingChangeSet);
     let sent = keeping_only_deployed_values(d, existing.as_ref().filter(|_| update));
     let (change_set_id, changes, created_at) = match create_change_set(
@@ -663,6 +689,7 @@ pub async fn deploy_stack(
         CHANGE_SET_NAME,
         update,
         ChangeSetPurpose::Deploy,
+        reporter,
     )
     .await?
     {
@@ -673,7 +700,7 @@ pub async fn deploy_stack(
             created_at,
         } => {
             if let Some(review) = under_review {
-                forget_stack_under_review(cfn, name, review, stack_id.as_deref()).await?;
+                forget_stack_under_review(cfn, name, review, stack_id.as_deref(), reporter).await?;
             }
             (id, changes.len(), created_at)
         }
@@ -684,22 +711,22 @@ pub async fn deploy_stack(
                 .change_set_name(&id)
                 .send()
                 .await;
-            eprintln!("{name}: no changes");
+            reporter.message(&format!("{name}: no changes"));
             let stack = describe_stack(cfn, name).await?;
             return Ok(DeployResult::of(name, stack.as_ref(), true, false));
         }
     };
 
     if d.no_execute {
-        eprintln!(
+        reporter.message(&format!(
             "{name}: changeset {CHANGE_SET_NAME} created and waiting in review for manual \
              execution (--no-execute)"
-        );
+        ));
         let stack = describe_stack(cfn, name).await?;
         return Ok(DeployResult::of(name, stack.as_ref(), false, true));
     }
 
-    eprintln!("{name}: executing changeset...");
+    reporter.message(&format!("{name}: executing changeset..."));
     // From here on CloudFormation may be changing the stack, whatever happens to this process.
     reporter.phase(name, StackPhase::Executing);
     let token = unique_token();
@@ -764,12 +791,18 @@ pub async fn deploy_stack(
     }
 }
 
-/// Deletes a stack (if it exists) and waits until it is gone.
-pub async fn destroy_stack(cfn: &Client, name: &str, role: Option<&str>) -> Result<()> {
+/// Deletes a stack (if it exists) and waits until it is gone (`reporter` hears of retried
+/// status reads).
+pub async fn destroy_stack(
+    cfn: &Client,
+    name: &str,
+    role: Option<&str>,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     if describe_stack(cfn, name).await?.is_none() {
         return Ok(());
     }
-    delete_stack_and_wait(cfn, name, role).await
+    delete_stack_and_wait(cfn, name, role, reporter).await
 }
 
 /// Follows `DescribeStackEvents`: counts finished resources, collects failures and hands each
@@ -856,7 +889,7 @@ impl<'a> EventMonitor<'a> {
                 self.failures.reset();
                 Ok(true)
             }
-            Err(e) => self.failures.absorb(e).map(|()| false),
+            Err(e) => self.failures.absorb(e, self.reporter).map(|()| false),
         }
     }
 
@@ -1058,14 +1091,22 @@ mod tests {
         };
         let mut failures = PollFailures::new("S: reading the stack status");
         for _ in 0..POLL_FAILURES_TOLERATED {
-            assert!(failures.absorb(throttled()).is_ok());
+            assert!(
+                failures
+                    .absorb(throttled(), &crate::progress::Silent)
+                    .is_ok()
+            );
         }
         failures.reset();
         for _ in 0..POLL_FAILURES_TOLERATED {
-            assert!(failures.absorb(throttled()).is_ok());
+            assert!(
+                failures
+                    .absorb(throttled(), &crate::progress::Silent)
+                    .is_ok()
+            );
         }
         let given_up = failures
-            .absorb(throttled())
+            .absorb(throttled(), &crate::progress::Silent)
             .expect_err("gives up")
             .to_string();
         assert!(
@@ -1080,7 +1121,7 @@ mod tests {
         };
         let mut failures = PollFailures::new("S: reading the stack status");
         assert!(matches!(
-            failures.absorb(denied),
+            failures.absorb(denied, &crate::progress::Silent),
             Err(DeployError::AccessDenied { .. })
         ));
         let unreachable = DeployError::Unreachable {
@@ -1089,7 +1130,7 @@ mod tests {
             cause: "connection refused".into(),
         };
         assert!(matches!(
-            failures.absorb(unreachable),
+            failures.absorb(unreachable, &crate::progress::Silent),
             Err(DeployError::Unreachable { .. })
         ));
     }

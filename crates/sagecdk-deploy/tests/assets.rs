@@ -160,6 +160,7 @@ async fn directory_asset_is_zipped_uploaded_and_reads_back() {
         &AwsEnvironment::cloudformation(env.base_config()),
         &stack_name,
         None,
+        &sagecdk_deploy::Silent,
     )
     .await
     .expect("destroy");
@@ -385,7 +386,7 @@ async fn an_asset_shared_by_two_stacks_is_uploaded_once_and_again_when_forced() 
 
     let cfn = AwsEnvironment::cloudformation(env.base_config());
     for name in names.iter().rev() {
-        sagecdk_deploy::stack::destroy_stack(&cfn, name, None)
+        sagecdk_deploy::stack::destroy_stack(&cfn, name, None, &sagecdk_deploy::Silent)
             .await
             .expect("destroy");
     }
@@ -475,6 +476,7 @@ async fn a_file_above_the_multipart_threshold_goes_up_in_parts_and_reads_back_in
         &AwsEnvironment::cloudformation(env.base_config()),
         &name,
         None,
+        &sagecdk_deploy::Silent,
     )
     .await
     .expect("destroy");
@@ -569,6 +571,7 @@ async fn docker_build_args_target_and_file_take_effect_in_the_pushed_image() {
         &AwsEnvironment::cloudformation(env.base_config()),
         &name,
         None,
+        &sagecdk_deploy::Silent,
     )
     .await
     .expect("destroy");

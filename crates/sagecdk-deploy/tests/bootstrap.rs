@@ -11,7 +11,6 @@ use indexmap::IndexMap;
 use sagecdk_deploy::bootstrap::{
     BOOTSTRAP_VERSION, BootstrapOptions, bootstrap, bootstrap_template,
 };
-use sagecdk_deploy::progress::EventLines;
 use sagecdk_deploy::stack::{
     ParameterValue, StackDeployment, TemplateSource, deploy_stack, destroy_stack,
 };
@@ -258,7 +257,7 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
             force: false,
             no_rollback: false,
         },
-        &EventLines::default(),
+        &sagecdk_deploy::Silent,
     )
     .await
     .expect("a newer bootstrap stack");
@@ -290,7 +289,7 @@ async fn bootstrap_creates_the_cdk_resources_keeps_trust_and_never_downgrades() 
         BOOTSTRAP_VERSION.to_string()
     );
 
-    destroy_stack(&cfn, &stack_name, None)
+    destroy_stack(&cfn, &stack_name, None, &sagecdk_deploy::Silent)
         .await
         .expect("destroy");
 }
@@ -391,8 +390,10 @@ async fn a_template_too_large_to_pass_inline_goes_to_the_named_bootstrap_stacks_
     assert_eq!(listed.contents().len(), 1, "{listed:?}");
 
     let cfn = AwsEnvironment::cloudformation(env.base_config());
-    destroy_stack(&cfn, &name, None).await.expect("destroy");
-    destroy_stack(&cfn, &toolkit, None)
+    destroy_stack(&cfn, &name, None, &sagecdk_deploy::Silent)
+        .await
+        .expect("destroy");
+    destroy_stack(&cfn, &toolkit, None, &sagecdk_deploy::Silent)
         .await
         .expect("destroy toolkit");
 }

@@ -4,6 +4,7 @@
 //! Cases that need a different process environment (`DOCKER_HOST`, `AWS_ENDPOINT_URL`) run the
 //! deployment in a child process of this test binary (the ignored test `fault_child`), so the
 //! environment of the test process itself is never changed.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use sagecdk_assembly::CloudAssembly;

@@ -10,6 +10,9 @@
 //! bytes) replaced by the index of a shared table entry `"<region index>:<account index>,…"`
 //! over sorted tables of regions and accounts. Key order is kept: the lookup depends on it.
 
+// A command-line tool: its output is the point.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};

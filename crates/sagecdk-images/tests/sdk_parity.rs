@@ -3,6 +3,7 @@
 //! named by `SAGECDK_PYTHON`) for thousands of requests, and each answer must be ours — the
 //! same URI, or a refusal on both sides. Without a version the expected answer is the SDK's
 //! for the latest version by PEP 440 order (the crate documents why).
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use sagecdk_images::{ImageQuery, ImageScope};
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! With CDK-compatible defaults, the Rust port of the seed app synthesizes the same cloud
 //! assembly as the AWS CDK: templates, asset manifests, metadata, `manifest.json` and the
 //! staged assets, byte for byte (`tree.json` names sagecdk's construct types, not the CDK's).
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a program of its own: it prints its results
 
 use sagecdk_core::App;
 use std::path::{Path, PathBuf};

@@ -70,6 +70,8 @@ use std::process::ExitCode;
 /// without arguments, serves `spec` until SIGTERM with the settings of the environment
 /// ([`ServerConfig::from_env`]). An invalid schema, setting or argument is printed and the exit
 /// code is 2; a server failure exits with 1.
+// The container's `main` ends here: printing is its job.
+#[allow(clippy::print_stderr)]
 pub fn serve<S: InferenceSpec>(
     spec: S,
     schema: Result<Schema<S::Input, S::Output>, ServeError>,
@@ -85,6 +87,7 @@ pub fn serve<S: InferenceSpec>(
 }
 
 /// [`serve`] without looking at the program's arguments.
+#[allow(clippy::print_stderr)]
 pub fn serve_from_env<S: InferenceSpec>(
     spec: S,
     schema: Result<Schema<S::Input, S::Output>, ServeError>,

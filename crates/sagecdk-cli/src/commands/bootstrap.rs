@@ -16,6 +16,7 @@ pub(crate) fn run(args: &BootstrapArgs) -> anyhow::Result<ExitCode> {
         stack_name: args.toolkit_stack_name.clone(),
         no_execute: args.no_execute,
         force: args.force,
+        reporter: super::display(None),
     };
     let targets = if args.environments.is_empty() {
         vec!["aws://unknown-account/unknown-region".to_string()]

@@ -60,6 +60,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         parameters,
         tags,
         no_rollback: args.no_rollback,
+        concurrency: usize::from(args.concurrency),
         ..DeployOptions::default()
     };
     let runtime = sagecdk_deploy::runtime()?;
@@ -81,7 +82,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
     runtime.shutdown_timeout(Duration::from_millis(100));
     let Some(results) = outcome else {
         let account = tracker.account();
-        report(&account.done, args.outputs_file.as_deref())?;
+        report(&account.done, args.outputs_file.as_deref(), args.json)?;
         eprintln!("\n{}", interrupt_message(&account, &stacks));
         return Ok(ExitCode::from(INTERRUPTED));
     };
@@ -91,7 +92,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         .zip(results)
         .map(|(s, r)| (s.id.clone(), r))
         .collect();
-    report(&done, args.outputs_file.as_deref())?;
+    report(&done, args.outputs_file.as_deref(), args.json)?;
     eprintln!("\n✨  Total time: {:.2}s", start.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
@@ -185,33 +186,62 @@ fn key_values(flag: &str, values: &[String]) -> anyhow::Result<indexmap::IndexMa
     }
 }
 
-/// Prints the outputs and ARNs of deployed stacks (artifact id, result) and writes the outputs
-/// file, replacing it as a whole (nothing is written when no stack was deployed).
-fn report(done: &[(String, DeployResult)], outputs_file: Option<&Path>) -> anyhow::Result<()> {
-    let mut file = serde_json::Map::new();
-    for (id, result) in done {
-        if !result.outputs.is_empty() {
-            println!("Outputs:");
-            for (k, v) in &result.outputs {
-                println!("{id}.{k} = {v}");
-            }
-        }
-        if let Some(arn) = &result.stack_arn {
-            println!("Stack ARN:\n{arn}");
-        }
-        let outputs: serde_json::Map<String, serde_json::Value> = result
+/// Prints the outputs and ARNs of deployed stacks (artifact id, result), as text or with
+/// `--json` as one JSON document, and writes the outputs file, replacing it as a whole
+/// (nothing is written when no stack was deployed).
+fn report(
+    done: &[(String, DeployResult)],
+    outputs_file: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let outputs_of = |result: &DeployResult| -> serde_json::Map<String, serde_json::Value> {
+        result
             .outputs
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect()
+    };
+    if json {
+        let stacks: Vec<serde_json::Value> = done
+            .iter()
+            .map(|(id, result)| {
+                serde_json::json!({
+                    "id": id,
+                    "stackName": result.stack_name,
+                    "stackArn": result.stack_arn,
+                    "outputs": outputs_of(result),
+                    "noChanges": result.no_op,
+                    "changeSetPending": result.change_set_pending,
+                })
+            })
             .collect();
-        file.insert(
-            result.stack_name.clone(),
-            serde_json::Value::Object(outputs),
-        );
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "stacks": stacks }))?;
+        println!("{text}");
+    } else {
+        for (id, result) in done {
+            if !result.outputs.is_empty() {
+                println!("Outputs:");
+                for (k, v) in &result.outputs {
+                    println!("{id}.{k} = {v}");
+                }
+            }
+            if let Some(arn) = &result.stack_arn {
+                println!("Stack ARN:\n{arn}");
+            }
+        }
     }
     if let Some(path) = outputs_file
         && !done.is_empty()
     {
+        let file: serde_json::Map<String, serde_json::Value> = done
+            .iter()
+            .map(|(_, result)| {
+                (
+                    result.stack_name.clone(),
+                    serde_json::Value::Object(outputs_of(result)),
+                )
+            })
+            .collect();
         let text = serde_json::to_string_pretty(&serde_json::Value::Object(file))? + "\n";
         write_atomically(path, text.as_bytes())
             .with_context(|| format!("writing outputs file {}", path.display()))?;
@@ -246,16 +276,23 @@ struct Current {
 /// What the tracker knows about the deployment.
 #[derive(Debug, Clone, Default)]
 struct Account {
-    current: Option<Current>,
+    /// The stacks under way, in the order they started.
+    current: Vec<Current>,
     /// Finished stacks: artifact id and result.
     done: Vec<(String, DeployResult)>,
 }
 
-/// The command line's reporter: shows events through the chosen display, asks for approvals
-/// on the terminal, and keeps account of which stacks are done and where the current one is.
+/// The command line's reporter: shows events and messages through the chosen display, asks
+/// for approvals on the terminal (one question at a time; messages that arrive meanwhile, such
+/// as assets published in the background, are held back until it is answered), and keeps
+/// account of which stacks are done and where those under way are.
 struct Tracker {
     display: Arc<dyn Reporter>,
     account: Mutex<Account>,
+    /// Held while a question is on the screen.
+    asking: Mutex<()>,
+    /// Messages held back while a question is on the screen (`None`: none is).
+    held: Mutex<Option<Vec<String>>>,
 }
 
 impl Tracker {
@@ -263,7 +300,13 @@ impl Tracker {
         Tracker {
             display,
             account: Mutex::new(Account::default()),
+            asking: Mutex::new(()),
+            held: Mutex::new(None),
         }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<String>>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
@@ -276,6 +319,14 @@ impl Tracker {
 }
 
 impl Reporter for Tracker {
+    fn message(&self, text: &str) {
+        let mut held = self.held();
+        match held.as_mut() {
+            Some(lines) => lines.push(text.to_string()),
+            None => self.display.message(text),
+        }
+    }
+
     fn follow_start(&self, stack: &str, total: usize) {
         self.display.follow_start(stack, total);
     }
@@ -289,7 +340,7 @@ impl Reporter for Tracker {
     }
 
     fn stack_started(&self, stack: &StackArtifact) {
-        self.lock().current = Some(Current {
+        self.lock().current.push(Current {
             display_name: stack.display_name.clone(),
             stack_name: stack.stack_name().to_string(),
             phase: StackPhase::Preparing,
@@ -300,8 +351,8 @@ impl Reporter for Tracker {
         if let Some(current) = self
             .lock()
             .current
-            .as_mut()
-            .filter(|c| c.stack_name == stack_name)
+            .iter_mut()
+            .find(|c| c.stack_name == stack_name)
         {
             current.phase = phase;
         }
@@ -309,11 +360,34 @@ impl Reporter for Tracker {
 
     fn stack_done(&self, stack: &StackArtifact, result: &DeployResult) {
         let mut account = self.lock();
-        account.current = None;
+        account
+            .current
+            .retain(|c| c.stack_name != stack.stack_name());
         account.done.push((stack.id.clone(), result.clone()));
     }
 
     fn approve(&self, request: &ApprovalRequest) -> Result<bool, String> {
+        self.while_asking(|| self.ask_approval(request))
+    }
+}
+
+impl Tracker {
+    /// Runs `ask` (a question on the terminal) alone, holding back the messages that arrive
+    /// meanwhile until it returns.
+    fn while_asking<T>(&self, ask: impl FnOnce() -> T) -> T {
+        let _one_question = self.asking.lock().unwrap_or_else(|e| e.into_inner());
+        self.held().get_or_insert_with(Vec::new);
+        let answer = ask();
+        if let Some(lines) = self.held().take() {
+            for line in lines {
+                self.display.message(&line);
+            }
+        }
+        answer
+    }
+
+    /// Shows the changes of `request` and asks whether to deploy them.
+    fn ask_approval(&self, request: &ApprovalRequest) -> Result<bool, String> {
         eprintln!(
             "{}: this deployment changes IAM permissions or security groups and needs approval \
              (--require-approval {}):\n",
@@ -352,7 +426,7 @@ fn interrupt_message(account: &Account, stacks: &[StackArtifact]) -> String {
     let mut out = String::from(
         "Interrupted: stopped following the deployment. Nothing was cancelled in CloudFormation.\n",
     );
-    if let Some(c) = &account.current {
+    for c in &account.current {
         let what = match c.phase {
             StackPhase::Preparing => {
                 "was being prepared (checks, approvals, assets); CloudFormation was not asked to \
@@ -389,15 +463,15 @@ fn interrupt_message(account: &Account, stacks: &[StackArtifact]) -> String {
         .filter(|s| {
             account
                 .current
-                .as_ref()
-                .is_none_or(|c| c.stack_name != s.stack_name())
+                .iter()
+                .all(|c| c.stack_name != s.stack_name())
         })
         .map(|s| s.display_name.as_str())
         .collect();
     if !not_started.is_empty() {
         out.push_str(&format!("  Not started: {}.\n", names(not_started)));
     }
-    if let Some(c) = &account.current {
+    for c in &account.current {
         out.push_str(&format!(
             "Check the stack in the CloudFormation console or with `aws cloudformation \
              describe-stacks --stack-name {}`.\n",
@@ -433,7 +507,7 @@ mod tests {
 
     fn tracked(phase: Option<StackPhase>) -> (Tracker, Vec<StackArtifact>) {
         let stacks = vec![stack("Network"), stack("Model"), stack("Endpoint")];
-        let tracker = Tracker::new(Arc::new(sagecdk_deploy::EventLines::default()));
+        let tracker = Tracker::new(Arc::new(crate::display::EventLines::default()));
         tracker.stack_started(&stacks[0]);
         tracker.stack_done(
             &stacks[0],
@@ -458,11 +532,11 @@ mod tests {
         assert_eq!(account.done[0].0, "Network");
         assert_eq!(
             account.current,
-            Some(Current {
+            [Current {
                 display_name: "Model".into(),
                 stack_name: "Model".into(),
                 phase: StackPhase::CreatingChangeSet,
-            })
+            }]
         );
     }
 
@@ -515,6 +589,56 @@ mod tests {
         assert!(text.contains("`sagecdk deploy Model Endpoint`"), "{text}");
     }
 
+    /// A display that records the messages it shows.
+    #[derive(Default)]
+    struct Recording(Mutex<Vec<String>>);
+
+    impl Reporter for Recording {
+        fn message(&self, text: &str) {
+            self.0.lock().unwrap().push(text.to_string());
+        }
+        fn activity(&self, _: &StackActivity) {}
+    }
+
+    #[test]
+    fn messages_wait_while_a_question_is_on_the_screen() {
+        let display = Arc::new(Recording::default());
+        let tracker = Tracker::new(display.clone());
+        tracker.message("Model: deploying... [1/2]");
+        tracker.while_asking(|| {
+            // An asset finishes publishing in the background while the user reads the question.
+            tracker.message("Model: asset: success: Published");
+            assert_eq!(display.0.lock().unwrap().len(), 1, "held back");
+        });
+        assert_eq!(
+            *display.0.lock().unwrap(),
+            [
+                "Model: deploying... [1/2]",
+                "Model: asset: success: Published"
+            ]
+        );
+        tracker.message("after");
+        assert_eq!(display.0.lock().unwrap().len(), 3, "shown at once again");
+    }
+
+    #[test]
+    fn stacks_under_way_together_are_all_named_when_interrupted() {
+        let stacks = vec![stack("Network"), stack("Model"), stack("Endpoint")];
+        let tracker = Tracker::new(Arc::new(Recording::default()));
+        tracker.stack_started(&stacks[0]);
+        tracker.stack_started(&stacks[1]);
+        tracker.phase("Network", StackPhase::Executing);
+        let text = interrupt_message(&tracker.account(), &stacks);
+        assert!(
+            text.contains("Network is still in progress")
+                && text.contains("Model was being prepared")
+                && text.contains("Not started: Endpoint.")
+                && text.contains("--stack-name Network")
+                && text.contains("--stack-name Model"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn outputs_files_are_replaced_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -525,13 +649,13 @@ mod tests {
             ..DeployResult::default()
         };
         result.outputs.insert("Name".into(), "m-1".into());
-        report(&[("Model".into(), result)], Some(&path)).unwrap();
+        report(&[("Model".into(), result)], Some(&path), false).unwrap();
         let written: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(written, serde_json::json!({"Model": {"Name": "m-1"}}));
         // Nothing deployed: the old file stays.
         let other = dir.path().join("other.json");
-        report(&[], Some(&other)).unwrap();
+        report(&[], Some(&other), false).unwrap();
         assert!(!other.exists());
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

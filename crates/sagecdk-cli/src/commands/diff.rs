@@ -1,12 +1,15 @@
 //! `sagecdk diff`: synthesize, then compare each selected stack's deployed template with the
 //! local one: IAM and security group tables first, then the template sections, with the
-//! resources a change set says will be replaced marked.
+//! resources that will be replaced marked (from the create-only properties of their types and a
+//! change set); with `--json`, the same as one JSON document.
 
 use crate::args::DiffArgs;
-use sagecdk_deploy::{DiffOptions, EnvironmentOptions, diff_stacks};
+use crate::display::EventLines;
+use sagecdk_deploy::{DiffOptions, EnvironmentOptions, StackDiff, diff_stacks};
 use sagecdk_toolkit::{ProjectConfig, select_stacks};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let assembly = super::synth(config)?;
@@ -16,11 +19,31 @@ pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<Exi
             profile: args.profile.clone(),
         },
         no_change_set: args.no_change_set,
+        reporter: Arc::new(EventLines::default()),
     };
     let diffs = sagecdk_deploy::runtime()?.block_on(diff_stacks(&stacks, &options))?;
+    let changed = diffs.iter().filter(|d| !d.diff.is_empty()).count();
     let mut out = std::io::stdout().lock();
+    if args.json {
+        let report = serde_json::json!({
+            "stacks": diffs,
+            "stacksWithDifferences": changed,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        print_tables(&mut out, &diffs)?;
+    }
+    Ok(if args.fail && changed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The diff as `cdk diff` prints it.
+fn print_tables(out: &mut impl Write, diffs: &[StackDiff]) -> std::io::Result<()> {
     let mut changed = 0;
-    for d in &diffs {
+    for d in diffs {
         writeln!(out, "Stack {}", d.display_name)?;
         if !d.deployed {
             writeln!(
@@ -39,10 +62,5 @@ pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<Exi
             write!(out, "{}", d.diff)?;
         }
     }
-    writeln!(out, "✨  Number of stacks with differences: {changed}")?;
-    Ok(if args.fail && changed > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    writeln!(out, "✨  Number of stacks with differences: {changed}")
 }

@@ -140,7 +140,12 @@ where
     }
     let options = LocalServeOptions { port, environment };
     eprintln!("Starting {} …", model.path);
-    let container = Arc::new(runtime.block_on(start(&assembly, &model, &options))?);
+    let container = Arc::new(runtime.block_on(start(
+        &assembly,
+        &model,
+        &options,
+        &crate::display::EventLines::default(),
+    ))?);
     let used = container.clone();
     let outcome = runtime.block_on(async {
         tokio::select! {

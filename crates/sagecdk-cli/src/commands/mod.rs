@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod bootstrap;
+mod completions;
 mod context;
 mod deploy;
 mod destroy;
@@ -13,8 +14,9 @@ mod run;
 mod synth;
 
 use crate::args::{Cli, Command, ProgressMode};
+use crate::display::{EventLines, ProgressBars};
 use sagecdk_assembly::manifest::MissingContext;
-use sagecdk_deploy::{EventLines, ProgressBarReporter, Reporter};
+use sagecdk_deploy::Reporter;
 use sagecdk_toolkit::{
     ContextLookup, LockedAssembly, Lookups, ProjectConfig, synthesize_with_lookups,
 };
@@ -26,6 +28,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // `init` makes a project where there is none yet: no configuration to read.
     if let Command::Init(args) = &cli.command {
         return init::run(args);
+    }
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
     }
     let mut config = ProjectConfig::load(std::env::current_dir()?)?;
     if let Some(app) = cli.app {
@@ -48,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Context(args) => context::run(&config, &args),
         Command::Run(args) => run::run(&config, &args),
         Command::Local(args) => local::run(&config, &args),
+        Command::Completions(args) => completions::run(&args),
     }
 }
 
@@ -93,7 +99,7 @@ pub(crate) fn log_app_line(line: &[u8]) {
 /// when standard error is not a terminal (a bar would not be drawn there at all).
 pub(crate) fn display(mode: Option<ProgressMode>) -> Arc<dyn Reporter> {
     if mode != Some(ProgressMode::Events) && std::io::stderr().is_terminal() {
-        Arc::new(ProgressBarReporter::new())
+        Arc::new(ProgressBars::new())
     } else {
         Arc::new(EventLines::default())
     }
