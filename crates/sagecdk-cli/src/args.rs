@@ -1,4 +1,5 @@
-//! Command-line definitions (clap); the work is done by the commands and the toolkit engine.
+//! Command-line definitions (clap), shared by `sagecdk` and `sagecdk-engine`; the work is done
+//! by the commands, the toolkit and the deploy engine.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -54,6 +55,10 @@ pub enum Command {
     Run(RunArgs),
     /// Run a model of the app on this machine, in Docker, before deploying it.
     Local(LocalArgs),
+    /// Looks up one context value the app is missing (a `MissingContext` as JSON on standard
+    /// input, the value as JSON on standard output): how `sagecdk` asks the engine.
+    #[command(name = "context-lookup", hide = true)]
+    ContextLookup,
     /// Print the shell completion script for SHELL (e.g. `sagecdk completions bash >
     /// ~/.local/share/bash-completion/completions/sagecdk`).
     Completions(CompletionsArgs),
@@ -406,16 +411,6 @@ pub enum ApprovalLevel {
     AnyChange,
     /// Ask when IAM permissions or security group rules are added.
     Broadening,
-}
-
-impl From<ApprovalLevel> for sagecdk_deploy::RequireApproval {
-    fn from(level: ApprovalLevel) -> Self {
-        match level {
-            ApprovalLevel::Never => sagecdk_deploy::RequireApproval::Never,
-            ApprovalLevel::AnyChange => sagecdk_deploy::RequireApproval::AnyChange,
-            ApprovalLevel::Broadening => sagecdk_deploy::RequireApproval::Broadening,
-        }
-    }
 }
 
 /// Values of `--progress`.

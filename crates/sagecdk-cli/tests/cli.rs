@@ -185,32 +185,6 @@ fn failures_are_clear_and_exit_non_zero() {
 }
 
 #[test]
-fn destroy_without_a_terminal_refuses_unless_forced() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let app = golden();
-    let app = app.to_str().expect("utf8");
-    // Standard input is not a terminal here: nothing may be deleted without --force.
-    let out = sagecdk(dir.path(), &["destroy", "SeedEnv", "--app", app]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("refusing to destroy without confirmation")
-            && err.contains("Are you sure you want to delete: SeedEnv (y/n)?")
-            && err.contains("--force"),
-        "{err}"
-    );
-    assert!(!err.contains("destroying..."), "{err}");
-
-    let missing = sagecdk(dir.path(), &["diff", "Nope", "--app", app]);
-    assert_eq!(missing.status.code(), Some(1));
-    assert!(
-        text(&missing.stderr).contains("no stack matches 'Nope'"),
-        "{}",
-        text(&missing.stderr)
-    );
-}
-
-#[test]
 fn completions_are_generated_for_the_shells_and_load_in_bash() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = sagecdk(dir.path(), &["completions", "bash"]);
@@ -242,4 +216,49 @@ fn completions_are_generated_for_the_shells_and_load_in_bash() {
     let wrong = sagecdk(dir.path(), &["completions", "tcsh"]);
     assert_eq!(wrong.status.code(), Some(2));
     assert!(text(&wrong.stderr).contains("invalid value 'tcsh'"));
+}
+
+#[test]
+fn commands_for_the_engine_say_how_to_get_it_when_it_is_missing() {
+    // A copy of `sagecdk` alone in a directory, with no engine on PATH or named.
+    let dir = tempfile::tempdir().expect("tmp");
+    let alone = dir.path().join("bin");
+    std::fs::create_dir_all(&alone).expect("dir");
+    let program = alone.join("sagecdk");
+    std::fs::copy(env!("CARGO_BIN_EXE_sagecdk"), &program).expect("copy");
+    let app = golden();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&program)
+            .args(args)
+            .current_dir(dir.path())
+            .env("PATH", &alone)
+            .env_remove("SAGECDK_ENGINE")
+            .output()
+            .expect("runs")
+    };
+    for command in ["deploy", "diff", "destroy"] {
+        let out = run(&[command, "--app", app.to_str().expect("utf8")]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("this command runs in sagecdk-engine")
+                && err.contains("cargo install --path crates/sagecdk-engine"),
+            "{err}"
+        );
+    }
+    // Its own commands need no engine.
+    let out = run(&["ls", "--app", app.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // An engine named but missing is named.
+    let out = std::process::Command::new(&program)
+        .args(["deploy", "--app", app.to_str().expect("utf8")])
+        .current_dir(dir.path())
+        .env("SAGECDK_ENGINE", dir.path().join("nowhere"))
+        .output()
+        .expect("runs");
+    assert!(
+        text(&out.stderr).contains("SAGECDK_ENGINE names") && text(&out.stderr).contains("nowhere"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -8,15 +8,14 @@ use sagecdk_images::{
     FRAMEWORK_IMAGE_METADATA, ImageQuery, ImageScope, latest_version, list_frameworks, list_scopes,
     list_versions,
 };
-use sagecdk_toolkit::ProjectConfig;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub(crate) fn run(config: &ProjectConfig, args: &ImagesArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(session: &super::Session<'_>, args: &ImagesArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         ImagesCommand::Uri(a) => uri(a),
         ImagesCommand::List(a) => list(a),
-        ImagesCommand::Check(a) => check(config, a),
+        ImagesCommand::Check(a) => check(session, a),
     }
 }
 
@@ -94,8 +93,8 @@ struct Outdated {
     latest: String,
 }
 
-fn check(config: &ProjectConfig, args: &ImageCheckArgs) -> anyhow::Result<ExitCode> {
-    let assembly = super::synth(config)?;
+fn check(session: &super::Session<'_>, args: &ImageCheckArgs) -> anyhow::Result<ExitCode> {
+    let assembly = session.synth()?;
     let outdated = outdated_images(&assembly)?;
     let mut out = std::io::stdout().lock();
     if outdated.is_empty() {

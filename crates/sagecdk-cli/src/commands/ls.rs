@@ -1,12 +1,12 @@
 //! `sagecdk ls`: list the app's stacks in deployment order.
 
 use crate::args::LsArgs;
-use sagecdk_toolkit::{ProjectConfig, select_stacks};
+use sagecdk_toolkit::select_stacks;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub(crate) fn run(config: &ProjectConfig, args: &LsArgs) -> anyhow::Result<ExitCode> {
-    let assembly = super::synth(config)?;
+pub(crate) fn run(session: &super::Session<'_>, args: &LsArgs) -> anyhow::Result<ExitCode> {
+    let assembly = session.synth()?;
     let stacks = select_stacks(&assembly, &[])?;
     let mut out = std::io::stdout().lock();
     if args.long || args.json {

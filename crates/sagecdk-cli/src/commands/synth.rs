@@ -1,12 +1,12 @@
 //! `sagecdk synth`: run the app, then print the selected stack's template.
 
 use crate::args::SynthArgs;
-use sagecdk_toolkit::{ProjectConfig, select_stacks};
+use sagecdk_toolkit::select_stacks;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub(crate) fn run(config: &ProjectConfig, args: &SynthArgs) -> anyhow::Result<ExitCode> {
-    let assembly = super::synth(config)?;
+pub(crate) fn run(session: &super::Session<'_>, args: &SynthArgs) -> anyhow::Result<ExitCode> {
+    let assembly = session.synth()?;
     let stacks = select_stacks(&assembly, &args.stacks)?;
     if stacks.len() == 1 && !args.quiet {
         let template = stacks[0].template()?;

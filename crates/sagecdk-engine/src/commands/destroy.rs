@@ -2,14 +2,15 @@
 //! them, dependents first, after confirmation.
 
 use super::Answer;
-use crate::args::DestroyArgs;
 use anyhow::bail;
+use sagecdk_cli::args::DestroyArgs;
+use sagecdk_cli::commands::Session;
 use sagecdk_deploy::{DestroyOptions, EnvironmentOptions, destroy_order, destroy_stacks};
-use sagecdk_toolkit::{ProjectConfig, select_stacks};
+use sagecdk_toolkit::select_stacks;
 use std::process::ExitCode;
 
-pub(crate) fn run(config: &ProjectConfig, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
-    let assembly = super::synth(config)?;
+pub(crate) fn run(session: &Session<'_>, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
+    let assembly = session.synth()?;
     let all = assembly.stacks()?;
     let selected = select_stacks(&assembly, &args.stacks)?;
     let stacks = destroy_order(&all, &selected);

@@ -3,16 +3,17 @@
 //! resources that will be replaced marked (from the create-only properties of their types and a
 //! change set); with `--json`, the same as one JSON document.
 
-use crate::args::DiffArgs;
 use crate::display::EventLines;
+use sagecdk_cli::args::DiffArgs;
+use sagecdk_cli::commands::Session;
 use sagecdk_deploy::{DiffOptions, EnvironmentOptions, StackDiff, diff_stacks};
-use sagecdk_toolkit::{ProjectConfig, select_stacks};
+use sagecdk_toolkit::select_stacks;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub(crate) fn run(config: &ProjectConfig, args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let assembly = super::synth(config)?;
+pub(crate) fn run(session: &Session<'_>, args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let assembly = session.synth()?;
     let stacks = select_stacks(&assembly, &args.stacks)?;
     let options = DiffOptions {
         environment: EnvironmentOptions {

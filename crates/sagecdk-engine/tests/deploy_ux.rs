@@ -334,7 +334,8 @@ fn on_a_terminal_approval_is_asked_and_events_show_as_a_bar() {
     let name = ux_name("Tty");
     let app = synth(work.path(), "v1", |app| role_stack(app, &name, false));
     let app = app.to_str().expect("utf8");
-    let bin = env!("CARGO_BIN_EXE_sagecdk");
+    let program = common::sagecdk_program();
+    let bin = program.to_str().expect("utf8");
 
     let (code, screen) = on_terminal(work.path(), &[bin, "deploy", &name, "--app", app], "n\n");
     assert_eq!(code, Some(1), "{screen}");
@@ -817,7 +818,8 @@ fn destroy_on_a_terminal_asks_and_deletes_on_yes() {
         Some("CREATE_COMPLETE")
     );
     let app = app.to_str().expect("utf8");
-    let bin = env!("CARGO_BIN_EXE_sagecdk");
+    let program = common::sagecdk_program();
+    let bin = program.to_str().expect("utf8");
 
     let (code, screen) = on_terminal(work.path(), &[bin, "destroy", &name, "--app", app], "n\n");
     assert_eq!(code, Some(0), "{screen}");

@@ -7,14 +7,15 @@
 //! exit code is 130.
 
 use super::Answer;
-use crate::args::{ApprovalLevel, DeployArgs};
 use anyhow::Context as _;
 use sagecdk_assembly::StackArtifact;
+use sagecdk_cli::args::{ApprovalLevel, DeployArgs};
+use sagecdk_cli::commands::Session;
 use sagecdk_deploy::deploy::ParameterOverride;
 use sagecdk_deploy::progress::{ApprovalRequest, StackActivity};
 use sagecdk_deploy::stack::DeployResult;
 use sagecdk_deploy::{DeployOptions, EnvironmentOptions, Reporter, StackPhase, deploy_stacks};
-use sagecdk_toolkit::{ProjectConfig, select_stacks};
+use sagecdk_toolkit::select_stacks;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
@@ -25,9 +26,9 @@ use std::time::{Duration, Instant};
 /// Exit code of an interrupted deployment (128 + SIGINT, as shells report it).
 const INTERRUPTED: u8 = 130;
 
-pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(session: &Session<'_>, args: &DeployArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
-    let assembly = super::synth(config)?;
+    let assembly = session.synth()?;
     let all = assembly.stacks()?;
     let selected = select_stacks(&assembly, &args.stacks)?;
     // Add the stacks the selection depends on (unless --exclusively), keeping the assembly's
@@ -54,7 +55,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
         },
         no_execute: args.no_execute,
         force: args.force,
-        require_approval: approval_level(args, config)?.into(),
+        require_approval: required_approval(approval_level(args, &session.config)?),
         reporter: tracker.clone(),
         toolkit_stack_name: args.toolkit_stack_name.clone(),
         parameters,
@@ -97,9 +98,21 @@ pub(crate) fn run(config: &ProjectConfig, args: &DeployArgs) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// The deploy engine's approval level for the command line's.
+fn required_approval(level: ApprovalLevel) -> sagecdk_deploy::RequireApproval {
+    match level {
+        ApprovalLevel::Never => sagecdk_deploy::RequireApproval::Never,
+        ApprovalLevel::AnyChange => sagecdk_deploy::RequireApproval::AnyChange,
+        ApprovalLevel::Broadening => sagecdk_deploy::RequireApproval::Broadening,
+    }
+}
+
 /// `--require-approval`, else cdk.json's `requireApproval` (checked when it was read), else
 /// broadening.
-fn approval_level(args: &DeployArgs, config: &ProjectConfig) -> anyhow::Result<ApprovalLevel> {
+fn approval_level(
+    args: &DeployArgs,
+    config: &sagecdk_toolkit::ProjectConfig,
+) -> anyhow::Result<ApprovalLevel> {
     use clap::ValueEnum;
     match (args.require_approval, &config.require_approval) {
         (Some(level), _) => Ok(level),

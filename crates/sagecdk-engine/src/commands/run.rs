@@ -1,11 +1,12 @@
 //! `sagecdk run`: start a job of a deployed stack through its state machine and, with
 //! `--wait`, follow the execution and its SageMaker job to the end.
 
-use crate::args::RunArgs;
 use anyhow::{Context, bail};
+use sagecdk_cli::args::RunArgs;
+use sagecdk_cli::commands::Session;
 use sagecdk_deploy::EnvironmentOptions;
 use sagecdk_deploy::run::{JobRunner, RunStatus, execution_input, find_target};
-use sagecdk_toolkit::ProjectConfig;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 /// The exit code after Ctrl-C (128 + SIGINT), as shells report it.
 const INTERRUPTED: u8 = 130;
 
-pub(crate) fn run(config: &ProjectConfig, args: &RunArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(session: &Session<'_>, args: &RunArgs) -> anyhow::Result<ExitCode> {
     if !(args.poll_interval.is_finite() && args.poll_interval > 0.0) {
         bail!(
             "--poll-interval must be a positive number of seconds, got {}",
@@ -31,7 +32,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &RunArgs) -> anyhow::Result<Exit
             (runner, execution.clone())
         }
         (None, Some(target)) => {
-            let assembly = super::synth(config)?;
+            let assembly = session.synth()?;
             let stacks = assembly.stacks()?;
             let target = find_target(&stacks, target)?;
             let input = execution_input(&args.inputs, target.job.as_ref())?;

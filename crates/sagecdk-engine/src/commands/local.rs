@@ -1,12 +1,13 @@
 //! `sagecdk local serve|invoke|transform`: a model of the app in the local Docker engine.
 //! Containers are removed when the command ends, on an error and on Ctrl-C.
 
-use crate::args::{LocalArgs, LocalCommand, LocalModelArgs};
 use anyhow::{Context, bail};
+use sagecdk_cli::args::{LocalArgs, LocalCommand, LocalModelArgs};
+use sagecdk_cli::commands::Session;
 use sagecdk_deploy::local::{
     LocalContainer, LocalServeOptions, TransformOptions, find_model, start, transform,
 };
-use sagecdk_toolkit::ProjectConfig;
+
 use std::future::Future;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -17,13 +18,13 @@ use std::time::{Duration, Instant};
 /// The exit code after Ctrl-C (128 + SIGINT).
 const INTERRUPTED: u8 = 130;
 
-pub(crate) fn run(config: &ProjectConfig, args: &LocalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(session: &Session<'_>, args: &LocalArgs) -> anyhow::Result<ExitCode> {
     let runtime = sagecdk_deploy::runtime().context("cannot start the async runtime")?;
     match &args.command {
         LocalCommand::Serve(serve) => {
             let port = serve.port;
             with_container(
-                config,
+                session,
                 &runtime,
                 &serve.model,
                 port,
@@ -69,7 +70,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &LocalArgs) -> anyhow::Result<Ex
             };
             match &invoke.url {
                 Some(url) => runtime.block_on(send(address_of(url)?)),
-                None => with_container(config, &runtime, &invoke.model, None, |c| async move {
+                None => with_container(session, &runtime, &invoke.model, None, |c| async move {
                     send(c.address()).await
                 }),
             }
@@ -98,7 +99,7 @@ pub(crate) fn run(config: &ProjectConfig, args: &LocalArgs) -> anyhow::Result<Ex
             };
             match &t.url {
                 Some(url) => runtime.block_on(go(address_of(url)?)),
-                None => with_container(config, &runtime, &t.model, None, |c| async move {
+                None => with_container(session, &runtime, &t.model, None, |c| async move {
                     go(c.address()).await
                 }),
             }
@@ -119,7 +120,7 @@ fn address_of(url: &str) -> anyhow::Result<SocketAddr> {
 /// Starts the model's container, waits for /ping, runs `work` with it, and removes the
 /// container afterwards — also after an error or Ctrl-C.
 fn with_container<F, Fut>(
-    config: &ProjectConfig,
+    session: &Session<'_>,
     runtime: &tokio::runtime::Runtime,
     args: &LocalModelArgs,
     port: Option<u16>,
@@ -129,7 +130,7 @@ where
     F: FnOnce(Arc<LocalContainer>) -> Fut,
     Fut: Future<Output = anyhow::Result<ExitCode>>,
 {
-    let assembly = super::synth(config)?;
+    let assembly = session.synth()?;
     let model = find_model(&assembly, &args.model)?;
     let mut environment = Vec::new();
     for pair in &args.environment {

@@ -1,6 +1,6 @@
 //! `sagecdk bootstrap`: deploy the bootstrap stack into environments.
 
-use crate::args::BootstrapArgs;
+use sagecdk_cli::args::BootstrapArgs;
 use sagecdk_deploy::bootstrap::{BootstrapOptions, bootstrap};
 use sagecdk_deploy::{AwsEnvironment, EnvironmentOptions};
 use std::process::ExitCode;
