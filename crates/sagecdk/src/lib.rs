@@ -71,8 +71,3 @@ pub mod prelude {
         TargetTrackingProps, TrainingChannel, TrainingJob, TrainingJobProps,
     };
 }
-
-/// The README's Rust samples, run as doctests so they cannot rot (made runnable by `build.rs`).
-#[cfg(doctest)]
-#[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_doctests.md"))]
-pub struct ReadmeSamples;
