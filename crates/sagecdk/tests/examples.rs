@@ -6,7 +6,7 @@ use sagecdk_assertions::snapshot::Snapshot;
 use sagecdk_assertions::{Match, Template, pattern};
 
 #[allow(dead_code)]
-#[path = "../../../examples/hello_endpoint.rs"]
+#[path = "../../../examples/hello-endpoint/src/main.rs"]
 mod hello_endpoint;
 
 #[allow(dead_code)]

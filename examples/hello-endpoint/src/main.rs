@@ -3,7 +3,7 @@
 //! configuration, an endpoint, autoscaling on invocations, and an output.
 //!
 //! Run through the CLI (`sagecdk synth`, see `cdk.json`), or directly:
-//! `cargo run -p sagecdk --example hello_endpoint`.
+//! `cargo run -p hello-endpoint`.
 
 use sagecdk::cfn::application_auto_scaling::scaling_policy::{
     PredefinedMetricSpecification, TargetTrackingScalingPolicyConfiguration,
