@@ -10,6 +10,7 @@
 //! * [`WriteLock`] and [`ReadLock`]: the AWS CDK CLI's locks on an assembly directory.
 
 pub mod assets;
+pub mod bootstrap;
 pub mod error_text;
 pub mod json;
 pub mod lock;

@@ -6,8 +6,10 @@ use crate::value::Str;
 use sagecdk_assembly::assets::{DockerImageDestination, FileDestination};
 use sha2::{Digest, Sha256};
 
-/// Default bootstrap qualifier.
-pub const DEFAULT_QUALIFIER: &str = "hnb659fds";
+pub use sagecdk_assembly::bootstrap::DEFAULT_QUALIFIER;
+use sagecdk_assembly::bootstrap::{
+    BootstrapRole, FILE_ASSETS_BUCKET_NAME, IMAGE_ASSETS_REPOSITORY_NAME, VERSION_PARAMETER_NAME,
+};
 /// Bootstrap stack version the generated templates require.
 pub const REQUIRED_BOOTSTRAP_VERSION: u32 = 6;
 /// Bootstrap stack version that has the lookup role.
@@ -51,29 +53,22 @@ pub struct DefaultStackSynthesizer {
 
 impl Default for DefaultStackSynthesizer {
     fn default() -> Self {
-        let role = |name: &str| {
-            format!(
-                "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-${{Qualifier}}-{name}-role-${{AWS::AccountId}}-${{AWS::Region}}"
-            )
-        };
         DefaultStackSynthesizer {
             qualifier: None,
-            file_assets_bucket_name: "cdk-${Qualifier}-assets-${AWS::AccountId}-${AWS::Region}"
-                .into(),
-            image_assets_repository_name:
-                "cdk-${Qualifier}-container-assets-${AWS::AccountId}-${AWS::Region}".into(),
-            deploy_role_arn: role("deploy"),
+            file_assets_bucket_name: FILE_ASSETS_BUCKET_NAME.into(),
+            image_assets_repository_name: IMAGE_ASSETS_REPOSITORY_NAME.into(),
+            deploy_role_arn: BootstrapRole::Deploy.arn(),
             deploy_role_external_id: None,
-            cloud_formation_execution_role: role("cfn-exec"),
-            file_asset_publishing_role_arn: role("file-publishing"),
+            cloud_formation_execution_role: BootstrapRole::CloudFormationExecution.arn(),
+            file_asset_publishing_role_arn: BootstrapRole::FilePublishing.arn(),
             file_asset_publishing_external_id: None,
-            image_asset_publishing_role_arn: role("image-publishing"),
+            image_asset_publishing_role_arn: BootstrapRole::ImagePublishing.arn(),
             image_asset_publishing_external_id: None,
-            lookup_role_arn: role("lookup"),
+            lookup_role_arn: BootstrapRole::Lookup.arn(),
             bucket_prefix: String::new(),
             docker_tag_prefix: String::new(),
             generate_bootstrap_version_rule: true,
-            bootstrap_stack_version_ssm_parameter: "/cdk-bootstrap/${Qualifier}/version".into(),
+            bootstrap_stack_version_ssm_parameter: VERSION_PARAMETER_NAME.into(),
         }
     }
 }

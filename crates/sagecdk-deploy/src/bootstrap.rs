@@ -20,6 +20,9 @@ use crate::stack::{
 };
 use aws_sdk_cloudformation::types::StackStatus;
 use indexmap::IndexMap;
+use sagecdk_assembly::bootstrap::{
+    BootstrapRole, FILE_ASSETS_BUCKET_NAME, IMAGE_ASSETS_REPOSITORY_NAME, VERSION_PARAMETER_NAME,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -96,13 +99,13 @@ fn account_trust() -> Value {
     })
 }
 
-fn role(name_suffix: &str) -> Value {
+fn role(role: BootstrapRole) -> Value {
     json!({
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": account_trust(),
-            "RoleName": sub(&format!("cdk-${{Qualifier}}-{name_suffix}-${{AWS::AccountId}}-${{AWS::Region}}")),
-            "Tags": [{"Key": "aws-cdk:bootstrap-role", "Value": name_suffix.trim_end_matches("-role")}]
+            "RoleName": sub(&role.name()),
+            "Tags": [{"Key": "aws-cdk:bootstrap-role", "Value": role.kind().trim_end_matches("-role")}]
         }
     })
 }
@@ -131,7 +134,7 @@ pub fn bootstrap_template() -> Value {
         json!({
             "Type": "AWS::S3::Bucket",
             "Properties": {
-                "BucketName": sub("cdk-${Qualifier}-assets-${AWS::AccountId}-${AWS::Region}"),
+                "BucketName": sub(FILE_ASSETS_BUCKET_NAME),
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                     {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]},
                 "PublicAccessBlockConfiguration": {
@@ -162,7 +165,7 @@ pub fn bootstrap_template() -> Value {
     resources.insert("ContainerAssetsRepository".into(), json!({
         "Type": "AWS::ECR::Repository",
         "Properties": {
-            "RepositoryName": sub("cdk-${Qualifier}-container-assets-${AWS::AccountId}-${AWS::Region}"),
+            "RepositoryName": sub(IMAGE_ASSETS_REPOSITORY_NAME),
             "ImageTagMutability": "IMMUTABLE",
             "ImageScanningConfiguration": {"ScanOnPush": true},
             "LifecyclePolicy": {"LifecyclePolicyText": serde_json::to_string(&json!({
@@ -172,10 +175,16 @@ pub fn bootstrap_template() -> Value {
                     "action": {"type": "expire"}}]})).unwrap_or_default()}
         }
     }));
-    resources.insert("FilePublishingRole".into(), role("file-publishing-role"));
-    resources.insert("ImagePublishingRole".into(), role("image-publishing-role"));
+    resources.insert(
+        "FilePublishingRole".into(),
+        role(BootstrapRole::FilePublishing),
+    );
+    resources.insert(
+        "ImagePublishingRole".into(),
+        role(BootstrapRole::ImagePublishing),
+    );
     resources.insert("LookupRole".into(), {
-        let mut r = role("lookup-role");
+        let mut r = role(BootstrapRole::Lookup);
         r["Properties"]["ManagedPolicyArns"] =
             json!([sub("arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess")]);
         r["Properties"]["Policies"] = json!([{
@@ -197,7 +206,7 @@ pub fn bootstrap_template() -> Value {
                 "ManagedPolicyArns": {"Fn::If": ["HasCloudFormationExecutionPolicies",
                     {"Ref": "CloudFormationExecutionPolicies"},
                     [sub("arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess")]]},
-                "RoleName": sub("cdk-${Qualifier}-cfn-exec-role-${AWS::AccountId}-${AWS::Region}")
+                "RoleName": sub(&BootstrapRole::CloudFormationExecution.name())
             }
         }),
     );
@@ -230,7 +239,7 @@ pub fn bootstrap_template() -> Value {
     );
     // The deployment role's policy is inline (named `default`), as in the CDK's template.
     resources.insert("DeploymentActionRole".into(), {
-        let mut r = role("deploy-role");
+        let mut r = role(BootstrapRole::Deploy);
         r["Properties"]["Policies"] = json!([{
             "PolicyName": "default",
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
@@ -262,7 +271,7 @@ pub fn bootstrap_template() -> Value {
             "Type": "AWS::SSM::Parameter",
             "Properties": {
                 "Type": "String",
-                "Name": sub("/cdk-bootstrap/${Qualifier}/version"),
+                "Name": sub(VERSION_PARAMETER_NAME),
                 "Value": BOOTSTRAP_VERSION.to_string()
             }
         }),

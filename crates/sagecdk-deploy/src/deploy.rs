@@ -5,6 +5,7 @@ use crate::assets::{AssetPublisher, PublishOptions, StackAssets, stack_asset_man
 use crate::diff::deployed_template;
 use crate::environment::{AwsEnvironment, EnvironmentOptions, Environments, TOOLKIT_STACK_NAME};
 use crate::error::{DeployError, Result};
+use crate::order::DeploymentOrder;
 use crate::progress::{ApprovalRequest, Reporter, Silent, StackPhase};
 use crate::security::{RequireApproval, security_diff};
 use crate::stack::{
@@ -13,7 +14,6 @@ use crate::stack::{
 };
 use indexmap::IndexMap;
 use sagecdk_assembly::{CloudAssembly, StackArtifact};
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -203,45 +203,6 @@ pub async fn deploy_stacks(
         return Err(e);
     }
     Ok(results.into_iter().flatten().collect())
-}
-
-/// Which stack may start next: the first (in the given order) not yet started whose
-/// dependencies among the deployed stacks are done. The given order is a dependency order, so
-/// with a concurrency of one the stacks deploy one after the other in it.
-struct DeploymentOrder {
-    /// The positions of each stack's dependencies among the deployed stacks.
-    dependencies: Vec<Vec<usize>>,
-    started: Vec<bool>,
-}
-
-impl DeploymentOrder {
-    fn new(stacks: &[StackArtifact]) -> Self {
-        let position: HashMap<&str, usize> = stacks
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
-        DeploymentOrder {
-            dependencies: stacks
-                .iter()
-                .map(|s| {
-                    s.stack_dependencies
-                        .iter()
-                        .filter_map(|d| position.get(d.as_str()).copied())
-                        .collect()
-                })
-                .collect(),
-            started: vec![false; stacks.len()],
-        }
-    }
-
-    /// Marks the next stack whose dependencies are all `done` as started and returns it.
-    fn start_next(&mut self, done: impl Fn(usize) -> bool) -> Option<usize> {
-        let next = (0..self.started.len())
-            .find(|&i| !self.started[i] && self.dependencies[i].iter().all(|&d| done(d)))?;
-        self.started[next] = true;
-        Some(next)
-    }
 }
 
 /// A background task, aborted when dropped (when the deployment stops early, the assets of

@@ -12,7 +12,6 @@ use crate::stack::{EventMonitor, describe_stack, follow_operation, in_progress, 
 use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::types::StackStatus;
 use sagecdk_assembly::StackArtifact;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Options of `destroy`.
@@ -33,28 +32,7 @@ impl Default for DestroyOptions {
     }
 }
 
-/// The stacks to destroy: `selected` plus every stack of `all` that depends on one of them
-/// (directly or not), in reverse dependency order (dependents first). `all` is in the
-/// assembly's deployment order.
-pub fn destroy_order(all: &[StackArtifact], selected: &[StackArtifact]) -> Vec<StackArtifact> {
-    let mut wanted: HashSet<&str> = selected.iter().map(|s| s.id.as_str()).collect();
-    // In deployment order, a stack comes after its dependencies: one pass finds all dependents.
-    for s in all {
-        if s.stack_dependencies
-            .iter()
-            .any(|d| wanted.contains(d.as_str()))
-        {
-            wanted.insert(s.id.as_str());
-        }
-    }
-    all.iter()
-        .rev()
-        .filter(|s| wanted.contains(s.id.as_str()))
-        .cloned()
-        .collect()
-}
-
-/// Destroys the given stacks one after the other, in the given order (see [`destroy_order`]).
+/// Destroys the given stacks one after the other, in the given order (see [`crate::order::destroy_order`]).
 /// Environments are resolved once each.
 pub async fn destroy_stacks(stacks: &[StackArtifact], options: &DestroyOptions) -> Result<()> {
     let environments = Environments::new(options.environment.clone(), options.reporter.clone());
@@ -185,47 +163,5 @@ async fn count_resources(cfn: &Client, id: &str) -> usize {
         if next.is_none() {
             return count;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stack(id: &str, deps: &[&str]) -> StackArtifact {
-        StackArtifact {
-            id: id.into(),
-            display_name: id.into(),
-            environment: "aws://unknown-account/unknown-region".into(),
-            properties: Default::default(),
-            stack_dependencies: deps.iter().map(|d| d.to_string()).collect(),
-            other_dependencies: Vec::new(),
-            template_path: Default::default(),
-        }
-    }
-
-    fn ids(stacks: &[StackArtifact]) -> Vec<&str> {
-        stacks.iter().map(|s| s.id.as_str()).collect()
-    }
-
-    #[test]
-    fn dependents_are_added_and_destroyed_first() {
-        // Network <- Model <- Endpoint; Other is independent.
-        let all = vec![
-            stack("Network", &[]),
-            stack("Other", &[]),
-            stack("Model", &["Network"]),
-            stack("Endpoint", &["Model"]),
-        ];
-        assert_eq!(
-            ids(&destroy_order(&all, &all[..1])),
-            ["Endpoint", "Model", "Network"]
-        );
-        assert_eq!(ids(&destroy_order(&all, &all[2..3])), ["Endpoint", "Model"]);
-        assert_eq!(ids(&destroy_order(&all, &all[1..2])), ["Other"]);
-        assert_eq!(
-            ids(&destroy_order(&all, &all)),
-            ["Endpoint", "Model", "Other", "Network"]
-        );
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The default bootstrap qualifier.
-pub const DEFAULT_QUALIFIER: &str = "hnb659fds";
+pub use sagecdk_assembly::bootstrap::DEFAULT_QUALIFIER;
 /// The name of the bootstrap stack.
 pub const TOOLKIT_STACK_NAME: &str = "CDKToolkit";
 
@@ -368,10 +368,7 @@ impl AwsEnvironment {
     }
 }
 
-/// The SSM parameter holding the bootstrap version of the stack with `qualifier`.
-pub(crate) fn bootstrap_version_parameter(qualifier: &str) -> String {
-    format!("/cdk-bootstrap/{qualifier}/version")
-}
+pub(crate) use sagecdk_assembly::bootstrap::version_parameter as bootstrap_version_parameter;
 
 /// The value of SSM parameter `name`, `None` when there is no such parameter.
 pub(crate) async fn ssm_parameter(config: &SdkConfig, name: &str) -> Result<Option<String>> {

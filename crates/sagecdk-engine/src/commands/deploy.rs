@@ -14,7 +14,9 @@ use sagecdk_cli::commands::Session;
 use sagecdk_deploy::deploy::ParameterOverride;
 use sagecdk_deploy::progress::{ApprovalRequest, StackActivity};
 use sagecdk_deploy::stack::DeployResult;
-use sagecdk_deploy::{DeployOptions, EnvironmentOptions, Reporter, StackPhase, deploy_stacks};
+use sagecdk_deploy::{
+    DeployOptions, EnvironmentOptions, Reporter, StackPhase, deploy_order, deploy_stacks,
+};
 use sagecdk_toolkit::select_stacks;
 use std::collections::HashSet;
 use std::io::Write;
@@ -31,17 +33,7 @@ pub(crate) fn run(session: &Session<'_>, args: &DeployArgs) -> anyhow::Result<Ex
     let assembly = session.synth()?;
     let all = assembly.stacks()?;
     let selected = select_stacks(&assembly, &args.stacks)?;
-    // Add the stacks the selection depends on (unless --exclusively), keeping the assembly's
-    // deployment order.
-    let mut wanted: HashSet<String> = selected.iter().map(|s| s.id.clone()).collect();
-    if !args.exclusively {
-        for s in all.iter().rev() {
-            if wanted.contains(&s.id) {
-                wanted.extend(s.stack_dependencies.iter().cloned());
-            }
-        }
-    }
-    let stacks: Vec<_> = all.into_iter().filter(|s| wanted.contains(&s.id)).collect();
+    let stacks = deploy_order(&all, &selected, args.exclusively);
     let parameters = parameter_overrides(&args.parameters, &stacks)?;
     let tags = key_values("--tags", &args.tags)?;
     eprintln!(
