@@ -71,6 +71,17 @@ fn a_new_project_builds_tests_and_synthesizes() {
     );
     let write = cargo(&project, &["test", "--quiet"], true);
     assert!(write.status.success(), "{}", text(&write.stderr));
+    // The dev profile's package settings all name packages of the build.
+    assert!(
+        !text(&write.stderr).contains("did not match any packages"),
+        "{}",
+        text(&write.stderr)
+    );
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains("[profile.dev.package.sagecdk-core]\nopt-level = 1"),
+        "{manifest}"
+    );
     assert!(snapshot.is_file(), "written in update mode");
     let check = cargo(&project, &["test", "--quiet"], false);
     assert!(check.status.success(), "{}", text(&check.stderr));

@@ -40,17 +40,19 @@ pub mod run;
 pub mod security;
 pub mod stack;
 pub mod target;
+pub mod template_diff;
 pub mod template_text;
 
 pub use deploy::{DeployOptions, deploy_stacks};
 pub use destroy::{DestroyOptions, destroy_stacks};
-pub use diff::{DiffOptions, StackDiff, TemplateDiff, diff_stacks, diff_templates};
+pub use diff::{DiffOptions, StackDiff, diff_stacks};
 pub use environment::{AwsEnvironment, EnvironmentOptions};
 pub use error::{DeployError, Result};
 pub use order::{deploy_order, destroy_order};
 pub use progress::{Reporter, Silent, StackPhase};
 pub use security::{RequireApproval, SecurityDiff, security_diff};
 pub use stack::DeployResult;
+pub use template_diff::{TemplateDiff, diff_templates};
 
 /// A multi-threaded runtime for the command-line tool.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -14,7 +14,7 @@
 //! is in the local template only is an addition (it broadens permissions or traffic), one in
 //! the deployed template only is a removal.
 
-use crate::diff::ChangeKind;
+use crate::template_diff::ChangeKind;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::fmt;

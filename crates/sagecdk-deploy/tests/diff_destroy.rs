@@ -6,7 +6,7 @@
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use sagecdk_assembly::CloudAssembly;
 use sagecdk_core::{App, AppProps, CfnOutput, CfnResource, Stack, StackProps, cfn};
-use sagecdk_deploy::diff::ChangeKind;
+use sagecdk_deploy::template_diff::ChangeKind;
 use sagecdk_deploy::{
     AwsEnvironment, DeployOptions, DestroyOptions, DiffOptions, deploy_stacks, destroy_order,
     destroy_stacks, diff_stacks,

@@ -3,7 +3,8 @@
 //! local AWS stand-in.
 
 use sagecdk_deploy::AwsEnvironment;
-use sagecdk_deploy::diff::{deployed_template, diff_templates};
+use sagecdk_deploy::diff::deployed_template;
+use sagecdk_deploy::template_diff::diff_templates;
 use serde_json::json;
 
 mod common;

@@ -146,6 +146,30 @@ publish = false
 
 [dev-dependencies]
 {assertions}
+
+# A fast edit → synth loop that still synthesizes large apps quickly: the crates synthesis
+# spends its time in are optimised (a little, so the first build stays short) and no
+# dependency carries debug info; this crate itself builds as usual, so an edit rebuilds only it.
+[profile.dev.package."*"]
+debug = false
+
+[profile.dev.package.sagecdk-core]
+opt-level = 1
+
+[profile.dev.package.sagecdk-assembly]
+opt-level = 1
+
+[profile.dev.package.serde_json]
+opt-level = 1
+
+[profile.dev.package.indexmap]
+opt-level = 1
+
+[profile.dev.package.hashbrown]
+opt-level = 1
+
+[profile.dev.package.sha2]
+opt-level = 1
 "#
             ),
         ),
