@@ -247,36 +247,8 @@ async fn change_set_replacements(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template_diff::tests::template;
     use serde_json::json;
-
-    fn template() -> Value {
-        json!({
-            "Parameters": {
-                "BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>",
-                                     "Default": "/cdk-bootstrap/hnb659fds/version"}
-            },
-            "Resources": {
-                "Model": {
-                    "Type": "AWS::SageMaker::Model",
-                    "Properties": {
-                        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
-                        "PrimaryContainer": {"Image": "img:1", "Environment": {"A": "1"}}
-                    }
-                },
-                "Config": {
-                    "Type": "AWS::SageMaker::EndpointConfig",
-                    "Properties": {
-                        "ProductionVariants": [{
-                            "InitialInstanceCount": 1,
-                            "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
-                            "VariantName": "AllTraffic"
-                        }]
-                    }
-                }
-            },
-            "Outputs": {"ModelName": {"Value": {"Fn::GetAtt": ["Model", "ModelName"]}}}
-        })
-    }
 
     /// A `DescribeChangeSet` change as AWS reports it (`Replacement`, `Details[].Target`).
     fn aws_change(

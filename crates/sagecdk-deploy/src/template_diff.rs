@@ -491,11 +491,12 @@ fn describe(c: &ValueChange) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn template() -> Value {
+    /// A model and its endpoint configuration (also the base of `diff`'s tests).
+    pub(crate) fn template() -> Value {
         json!({
             "Parameters": {
                 "BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>",

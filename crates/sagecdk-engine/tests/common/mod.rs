@@ -1,37 +1,14 @@
-//! Helpers shared by the tests of `sagecdk-engine` (run through `sagecdk`): the command itself, its output as
-//! text, the golden seed assembly, and directory trees (copies and snapshots).
+//! Helpers of `sagecdk-engine`'s tests, which run through `sagecdk` (see
+//! `tests/common/sagecdk_command.rs`).
 
 // Each test target uses its own part of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "../../../../tests/common/sagecdk_command.rs"]
+mod shared;
 
-#[path = "../../../../tests/common/tree.rs"]
-mod tree;
-
-// Each test target uses its own part of these helpers.
-#[allow(unused_imports)]
-pub(crate) use tree::{copy_tree, snapshot};
-
-/// The cloud assembly the AWS CDK wrote for the seed app.
-pub(crate) fn golden() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cdk-golden/seed/cdk.out")
-}
-
-/// A copy of the golden assembly's files in `dir/golden`, for stand-in apps to copy from
-/// (other tests lock the shared one while they read it).
-pub(crate) fn private_golden(dir: &Path) -> PathBuf {
-    let copy = dir.join("golden");
-    std::fs::create_dir_all(&copy).expect("dir");
-    for entry in std::fs::read_dir(golden()).expect("golden").flatten() {
-        let path = entry.path();
-        if path.is_file() && path.extension().is_none_or(|e| e != "lock") {
-            std::fs::copy(&path, copy.join(entry.file_name())).expect("copy");
-        }
-    }
-    copy
-}
+pub(crate) use shared::*;
+use std::path::PathBuf;
 
 /// `sagecdk` as a user runs it: the `sagecdk` program built beside this package's engine,
 /// which hands the engine's commands (and context lookups) to this build of `sagecdk-engine`.
@@ -48,35 +25,9 @@ pub(crate) fn sagecdk_program() -> PathBuf {
     program
 }
 
-/// The `sagecdk` command run in `dir`, without the context and output directory a CDK CLI
-/// around this test might have set.
-pub(crate) fn command(dir: &Path) -> Command {
-    let mut command = Command::new(sagecdk_program());
+/// [`sagecdk_program`] with this build of the engine.
+fn program() -> std::process::Command {
+    let mut command = std::process::Command::new(sagecdk_program());
+    command.env("SAGECDK_ENGINE", env!("CARGO_BIN_EXE_sagecdk-engine"));
     command
-        .current_dir(dir)
-        .env("SAGECDK_ENGINE", env!("CARGO_BIN_EXE_sagecdk-engine"))
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("CDK_OUTDIR");
-    command
-}
-
-/// `sagecdk <args>` run in `dir` to the end.
-pub(crate) fn sagecdk(dir: &Path, args: &[&str]) -> Output {
-    command(dir).args(args).output().expect("runs")
-}
-
-/// [`command`] without any of the caller's `AWS_*` settings.
-pub(crate) fn command_without_aws(dir: &Path) -> Command {
-    let mut command = command(dir);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    command
-}
-
-/// Output bytes as text (invalid UTF-8 replaced).
-pub(crate) fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
