@@ -57,6 +57,15 @@ impl BootstrapRole {
         )
     }
 
+    /// The name of the role's default policy:
+    /// `cdk-${Qualifier}-file-publishing-role-default-policy-${AWS::AccountId}-${AWS::Region}`.
+    pub fn default_policy_name(self) -> String {
+        format!(
+            "cdk-${{Qualifier}}-{}-default-policy-${{AWS::AccountId}}-${{AWS::Region}}",
+            self.kind()
+        )
+    }
+
     /// The role's ARN: `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/<name>`.
     pub fn arn(self) -> String {
         format!(

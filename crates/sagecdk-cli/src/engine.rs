@@ -18,9 +18,19 @@ pub const ENGINE: &str = "sagecdk-engine";
 /// The variable naming the engine's program explicitly.
 pub const ENGINE_VARIABLE: &str = "SAGECDK_ENGINE";
 
+/// Set for the engine when `sagecdk` hands a command over; seeing it, `sagecdk` refuses to
+/// hand over again (`SAGECDK_ENGINE` naming `sagecdk` itself would loop).
+const HANDED_OVER: &str = "SAGECDK_HANDED_OVER";
+
 /// The engine's program, or an error saying where it was looked for and how to install it.
 pub fn locate() -> anyhow::Result<PathBuf> {
-    if let Some(explicit) = std::env::var_os(ENGINE_VARIABLE) {
+    if std::env::var_os(HANDED_OVER).is_some() {
+        anyhow::bail!(
+            "{ENGINE_VARIABLE} (or the program found as {ENGINE}) is sagecdk itself, not the \
+             engine: it handed the command back"
+        );
+    }
+    if let Some(explicit) = std::env::var_os(ENGINE_VARIABLE).filter(|v| !v.is_empty()) {
         let path = PathBuf::from(&explicit);
         if path.is_file() {
             return Ok(path);
@@ -67,13 +77,15 @@ pub fn hand_over() -> anyhow::Result<ExitCode> {
     let engine = locate()?;
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut command = Command::new(&engine);
-    command.args(&args);
+    command.args(&args).env(HANDED_OVER, "1");
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
         let error = command.exec();
         anyhow::bail!("cannot run {}: {error}", engine.display())
     }
+    // Elsewhere the engine is a child: Ctrl-C reaches both, and this process ends at once
+    // while the engine finishes (a limitation of that platform, said in the README).
     #[cfg(not(unix))]
     {
         let status = command
@@ -97,7 +109,8 @@ impl ContextLookup for EngineLookups {
     fn lookup(&self, missing: &MissingContext) -> Result<serde_json::Value, String> {
         let engine = locate().map_err(|e| {
             format!(
-                "cannot look up {}: {e}; or pass --lookups=false",
+                "context lookups run in {ENGINE} (this app needs {}); {e}. Or pass \
+                 --lookups=false to synthesize with the cached context only",
                 missing.key
             )
         })?;
@@ -105,8 +118,10 @@ impl ContextLookup for EngineLookups {
         let mut child = Command::new(&engine)
             .arg("context-lookup")
             .stdin(Stdio::piped())
+            .env(HANDED_OVER, "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            // The engine's warnings reach the user; the answer comes on standard output.
+            .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("cannot run {}: {e}", engine.display()))?;
         if let Some(mut stdin) = child.stdin.take() {
@@ -118,18 +133,25 @@ impl ContextLookup for EngineLookups {
             .wait_with_output()
             .map_err(|e| format!("cannot run {}: {e}", engine.display()))?;
         if !out.status.success() {
-            let message = String::from_utf8_lossy(&out.stderr);
-            let message = message.trim();
-            return Err(message
-                .strip_prefix("Error: ")
-                .unwrap_or(message)
-                .to_string());
+            return Err(format!(
+                "{} failed to look up {} ({}; its message is above)",
+                engine.display(),
+                missing.key,
+                out.status
+            ));
         }
-        serde_json::from_slice(&out.stdout).map_err(|e| {
-            format!(
-                "{} answered a lookup with no JSON value: {e}",
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("{} answered a lookup with no JSON: {e}", engine.display()))?;
+        match (
+            answer.get("value"),
+            answer.get("error").and_then(|e| e.as_str()),
+        ) {
+            (Some(value), _) => Ok(value.clone()),
+            (None, Some(message)) => Err(message.to_string()),
+            (None, None) => Err(format!(
+                "{} answered a lookup with neither a value nor an error: {answer}",
                 engine.display()
-            )
-        })
+            )),
+        }
     }
 }

@@ -228,13 +228,13 @@ fn commands_for_the_engine_say_how_to_get_it_when_it_is_missing() {
     std::fs::copy(env!("CARGO_BIN_EXE_sagecdk"), &program).expect("copy");
     let app = golden();
     let run = |args: &[&str]| {
-        std::process::Command::new(&program)
+        let mut command = std::process::Command::new(&program);
+        command
             .args(args)
             .current_dir(dir.path())
             .env("PATH", &alone)
-            .env_remove("SAGECDK_ENGINE")
-            .output()
-            .expect("runs")
+            .env_remove("SAGECDK_ENGINE");
+        run_copied(&mut command)
     };
     for command in ["deploy", "diff", "destroy"] {
         let out = run(&[command, "--app", app.to_str().expect("utf8")]);
@@ -250,15 +250,30 @@ fn commands_for_the_engine_say_how_to_get_it_when_it_is_missing() {
     let out = run(&["ls", "--app", app.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // An engine named but missing is named.
-    let out = std::process::Command::new(&program)
-        .args(["deploy", "--app", app.to_str().expect("utf8")])
-        .current_dir(dir.path())
-        .env("SAGECDK_ENGINE", dir.path().join("nowhere"))
-        .output()
-        .expect("runs");
+    let out = run_copied(
+        std::process::Command::new(&program)
+            .args(["deploy", "--app", app.to_str().expect("utf8")])
+            .current_dir(dir.path())
+            .env("SAGECDK_ENGINE", dir.path().join("nowhere")),
+    );
     assert!(
         text(&out.stderr).contains("SAGECDK_ENGINE names") && text(&out.stderr).contains("nowhere"),
         "{}",
         text(&out.stderr)
     );
+}
+
+/// Runs `command`, a program this test just copied: another test's process started meanwhile
+/// may briefly hold the copy's file open for writing (inherited across its fork), which makes
+/// the start fail with "text file busy" until it has exec'd.
+fn run_copied(command: &mut std::process::Command) -> std::process::Output {
+    for _ in 0..100 {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("runs"),
+        }
+    }
+    command.output().expect("runs")
 }

@@ -111,13 +111,11 @@ fn role(role: BootstrapRole) -> Value {
 }
 
 /// A role's default policy, named as in the CDK's template.
-fn default_policy(role_name: &str, role: &str, statements: Value) -> Value {
+fn default_policy(of: BootstrapRole, role: &str, statements: Value) -> Value {
     json!({
         "Type": "AWS::IAM::Policy",
         "Properties": {
-            "PolicyName": sub(&format!(
-                "cdk-${{Qualifier}}-{role_name}-default-policy-${{AWS::AccountId}}-${{AWS::Region}}"
-            )),
+            "PolicyName": sub(&of.default_policy_name()),
             "Roles": [{"Ref": role}],
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}
         }
@@ -211,7 +209,7 @@ pub fn bootstrap_template() -> Value {
         }),
     );
     resources.insert("FilePublishingRoleDefaultPolicy".into(), default_policy(
-        "file-publishing-role",
+        BootstrapRole::FilePublishing,
         "FilePublishingRole",
         json!([{"Effect": "Allow",
             "Action": ["s3:GetObject*", "s3:GetBucket*", "s3:GetEncryptionConfiguration",
@@ -226,7 +224,7 @@ pub fn bootstrap_template() -> Value {
     resources.insert(
         "ImagePublishingRoleDefaultPolicy".into(),
         default_policy(
-            "image-publishing-role",
+            BootstrapRole::ImagePublishing,
             "ImagePublishingRole",
             json!([{"Effect": "Allow",
             "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",

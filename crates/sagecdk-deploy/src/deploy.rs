@@ -193,10 +193,14 @@ pub async fn deploy_stacks(
                 deployed.push(stack.display_name.clone());
                 results[i] = Some(result);
             }
-            // No further stack starts; those under way are followed to their end.
-            Err(e) => {
-                failure.get_or_insert(e);
-            }
+            // No further stack starts; those under way are followed to their end. The first
+            // failure is the error; later ones are reported as they come.
+            Err(e) => match &failure {
+                None => failure = Some(e),
+                Some(_) => options
+                    .reporter
+                    .message(&format!("{}: {e}", stacks[i].display_name)),
+            },
         }
     }
     if let Some(e) = failure {

@@ -100,6 +100,8 @@ pub const DIFF_CHANGE_SET_NAME: &str = "cdk-diff-change-set";
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StackDiff {
+    /// The stack's artifact id.
+    pub id: String,
     /// The stack's display name.
     pub display_name: String,
     /// The CloudFormation stack name.
@@ -189,6 +191,7 @@ pub async fn diff_stacks(
             }
         }
         diffs.push(StackDiff {
+            id: stack.id.clone(),
             display_name: stack.display_name.clone(),
             stack_name: stack.stack_name().to_string(),
             deployed: deployed.is_some(),

@@ -4,12 +4,14 @@
 
 use crate::environment::{AwsEnvironment, EnvironmentOptions, ssm_parameter};
 use crate::error::Result;
+use crate::progress::{Reporter, Silent};
 use aws_config::SdkConfig;
 use sagecdk_assembly::manifest::{
     APPROVED_MODEL_PACKAGE_PLUGIN, LATEST_TRAINING_JOB_PLUGIN, MissingContext, TRAINING_JOB_PLUGIN,
 };
 use serde_json::Value as Json;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The providers this engine answers (`plugin` ones by their `pluginName`).
 pub const PROVIDERS: &[&str] = &[
@@ -24,10 +26,17 @@ type EnvironmentKey = (String, String, Option<String>);
 
 /// Looks up missing context values, reusing each environment's credentials (one identity check
 /// and role assumption per account, region and role, however many values are looked up).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ContextLookups {
     options: EnvironmentOptions,
     configs: tokio::sync::Mutex<HashMap<EnvironmentKey, SdkConfig>>,
+    reporter: Arc<dyn Reporter>,
+}
+
+impl Default for ContextLookups {
+    fn default() -> Self {
+        Self::new(EnvironmentOptions::default())
+    }
 }
 
 impl ContextLookups {
@@ -36,7 +45,15 @@ impl ContextLookups {
         ContextLookups {
             options,
             configs: tokio::sync::Mutex::default(),
+            reporter: Arc::new(Silent),
         }
+    }
+
+    /// The lookups with `reporter` hearing their warnings (a role that could not be assumed;
+    /// default: [`Silent`]).
+    pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
+        self.reporter = reporter;
+        self
     }
 
     /// The configuration for `account`/`region` through `role` (made once).
@@ -50,8 +67,9 @@ impl ContextLookups {
         if let Some(config) = configs.get(&key) {
             return Ok(config.clone());
         }
-        let env =
-            AwsEnvironment::resolve(&self.options, &format!("aws://{account}/{region}")).await?;
+        let env = AwsEnvironment::resolve(&self.options, &format!("aws://{account}/{region}"))
+            .await?
+            .with_reporter(self.reporter.clone());
         let config = env.config_for_role(role, None, Some(region)).await?;
         configs.insert(key, config.clone());
         Ok(config)

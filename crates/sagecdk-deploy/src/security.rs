@@ -165,13 +165,54 @@ impl SecurityDiff {
 
 /// Compares the security-relevant parts of two templates (`old`: deployed, `new`: local). A
 /// missing or non-object template counts as empty.
+///
+/// Items are compared by logical id; each change then shows its resources by construct path
+/// (from the template it comes from), so adding or dropping path metadata changes nothing.
 pub fn security_diff(old: &Value, new: &Value) -> SecurityDiff {
+    let (old_paths, new_paths) = (construct_paths(old), construct_paths(new));
     let (old, new) = (Extracted::from_template(old), Extracted::from_template(new));
-    SecurityDiff {
+    let mut diff = SecurityDiff {
         statements: set_changes(&old.statements, &new.statements),
         managed_policies: set_changes(&old.managed_policies, &new.managed_policies),
         security_group_rules: set_changes(&old.rules, &new.rules),
+    };
+    let paths = |kind: ChangeKind| match kind {
+        ChangeKind::Removed => &old_paths,
+        _ => &new_paths,
+    };
+    for c in &mut diff.statements {
+        let fix = |text: &mut String| *text = with_construct_paths(text, paths(c.kind));
+        c.item.resources.iter_mut().for_each(fix);
+        c.item.principals.iter_mut().for_each(fix);
+        c.item.condition.iter_mut().for_each(fix);
+        c.item = normalized(c.item.clone());
     }
+    for c in &mut diff.managed_policies {
+        let paths = paths(c.kind);
+        c.item.resource = with_construct_paths(&c.item.resource, paths);
+        c.item.policy_arn = with_construct_paths(&c.item.policy_arn, paths);
+    }
+    for c in &mut diff.security_group_rules {
+        let paths = paths(c.kind);
+        c.item.group = with_construct_paths(&c.item.group, paths);
+        c.item.peer = with_construct_paths(&c.item.peer, paths);
+    }
+    diff
+}
+
+/// The construct path of each resource of `template` that has one (its `aws:cdk:path` without
+/// the stack and a final `Resource`), by logical id, as `cdk diff` shows them.
+fn construct_paths(template: &Value) -> HashMap<String, String> {
+    template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(logical, r)| {
+            let path = r.pointer("/Metadata/aws:cdk:path")?.as_str()?;
+            Some((logical.clone(), construct_path(path)?))
+        })
+        .collect()
 }
 
 fn set_changes<T: Clone + Eq + Hash>(old: &[T], new: &[T]) -> Vec<SecurityChange<T>> {
@@ -219,39 +260,7 @@ impl Extracted {
                 .unwrap_or(&empty);
             out.add_resource(logical, ty, props);
         }
-        out.show_construct_paths(resources);
         out
-    }
-
-    /// `${Logical}` / `${Logical.Attr}` → `${Path}` / `${Path.Attr}`, with the construct path of
-    /// the resource (its `aws:cdk:path` without the stack and a final `Resource`), as `cdk
-    /// diff` shows them; ids without path metadata stay.
-    fn show_construct_paths(&mut self, resources: &Map<String, Value>) {
-        let paths: HashMap<&str, String> = resources
-            .iter()
-            .filter_map(|(logical, r)| {
-                let path = r.pointer("/Metadata/aws:cdk:path")?.as_str()?;
-                Some((logical.as_str(), construct_path(path)?))
-            })
-            .collect();
-        if paths.is_empty() {
-            return;
-        }
-        let fix = |text: &mut String| *text = with_construct_paths(text, &paths);
-        for s in &mut self.statements {
-            s.resources.iter_mut().for_each(fix);
-            s.principals.iter_mut().for_each(fix);
-            s.condition.iter_mut().for_each(fix);
-            *s = normalized(s.clone());
-        }
-        for m in &mut self.managed_policies {
-            fix(&mut m.resource);
-            fix(&mut m.policy_arn);
-        }
-        for r in &mut self.rules {
-            fix(&mut r.group);
-            fix(&mut r.peer);
-        }
     }
 
     fn add_resource(&mut self, logical: &str, ty: &str, props: &Map<String, Value>) {
@@ -389,8 +398,8 @@ fn construct_path(cdk_path: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// Replaces each `${Id` followed by `}` or `.` whose id has a path.
-fn with_construct_paths(text: &str, paths: &HashMap<&str, String>) -> String {
+/// `${Logical}` / `${Logical.Attr}` → `${Path}` / `${Path.Attr}` where the id has a path.
+fn with_construct_paths(text: &str, paths: &HashMap<String, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -809,6 +818,16 @@ mod tests {
         );
         assert_eq!(diff.statements[1].item.principals, ["AWS:${Endpoint/Role}"]);
         assert_eq!(construct_path("Stack/Resource"), Some("Resource".into()));
+        // Path metadata added to a deployed template changes nothing.
+        let mut plain = new.clone();
+        for r in plain["Resources"]
+            .as_object_mut()
+            .expect("resources")
+            .values_mut()
+        {
+            r.as_object_mut().expect("resource").remove("Metadata");
+        }
+        assert!(security_diff(&plain, &new).is_empty());
         assert_eq!(construct_path("Stack"), None);
     }
 

@@ -1158,3 +1158,52 @@ fn diff_marks_replacements_from_create_only_properties() {
     );
     delete_stacks(&cfn, &[&name]);
 }
+
+#[test]
+fn a_failed_concurrent_deployment_still_reports_the_stacks_that_deployed() {
+    let (cfn, work) = bootstrapped_work();
+    let (good, bad) = (ux_name("FineTopic"), ux_name("BadQueue"));
+    let app = synth(work.path(), "partly", |app| {
+        let stack = Stack::new(app, &good, StackProps::default());
+        let topic = CfnResource::new(&stack, "Topic", "AWS::SNS::Topic");
+        sagecdk_core::CfnOutput::new(&stack, "TopicArn", topic.reference());
+        let stack = Stack::new(app, &bad, StackProps::default());
+        // The local CloudFormation refuses a FIFO queue whose name lacks `.fifo`.
+        CfnResource::new(&stack, "Queue", "AWS::SQS::Queue").with_properties(cfn!({
+            "QueueName": "not-a-fifo-name",
+            "FifoQueue": true
+        }));
+    });
+    let outputs = work.path().join("outputs.json");
+    let out = run(command(work.path())
+        .args(["deploy", "--all", "--concurrency", "2", "--json"])
+        .args(["--require-approval", "never", "--outputs-file"])
+        .arg(&outputs)
+        .arg("--app")
+        .arg(&app));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+    let error = report["error"].as_str().expect("error");
+    assert!(
+        error.contains(&bad) && error.contains("must end in .fifo"),
+        "{report}"
+    );
+    assert_eq!(
+        report["stacks"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    assert_eq!(report["stacks"][0]["stackName"], good.as_str());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outputs).expect("outputs file"))
+            .expect("JSON");
+    // (The local CloudFormation lists no outputs for the topic; the stack is there.)
+    assert!(written[&good].is_object(), "{written}");
+    assert!(written.get(&bad).is_none(), "{written}");
+    assert!(
+        text(&out.stderr).contains("Error: CloudFormation ExecuteChangeSet of stack"),
+        "{}",
+        text(&out.stderr)
+    );
+    delete_stacks(&cfn, &[&good, &bad]);
+}

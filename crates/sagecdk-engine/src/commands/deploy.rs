@@ -9,7 +9,7 @@
 use super::Answer;
 use anyhow::Context as _;
 use sagecdk_assembly::StackArtifact;
-use sagecdk_cli::args::{ApprovalLevel, DeployArgs};
+use sagecdk_cli::args::{ApprovalLevel, DeployArgs, ProgressMode};
 use sagecdk_cli::commands::Session;
 use sagecdk_deploy::deploy::ParameterOverride;
 use sagecdk_deploy::progress::{ApprovalRequest, StackActivity};
@@ -40,7 +40,14 @@ pub(crate) fn run(session: &Session<'_>, args: &DeployArgs) -> anyhow::Result<Ex
         "\n✨  Synthesis time: {:.2}s\n",
         start.elapsed().as_secs_f64()
     );
-    let tracker = Arc::new(Tracker::new(super::display(args.progress)));
+    // Several stacks at once are shown as event lines (as the AWS CDK does): bars of other
+    // stacks would be redrawn over an approval question.
+    let progress = if args.concurrency > 1 {
+        Some(ProgressMode::Events)
+    } else {
+        args.progress
+    };
+    let tracker = Arc::new(Tracker::new(super::display(progress)));
     let options = DeployOptions {
         environment: EnvironmentOptions {
             profile: args.profile.clone(),
@@ -75,17 +82,35 @@ pub(crate) fn run(session: &Session<'_>, args: &DeployArgs) -> anyhow::Result<Ex
     runtime.shutdown_timeout(Duration::from_millis(100));
     let Some(results) = outcome else {
         let account = tracker.account();
-        report(&account.done, args.outputs_file.as_deref(), args.json)?;
+        report(
+            &account.done,
+            args.outputs_file.as_deref(),
+            args.json,
+            Some("interrupted"),
+        )?;
         eprintln!("\n{}", interrupt_message(&account, &stacks));
         return Ok(ExitCode::from(INTERRUPTED));
     };
-    let results = results?;
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => {
+            // The stacks that did deploy still have their outputs written and reported.
+            let error = anyhow::Error::from(e);
+            report(
+                &tracker.account().done,
+                args.outputs_file.as_deref(),
+                args.json,
+                Some(&sagecdk_cli::error_text(&error)),
+            )?;
+            return Err(error);
+        }
+    };
     let done: Vec<(String, DeployResult)> = stacks
         .iter()
         .zip(results)
         .map(|(s, r)| (s.id.clone(), r))
         .collect();
-    report(&done, args.outputs_file.as_deref(), args.json)?;
+    report(&done, args.outputs_file.as_deref(), args.json, None)?;
     eprintln!("\n✨  Total time: {:.2}s", start.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
@@ -192,12 +217,14 @@ fn key_values(flag: &str, values: &[String]) -> anyhow::Result<indexmap::IndexMa
 }
 
 /// Prints the outputs and ARNs of deployed stacks (artifact id, result), as text or with
-/// `--json` as one JSON document, and writes the outputs file, replacing it as a whole
+/// `--json` as one JSON document (with `error` when the deployment failed or was
+/// interrupted), and writes the outputs file, replacing it as a whole
 /// (nothing is written when no stack was deployed).
 fn report(
     done: &[(String, DeployResult)],
     outputs_file: Option<&Path>,
     json: bool,
+    error: Option<&str>,
 ) -> anyhow::Result<()> {
     let outputs_of = |result: &DeployResult| -> serde_json::Map<String, serde_json::Value> {
         result
@@ -220,7 +247,11 @@ fn report(
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&serde_json::json!({ "stacks": stacks }))?;
+        let mut document = serde_json::json!({ "stacks": stacks });
+        if let Some(error) = error {
+            document["error"] = serde_json::Value::from(error);
+        }
+        let text = serde_json::to_string_pretty(&document)?;
         println!("{text}");
     } else {
         for (id, result) in done {
@@ -287,17 +318,26 @@ struct Account {
     done: Vec<(String, DeployResult)>,
 }
 
+/// Output for the display, held back while a question is on the screen.
+enum Shown {
+    Message(String),
+    FollowStart(String, usize),
+    Activity(StackActivity),
+    FollowEnd(String),
+}
+
 /// The command line's reporter: shows events and messages through the chosen display, asks
-/// for approvals on the terminal (one question at a time; messages that arrive meanwhile, such
-/// as assets published in the background, are held back until it is answered), and keeps
-/// account of which stacks are done and where those under way are.
+/// for approvals on the terminal (one question at a time; messages and events that arrive
+/// meanwhile, such as assets published in the background or another stack's events, are held
+/// back until it is answered), and keeps account of which stacks are done and where those
+/// under way are.
 struct Tracker {
     display: Arc<dyn Reporter>,
     account: Mutex<Account>,
     /// Held while a question is on the screen.
     asking: Mutex<()>,
-    /// Messages held back while a question is on the screen (`None`: none is).
-    held: Mutex<Option<Vec<String>>>,
+    /// Output held back while a question is on the screen (`None`: none is).
+    held: Mutex<Option<Vec<Shown>>>,
 }
 
 impl Tracker {
@@ -310,8 +350,25 @@ impl Tracker {
         }
     }
 
-    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<String>>> {
-        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    /// Shows `output` now, or after the question on the screen.
+    fn show(&self, output: Shown) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        match held.as_mut() {
+            Some(later) => later.push(output),
+            None => {
+                drop(held);
+                self.display_now(output);
+            }
+        }
+    }
+
+    fn display_now(&self, output: Shown) {
+        match output {
+            Shown::Message(text) => self.display.message(&text),
+            Shown::FollowStart(stack, total) => self.display.follow_start(&stack, total),
+            Shown::Activity(activity) => self.display.activity(&activity),
+            Shown::FollowEnd(stack) => self.display.follow_end(&stack),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Account> {
@@ -325,23 +382,19 @@ impl Tracker {
 
 impl Reporter for Tracker {
     fn message(&self, text: &str) {
-        let mut held = self.held();
-        match held.as_mut() {
-            Some(lines) => lines.push(text.to_string()),
-            None => self.display.message(text),
-        }
+        self.show(Shown::Message(text.to_string()));
     }
 
     fn follow_start(&self, stack: &str, total: usize) {
-        self.display.follow_start(stack, total);
+        self.show(Shown::FollowStart(stack.to_string(), total));
     }
 
     fn activity(&self, activity: &StackActivity) {
-        self.display.activity(activity);
+        self.show(Shown::Activity(activity.clone()));
     }
 
     fn follow_end(&self, stack: &str) {
-        self.display.follow_end(stack);
+        self.show(Shown::FollowEnd(stack.to_string()));
     }
 
     fn stack_started(&self, stack: &StackArtifact) {
@@ -377,16 +430,23 @@ impl Reporter for Tracker {
 }
 
 impl Tracker {
-    /// Runs `ask` (a question on the terminal) alone, holding back the messages that arrive
+    /// Runs `ask` (a question on the terminal) alone, holding back the output that arrives
     /// meanwhile until it returns.
     fn while_asking<T>(&self, ask: impl FnOnce() -> T) -> T {
         let _one_question = self.asking.lock().unwrap_or_else(|e| e.into_inner());
-        self.held().get_or_insert_with(Vec::new);
-        let answer = ask();
-        if let Some(lines) = self.held().take() {
-            for line in lines {
-                self.display.message(&line);
+        let hold = |on: bool| {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            if on {
+                held.get_or_insert_with(Vec::new);
+                Vec::new()
+            } else {
+                held.take().unwrap_or_default()
             }
+        };
+        hold(true);
+        let answer = ask();
+        for output in hold(false) {
+            self.display_now(output);
         }
         answer
     }
@@ -654,13 +714,13 @@ mod tests {
             ..DeployResult::default()
         };
         result.outputs.insert("Name".into(), "m-1".into());
-        report(&[("Model".into(), result)], Some(&path), false).unwrap();
+        report(&[("Model".into(), result)], Some(&path), false, None).unwrap();
         let written: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(written, serde_json::json!({"Model": {"Name": "m-1"}}));
         // Nothing deployed: the old file stays.
         let other = dir.path().join("other.json");
-        report(&[], Some(&other), false).unwrap();
+        report(&[], Some(&other), false, None).unwrap();
         assert!(!other.exists());
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

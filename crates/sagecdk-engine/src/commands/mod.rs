@@ -34,10 +34,20 @@ pub(crate) fn run(session: &Session<'_>, command: Command) -> anyhow::Result<Exi
 
 /// Context lookups with the AWS SDK (the standard credential chain), on a runtime made at the
 /// first lookup.
-#[derive(Default)]
 pub(crate) struct AwsLookups {
     runtime: std::sync::OnceLock<std::io::Result<tokio::runtime::Runtime>>,
     lookups: sagecdk_deploy::lookup::ContextLookups,
+}
+
+impl Default for AwsLookups {
+    /// Lookups whose warnings are printed on standard error.
+    fn default() -> Self {
+        AwsLookups {
+            runtime: std::sync::OnceLock::new(),
+            lookups: sagecdk_deploy::lookup::ContextLookups::default()
+                .with_reporter(Arc::new(EventLines::default())),
+        }
+    }
 }
 
 impl ContextLookup for AwsLookups {
