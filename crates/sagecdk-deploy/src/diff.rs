@@ -25,8 +25,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The replacement information of a change set's changes, by logical id. Only resources that
-/// may be replaced are listed.
+/// The replacement information of a change set's changes, by logical id: the resources that
+/// will or may be replaced, and those it says are updated in place. A change without
+/// replacement information (as some implementations report) is not listed.
 pub fn replacements(
     changes: &[aws_sdk_cloudformation::types::Change],
 ) -> HashMap<String, ResourceReplacement> {
@@ -45,6 +46,7 @@ pub fn replacements(
                 Some(Replacement::Conditional) => Some(ReplacementKind::Conditional),
                 _ => None,
             },
+            in_place: rc.replacement() == Some(&Replacement::False),
             properties: HashMap::new(),
         };
         for detail in rc.details() {
@@ -64,7 +66,7 @@ pub fn replacements(
             let entry = info.properties.entry(name.to_string()).or_insert(kind);
             *entry = (*entry).max(kind);
         }
-        if info.resource.is_some() || !info.properties.is_empty() {
+        if info.resource.is_some() || info.in_place || !info.properties.is_empty() {
             out.insert(logical.to_string(), info);
         }
     }
@@ -327,7 +329,8 @@ mod tests {
             ),
         ];
         let info = replacements(&changes);
-        assert_eq!(info.len(), 2, "resources without replacement are left out");
+        assert_eq!(info.len(), 3);
+        assert!(info["Unrelated"].in_place && info["Unrelated"].resource.is_none());
         assert_eq!(info["Model"].resource, Some(ReplacementKind::Always));
         assert_eq!(
             info["Model"].properties["ExecutionRoleArn"],
@@ -367,6 +370,25 @@ mod tests {
         new["Resources"]["Model"]["Properties"]["ExecutionRoleArn"] = json!("arn:other");
         let mut diff = diff_templates(&template_without_schemas(), &new);
         diff.apply_replacements(&HashMap::new());
+        assert!(!diff.to_string().contains("replace"), "{diff}");
+    }
+
+    #[test]
+    fn a_change_set_saying_in_place_clears_the_create_only_marks() {
+        use aws_sdk_cloudformation::types::{Replacement, RequiresRecreation};
+        let mut new = template();
+        new["Resources"]["Model"]["Properties"]["ExecutionRoleArn"] = json!("arn:other");
+        let mut diff = diff_templates(&template(), &new);
+        assert!(
+            diff.to_string().contains("(requires replacement)"),
+            "{diff}"
+        );
+        let info = replacements(&[aws_change(
+            "Model",
+            Replacement::False,
+            &[("ExecutionRoleArn", RequiresRecreation::Never)],
+        )]);
+        diff.apply_replacements(&info);
         assert!(!diff.to_string().contains("replace"), "{diff}");
     }
 }

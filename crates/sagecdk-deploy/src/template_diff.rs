@@ -122,6 +122,9 @@ impl ReplacementKind {
 pub struct ResourceReplacement {
     /// The resource as a whole (`ResourceChange.Replacement`).
     pub resource: Option<ReplacementKind>,
+    /// The change set says the resource is updated in place (`Replacement: False`): it
+    /// overrides the marks of the create-only properties, as `cdk diff` lets it.
+    pub in_place: bool,
     /// Top-level properties whose change replaces the resource (`Details[].Target`).
     pub properties: HashMap<String, ReplacementKind>,
 }
@@ -167,7 +170,8 @@ impl TemplateDiff {
     }
 
     /// Marks the modified resources (and their changed properties) that a change set says will
-    /// or may be replaced (see [`replacements`]).
+    /// or may be replaced, and clears the marks of those it says are updated in place (see
+    /// `diff::replacements`).
     pub fn apply_replacements(&mut self, info: &HashMap<String, ResourceReplacement>) {
         let Some(section) = self.sections.iter_mut().find(|s| s.title == "Resources") else {
             return;
@@ -180,6 +184,13 @@ impl TemplateDiff {
             let Some(r) = info.get(&entry.logical_id) else {
                 continue;
             };
+            // A resource that changes type is new whatever the change set says.
+            if r.in_place && entry.old_resource_type.is_none() {
+                entry.replacement = None;
+                for change in &mut entry.changes {
+                    change.replacement = None;
+                }
+            }
             for change in &mut entry.changes {
                 if let Some(kind) = r.properties.get(top_property(&change.path)) {
                     change.replacement = change.replacement.max(Some(*kind));
