@@ -137,7 +137,8 @@ pub async fn deploy_stacks(
     let mut results: Vec<Option<DeployResult>> = vec![None; stacks.len()];
     let mut deployed: Vec<String> = Vec::new();
     let mut running = futures_util::stream::FuturesUnordered::new();
-    let mut failure: Option<DeployError> = None;
+    // The first failure: the stack's position and the error.
+    let mut failure: Option<(usize, DeployError)> = None;
     let mut started = 0;
     loop {
         while failure.is_none() && running.len() < concurrency {
@@ -152,7 +153,6 @@ pub async fn deploy_stacks(
             let stack = &stacks[i];
             let environments = &environments;
             let position = started;
-            let so_far = deployed.clone();
             running.push(async move {
                 let result = async {
                     options.reporter.stack_started(stack);
@@ -173,8 +173,7 @@ pub async fn deploy_stacks(
                     };
                     deploy_with_assets(&env, stack, template, options, assets).await
                 }
-                .await
-                .map_err(|e| e.interrupted(&stack.display_name, &so_far));
+                .await;
                 (i, result)
             });
         }
@@ -196,14 +195,16 @@ pub async fn deploy_stacks(
             // No further stack starts; those under way are followed to their end. The first
             // failure is the error; later ones are reported as they come.
             Err(e) => match &failure {
-                None => failure = Some(e),
+                None => failure = Some((i, e)),
                 Some(_) => options
                     .reporter
                     .message(&format!("{}: {e}", stacks[i].display_name)),
             },
         }
     }
-    if let Some(e) = failure {
+    // Said once every stack under way has ended: the stacks deployed by then.
+    if let Some((i, e)) = failure {
+        let e = e.interrupted(&stacks[i].display_name, &deployed);
         return Err(e);
     }
     Ok(results.into_iter().flatten().collect())
