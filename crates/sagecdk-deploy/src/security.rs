@@ -86,7 +86,8 @@ pub struct IamStatement {
     /// Principals as `Kind:value` (`AWS:…`, `Service:…`, `*`); for identity policies, the roles,
     /// users and groups the policy is attached to.
     pub principals: Vec<String>,
-    /// The condition as indented JSON, if any.
+    /// The condition as indented JSON, if any (a JSON object in the serialized form).
+    #[serde(serialize_with = "condition_as_json")]
     pub condition: Option<String>,
 }
 
@@ -590,6 +591,18 @@ pub(crate) fn render(v: &Value) -> String {
 }
 
 /// A condition block as indented JSON, references rendered.
+/// The condition text as the JSON value it is.
+fn condition_as_json<S: serde::Serializer>(
+    condition: &Option<String>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    let value = condition
+        .as_deref()
+        .map(|text| serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text)));
+    value.serialize(serializer)
+}
+
 fn condition_text(v: &Value) -> String {
     fn deep(v: &Value) -> Value {
         match v {
@@ -829,6 +842,24 @@ mod tests {
         }
         assert!(security_diff(&plain, &new).is_empty());
         assert_eq!(construct_path("Stack"), None);
+    }
+
+    #[test]
+    fn conditions_serialize_as_json_objects() {
+        let statement = IamStatement {
+            resources: vec!["*".into()],
+            effect: "Allow".into(),
+            actions: vec!["s3:GetObject".into()],
+            principals: Vec::new(),
+            condition: Some(condition_text(
+                &serde_json::json!({"Bool": {"aws:SecureTransport": "true"}}),
+            )),
+        };
+        let json = serde_json::to_value(&statement).expect("JSON");
+        assert_eq!(
+            json["condition"],
+            serde_json::json!({"Bool": {"aws:SecureTransport": "true"}})
+        );
     }
 
     #[test]
