@@ -112,8 +112,8 @@ pub async fn deploy_stacks(
         options.environment.clone(),
         options.reporter.clone(),
     ));
-    let mut publications = Vec::with_capacity(stacks.len());
-    let mut templates = Vec::with_capacity(stacks.len());
+    // Per stack, until it starts: its assets' publication (under way) and its template.
+    let mut pending = Vec::with_capacity(stacks.len());
     for stack in stacks {
         let template = stack.template()?;
         let manifests = if has_resources(&template) {
@@ -123,15 +123,12 @@ pub async fn deploy_stacks(
         };
         let (environments, publisher, stack) =
             (environments.clone(), publisher.clone(), stack.clone());
-        publications.push(Background(tokio::spawn(async move {
+        let publication = Background(tokio::spawn(async move {
             let env = environments.get(&stack.environment).await?;
             publish_stack_assets(&env, &stack, &manifests, &publisher).await
-        })));
-        templates.push(template);
+        }));
+        pending.push(Some((publication, template)));
     }
-    let mut publications: Vec<Option<Background<Result<()>>>> =
-        publications.into_iter().map(Some).collect();
-    let mut templates: Vec<Option<serde_json::Value>> = templates.into_iter().map(Some).collect();
     let mut order = DeploymentOrder::new(stacks);
     let concurrency = options.concurrency.max(1);
     let mut results: Vec<Option<DeployResult>> = vec![None; stacks.len()];
@@ -146,8 +143,7 @@ pub async fn deploy_stacks(
                 break;
             };
             started += 1;
-            let (Some(publication), Some(template)) = (publications[i].take(), templates[i].take())
-            else {
+            let Some((publication, template)) = pending[i].take() else {
                 break;
             };
             let stack = &stacks[i];

@@ -272,11 +272,11 @@ fn diff_entries(
                 // create-only properties change.
                 let mut replacement = old_resource_type.as_ref().map(|_| ReplacementKind::Always);
                 if let Some(kind) = new_type.as_deref().filter(|_| replacement.is_none()) {
-                    let properties = |v: &Value| v.get("Properties").cloned().unwrap_or_default();
+                    let none = Value::Null;
                     let replaced = create_only::changed_create_only(
                         kind,
-                        &properties(old_value),
-                        &properties(new_value),
+                        old_value.get("Properties").unwrap_or(&none),
+                        new_value.get("Properties").unwrap_or(&none),
                     );
                     for change in &mut changes {
                         if replaced

@@ -434,18 +434,11 @@ impl Tracker {
     /// meanwhile until it returns.
     fn while_asking<T>(&self, ask: impl FnOnce() -> T) -> T {
         let _one_question = self.asking.lock().unwrap_or_else(|e| e.into_inner());
-        let hold = |on: bool| {
-            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-            if on {
-                held.get_or_insert_with(Vec::new);
-                Vec::new()
-            } else {
-                held.take().unwrap_or_default()
-            }
-        };
-        hold(true);
+        let held = || self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held().get_or_insert_with(Vec::new);
         let answer = ask();
-        for output in hold(false) {
+        let later = held().take().unwrap_or_default();
+        for output in later {
             self.display_now(output);
         }
         answer
