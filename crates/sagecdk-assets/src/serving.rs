@@ -58,6 +58,9 @@ pub enum ServingImageError {
         /// The binaries built.
         found: String,
     },
+    /// The staged build context could not be hashed.
+    #[error("hashing the build context: {0}")]
+    Fingerprint(#[from] crate::AssetError),
     /// A tool could not be run or a file written.
     #[error("{what}: {source}")]
     Io {
@@ -76,27 +79,64 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServingImageErr
 /// Where the program is installed in the image.
 pub const SERVING_BINARY_PATH: &str = "/usr/local/bin/serve";
 
-/// Builds the program and writes its build context to `out` (replaced): `Dockerfile` and
-/// `rootfs/`. Cargo runs with its own target directory under the crate's `target/` so that
-/// it never waits on the build lock of a cargo running the stack program.
+/// Builds the program and writes its build context (`Dockerfile` and `rootfs/`) under
+/// `contexts`, in a directory named after the binary and the context's fingerprint; returns
+/// that directory. A context is written under a temporary name and renamed into place, so it
+/// never changes once there: stack programs synthesizing the same program side by side never
+/// read one another's half-written context. The binary's other contexts are removed. Cargo
+/// runs with its own target directory under the crate's `target/` so that it never waits on
+/// the build lock of a cargo running the stack program.
 pub fn stage_serving_image(
     options: &ServingImageOptions,
-    out: &Path,
-) -> Result<(), ServingImageError> {
+    contexts: &Path,
+) -> Result<PathBuf, ServingImageError> {
     let manifest = options.crate_dir.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(ServingImageError::NoCrate(options.crate_dir.clone()));
     }
     let binary = build(options, &manifest)?;
-    if out.exists() {
-        std::fs::remove_dir_all(out).map_err(io(format!("removing {}", out.display())))?;
+    std::fs::create_dir_all(contexts).map_err(io(format!("creating {}", contexts.display())))?;
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}-staging-", options.binary))
+        .tempdir_in(contexts)
+        .map_err(io(format!(
+            "creating a directory in {}",
+            contexts.display()
+        )))?;
+    write_context(options, &binary, staging.path())?;
+    let fingerprint = crate::fingerprint(staging.path(), &Default::default())?;
+    let name = format!("{}.{}", options.binary, &fingerprint[..16]);
+    let context = contexts.join(&name);
+    if !context.is_dir() {
+        let staged = staging.keep();
+        if let Err(e) = std::fs::rename(&staged, &context) {
+            // Another synthesis put the same context in place first; ours is not needed.
+            let _ = std::fs::remove_dir_all(&staged);
+            if !context.is_dir() {
+                return Err(io(format!(
+                    "renaming {} to {}",
+                    staged.display(),
+                    context.display()
+                ))(e));
+            }
+        }
     }
+    remove_other_contexts(contexts, &options.binary, &name)?;
+    Ok(context)
+}
+
+/// Writes the build context of `binary` to the empty directory `out`.
+fn write_context(
+    options: &ServingImageOptions,
+    binary: &Path,
+    out: &Path,
+) -> Result<(), ServingImageError> {
     let rootfs = out.join("rootfs");
     let installed = rootfs.join(SERVING_BINARY_PATH.trim_start_matches('/'));
-    copy(&binary, &installed)?;
+    copy(binary, &installed)?;
     let base = options.base_image.as_deref().unwrap_or("scratch");
     if base == "scratch" {
-        for library in shared_libraries(&binary)? {
+        for library in shared_libraries(binary)? {
             copy(
                 &library,
                 &rootfs.join(library.strip_prefix("/").unwrap_or(&library)),
@@ -112,7 +152,34 @@ pub fn stage_serving_image(
          CMD [\"serve\"]\n"
     );
     std::fs::write(out.join("Dockerfile"), dockerfile)
-        .map_err(io(format!("writing {}", out.join("Dockerfile").display())))?;
+        .map_err(io(format!("writing {}", out.join("Dockerfile").display())))
+}
+
+/// Removes the contexts of `binary` under `contexts` other than `current` (earlier builds).
+fn remove_other_contexts(
+    contexts: &Path,
+    binary: &str,
+    current: &str,
+) -> Result<(), ServingImageError> {
+    let entries =
+        std::fs::read_dir(contexts).map_err(io(format!("reading {}", contexts.display())))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let earlier = name != current
+            && name.rsplit_once('.').is_some_and(|(bin, hash)| {
+                bin == binary && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        if earlier {
+            // Gone already when another synthesis removed it first.
+            match std::fs::remove_dir_all(entry.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io(format!("removing {}", entry.path().display()))(e));
+                }
+                _ => {}
+            }
+        }
+    }
     Ok(())
 }
 

@@ -258,6 +258,19 @@ impl Str {
         }
     }
 
+    /// The stand-in for a value that could not be made, after the error saying why was
+    /// recorded on a construct: a token that resolves to the empty string, so that property
+    /// validation does not report the same failure again as an empty value. Synthesis fails on
+    /// the recorded error, so the stand-in never reaches a template.
+    ///
+    /// ```
+    /// use sagecdk_core::Str;
+    /// assert!(Str::failed().is_unresolved());
+    /// ```
+    pub fn failed() -> Self {
+        crate::Lazy::string(|_| Str::default())
+    }
+
     /// Whether the string contains a token.
     pub fn is_unresolved(&self) -> bool {
         self.fragments

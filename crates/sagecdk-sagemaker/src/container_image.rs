@@ -177,16 +177,16 @@ impl ContainerImage {
     /// [`from_inference_spec`](Self::from_inference_spec) with options (another base image,
     /// cargo features).
     pub fn from_inference_spec_with(options: ServingImageOptions) -> Self {
-        let context = options
+        // The directory the build contexts are staged under; the asset gets its own at binding.
+        let contexts = options
             .crate_dir
             .join("target")
             .join("sagecdk-serving")
-            .join("context")
-            .join(&options.binary);
+            .join("context");
         ContainerImage {
             source: Rc::new(Source::Asset {
                 directory: format!("{}#{}", options.crate_dir.display(), options.binary),
-                options: Box::new(DockerImageAssetOptions::new(context)),
+                options: Box::new(DockerImageAssetOptions::new(contexts)),
                 asset: RefCell::new(None),
                 serving: Some(Box::new(options)),
             }),
@@ -296,7 +296,7 @@ impl ContainerImage {
         };
         if group.is_empty() {
             model.add_error("the model package group name must not be empty");
-            return Some(Str::default());
+            return Some(Str::failed());
         }
         let dummy = serde_json::json!({
             "modelPackageArn": format!("dummy-value-for-{group}"),
@@ -312,7 +312,7 @@ impl ContainerImage {
             model.add_error(format!(
                 "the cached package of model package group '{group}' has no ARN ({answer}); reset it with `sagecdk context --reset`"
             ));
-            return Some(Str::default());
+            return Some(Str::failed());
         };
         if let Some(g) = grantee {
             for container in answer["containers"].as_array().into_iter().flatten() {
@@ -374,16 +374,20 @@ impl ContainerImage {
                 let asset = match existing {
                     Some(a) => a,
                     None => {
-                        if let Some(serving) = serving
-                            && let Err(e) = stage_serving_image(serving, &options.directory)
-                        {
-                            model.add_error(format!("serving image: {e}"));
-                            return Str::default();
+                        let mut options = (**options).clone();
+                        if let Some(serving) = serving {
+                            match stage_serving_image(serving, &options.directory) {
+                                Ok(context) => options.directory = context,
+                                Err(e) => {
+                                    model.add_error(format!("serving image: {e}"));
+                                    return Str::failed();
+                                }
+                            }
                         }
                         let a = DockerImageAsset::new(
                             model,
                             &format!("ModelImage{}", md5_hex(directory)),
-                            (**options).clone(),
+                            options,
                         );
                         *asset.borrow_mut() = Some(a.clone());
                         a
@@ -424,11 +428,11 @@ impl ContainerImage {
                 model.add_error(
                     "a model package runs as a model's container (`Model::from_model_package_group`), not as an image elsewhere",
                 );
-                Str::default()
+                Str::failed()
             }
             Source::TrainingJob { job } => {
                 let Some(answer) = training_job_lookup(model, job) else {
-                    return Str::default();
+                    return Str::failed();
                 };
                 let training = answer["trainingImage"].as_str().unwrap_or_default();
                 if training.starts_with("dummy-value-for-") {
@@ -439,7 +443,7 @@ impl ContainerImage {
                     Ok(i) => i,
                     Err(e) => {
                         model.add_error(format!("training job {}: {e}", job.describe()));
-                        return Str::default();
+                        return Str::failed();
                     }
                 };
                 grant_pull_of_uri(model, &image, grant);
@@ -485,7 +489,7 @@ fn bind_framework(
         Ok(i) => i,
         Err(e) => {
             model.add_error(format!("container image: {e}"));
-            return Str::default();
+            return Str::failed();
         }
     };
     model.add_metadata(
@@ -505,7 +509,7 @@ fn bind_framework(
             Ok(a) => Some(a),
             Err(e) => {
                 model.add_error(format!("container image: {e}"));
-                return Str::default();
+                return Str::failed();
             }
         },
         None => None,
@@ -517,7 +521,7 @@ fn bind_framework(
                 Ok(a) => a,
                 Err(e) => {
                     model.add_error(format!("container image: {e}"));
-                    return Str::default();
+                    return Str::failed();
                 }
             };
             // One mapping per distinct region → account table, named by its content.
@@ -576,7 +580,7 @@ fn dlc_account(model: &Construct, stack: &Stack) -> Str {
                 model.add_error(format!(
                     "region-info: don't know dlcRepositoryAccount for region {region}; pass the account to ContainerImage::from_dlc"
                 ));
-                Str::default()
+                Str::failed()
             }
         };
     }

@@ -66,7 +66,7 @@ impl Imported {
             ),
             None => {
                 node.add_error("Imports must be defined within a Stack");
-                Str::default()
+                Str::failed()
             }
         };
         Imported {
@@ -98,7 +98,7 @@ impl Imported {
                     }
                     _ => {
                         node.add_error(format!("'{lit}' is not a SageMaker resource ARN (expected arn:…:sagemaker:…:<type>/<name>)"));
-                        (Str::default(), ResourceEnv::default())
+                        (Str::failed(), ResourceEnv::default())
                     }
                 }
             }

@@ -48,7 +48,7 @@ fn the_serving_program_is_staged_on_scratch_with_a_stable_hash() {
         "the same program, the same image asset"
     );
 
-    let context = server.join("target/sagecdk-serving/context/linear-server");
+    let context = only_context(&server, "linear-server");
     let dockerfile = std::fs::read_to_string(context.join("Dockerfile")).expect("Dockerfile");
     assert!(dockerfile.starts_with("FROM scratch\n"), "{dockerfile}");
     assert!(
@@ -72,6 +72,47 @@ fn the_serving_program_is_staged_on_scratch_with_a_stable_hash() {
     );
 }
 
+/// The one build context of `binary` staged for the crate.
+fn only_context(crate_dir: &std::path::Path, binary: &str) -> PathBuf {
+    let contexts: Vec<PathBuf> =
+        std::fs::read_dir(crate_dir.join("target/sagecdk-serving/context"))
+            .expect("contexts")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{binary}.")))
+            })
+            .collect();
+    assert_eq!(contexts.len(), 1, "{contexts:?}");
+    contexts[0].clone()
+}
+
+#[test]
+fn stack_programs_staging_the_same_program_side_by_side_all_get_a_whole_context() {
+    let server = repo().join("examples/serving/linear-server");
+    let images: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                let server = server.clone();
+                scope.spawn(move || {
+                    let (template, errors) = synth(server, "linear-server");
+                    assert!(errors.is_empty(), "{errors:?}");
+                    template.to_string()
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().expect("synthesis"))
+            .collect()
+    });
+    assert!(images.windows(2).all(|w| w[0] == w[1]));
+    let context = only_context(&server, "linear-server");
+    assert!(context.join("rootfs/usr/local/bin/serve").is_file());
+    assert!(context.join("Dockerfile").is_file());
+}
+
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).expect("dir").flatten() {
@@ -93,6 +134,8 @@ fn a_missing_crate_or_binary_is_an_error_at_the_model() {
         errors[0].contains("[S/Model] serving image: ") && errors[0].contains("has no Cargo.toml"),
         "{errors:?}"
     );
+    // The image that could not be made is not reported again as an empty `Image`.
+    assert!(errors[0].contains("with 1 error"), "{errors:?}");
     let (_, errors) = synth(repo().join("examples/serving/linear-server"), "nope");
     assert!(
         errors[0].contains("[S/Model] serving image: "),
