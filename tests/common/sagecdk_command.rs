@@ -8,8 +8,6 @@ use std::process::{Command, Output};
 #[path = "tree.rs"]
 mod tree;
 
-// Each test target uses its own part of these helpers.
-#[allow(unused_imports)]
 pub(crate) use tree::{copy_tree, snapshot};
 
 /// The cloud assembly the AWS CDK wrote for the seed app.

@@ -8,8 +8,8 @@
 
 use crate::{
     AssetHashOptions, DockerImageAssetOptions, FingerprintCache, FingerprintOptions,
-    PackageOptions, StageOptions, asset_hash, copy_directory, docker_image_asset_hash,
-    package_model_directory, stage, staged_file_name,
+    PackageOptions, StageOptions, asset_hash, copy_directory, package_model_directory, stage,
+    staged_file_name,
 };
 use sagecdk_core::{
     AssemblyDirs, AssemblyWriter, Construct, DockerImageAssetLocation, DockerImageAssetSource,
@@ -36,18 +36,27 @@ fn cached_asset_hash(
     source: &Path,
     options: &AssetHashOptions,
 ) -> crate::Result<String> {
+    with_fingerprint_cache(node, |cache| asset_hash(source, options, cache))
+}
+
+/// Runs `hash` with the persistent fingerprint cache (unless disabled by context), saving the
+/// cache afterwards.
+fn with_fingerprint_cache<T>(
+    node: &Construct,
+    hash: impl FnOnce(Option<&FingerprintCache>) -> crate::Result<T>,
+) -> crate::Result<T> {
     let use_cache = !matches!(
         node.try_get_context(FINGERPRINT_CACHE_CONTEXT),
         Some(serde_json::Value::Bool(false))
     );
     if !use_cache {
-        return asset_hash(source, options, None);
+        return hash(None);
     }
     CACHE.with(|cache| {
-        let hash = asset_hash(source, options, Some(cache))?;
+        let hashed = hash(Some(cache))?;
         // A cache that cannot be saved only costs time on the next run.
         let _ = cache.save();
-        Ok(hash)
+        Ok(hashed)
     })
 }
 
@@ -303,7 +312,7 @@ impl DockerImageAsset {
             options.salt = salt(&node);
         }
         let source = absolute(&options.directory);
-        let hashed = match docker_image_asset_hash(&options) {
+        let hashed = match with_fingerprint_cache(&node, |cache| options.asset_hash(cache)) {
             Ok(h) => Some(h),
             Err(e) => {
                 node.add_error(format!("Cannot create Docker image asset: {e}"));

@@ -79,26 +79,24 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServingImageErr
 /// Where the program is installed in the image.
 pub const SERVING_BINARY_PATH: &str = "/usr/local/bin/serve";
 
-/// Builds the program and writes its build context (`Dockerfile` and `rootfs/`) under
-/// `contexts`, in a directory named after the binary and the context's fingerprint; returns
-/// that directory. A context is written under a temporary name and renamed into place, so it
-/// never changes once there: stack programs synthesizing the same program side by side never
-/// read one another's half-written context. The binary's other contexts are removed. Cargo
-/// runs with its own target directory under the crate's `target/` so that it never waits on
-/// the build lock of a cargo running the stack program.
-pub fn stage_serving_image(
-    options: &ServingImageOptions,
-    contexts: &Path,
-) -> Result<PathBuf, ServingImageError> {
+/// Builds the program and writes its build context (`Dockerfile` and `rootfs/`) under the
+/// crate's `target/sagecdk-serving/context/`, in a directory named after the binary and the
+/// context's fingerprint; returns that directory. A context is written under a temporary name
+/// and renamed into place, so it never changes once there: stack programs synthesizing the same
+/// program side by side never read one another's half-written context. The binary's other
+/// contexts are removed. Cargo runs with its own target directory under the crate's `target/`
+/// so that it never waits on the build lock of a cargo running the stack program.
+pub fn stage_serving_image(options: &ServingImageOptions) -> Result<PathBuf, ServingImageError> {
     let manifest = options.crate_dir.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(ServingImageError::NoCrate(options.crate_dir.clone()));
     }
     let binary = build(options, &manifest)?;
-    std::fs::create_dir_all(contexts).map_err(io(format!("creating {}", contexts.display())))?;
+    let contexts = serving_target_dir(options).join("context");
+    std::fs::create_dir_all(&contexts).map_err(io(format!("creating {}", contexts.display())))?;
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{}-staging-", options.binary))
-        .tempdir_in(contexts)
+        .tempdir_in(&contexts)
         .map_err(io(format!(
             "creating a directory in {}",
             contexts.display()
@@ -107,22 +105,28 @@ pub fn stage_serving_image(
     let fingerprint = crate::fingerprint(staging.path(), &Default::default())?;
     let name = format!("{}.{}", options.binary, &fingerprint[..16]);
     let context = contexts.join(&name);
-    if !context.is_dir() {
-        let staged = staging.keep();
-        if let Err(e) = std::fs::rename(&staged, &context) {
-            // Another synthesis put the same context in place first; ours is not needed.
-            let _ = std::fs::remove_dir_all(&staged);
-            if !context.is_dir() {
-                return Err(io(format!(
-                    "renaming {} to {}",
-                    staged.display(),
-                    context.display()
-                ))(e));
-            }
+    match std::fs::rename(staging.path(), &context) {
+        Ok(()) => {
+            // The directory now lives at `context`; nothing left to clean up.
+            let _ = staging.keep();
+        }
+        // Another synthesis put the same context in place first; ours is dropped.
+        Err(_) if context.is_dir() => {}
+        Err(e) => {
+            return Err(io(format!(
+                "renaming {} to {}",
+                staging.path().display(),
+                context.display()
+            ))(e));
         }
     }
-    remove_other_contexts(contexts, &options.binary, &name)?;
+    remove_other_contexts(&contexts, &options.binary, &name)?;
     Ok(context)
+}
+
+/// Cargo's target directory for the program, under the crate's own `target/`.
+fn serving_target_dir(options: &ServingImageOptions) -> PathBuf {
+    options.crate_dir.join("target").join("sagecdk-serving")
 }
 
 /// Writes the build context of `binary` to the empty directory `out`.
@@ -186,7 +190,7 @@ fn remove_other_contexts(
 /// Runs `cargo build --release` for the binary; its path.
 fn build(options: &ServingImageOptions, manifest: &Path) -> Result<PathBuf, ServingImageError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target_dir = options.crate_dir.join("target").join("sagecdk-serving");
+    let target_dir = serving_target_dir(options);
     let mut command = Command::new(cargo);
     command
         .args([

@@ -9,10 +9,7 @@
 //! not given (the qualifier too), and leaves a newer (or customized) bootstrap stack alone
 //! unless forced.
 
-use crate::environment::{
-    AwsEnvironment, DEFAULT_QUALIFIER, TOOLKIT_STACK_NAME, bootstrap_version_parameter,
-    ssm_parameter,
-};
+use crate::environment::{AwsEnvironment, DEFAULT_QUALIFIER, TOOLKIT_STACK_NAME, ssm_parameter};
 use crate::error::{DeployError, Result};
 use crate::progress::{Reporter, Silent};
 use crate::stack::{
@@ -22,6 +19,7 @@ use aws_sdk_cloudformation::types::StackStatus;
 use indexmap::IndexMap;
 use sagecdk_assembly::bootstrap::{
     BootstrapRole, FILE_ASSETS_BUCKET_NAME, IMAGE_ASSETS_REPOSITORY_NAME, VERSION_PARAMETER_NAME,
+    version_parameter,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -339,7 +337,7 @@ async fn deployed_bootstrap(
                 .get("Qualifier")
                 .filter(|q| !q.is_empty())
                 .map_or(DEFAULT_QUALIFIER, String::as_str);
-            ssm_parameter(env.base_config(), &bootstrap_version_parameter(qualifier))
+            ssm_parameter(env.base_config(), &version_parameter(qualifier))
                 .await?
                 .and_then(|v| v.trim().parse().ok())
         }

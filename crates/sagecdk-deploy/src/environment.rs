@@ -281,7 +281,7 @@ impl AwsEnvironment {
         parameter: Option<&str>,
     ) -> Result<u32> {
         let parameter = parameter.map_or_else(
-            || bootstrap_version_parameter(DEFAULT_QUALIFIER),
+            || sagecdk_assembly::bootstrap::version_parameter(DEFAULT_QUALIFIER),
             |p| self.replace_placeholders(p),
         );
         let Some(value) = ssm_parameter(config, &parameter).await? else {
@@ -368,8 +368,6 @@ impl AwsEnvironment {
     }
 }
 
-pub(crate) use sagecdk_assembly::bootstrap::version_parameter as bootstrap_version_parameter;
-
 /// The value of SSM parameter `name`, `None` when there is no such parameter.
 pub(crate) async fn ssm_parameter(config: &SdkConfig, name: &str) -> Result<Option<String>> {
     let out = AwsEnvironment::ssm(config)
@@ -433,6 +431,7 @@ fn user_name() -> String {
 /// The environments of one command (deploy, diff, destroy), each resolved once, by whichever
 /// caller asks first (a failed resolution is tried again by the next caller, which then
 /// reports the error); every one reports to the command's reporter.
+#[derive(Debug)]
 pub(crate) struct Environments {
     options: EnvironmentOptions,
     reporter: Arc<dyn Reporter>,
@@ -446,6 +445,11 @@ impl Environments {
             reporter,
             resolved: Mutex::default(),
         }
+    }
+
+    /// The environments reporting to `reporter` instead (none resolved yet).
+    pub(crate) fn with_reporter(self, reporter: Arc<dyn Reporter>) -> Self {
+        Self::new(self.options, reporter)
     }
 
     /// The resolved environment `aws://account/region`.

@@ -2,7 +2,7 @@
 //! in their account and region with the AWS SDK, through the bootstrap lookup role when it can
 //! be assumed (the caller's credentials of that account otherwise).
 
-use crate::environment::{AwsEnvironment, EnvironmentOptions, ssm_parameter};
+use crate::environment::{AwsEnvironment, EnvironmentOptions, Environments, ssm_parameter};
 use crate::error::Result;
 use crate::progress::{Reporter, Silent};
 use aws_config::SdkConfig;
@@ -28,9 +28,8 @@ type EnvironmentKey = (String, String, Option<String>);
 /// and role assumption per account, region and role, however many values are looked up).
 #[derive(Debug)]
 pub struct ContextLookups {
-    options: EnvironmentOptions,
+    environments: Environments,
     configs: tokio::sync::Mutex<HashMap<EnvironmentKey, SdkConfig>>,
-    reporter: Arc<dyn Reporter>,
 }
 
 impl Default for ContextLookups {
@@ -43,16 +42,15 @@ impl ContextLookups {
     /// Lookups with the credentials `options` selects.
     pub fn new(options: EnvironmentOptions) -> Self {
         ContextLookups {
-            options,
+            environments: Environments::new(options, Arc::new(Silent)),
             configs: tokio::sync::Mutex::default(),
-            reporter: Arc::new(Silent),
         }
     }
 
     /// The lookups with `reporter` hearing their warnings (a role that could not be assumed;
     /// default: [`Silent`]).
     pub fn with_reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
-        self.reporter = reporter;
+        self.environments = self.environments.with_reporter(reporter);
         self
     }
 
@@ -67,9 +65,10 @@ impl ContextLookups {
         if let Some(config) = configs.get(&key) {
             return Ok(config.clone());
         }
-        let env = AwsEnvironment::resolve(&self.options, &format!("aws://{account}/{region}"))
-            .await?
-            .with_reporter(self.reporter.clone());
+        let env = self
+            .environments
+            .get(&format!("aws://{account}/{region}"))
+            .await?;
         let config = env.config_for_role(role, None, Some(region)).await?;
         configs.insert(key, config.clone());
         Ok(config)

@@ -186,7 +186,7 @@ pub fn security_diff(old: &Value, new: &Value) -> SecurityDiff {
         c.item.resources.iter_mut().for_each(fix);
         c.item.principals.iter_mut().for_each(fix);
         c.item.condition.iter_mut().for_each(fix);
-        c.item = normalized(c.item.clone());
+        normalize(&mut c.item);
     }
     for c in &mut diff.managed_policies {
         let paths = paths(c.kind);
@@ -418,11 +418,16 @@ fn with_construct_paths(text: &str, paths: &HashMap<String, String>) -> String {
 }
 
 fn normalized(mut s: IamStatement) -> IamStatement {
+    normalize(&mut s);
+    s
+}
+
+/// Sorts and dedups the statement's resources, actions and principals.
+fn normalize(s: &mut IamStatement) {
     for l in [&mut s.resources, &mut s.actions, &mut s.principals] {
         l.sort();
         l.dedup();
     }
-    s
 }
 
 /// `key`'s values, or `not_key`'s prefixed with `NOT `.
@@ -590,7 +595,6 @@ pub(crate) fn render(v: &Value) -> String {
     }
 }
 
-/// A condition block as indented JSON, references rendered.
 /// The condition text as the JSON value it is.
 fn condition_as_json<S: serde::Serializer>(
     condition: &Option<String>,
@@ -603,6 +607,7 @@ fn condition_as_json<S: serde::Serializer>(
     value.serialize(serializer)
 }
 
+/// A condition block as indented JSON, references rendered.
 fn condition_text(v: &Value) -> String {
     fn deep(v: &Value) -> Value {
         match v {

@@ -185,13 +185,14 @@ impl TemplateDiff {
                 continue;
             };
             // A resource that changes type is new whatever the change set says.
-            if r.in_place && entry.old_resource_type.is_none() {
+            let in_place = r.in_place && entry.old_resource_type.is_none();
+            if in_place {
                 entry.replacement = None;
-                for change in &mut entry.changes {
-                    change.replacement = None;
-                }
             }
             for change in &mut entry.changes {
+                if in_place {
+                    change.replacement = None;
+                }
                 if let Some(kind) = r.properties.get(top_property(&change.path)) {
                     change.replacement = change.replacement.max(Some(*kind));
                 }

@@ -177,16 +177,11 @@ impl ContainerImage {
     /// [`from_inference_spec`](Self::from_inference_spec) with options (another base image,
     /// cargo features).
     pub fn from_inference_spec_with(options: ServingImageOptions) -> Self {
-        // The directory the build contexts are staged under; the asset gets its own at binding.
-        let contexts = options
-            .crate_dir
-            .join("target")
-            .join("sagecdk-serving")
-            .join("context");
         ContainerImage {
             source: Rc::new(Source::Asset {
                 directory: format!("{}#{}", options.crate_dir.display(), options.binary),
-                options: Box::new(DockerImageAssetOptions::new(contexts)),
+                // The directory is the build context staged at binding.
+                options: Box::default(),
                 asset: RefCell::new(None),
                 serving: Some(Box::new(options)),
             }),
@@ -376,7 +371,7 @@ impl ContainerImage {
                     None => {
                         let mut options = (**options).clone();
                         if let Some(serving) = serving {
-                            match stage_serving_image(serving, &options.directory) {
+                            match stage_serving_image(serving) {
                                 Ok(context) => options.directory = context,
                                 Err(e) => {
                                     model.add_error(format!("serving image: {e}"));

@@ -389,7 +389,9 @@ impl ModelData {
                 url
             }
             Source::TrainingJob { job } => {
-                let uri = training_job_artifacts(model, job);
+                let Some(uri) = training_job_artifacts(model, job) else {
+                    return Str::failed();
+                };
                 if let Some(g) = grantee {
                     grant_read_of_uri(&uri, g, asset_bucket_arn);
                 }
@@ -421,19 +423,18 @@ pub(crate) fn training_job_lookup(
     Some(plugin_context_value(model, plugin, (prop, value), dummy))
 }
 
-/// The artifacts URI of a training job, from the context (looked up by the CLI).
-fn training_job_artifacts(model: &Construct, job: &TrainingJobRef) -> String {
-    let Some(answer) = training_job_lookup(model, job) else {
-        return String::new();
-    };
+/// The artifacts URI of a training job, from the context (looked up by the CLI); `None` once
+/// an error is recorded.
+fn training_job_artifacts(model: &Construct, job: &TrainingJobRef) -> Option<String> {
+    let answer = training_job_lookup(model, job)?;
     match answer["modelArtifacts"].as_str() {
-        Some(uri) if split_s3_uri(uri).is_some() => uri.to_string(),
+        Some(uri) if split_s3_uri(uri).is_some() => Some(uri.to_string()),
         _ => {
             model.add_error(format!(
                 "the cached artifacts of training job {} are not an s3:// URI ({answer}); reset them with `sagecdk context --reset`",
                 job.describe()
             ));
-            String::new()
+            None
         }
     }
 }
@@ -469,7 +470,8 @@ fn publish_multi_model_assets(
     models: &[(String, String)],
     asset_bucket_arn: &impl Fn(Str) -> Str,
 ) -> (Str, [Str; 2]) {
-    let nothing = || (Str::default(), [Str::default(), Str::default()]);
+    // The error is recorded where the set failed.
+    let nothing = || (Str::failed(), [Str::default(), Str::default()]);
     let problems = multi_model_problems(models);
     if !problems.is_empty() {
         for p in problems {

@@ -80,28 +80,26 @@ pub(crate) fn run(session: &Session<'_>, args: &DeployArgs) -> anyhow::Result<Ex
     });
     // An approval prompt may still wait for its answer on a blocking thread: do not wait.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    let Some(results) = outcome else {
-        let account = tracker.account();
+    // The stacks that did deploy before an interruption or a failure still have their outputs
+    // written and reported.
+    let report_partial = |error: &str| {
         report(
-            &account.done,
+            &tracker.lock().done,
             args.outputs_file.as_deref(),
             args.json,
-            Some("interrupted"),
-        )?;
-        eprintln!("\n{}", interrupt_message(&account, &stacks));
+            Some(error),
+        )
+    };
+    let Some(results) = outcome else {
+        report_partial("interrupted")?;
+        eprintln!("\n{}", interrupt_message(&tracker.account(), &stacks));
         return Ok(ExitCode::from(INTERRUPTED));
     };
     let results = match results {
         Ok(results) => results,
         Err(e) => {
-            // The stacks that did deploy still have their outputs written and reported.
             let error = anyhow::Error::from(e);
-            report(
-                &tracker.account().done,
-                args.outputs_file.as_deref(),
-                args.json,
-                Some(&sagecdk_cli::error_text(&error)),
-            )?;
+            report_partial(&sagecdk_cli::error_text(&error))?;
             return Err(error);
         }
     };
@@ -350,16 +348,20 @@ impl Tracker {
         }
     }
 
-    /// Shows `output` now, or after the question on the screen.
-    fn show(&self, output: Shown) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        match held.as_mut() {
-            Some(later) => later.push(output),
-            None => {
-                drop(held);
-                self.display_now(output);
+    /// Holds back the output `later` makes while a question is on the screen; whether it did
+    /// (otherwise the caller shows it now, without making a copy).
+    fn hold(&self, later: impl FnOnce() -> Shown) -> bool {
+        match self.held().as_mut() {
+            Some(held) => {
+                held.push(later());
+                true
             }
+            None => false,
         }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Vec<Shown>>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn display_now(&self, output: Shown) {
@@ -382,19 +384,27 @@ impl Tracker {
 
 impl Reporter for Tracker {
     fn message(&self, text: &str) {
-        self.show(Shown::Message(text.to_string()));
+        if !self.hold(|| Shown::Message(text.to_string())) {
+            self.display.message(text);
+        }
     }
 
     fn follow_start(&self, stack: &str, total: usize) {
-        self.show(Shown::FollowStart(stack.to_string(), total));
+        if !self.hold(|| Shown::FollowStart(stack.to_string(), total)) {
+            self.display.follow_start(stack, total);
+        }
     }
 
     fn activity(&self, activity: &StackActivity) {
-        self.show(Shown::Activity(activity.clone()));
+        if !self.hold(|| Shown::Activity(activity.clone())) {
+            self.display.activity(activity);
+        }
     }
 
     fn follow_end(&self, stack: &str) {
-        self.show(Shown::FollowEnd(stack.to_string()));
+        if !self.hold(|| Shown::FollowEnd(stack.to_string())) {
+            self.display.follow_end(stack);
+        }
     }
 
     fn stack_started(&self, stack: &StackArtifact) {
@@ -434,10 +444,9 @@ impl Tracker {
     /// meanwhile until it returns.
     fn while_asking<T>(&self, ask: impl FnOnce() -> T) -> T {
         let _one_question = self.asking.lock().unwrap_or_else(|e| e.into_inner());
-        let held = || self.held.lock().unwrap_or_else(|e| e.into_inner());
-        held().get_or_insert_with(Vec::new);
+        self.held().get_or_insert_with(Vec::new);
         let answer = ask();
-        let later = held().take().unwrap_or_default();
+        let later = self.held().take().unwrap_or_default();
         for output in later {
             self.display_now(output);
         }
