@@ -137,6 +137,16 @@ impl Resource {
     pub fn module(&self) -> String {
         names::module_ident(&self.name)
     }
+
+    /// The Cargo feature that compiles the resource type (`sagemaker_endpoint_config`): one per
+    /// type, so a program builds only the types it uses.
+    pub fn feature(&self) -> String {
+        format!(
+            "{}_{}",
+            names::service_module(&self.service),
+            self.module().trim_end_matches('_')
+        )
+    }
 }
 
 /// Type names that would shadow names the generated code uses.
@@ -779,5 +789,28 @@ mod tests {
         assert!(a.contains("pub const ML_M5_LARGE: &str = \"ml.m5.large\";"));
         assert!(a.contains("tag_type: cdk::TagType::Map, property: \"Tags\""));
         assert!(a.contains("pub fn attr_endpoint_address(&self) -> cdk::Str"));
+    }
+
+    #[test]
+    fn each_type_has_a_feature_and_its_service_feature_enables_it() {
+        let mut thing = build(&schema(), &[]).expect("builds");
+        assert_eq!(thing.feature(), "test_thing");
+        // A module named after a keyword keeps its trailing `_` out of the feature name.
+        thing.name = "Type".into();
+        assert_eq!(thing.module(), "type_");
+        assert_eq!(thing.feature(), "test_type");
+
+        let files = crate::render(&[build(&schema(), &[]).expect("builds"), thing]);
+        let manifest = &files[std::path::Path::new("Cargo.toml")];
+        assert!(manifest.contains("default = [\"test\"]"));
+        assert!(manifest.contains("test = [\"test_thing\", \"test_type\"]"));
+        assert!(manifest.contains("\ntest_thing = []\n"));
+        let service = &files[std::path::Path::new("src/test/mod.rs")];
+        assert!(service.contains("#[cfg(feature = \"test_thing\")]\npub mod thing;"));
+        assert!(service.contains("#[cfg(feature = \"test_type\")]\npub use type_::{CfnType, CfnTypeProps};"));
+        let lib = &files[std::path::Path::new("src/lib.rs")];
+        assert!(lib.contains(
+            "#[cfg(any(feature = \"test_thing\", feature = \"test_type\"))]\npub mod test;"
+        ));
     }
 }

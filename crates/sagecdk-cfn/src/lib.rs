@@ -1,7 +1,10 @@
 //! Typed CloudFormation resources (the CDK's `Cfn*` layer) for sagecdk, generated from the
 //! CloudFormation registry schemas.
 //!
-//! Each service is a module behind a Cargo feature of the same name (all enabled by default).
+//! Each resource type is behind a Cargo feature named after its service and module
+//! (`sagemaker_endpoint_config` for `sagemaker::endpoint_config`), and each service's feature
+//! (`sagemaker`) enables all of its types. All are enabled by default; the construct crates ask
+//! for the types they use only, so a program compiles no others unless it enables them.
 //! A resource type has a handle (`CfnModel`) created from its props (`CfnModelProps`), whose
 //! required properties are constructor arguments; optional ones are set with `with_*` methods.
 //! Every property accepts tokens. Literal values are checked against the schema at synthesis.
@@ -25,29 +28,89 @@
 
 pub mod runtime;
 
-#[cfg(feature = "application_auto_scaling")]
+#[cfg(any(
+    feature = "application_auto_scaling_scalable_target",
+    feature = "application_auto_scaling_scaling_policy"
+))]
 pub mod application_auto_scaling; // AWS::ApplicationAutoScaling
-#[cfg(feature = "cloudwatch")]
+#[cfg(any(feature = "cloudwatch_alarm"))]
 pub mod cloudwatch; // AWS::CloudWatch
-#[cfg(feature = "ec2")]
+#[cfg(any(
+    feature = "ec2_security_group",
+    feature = "ec2_security_group_egress",
+    feature = "ec2_security_group_ingress"
+))]
 pub mod ec2; // AWS::EC2
-#[cfg(feature = "ecr")]
+#[cfg(any(feature = "ecr_repository"))]
 pub mod ecr; // AWS::ECR
-#[cfg(feature = "events")]
+#[cfg(any(feature = "events_rule"))]
 pub mod events; // AWS::Events
-#[cfg(feature = "iam")]
+#[cfg(any(
+    feature = "iam_managed_policy",
+    feature = "iam_policy",
+    feature = "iam_role"
+))]
 pub mod iam; // AWS::IAM
-#[cfg(feature = "kms")]
+#[cfg(any(feature = "kms_alias", feature = "kms_key"))]
 pub mod kms; // AWS::KMS
-#[cfg(feature = "logs")]
+#[cfg(any(feature = "logs_log_group"))]
 pub mod logs; // AWS::Logs
-#[cfg(feature = "s3")]
+#[cfg(any(feature = "s3_bucket", feature = "s3_bucket_policy"))]
 pub mod s3; // AWS::S3
-#[cfg(feature = "sagemaker")]
+#[cfg(any(
+    feature = "sagemaker_action",
+    feature = "sagemaker_ai_workload_config",
+    feature = "sagemaker_algorithm",
+    feature = "sagemaker_app",
+    feature = "sagemaker_app_image_config",
+    feature = "sagemaker_artifact",
+    feature = "sagemaker_cluster",
+    feature = "sagemaker_cluster_scheduler_config",
+    feature = "sagemaker_code_repository",
+    feature = "sagemaker_compute_quota",
+    feature = "sagemaker_context",
+    feature = "sagemaker_data_quality_job_definition",
+    feature = "sagemaker_device",
+    feature = "sagemaker_device_fleet",
+    feature = "sagemaker_domain",
+    feature = "sagemaker_endpoint",
+    feature = "sagemaker_endpoint_config",
+    feature = "sagemaker_experiment",
+    feature = "sagemaker_experiment_trial_component",
+    feature = "sagemaker_feature_group",
+    feature = "sagemaker_hub",
+    feature = "sagemaker_human_task_ui",
+    feature = "sagemaker_image",
+    feature = "sagemaker_image_version",
+    feature = "sagemaker_inference_component",
+    feature = "sagemaker_inference_experiment",
+    feature = "sagemaker_mlflow_app",
+    feature = "sagemaker_mlflow_tracking_server",
+    feature = "sagemaker_model",
+    feature = "sagemaker_model_bias_job_definition",
+    feature = "sagemaker_model_card",
+    feature = "sagemaker_model_explainability_job_definition",
+    feature = "sagemaker_model_package",
+    feature = "sagemaker_model_package_group",
+    feature = "sagemaker_model_quality_job_definition",
+    feature = "sagemaker_monitoring_schedule",
+    feature = "sagemaker_notebook_instance",
+    feature = "sagemaker_notebook_instance_lifecycle_config",
+    feature = "sagemaker_partner_app",
+    feature = "sagemaker_pipeline",
+    feature = "sagemaker_processing_job",
+    feature = "sagemaker_project",
+    feature = "sagemaker_space",
+    feature = "sagemaker_studio_lifecycle_config",
+    feature = "sagemaker_trial_component",
+    feature = "sagemaker_user_profile",
+    feature = "sagemaker_workforce",
+    feature = "sagemaker_workteam"
+))]
 pub mod sagemaker; // AWS::SageMaker
-#[cfg(feature = "sns")]
+#[cfg(any(feature = "sns_subscription", feature = "sns_topic"))]
 pub mod sns; // AWS::SNS
-#[cfg(feature = "ssm")]
+#[cfg(any(feature = "ssm_parameter"))]
 pub mod ssm; // AWS::SSM
-#[cfg(feature = "step_functions")]
+#[cfg(any(feature = "step_functions_state_machine"))]
 pub mod step_functions; // AWS::StepFunctions

@@ -17,7 +17,8 @@
 
 pub use sagecdk_core::*;
 
-/// Typed CloudFormation resources generated from the registry schemas.
+/// Typed CloudFormation resources generated from the registry schemas: the types the SageMaker
+/// constructs use, or all of them with the `cfn-all` feature.
 #[cfg(feature = "cfn")]
 pub use sagecdk_cfn as cfn;
 
