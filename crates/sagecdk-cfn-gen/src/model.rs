@@ -807,7 +807,11 @@ mod tests {
         assert!(manifest.contains("\ntest_thing = []\n"));
         let service = &files[std::path::Path::new("src/test/mod.rs")];
         assert!(service.contains("#[cfg(feature = \"test_thing\")]\npub mod thing;"));
-        assert!(service.contains("#[cfg(feature = \"test_type\")]\npub use type_::{CfnType, CfnTypeProps};"));
+        assert!(
+            service.contains(
+                "#[cfg(feature = \"test_type\")]\npub use type_::{CfnType, CfnTypeProps};"
+            )
+        );
         let lib = &files[std::path::Path::new("src/lib.rs")];
         assert!(lib.contains(
             "#[cfg(any(feature = \"test_thing\", feature = \"test_type\"))]\npub mod test;"
