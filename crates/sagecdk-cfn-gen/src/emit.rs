@@ -385,7 +385,7 @@ workspace = true
             .collect();
         let _ = writeln!(out, "{module} = [{}]", types.join(", "));
     }
-    for (_, (_, resources)) in services {
+    for (_, resources) in services.values() {
         for r in resources {
             let _ = writeln!(out, "{} = []", r.feature());
         }
