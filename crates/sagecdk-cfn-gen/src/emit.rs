@@ -339,10 +339,13 @@ pub fn lib_file(services: &BTreeMap<String, (String, Vec<&Resource>)>) -> String
             .iter()
             .map(|r| format!("feature = {:?}", r.feature()))
             .collect();
+        let condition = match any.as_slice() {
+            [one] => one.clone(),
+            all => format!("any({})", all.join(", ")),
+        };
         let _ = writeln!(
             out,
-            "#[cfg(any({}))]\npub mod {module}; // AWS::{service}",
-            any.join(", ")
+            "#[cfg({condition})]\npub mod {module}; // AWS::{service}"
         );
     }
     out

@@ -816,5 +816,10 @@ mod tests {
         assert!(lib.contains(
             "#[cfg(any(feature = \"test_thing\", feature = \"test_type\"))]\npub mod test;"
         ));
+        let one = crate::render(&[build(&schema(), &[]).expect("builds")]);
+        assert!(
+            one[std::path::Path::new("src/lib.rs")]
+                .contains("#[cfg(feature = \"test_thing\")]\npub mod test;")
+        );
     }
 }

@@ -33,7 +33,7 @@ pub mod runtime;
     feature = "application_auto_scaling_scaling_policy"
 ))]
 pub mod application_auto_scaling; // AWS::ApplicationAutoScaling
-#[cfg(any(feature = "cloudwatch_alarm"))]
+#[cfg(feature = "cloudwatch_alarm")]
 pub mod cloudwatch; // AWS::CloudWatch
 #[cfg(any(
     feature = "ec2_security_group",
@@ -41,9 +41,9 @@ pub mod cloudwatch; // AWS::CloudWatch
     feature = "ec2_security_group_ingress"
 ))]
 pub mod ec2; // AWS::EC2
-#[cfg(any(feature = "ecr_repository"))]
+#[cfg(feature = "ecr_repository")]
 pub mod ecr; // AWS::ECR
-#[cfg(any(feature = "events_rule"))]
+#[cfg(feature = "events_rule")]
 pub mod events; // AWS::Events
 #[cfg(any(
     feature = "iam_managed_policy",
@@ -53,7 +53,7 @@ pub mod events; // AWS::Events
 pub mod iam; // AWS::IAM
 #[cfg(any(feature = "kms_alias", feature = "kms_key"))]
 pub mod kms; // AWS::KMS
-#[cfg(any(feature = "logs_log_group"))]
+#[cfg(feature = "logs_log_group")]
 pub mod logs; // AWS::Logs
 #[cfg(any(feature = "s3_bucket", feature = "s3_bucket_policy"))]
 pub mod s3; // AWS::S3
@@ -110,7 +110,7 @@ pub mod s3; // AWS::S3
 pub mod sagemaker; // AWS::SageMaker
 #[cfg(any(feature = "sns_subscription", feature = "sns_topic"))]
 pub mod sns; // AWS::SNS
-#[cfg(any(feature = "ssm_parameter"))]
+#[cfg(feature = "ssm_parameter")]
 pub mod ssm; // AWS::SSM
-#[cfg(any(feature = "step_functions_state_machine"))]
+#[cfg(feature = "step_functions_state_machine")]
 pub mod step_functions; // AWS::StepFunctions
