@@ -187,7 +187,11 @@ pub(super) fn assemble_files(
     planned: Planned,
     rendered: Vec<RenderedStack>,
 ) -> Assembly {
-    let Planned { stacks, plan, deps } = planned;
+    let Planned {
+        stacks,
+        mut plan,
+        deps,
+    } = planned;
     let mut files = Vec::new();
     let mut manifest = AssemblyManifest {
         version: SCHEMA_VERSION.to_string(),
@@ -196,7 +200,8 @@ pub(super) fn assemble_files(
         minimum_cli_version: None,
     };
     let mut out_stacks = Vec::new();
-    let mut all_props: HashMap<NodeId, String> = HashMap::new();
+    // Indexed by node: the rendered properties of each resource, for `tree.json`.
+    let mut all_props: Vec<Option<String>> = vec![None; arena.nodes.len()];
     let artifact_ids: HashMap<NodeId, String> = stacks
         .iter()
         .map(|s| (s.node, s.artifact_id.clone()))
@@ -210,7 +215,9 @@ pub(super) fn assemble_files(
                 missing.push(m.clone());
             }
         }
-        all_props.extend(r.props);
+        for (n, text) in r.props {
+            all_props[n as usize] = Some(text);
+        }
         let template_file = format!("{}.template.json", s.artifact_id);
         let assets_file = format!("{}.assets.json", s.artifact_id);
         let metadata_file = format!("{}.metadata.json", s.artifact_id);
@@ -326,7 +333,12 @@ pub(super) fn assemble_files(
         );
         manifest.minimum_cli_version = Some(crate::compat::MINIMUM_CLI_VERSION.to_string());
     }
-    let tree = Rc::new(TreeSnapshot::new(arena, &plan, all_props));
+    // The plan's logical IDs are not needed any more: the snapshot takes them.
+    let tree = Rc::new(TreeSnapshot::new(
+        arena,
+        std::mem::take(&mut plan.logical_ids),
+        all_props,
+    ));
     files.push((
         "manifest.json".into(),
         to_js_json(&serde_json::to_value(&manifest).unwrap_or_default(), 2),

@@ -9,7 +9,7 @@ pub(super) struct RenderedStack {
     pub(super) messages: Vec<Message>,
     pub(super) problems: Vec<Diagnostic>,
     /// Each resource's rendered properties as compact JSON, for `tree.json`.
-    pub(super) props: HashMap<NodeId, String>,
+    pub(super) props: Vec<(NodeId, String)>,
 }
 
 /// A stack's template in parts: each element is written out as text as soon as it is rendered
@@ -22,7 +22,7 @@ struct TemplateParts {
     /// it appears inside its section.
     sections: IndexMap<&'static str, IndexMap<String, String>>,
     /// Each resource's rendered properties as compact JSON, for `tree.json`.
-    props: HashMap<NodeId, String>,
+    props: Vec<(NodeId, String)>,
     messages: Vec<Message>,
     problems: Vec<Diagnostic>,
 }
@@ -86,7 +86,7 @@ fn render_stack(
     }
     let nodes = stack_nodes(arena, s.node);
     let mut sections: IndexMap<&'static str, IndexMap<String, String>> = IndexMap::new();
-    let mut props = HashMap::new();
+    let mut props = Vec::new();
     for n in &nodes {
         let Some(element) = arena.element(*n) else {
             continue;
@@ -125,7 +125,7 @@ fn render_stack(
             // Kept until the assembly is dropped (for `tree.json`), so without spare capacity.
             let mut text = to_js_json(p, 0);
             text.shrink_to_fit();
-            props.insert(*n, text);
+            props.push((*n, text));
         }
         let section = sections.entry(element.section()).or_default();
         if section.contains_key(logical_id) {

@@ -43,19 +43,26 @@ pub(super) struct TreeSnapshot {
 }
 
 impl TreeSnapshot {
-    pub(super) fn new(arena: &Arena, plan: &Plan, mut props: HashMap<NodeId, String>) -> Self {
+    /// The snapshot of `arena`, taking the logical IDs and the rendered properties (by node).
+    pub(super) fn new(
+        arena: &Arena,
+        mut logical_ids: HashMap<NodeId, String>,
+        mut props: Vec<Option<String>>,
+    ) -> Self {
         let nodes = arena
             .nodes
             .iter()
             .enumerate()
             .map(|(n, node)| {
                 let n = n as NodeId;
-                let resource = match (arena.element(n).map(|e| &e.kind), plan.logical_ids.get(&n)) {
-                    (Some(ElementKind::Resource(r)), Some(id)) => Some((
-                        r.resource_type.clone(),
-                        id.clone(),
-                        props.remove(&n).unwrap_or_else(|| "{}".to_string()),
-                    )),
+                let resource = match arena.element(n).map(|e| &e.kind) {
+                    Some(ElementKind::Resource(r)) => logical_ids.remove(&n).map(|id| {
+                        (
+                            r.resource_type.clone(),
+                            id,
+                            props[n as usize].take().unwrap_or_else(|| "{}".to_string()),
+                        )
+                    }),
                     _ => None,
                 };
                 TreeNode {
