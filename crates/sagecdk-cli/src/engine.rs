@@ -6,7 +6,7 @@
 //! `PATH`.
 
 use sagecdk_assembly::manifest::MissingContext;
-use sagecdk_toolkit::ContextLookup;
+use sagecdk_toolkit::{ContextLookup, HANDED_OVER_ENV};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,13 +18,11 @@ pub const ENGINE: &str = "sagecdk-engine";
 /// The variable naming the engine's program explicitly.
 pub const ENGINE_VARIABLE: &str = "SAGECDK_ENGINE";
 
-/// Set for the engine when `sagecdk` hands a command over; seeing it, `sagecdk` refuses to
-/// hand over again (`SAGECDK_ENGINE` naming `sagecdk` itself would loop).
-const HANDED_OVER: &str = "SAGECDK_HANDED_OVER";
-
 /// The engine's program, or an error saying where it was looked for and how to install it.
 pub fn locate() -> anyhow::Result<PathBuf> {
-    if std::env::var_os(HANDED_OVER).is_some() {
+    // Set when this process is the engine's stand-in: `SAGECDK_ENGINE` naming `sagecdk` itself
+    // would hand the command back and forth.
+    if std::env::var_os(HANDED_OVER_ENV).is_some() {
         anyhow::bail!(
             "{ENGINE_VARIABLE} (or the program found as {ENGINE}) is sagecdk itself, not the \
              engine: it handed the command back"
@@ -77,7 +75,7 @@ pub fn hand_over() -> anyhow::Result<ExitCode> {
     let engine = locate()?;
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut command = Command::new(&engine);
-    command.args(&args).env(HANDED_OVER, "1");
+    command.args(&args).env(HANDED_OVER_ENV, "1");
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -118,7 +116,7 @@ impl ContextLookup for EngineLookups {
         let mut child = Command::new(&engine)
             .arg("context-lookup")
             .stdin(Stdio::piped())
-            .env(HANDED_OVER, "1")
+            .env(HANDED_OVER_ENV, "1")
             .stdout(Stdio::piped())
             // The engine's warnings reach the user; the answer comes on standard output.
             .stderr(Stdio::inherit())

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{golden, private_golden, sagecdk, text};
+use common::{command, golden, private_golden, sagecdk, text};
 
 #[test]
 fn synth_prints_the_selected_template_as_yaml_or_json() {
@@ -148,6 +148,36 @@ fn the_build_command_of_cdk_json_runs_before_the_app() {
         text(&out.stderr)
     );
     assert!(!dir.path().join("app-ran").exists());
+}
+
+#[test]
+fn the_build_and_the_app_do_not_inherit_the_hand_over_guard() {
+    // As when the engine, handed a command by `sagecdk`, runs the app: a stack program that
+    // itself runs `sagecdk` must not be refused as a hand-back.
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = format!(
+        "echo \"${{SAGECDK_HANDED_OVER-unset}}\" > app-saw; mkdir -p \"$CDK_OUTDIR\"; cp {}/*.json \"$CDK_OUTDIR\"",
+        private_golden(dir.path()).display()
+    );
+    let build = "echo \"${SAGECDK_HANDED_OVER-unset}\" > build-saw";
+    std::fs::write(
+        dir.path().join("cdk.json"),
+        serde_json::json!({"app": app, "build": build}).to_string(),
+    )
+    .expect("write");
+    let out = command(dir.path())
+        .args(["synth", "SeedAgnostic", "--quiet"])
+        .env(sagecdk_toolkit::HANDED_OVER_ENV, "1")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for file in ["app-saw", "build-saw"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(file)).expect("written"),
+            "unset\n",
+            "{file}"
+        );
+    }
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub use error::ToolkitError;
 pub use init::{InitOptions, SagecdkSource, init_project};
 pub use select::{glob_match, select_stacks};
 pub use synth::{
-    CLI_ASM_VERSION, CONTEXT_ENV_BUDGET, CONTEXT_OVERFLOW_ENV, LockedAssembly, synthesize,
+    CLI_ASM_VERSION, CONTEXT_ENV_BUDGET, CONTEXT_OVERFLOW_ENV, HANDED_OVER_ENV, LockedAssembly,
+    synthesize,
 };
 pub use yaml::to_yaml;

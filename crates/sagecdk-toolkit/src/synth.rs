@@ -18,6 +18,11 @@ pub const CLI_ASM_VERSION: &str = sagecdk_assembly::manifest::SCHEMA_VERSION;
 /// path of a JSON file (the AWS CDK's `CONTEXT_OVERFLOW_LOCATION_ENV`).
 pub const CONTEXT_OVERFLOW_ENV: &str = "CONTEXT_OVERFLOW_LOCATION_ENV";
 
+/// Set by `sagecdk` for `sagecdk-engine` when it hands a command over (so that `sagecdk` never
+/// hands a command back); the build and app commands run here never see it, so a stack program
+/// may itself run `sagecdk`.
+pub const HANDED_OVER_ENV: &str = "SAGECDK_HANDED_OVER";
+
 /// Bytes of context passed in `CDK_CONTEXT_JSON`; the rest goes to a file. Linux refuses a
 /// single environment string over 128 KiB ("Argument list too long"); this leaves room.
 pub const CONTEXT_ENV_BUDGET: usize = 96 * 1024;
@@ -140,6 +145,7 @@ pub(crate) fn run_build(
         .arg("-c")
         .arg(build)
         .current_dir(&config.dir)
+        .env_remove(HANDED_OVER_ENV)
         .stdin(Stdio::null())
         .output()
         .map_err(|source| ToolkitError::Spawn {
@@ -178,6 +184,7 @@ fn run_app(
         .env("CDK_OUTDIR", outdir)
         .env("CDK_CONTEXT_JSON", Json::Object(small).to_string())
         .env_remove(CONTEXT_OVERFLOW_ENV)
+        .env_remove(HANDED_OVER_ENV)
         .env("CDK_CLI_ASM_VERSION", CLI_ASM_VERSION)
         .env("CDK_CLI_VERSION", env!("CARGO_PKG_VERSION"))
         .stdin(Stdio::null())
