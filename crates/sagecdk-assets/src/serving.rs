@@ -5,6 +5,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+/// How long another build's context of the same binary is kept: a stack program that staged it
+/// may still be reading it (two builds of one program synthesized at the same time).
+const OTHER_CONTEXT_GRACE: Duration = Duration::from_secs(600);
 
 /// A Rust serving program to build into an image.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +89,8 @@ pub const SERVING_BINARY_PATH: &str = "/usr/local/bin/serve";
 /// context's fingerprint; returns that directory. A context is written under a temporary name
 /// and renamed into place, so it never changes once there: stack programs synthesizing the same
 /// program side by side never read one another's half-written context. The binary's other
-/// contexts are removed. Cargo runs with its own target directory under the crate's `target/`
+/// contexts are removed once they are ten minutes old (one staged by another build of the
+/// program synthesizing at the same time stays while it may be read). Cargo runs with its own target directory under the crate's `target/`
 /// so that it never waits on the build lock of a cargo running the stack program.
 pub fn stage_serving_image(options: &ServingImageOptions) -> Result<PathBuf, ServingImageError> {
     let manifest = options.crate_dir.join("Cargo.toml");
@@ -174,7 +180,15 @@ fn remove_other_contexts(
             && name.rsplit_once('.').is_some_and(|(bin, hash)| {
                 bin == binary && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
             });
-        if earlier {
+        let expired = || {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+                .is_some_and(|age| age > OTHER_CONTEXT_GRACE)
+        };
+        if earlier && expired() {
             // Gone already when another synthesis removed it first.
             match std::fs::remove_dir_all(entry.path()) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -286,4 +300,43 @@ fn copy(from: &Path, to: &Path) -> Result<(), ServingImageError> {
         from.display(),
         to.display()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_contexts_of_the_binary_go_once_they_are_ten_minutes_old() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let context = |name: &str, age: Duration| {
+            let path = dir.path().join(name);
+            std::fs::create_dir(&path).expect("dir");
+            std::fs::File::open(&path)
+                .and_then(|d| d.set_modified(SystemTime::now() - age))
+                .expect("mtime");
+        };
+        let hour = Duration::from_secs(3600);
+        context("serve.00000000000000aa", hour);
+        context("serve.00000000000000bb", Duration::from_secs(60));
+        context("serve.00000000000000cc", hour);
+        context("other.00000000000000aa", hour);
+        context("serve.not-a-fingerprint", hour);
+        remove_other_contexts(dir.path(), "serve", "serve.00000000000000cc").expect("removes");
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("read")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "other.00000000000000aa",
+                "serve.00000000000000bb",
+                "serve.00000000000000cc",
+                "serve.not-a-fingerprint"
+            ]
+        );
+    }
 }

@@ -48,7 +48,7 @@ fn the_serving_program_is_staged_on_scratch_with_a_stable_hash() {
         "the same program, the same image asset"
     );
 
-    let context = only_context(&server, "linear-server");
+    let context = newest_context(&server, "linear-server");
     let dockerfile = std::fs::read_to_string(context.join("Dockerfile")).expect("Dockerfile");
     assert!(dockerfile.starts_with("FROM scratch\n"), "{dockerfile}");
     assert!(
@@ -72,21 +72,20 @@ fn the_serving_program_is_staged_on_scratch_with_a_stable_hash() {
     );
 }
 
-/// The one build context of `binary` staged for the crate.
-fn only_context(crate_dir: &std::path::Path, binary: &str) -> PathBuf {
-    let contexts: Vec<PathBuf> =
-        std::fs::read_dir(crate_dir.join("target/sagecdk-serving/context"))
-            .expect("contexts")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&format!("{binary}.")))
-            })
-            .collect();
-    assert_eq!(contexts.len(), 1, "{contexts:?}");
-    contexts[0].clone()
+/// The newest build context of `binary` staged for the crate (another build's context may
+/// stay for a while: see `stage_serving_image`).
+fn newest_context(crate_dir: &std::path::Path, binary: &str) -> PathBuf {
+    std::fs::read_dir(crate_dir.join("target/sagecdk-serving/context"))
+        .expect("contexts")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{binary}.")))
+        })
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .expect("a context")
 }
 
 #[test]
@@ -108,7 +107,7 @@ fn stack_programs_staging_the_same_program_side_by_side_all_get_a_whole_context(
             .collect()
     });
     assert!(images.windows(2).all(|w| w[0] == w[1]));
-    let context = only_context(&server, "linear-server");
+    let context = newest_context(&server, "linear-server");
     assert!(context.join("rootfs/usr/local/bin/serve").is_file());
     assert!(context.join("Dockerfile").is_file());
 }
