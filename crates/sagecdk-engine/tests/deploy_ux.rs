@@ -1057,11 +1057,18 @@ fn concurrency_deploys_independent_stacks_together_and_json_reports_them() {
     });
     let out = run(command(work.path())
         .args(["deploy", "--all", "--concurrency", "2", "--json"])
-        .args(["--require-approval", "never", "--progress", "events"])
+        .args(["--require-approval", "never", "--progress", "bar"])
         .arg("--app")
         .arg(&app));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
+    // Bars are not drawn for several stacks at once, as in the AWS CDK CLI, and it says so.
+    assert!(
+        err.contains(
+            "The --concurrency flag only supports --progress \"events\". Switching to \"events\"."
+        ),
+        "{err}"
+    );
     // A and B start before either is done; C waits for A.
     let started_b = position(&err, &format!("{b}: deploying..."));
     let started_c = position(&err, &format!("{c}: deploying..."));

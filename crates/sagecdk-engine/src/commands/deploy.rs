@@ -43,6 +43,11 @@ pub(crate) fn run(session: &Session<'_>, args: &DeployArgs) -> anyhow::Result<Ex
     // Several stacks at once are shown as event lines (as the AWS CDK does): bars of other
     // stacks would be redrawn over an approval question.
     let progress = if args.concurrency > 1 {
+        if args.progress == Some(ProgressMode::Bar) {
+            eprintln!(
+                "⚠️  The --concurrency flag only supports --progress \"events\". Switching to \"events\"."
+            );
+        }
         Some(ProgressMode::Events)
     } else {
         args.progress
