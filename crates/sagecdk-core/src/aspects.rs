@@ -85,8 +85,9 @@ pub(crate) fn invoke_aspects(
     const MAX_ROUNDS: usize = 100;
     for _ in 0..MAX_ROUNDS {
         // Collect the work under a short borrow, then call user code with no borrow held.
-        let work: Vec<(NodeId, AspectEntry)> =
-            root.tree.with(|arena| pending(arena, root.id, invoked));
+        let (work, before): (Vec<(NodeId, AspectEntry)>, _) = root
+            .tree
+            .with(|arena| (pending(arena, root.id, invoked), additions(arena)));
         if work.is_empty() {
             return Ok(());
         }
@@ -99,10 +100,20 @@ pub(crate) fn invoke_aspects(
                 entry.aspect.visit(&handle);
             }
         }
+        // Settled: the aspects added no construct and no aspect (no second walk of the tree).
+        if root.tree.with(additions) == before {
+            return Ok(());
+        }
     }
     Err(format!(
         "aspects did not settle after {MAX_ROUNDS} rounds (an aspect keeps adding constructs or aspects)"
     ))
+}
+
+/// How many constructs and aspects the tree has had: while neither grows, no (construct,
+/// aspect) pair is new (neither is ever removed).
+fn additions(arena: &Arena) -> (usize, u64) {
+    (arena.nodes.len(), arena.aspects_added)
 }
 
 fn pending(

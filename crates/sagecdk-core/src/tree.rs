@@ -149,6 +149,9 @@ pub(crate) struct Arena {
     pub(crate) nodes: Vec<NodeData>,
     /// (construct, aspect) pairs already invoked, so a repeated synthesis does not re-apply.
     pub(crate) invoked_aspects: std::collections::HashSet<(NodeId, u64)>,
+    /// Aspects added so far (with the node count, what tells that no new (construct, aspect)
+    /// pair can have appeared: constructs and aspects are only ever added).
+    pub(crate) aspects_added: u64,
     /// Writers that stage files into the assembly directory (with the registering construct's
     /// path), in registration order.
     pub(crate) assembly_writers: Vec<(String, crate::stack::AssemblyWriter)>,
@@ -705,7 +708,10 @@ impl Construct {
     }
 
     pub(crate) fn add_aspect(&self, entry: AspectEntry) {
-        self.write(|arena, id| arena.node_mut(id).extra_mut().aspects.push(entry));
+        self.write(|arena, id| {
+            arena.aspects_added += 1;
+            arena.node_mut(id).extra_mut().aspects.push(entry);
+        });
     }
 }
 
