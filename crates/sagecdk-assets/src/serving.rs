@@ -90,8 +90,9 @@ pub const SERVING_BINARY_PATH: &str = "/usr/local/bin/serve";
 /// and renamed into place, so it never changes once there: stack programs synthesizing the same
 /// program side by side never read one another's half-written context. The binary's other
 /// contexts are removed once they are ten minutes old (one staged by another build of the
-/// program synthesizing at the same time stays while it may be read). Cargo runs with its own target directory under the crate's `target/`
-/// so that it never waits on the build lock of a cargo running the stack program.
+/// program synthesizing at the same time stays while it may be read). Cargo runs with its own
+/// target directory under the crate's `target/` so that it never waits on the build lock of a
+/// cargo running the stack program.
 pub fn stage_serving_image(options: &ServingImageOptions) -> Result<PathBuf, ServingImageError> {
     let manifest = options.crate_dir.join("Cargo.toml");
     if !manifest.is_file() {
